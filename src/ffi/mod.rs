@@ -1,0 +1,20 @@
+//! The C ABI. Every `extern "C"` function lives here; the core knows nothing of it.
+//!
+//! Each export resets its outputs, runs its body inside the boundary (`boundary::run` or
+//! `handle::with_handle`) so no panic crosses into the host, converts C arguments with checks,
+//! calls the Rust API, and returns a status from `status`. JSON strings go in and out.
+
+mod boundary;
+mod catalog;
+mod handle;
+mod integration;
+mod lifecycle;
+mod log_hook;
+mod status;
+
+pub use catalog::*;
+pub use handle::ponte;
+pub use integration::*;
+pub use lifecycle::*;
+pub use log_hook::*;
+pub use status::*;

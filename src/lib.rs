@@ -1,0 +1,25 @@
+//! Ponte is the integration core an ERP embeds to keep its online sales channels in step with it:
+//! products, brands, prices and stock go out to stores; orders and customers come in.
+//!
+//! It is a synchronous library with three faces over one core:
+//! - Rust: [`Ponte`], the handle over one state file, and the [`model`] types;
+//! - C: `include/ponte.h`, implemented in [`ffi`], for ERPs in Delphi, C#, C or anything that
+//!   calls C;
+//! - Python: the ctypes package in `bindings/python`.
+//!
+//! Its state is one SQLite file of its own (see [`store`]); credentials are held in memory only.
+//! Money is integer cents, times are UTC, and every error says what was wrong and where.
+
+mod api;
+pub mod error;
+#[doc(hidden)]
+pub mod failpoint;
+pub mod ffi;
+pub mod model;
+pub mod store;
+
+pub use api::{IntegrationView, Ponte};
+pub use error::{ConfigProblem, Error, Result};
+
+/// This library's version, as in `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

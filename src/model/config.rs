@@ -1,0 +1,691 @@
+//! The settings of one integration ("Integrações Externas – Configurações"), with validation that
+//! lists every problem at once, each under its JSON path.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ConfigProblem, Error, Result};
+use crate::model::json;
+
+/// One configured connection to one store, hub or marketplace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    /// The integration's id, chosen by the ERP ("Projeto").
+    pub id: String,
+    pub platform: PlatformKind,
+    /// The store's address, such as `https://loja.example.com.br`.
+    pub base_url: String,
+    /// Allows a plain `http://` base URL: a sandbox or a store on the LAN. Off by default.
+    #[serde(default)]
+    pub allow_http: bool,
+    /// Write-only: never serialized, never stored in the state file, never logged.
+    #[serde(default, skip_serializing)]
+    pub credentials: Option<Credentials>,
+    #[serde(default)]
+    pub locale: Locale,
+    #[serde(default)]
+    pub product_sync: ProductSyncConfig,
+    #[serde(default)]
+    pub order_capture: OrderCaptureConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlatformKind {
+    Woocommerce,
+    Nuvemshop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Locale {
+    #[default]
+    #[serde(rename = "pt-BR")]
+    PtBr,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// A store's API credentials. Which fields are needed depends on the platform.
+#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// WooCommerce `ck_...`.
+    #[serde(default)]
+    pub consumer_key: Option<Secret>,
+    /// WooCommerce `cs_...`.
+    #[serde(default)]
+    pub consumer_secret: Option<Secret>,
+    /// Nuvemshop's bearer token.
+    #[serde(default)]
+    pub access_token: Option<Secret>,
+}
+
+/// A credential. It has no `Serialize` and its `Debug` is redacted, so it cannot reach JSON output,
+/// a log line or an error message by accident.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that signs or sends a request.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("names", &self.names())
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// The names of the credentials given, never their values.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            ("consumer_key", &self.consumer_key),
+            ("consumer_secret", &self.consumer_secret),
+            ("access_token", &self.access_token),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.is_some())
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// Which fields product sync sends to the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncField {
+    Name,
+    Description,
+    Price,
+    PromoPrice,
+    Stock,
+    Brand,
+    Ean,
+    Weight,
+    Dimensions,
+    Attributes,
+}
+
+/// Every field product sync can send, the default of `product_sync.fields`.
+pub const ALL_SYNC_FIELDS: [SyncField; 10] = [
+    SyncField::Name,
+    SyncField::Description,
+    SyncField::Price,
+    SyncField::PromoPrice,
+    SyncField::Stock,
+    SyncField::Brand,
+    SyncField::Ean,
+    SyncField::Weight,
+    SyncField::Dimensions,
+    SyncField::Attributes,
+];
+
+/// Keys by which an existing store product is recognised as an ERP product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKey {
+    Sku,
+    Ean,
+    Barcode,
+}
+
+/// The store-side status a new product is created with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewProductStatus {
+    #[default]
+    Publish,
+    Draft,
+    Pending,
+    Private,
+}
+
+/// Where a new product shows: the merchant owns this afterwards, so it is set only on creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Visible,
+    Catalog,
+    Search,
+    Hidden,
+}
+
+/// What happens in the store to a product that stops being published in the ERP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnpublishedPolicy {
+    /// Leave the store product as it is.
+    Leave,
+    /// Hide it from the catalog and search.
+    #[default]
+    Hide,
+    /// Keep it visible with zero stock.
+    ZeroStock,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductSyncConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The fields sent; every other field of a store product is left alone.
+    #[serde(default = "all_fields")]
+    pub fields: BTreeSet<SyncField>,
+    /// "Eans (separar por vírgula)": when set, only products with these EANs or SKUs sync.
+    #[serde(default)]
+    pub only_eans: String,
+    /// The order in which keys are tried to recognise an existing store product.
+    #[serde(default = "default_match_by")]
+    pub match_by: Vec<MatchKey>,
+    #[serde(default)]
+    pub new_product_status: NewProductStatus,
+    #[serde(default)]
+    pub new_product_visibility: Visibility,
+    #[serde(default)]
+    pub unpublished_policy: UnpublishedPolicy,
+    /// Warehouses whose stock counts for this store; empty means all.
+    #[serde(default)]
+    pub warehouses: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderCaptureConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    /// "Status de Busca de Pedido": store statuses of the orders to capture.
+    #[serde(default)]
+    pub fetch_statuses: Vec<String>,
+    /// "Status para marcar Pedido como Recebido", written when an order is captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_status: Option<String>,
+    /// "Status para configurar pedido rejeitado".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_status: Option<String>,
+    /// "Status para configurar reserva de estoque": these orders reserve stock, not sales yet.
+    #[serde(default)]
+    pub reservation_statuses: Vec<String>,
+    /// "Status para Retorno de Pedido", written once the ERP has the sales order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_status: Option<String>,
+    /// "Condição de Pagamento padrão", given to every imported order.
+    #[serde(default)]
+    pub default_payment_terms: String,
+    /// "Forma de Pagamento padrão"; the buyer's payment data is never imported.
+    #[serde(default)]
+    pub default_payment_method: String,
+    /// Reject orders without a CPF or CNPJ (needed for the invoice in Brazil).
+    #[serde(default = "yes")]
+    pub require_document: bool,
+}
+
+/// "Agendar horário de menor movimento": heavy syncs run inside this window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// `HH:MM` in UTC.
+    pub full_sync_start: String,
+    /// `HH:MM` in UTC; before the start means the window crosses midnight.
+    pub full_sync_end: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn all_fields() -> BTreeSet<SyncField> {
+    ALL_SYNC_FIELDS.into_iter().collect()
+}
+
+fn default_match_by() -> Vec<MatchKey> {
+    vec![MatchKey::Sku, MatchKey::Ean, MatchKey::Barcode]
+}
+
+impl Default for ProductSyncConfig {
+    fn default() -> Self {
+        ProductSyncConfig {
+            enabled: true,
+            fields: all_fields(),
+            only_eans: String::new(),
+            match_by: default_match_by(),
+            new_product_status: NewProductStatus::default(),
+            new_product_visibility: Visibility::default(),
+            unpublished_policy: UnpublishedPolicy::default(),
+            warehouses: Vec::new(),
+        }
+    }
+}
+
+impl Default for OrderCaptureConfig {
+    fn default() -> Self {
+        OrderCaptureConfig {
+            enabled: false,
+            fetch_statuses: Vec::new(),
+            received_status: None,
+            rejected_status: None,
+            reservation_statuses: Vec::new(),
+            return_status: None,
+            default_payment_terms: String::new(),
+            default_payment_method: String::new(),
+            require_document: true,
+        }
+    }
+}
+
+impl ProductSyncConfig {
+    /// The `only_eans` filter as a list; empty means every product.
+    pub fn only_eans_list(&self) -> Vec<&str> {
+        self.only_eans
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+/// Parses and validates an integration config.
+pub fn parse_config(json_text: &str) -> Result<IntegrationConfig> {
+    let value = json::parse_value(json_text, "config")?;
+    let config: IntegrationConfig = json::from_value(value, "").map_err(redact_credentials)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// A shape error under `credentials` could quote the value it choked on; say only where.
+fn redact_credentials(err: Error) -> Error {
+    match err {
+        Error::InvalidJson { path, .. } if path.starts_with("credentials") => Error::InvalidJson {
+            path,
+            message: "expected an object of strings such as {\"consumer_key\": \"ck_...\"} \
+                      (the value given is not shown)"
+                .to_string(),
+        },
+        other => other,
+    }
+}
+
+impl IntegrationConfig {
+    /// Checks every rule and reports all the problems found, not just the first.
+    pub fn validate(&self) -> Result<()> {
+        let mut problems = Vec::new();
+        let mut problem = |path: &str, message: String| {
+            problems.push(ConfigProblem {
+                path: path.to_string(),
+                message,
+            })
+        };
+
+        if let Err(message) = check_id(&self.id) {
+            problem("id", message);
+        }
+        if let Err(message) = check_base_url(&self.base_url, self.allow_http) {
+            problem("base_url", message);
+        }
+        if let Some(credentials) = &self.credentials {
+            let needed: &[&str] = match self.platform {
+                PlatformKind::Woocommerce => &["consumer_key", "consumer_secret"],
+                PlatformKind::Nuvemshop => &["access_token"],
+            };
+            let given = credentials.names();
+            for name in needed {
+                if !given.contains(name) {
+                    problem(
+                        &format!("credentials.{name}"),
+                        format!("is required for {}", self.platform.name()),
+                    );
+                }
+            }
+            for name in given.iter().filter(|n| !needed.contains(n)) {
+                problem(
+                    &format!("credentials.{name}"),
+                    format!("is not used by {}", self.platform.name()),
+                );
+            }
+            for (name, secret) in [
+                ("consumer_key", &credentials.consumer_key),
+                ("consumer_secret", &credentials.consumer_secret),
+                ("access_token", &credentials.access_token),
+            ] {
+                if secret
+                    .as_ref()
+                    .is_some_and(|s| s.expose().trim().is_empty())
+                {
+                    problem(&format!("credentials.{name}"), "must not be empty".into());
+                }
+            }
+        }
+
+        let sync = &self.product_sync;
+        let mut seen_keys = BTreeSet::new();
+        if sync.match_by.is_empty() {
+            problem("product_sync.match_by", "needs at least one key".into());
+        }
+        for (index, key) in sync.match_by.iter().enumerate() {
+            if !seen_keys.insert(key) {
+                problem(
+                    &format!("product_sync.match_by[{index}]"),
+                    "is listed twice".into(),
+                );
+            }
+        }
+        for (index, warehouse) in sync.warehouses.iter().enumerate() {
+            if warehouse.trim().is_empty() {
+                problem(
+                    &format!("product_sync.warehouses[{index}]"),
+                    "must not be empty".into(),
+                );
+            }
+        }
+
+        let capture = &self.order_capture;
+        let statuses = [
+            ("order_capture.received_status", &capture.received_status),
+            ("order_capture.rejected_status", &capture.rejected_status),
+            ("order_capture.return_status", &capture.return_status),
+        ];
+        for (index, status) in capture.fetch_statuses.iter().enumerate() {
+            if let Err(message) = check_status(status) {
+                problem(&format!("order_capture.fetch_statuses[{index}]"), message);
+            }
+        }
+        for (index, status) in capture.reservation_statuses.iter().enumerate() {
+            let path = format!("order_capture.reservation_statuses[{index}]");
+            if let Err(message) = check_status(status) {
+                problem(&path, message);
+            } else if capture.fetch_statuses.contains(status) {
+                problem(
+                    &path,
+                    format!("{status:?} is also a fetch status; an order is either a sale or a reservation"),
+                );
+            }
+        }
+        for (path, status) in statuses {
+            let Some(status) = status else { continue };
+            if let Err(message) = check_status(status) {
+                problem(path, message);
+            } else if capture.fetch_statuses.contains(status) {
+                // Written back, it would make the order be fetched again forever.
+                problem(path, "must differ from every fetch status".into());
+            } else if capture.reservation_statuses.contains(status) {
+                problem(path, "must differ from every reservation status".into());
+            }
+        }
+        if capture.enabled {
+            if capture.fetch_statuses.is_empty() {
+                problem(
+                    "order_capture.fetch_statuses",
+                    "needs at least one status when order capture is enabled".into(),
+                );
+            }
+            for (path, value) in [
+                (
+                    "order_capture.default_payment_terms",
+                    &capture.default_payment_terms,
+                ),
+                (
+                    "order_capture.default_payment_method",
+                    &capture.default_payment_method,
+                ),
+            ] {
+                if value.trim().is_empty() {
+                    problem(path, "is required when order capture is enabled".into());
+                }
+            }
+        }
+
+        if let Some(schedule) = &self.schedule {
+            for (path, time) in [
+                ("schedule.full_sync_start", &schedule.full_sync_start),
+                ("schedule.full_sync_end", &schedule.full_sync_end),
+            ] {
+                if !is_hh_mm(time) {
+                    problem(path, format!("{time:?} is not a UTC time as HH:MM"));
+                }
+            }
+        }
+
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidConfig(problems))
+        }
+    }
+}
+
+impl PlatformKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PlatformKind::Woocommerce => "woocommerce",
+            PlatformKind::Nuvemshop => "nuvemshop",
+        }
+    }
+}
+
+/// Integration ids appear in file names, logs and reports: keep them plain.
+fn check_id(id: &str) -> std::result::Result<(), String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if id.is_empty() || id.len() > 64 || !id.chars().all(plain) {
+        return Err(format!(
+            "{id:?} must be 1 to 64 characters of letters, digits, '-', '_' or '.'"
+        ));
+    }
+    Ok(())
+}
+
+fn check_base_url(url: &str, allow_http: bool) -> std::result::Result<(), String> {
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        if !allow_http {
+            return Err(
+                "plain http:// is refused: use https://, or set allow_http for a sandbox or a store on the LAN"
+                    .into(),
+            );
+        }
+        rest
+    } else {
+        return Err(format!("{url:?} must start with https://"));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err("has no host".into());
+    }
+    if authority.contains('@') {
+        // user:password@host would put a credential in every log line that names the URL.
+        return Err("must not contain a user name or password; use credentials".into());
+    }
+    if rest.contains(['?', '#']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain a query, a fragment or spaces".into());
+    }
+    Ok(())
+}
+
+fn check_status(status: &str) -> std::result::Result<(), String> {
+    let slug = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_');
+    if status.is_empty() || status.len() > 64 || !status.chars().all(slug) {
+        return Err(format!(
+            "{status:?} is not a store status slug (lowercase letters, digits, '-', '_')"
+        ));
+    }
+    Ok(())
+}
+
+fn is_hh_mm(time: &str) -> bool {
+    let bytes = time.as_bytes();
+    bytes.len() == 5
+        && bytes[2] == b':'
+        && time[..2].parse::<u8>().is_ok_and(|h| h < 24)
+        && time[3..].parse::<u8>().is_ok_and(|m| m < 60)
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 2 || b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        r#"{"id":"loja","platform":"woocommerce","base_url":"https://loja.example.com.br"}"#;
+
+    fn problems(json_text: &str) -> Vec<String> {
+        match parse_config(json_text) {
+            Err(Error::InvalidConfig(problems)) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_minimal_config_gets_the_documented_defaults() {
+        let config = parse_config(MINIMAL).unwrap();
+        assert_eq!(config.locale, Locale::PtBr);
+        assert!(config.product_sync.enabled);
+        assert_eq!(config.product_sync.fields.len(), ALL_SYNC_FIELDS.len());
+        assert_eq!(
+            config.product_sync.unpublished_policy,
+            UnpublishedPolicy::Hide
+        );
+        assert!(!config.order_capture.enabled);
+        assert!(config.order_capture.require_document);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_path() {
+        let found = problems(
+            r#"{"id":"loja virtual","platform":"woocommerce","base_url":"http://loja",
+                "order_capture":{"enabled":true,"fetch_statuses":["processing"],
+                                 "received_status":"processing"}}"#,
+        );
+        assert_eq!(
+            found,
+            vec![
+                r#"id: "loja virtual" must be 1 to 64 characters of letters, digits, '-', '_' or '.'"#,
+                "base_url: plain http:// is refused: use https://, or set allow_http for a sandbox or a store on the LAN",
+                "order_capture.received_status: must differ from every fetch status",
+                "order_capture.default_payment_terms: is required when order capture is enabled",
+                "order_capture.default_payment_method: is required when order capture is enabled",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reservation_status_cannot_also_be_fetched() {
+        let found = problems(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "order_capture":{"fetch_statuses":["processing"],"reservation_statuses":["processing"]}}"#,
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("order_capture.reservation_statuses[0]:"));
+    }
+
+    #[test]
+    fn credentials_must_match_the_platform_and_never_print() {
+        let found = problems(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "credentials":{"consumer_key":"ck_CANARY","access_token":"CANARY"}}"#,
+        );
+        assert_eq!(
+            found,
+            vec![
+                "credentials.consumer_secret: is required for woocommerce",
+                "credentials.access_token: is not used by woocommerce",
+            ]
+        );
+        let config = parse_config(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "credentials":{"consumer_key":"ck_CANARY","consumer_secret":"cs_CANARY"}}"#,
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("CANARY"));
+        assert!(!serde_json::to_string(&config).unwrap().contains("CANARY"));
+    }
+
+    #[test]
+    fn a_credential_of_the_wrong_shape_is_not_quoted_back() {
+        let err = parse_config(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "credentials":"ck_CANARY:cs_CANARY"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("credentials: expected an object"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("CANARY"));
+    }
+
+    #[test]
+    fn http_is_allowed_only_when_asked_and_never_with_a_password() {
+        let lan = r#"{"id":"loja","platform":"woocommerce","base_url":"http://192.168.0.10/loja","allow_http":true}"#;
+        assert!(parse_config(lan).is_ok());
+        let found = problems(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://u:p@l.example"}"#,
+        );
+        assert_eq!(
+            found,
+            vec!["base_url: must not contain a user name or password; use credentials"]
+        );
+    }
+
+    #[test]
+    fn a_typo_in_a_setting_name_is_refused_with_its_path() {
+        let err = parse_config(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "order_capture":{"fetch_status":["processing"]}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("order_capture.fetch_status: unknown field `fetch_status`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn only_eans_is_a_comma_separated_list() {
+        let mut config = parse_config(MINIMAL).unwrap();
+        config.product_sync.only_eans = " 7891000100103, ,SKU-9 ".into();
+        assert_eq!(
+            config.product_sync.only_eans_list(),
+            vec!["7891000100103", "SKU-9"]
+        );
+    }
+
+    #[test]
+    fn schedule_times_are_checked() {
+        let found = problems(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "schedule":{"full_sync_start":"02:00","full_sync_end":"25:00"}}"#,
+        );
+        assert_eq!(
+            found,
+            vec![r#"schedule.full_sync_end: "25:00" is not a UTC time as HH:MM"#]
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! The catalog mirror: what the ERP last said about its products, brands and stock.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::NOW;
+use crate::error::{Error, Result};
+use crate::model::catalog::{
+    Brand, CatalogProduct, Product, ProductKey, StockLevel, MAIN_WAREHOUSE,
+};
+
+/// What a batch of brands changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpsertSummary {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// What a batch of products changed; stock given inside the products is counted apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ProductsSummary {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub stock_changed: u64,
+}
+
+/// What a batch of stock levels changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StockSummary {
+    pub changed: u64,
+    pub unchanged: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RetireSummary {
+    pub retired: u64,
+    pub already_retired: u64,
+}
+
+enum Change {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+pub fn put_brands(tx: &Transaction<'_>, brands: &[Brand]) -> Result<UpsertSummary> {
+    let mut summary = UpsertSummary::default();
+    let mut find =
+        tx.prepare_cached("SELECT name, show_in_electronic_order FROM brand WHERE id = ?1")?;
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT INTO brand (id, name, show_in_electronic_order, version, updated_at)
+         VALUES (?1, ?2, ?3, 1, {NOW})
+         ON CONFLICT (id) DO UPDATE SET
+             name = excluded.name,
+             show_in_electronic_order = excluded.show_in_electronic_order,
+             version = version + 1,
+             updated_at = excluded.updated_at"
+    ))?;
+    for brand in brands {
+        let existing: Option<(String, bool)> = find
+            .query_row([&brand.id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let change = match existing {
+            None => Change::Created,
+            Some((name, shown))
+                if name == brand.name && shown == brand.show_in_electronic_order =>
+            {
+                Change::Unchanged
+            }
+            Some(_) => Change::Updated,
+        };
+        match change {
+            Change::Unchanged => summary.unchanged += 1,
+            Change::Created => summary.created += 1,
+            Change::Updated => summary.updated += 1,
+        }
+        if !matches!(change, Change::Unchanged) {
+            upsert.execute(params![
+                brand.id,
+                brand.name,
+                brand.show_in_electronic_order
+            ])?;
+        }
+    }
+    Ok(summary)
+}
+
+/// Upserts products. A product whose content did not change keeps its version, so sync can tell
+/// what to send by versions alone; putting a retired product back makes it live again.
+pub fn put_products(tx: &Transaction<'_>, products: &[Product]) -> Result<ProductsSummary> {
+    let mut summary = ProductsSummary::default();
+    let mut find = tx.prepare_cached("SELECT doc, retired_at FROM product WHERE erp_id = ?1")?;
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT INTO product (erp_id, doc, version, retired_at, updated_at)
+         VALUES (?1, ?2, 1, NULL, {NOW})
+         ON CONFLICT (erp_id) DO UPDATE SET
+             doc = excluded.doc,
+             version = version + 1,
+             retired_at = NULL,
+             updated_at = excluded.updated_at"
+    ))?;
+    let mut clear_variants = tx.prepare_cached("DELETE FROM variant WHERE product_erp_id = ?1")?;
+    let mut add_variant = tx.prepare_cached(
+        "INSERT INTO variant (product_erp_id, sku, ean, barcode, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+
+    for product in products {
+        let doc = canonical_doc(product)?;
+        let existing: Option<(String, Option<String>)> = find
+            .query_row([&product.erp_id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        match existing {
+            Some((old_doc, None)) if old_doc == doc => summary.unchanged += 1,
+            existing => {
+                if existing.is_some() {
+                    summary.updated += 1;
+                } else {
+                    summary.created += 1;
+                }
+                upsert.execute(params![product.erp_id, doc])?;
+                clear_variants.execute([&product.erp_id])?;
+                for (position, variant) in product.variants.iter().enumerate() {
+                    add_variant.execute(params![
+                        product.erp_id,
+                        variant.sku,
+                        variant.ean,
+                        variant.barcode,
+                        position as i64
+                    ])?;
+                }
+            }
+        }
+        for variant in &product.variants {
+            if let Some(levels) = variant.stock_levels() {
+                summary.stock_changed += replace_stock(tx, &variant.sku, &levels)?;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Sets stock levels by SKU and warehouse, the path the ERP calls most. Every SKU must belong to a
+/// catalog product.
+pub fn put_stock(tx: &Transaction<'_>, levels: &[StockLevel]) -> Result<StockSummary> {
+    let mut summary = StockSummary::default();
+    let mut known = tx.prepare_cached("SELECT 1 FROM variant WHERE sku = ?1 LIMIT 1")?;
+    for (index, level) in levels.iter().enumerate() {
+        if !known.exists([&level.sku])? {
+            return Err(Error::NotFound(format!(
+                "stock[{index}] (sku {:?}): no catalog product has this SKU; put the product first",
+                level.sku
+            )));
+        }
+        if set_stock(tx, &level.sku, &level.warehouse, level.quantity)? {
+            summary.changed += 1;
+        } else {
+            summary.unchanged += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Marks products as retired by the ERP. What happens to them in a store is sync's decision.
+pub fn retire_products(tx: &Transaction<'_>, erp_ids: &[String]) -> Result<RetireSummary> {
+    let mut summary = RetireSummary::default();
+    let mut find =
+        tx.prepare_cached("SELECT retired_at IS NOT NULL FROM product WHERE erp_id = ?1")?;
+    let mut retire = tx.prepare_cached(&format!(
+        "UPDATE product SET retired_at = {NOW}, version = version + 1, updated_at = {NOW}
+         WHERE erp_id = ?1"
+    ))?;
+    for (index, erp_id) in erp_ids.iter().enumerate() {
+        let retired: Option<bool> = find.query_row([erp_id], |row| row.get(0)).optional()?;
+        match retired {
+            None => {
+                return Err(Error::NotFound(format!(
+                    "erp_ids[{index}]: no catalog product has erp_id {erp_id:?}"
+                )))
+            }
+            Some(true) => summary.already_retired += 1,
+            Some(false) => {
+                retire.execute([erp_id])?;
+                summary.retired += 1;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Reads a product, with its stock, by ERP id or SKU.
+pub fn get_product(tx: &Transaction<'_>, key: &ProductKey) -> Result<CatalogProduct> {
+    let erp_id = match key {
+        ProductKey::ErpId(erp_id) => erp_id.clone(),
+        ProductKey::Sku(sku) => {
+            let mut owners = tx.prepare_cached(
+                "SELECT DISTINCT product_erp_id FROM variant WHERE sku = ?1 ORDER BY product_erp_id",
+            )?;
+            let ids = owners
+                .query_map([sku], |row| row.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            match ids.as_slice() {
+                [] => {
+                    return Err(Error::NotFound(format!(
+                        "no catalog product has SKU {sku:?}"
+                    )))
+                }
+                [one] => one.clone(),
+                many => {
+                    return Err(Error::Conflict(format!(
+                        "SKU {sku:?} belongs to {} products: {}; look them up by erp_id",
+                        many.len(),
+                        many.join(", ")
+                    )))
+                }
+            }
+        }
+    };
+    let row: Option<(String, Option<String>, String)> = tx
+        .prepare_cached("SELECT doc, retired_at, updated_at FROM product WHERE erp_id = ?1")?
+        .query_row([&erp_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    let Some((doc, retired_at, updated_at)) = row else {
+        return Err(Error::NotFound(format!(
+            "no catalog product has erp_id {erp_id:?}"
+        )));
+    };
+    let mut product: Product = serde_json::from_str(&doc)
+        .map_err(|err| Error::Storage(format!("product {erp_id:?} is unreadable: {err}")))?;
+    let mut levels = tx.prepare_cached(
+        "SELECT warehouse, quantity FROM stock WHERE sku = ?1 ORDER BY warehouse",
+    )?;
+    for variant in &mut product.variants {
+        let stock: BTreeMap<String, i64> = levels
+            .query_map([&variant.sku], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Shown in the shape it was most likely given in, so a read gives back what was put.
+        match stock.get(MAIN_WAREHOUSE) {
+            Some(quantity) if stock.len() == 1 => variant.stock = Some(*quantity),
+            _ if stock.is_empty() => {}
+            _ => variant.stock_by_warehouse = Some(stock),
+        }
+    }
+    Ok(CatalogProduct {
+        product,
+        retired_at,
+        updated_at,
+    })
+}
+
+/// The product without its stock, serialized the same way every time.
+fn canonical_doc(product: &Product) -> Result<String> {
+    let mut bare = product.clone();
+    for variant in &mut bare.variants {
+        variant.stock = None;
+        variant.stock_by_warehouse = None;
+    }
+    serde_json::to_string(&bare).map_err(|err| Error::Storage(err.to_string()))
+}
+
+/// Makes `levels` the whole stock picture of `sku`; returns how many rows changed.
+fn replace_stock(tx: &Transaction<'_>, sku: &str, levels: &[(String, i64)]) -> Result<u64> {
+    let mut changed = 0;
+    let mut warehouses = tx.prepare_cached("SELECT warehouse FROM stock WHERE sku = ?1")?;
+    let existing = warehouses
+        .query_map([sku], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut remove = tx.prepare_cached("DELETE FROM stock WHERE sku = ?1 AND warehouse = ?2")?;
+    for warehouse in existing {
+        if !levels.iter().any(|(w, _)| *w == warehouse) {
+            remove.execute([sku, &warehouse])?;
+            changed += 1;
+        }
+    }
+    for (warehouse, quantity) in levels {
+        if set_stock(tx, sku, warehouse, *quantity)? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Sets one stock level; its version moves only when the quantity does.
+fn set_stock(tx: &Transaction<'_>, sku: &str, warehouse: &str, quantity: i64) -> Result<bool> {
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT INTO stock (sku, warehouse, quantity, version, updated_at)
+         VALUES (?1, ?2, ?3, 1, {NOW})
+         ON CONFLICT (sku, warehouse) DO UPDATE SET
+             quantity = excluded.quantity,
+             version = version + 1,
+             updated_at = excluded.updated_at
+         WHERE quantity <> excluded.quantity"
+    ))?;
+    Ok(upsert.execute(params![sku, warehouse, quantity])? > 0)
+}

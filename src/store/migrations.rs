@@ -1,0 +1,104 @@
+//! Numbered schema migrations. Migration `n` takes `user_version` from `n - 1` to `n`; a shipped
+//! migration is never edited, only followed by a new one.
+
+use rusqlite::TransactionBehavior;
+
+use super::{Db, APPLICATION_ID};
+use crate::error::{Error, Result};
+
+/// Tables for integrations, brands and the catalog mirror. Stock is keyed by SKU and warehouse
+/// with a version per row, so a later sync can clear "dirty" with a compare-and-clear; products
+/// carry a version for the same reason. Links, sync runs and the order journal come as later
+/// migrations keyed by `integration.id`.
+const V1: &str = "
+CREATE TABLE integration (
+    id          TEXT PRIMARY KEY,
+    platform    TEXT NOT NULL,
+    config      TEXT NOT NULL,          -- JSON, never with credentials
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE brand (
+    id                        TEXT PRIMARY KEY,
+    name                      TEXT NOT NULL,
+    show_in_electronic_order  INTEGER NOT NULL CHECK (show_in_electronic_order IN (0, 1)),
+    version                   INTEGER NOT NULL,
+    updated_at                TEXT NOT NULL
+) STRICT;
+
+-- The product as the ERP sent it, without stock: `doc` is its canonical JSON, so an unchanged
+-- product is recognised by comparing one column and its version does not move.
+CREATE TABLE product (
+    erp_id      TEXT PRIMARY KEY,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    retired_at  TEXT,
+    updated_at  TEXT NOT NULL
+) STRICT;
+
+-- The identity keys of each variant, for lookups by SKU, EAN and barcode.
+CREATE TABLE variant (
+    product_erp_id  TEXT NOT NULL REFERENCES product (erp_id) ON DELETE CASCADE,
+    sku             TEXT NOT NULL,
+    ean             TEXT,
+    barcode         TEXT,
+    position        INTEGER NOT NULL,
+    PRIMARY KEY (product_erp_id, sku)
+) STRICT;
+CREATE INDEX variant_by_sku ON variant (sku);
+CREATE INDEX variant_by_ean ON variant (ean) WHERE ean IS NOT NULL;
+CREATE INDEX variant_by_barcode ON variant (barcode) WHERE barcode IS NOT NULL;
+
+CREATE TABLE stock (
+    sku         TEXT NOT NULL,
+    warehouse   TEXT NOT NULL,
+    quantity    INTEGER NOT NULL,
+    version     INTEGER NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (sku, warehouse)
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn refuse_newer(path: &str, found: i64) -> Result<()> {
+    if found > SCHEMA_VERSION {
+        return Err(Error::StateFileTooNew {
+            path: path.to_string(),
+            found,
+            supported: SCHEMA_VERSION,
+            version: crate::VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Applies the missing migrations in one `BEGIN IMMEDIATE` transaction. Two processes opening an
+/// old file at once both wait for the lock; the second re-reads the version and finds nothing to do.
+pub(super) fn migrate(db: &mut Db) -> Result<()> {
+    let current: i64 = db
+        .conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = db
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    refuse_newer(&db.path, current)?;
+    for sql in MIGRATIONS.iter().skip(current as usize) {
+        tx.execute_batch(sql)?;
+    }
+    // PRAGMA takes no parameters; both values are constants of this file.
+    tx.execute_batch(&format!(
+        "PRAGMA user_version = {SCHEMA_VERSION}; PRAGMA application_id = {APPLICATION_ID};"
+    ))?;
+    tx.commit()?;
+    log::info!(target: "ponte::store", "state file migrated from schema {current} to {SCHEMA_VERSION}");
+    Ok(())
+}

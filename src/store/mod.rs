@@ -1,0 +1,195 @@
+//! The state file: one SQLite database per handle, owned by Ponte and never by the ERP.
+//!
+//! WAL with `synchronous=FULL`, so a committed row survives a power cut; every write transaction
+//! starts with `BEGIN IMMEDIATE`, so two processes never deadlock upgrading a read lock; the
+//! schema moves forward through numbered migrations recorded in `user_version`.
+
+pub(crate) mod catalog;
+pub(crate) mod integrations;
+mod migrations;
+
+use std::fs::OpenOptions;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+pub use catalog::{ProductsSummary, RetireSummary, StockSummary, UpsertSummary};
+pub use integrations::StoredIntegration;
+pub use migrations::SCHEMA_VERSION;
+
+/// Marks a database as a Ponte state file (`PRAGMA application_id`, "PNTE").
+const APPLICATION_ID: i32 = 0x504E_5445;
+
+/// How long a write waits for another process to release the file before `StorageBusy`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The current time in UTC as RFC 3339 with milliseconds, computed by SQLite.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// An open state file.
+pub struct Db {
+    conn: Connection,
+    path: String,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish()
+    }
+}
+
+impl Db {
+    /// Opens the state file at `path`, creating it if it does not exist, and brings its schema
+    /// up to date. A file from a newer Ponte, or another program's database, is left untouched.
+    pub fn open(path: &Path) -> Result<Db> {
+        let shown = path.display().to_string();
+        let unavailable = |reason: String| Error::StateFileUnavailable {
+            path: shown.clone(),
+            reason,
+        };
+        if is_network_path(&shown) {
+            return Err(unavailable(
+                "a network share cannot hold a state file: SQLite's WAL needs a local disk".into(),
+            ));
+        }
+        if path.is_dir() {
+            return Err(unavailable("it is a directory".into()));
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(unavailable(format!(
+                "directory '{}' does not exist",
+                dir.display()
+            )));
+        }
+        // Opening for writing first tells a read-only location apart from other failures,
+        // which SQLite reports alike as "unable to open database file".
+        if let Err(err) = OpenOptions::new().create(true).append(true).open(path) {
+            return Err(match err.kind() {
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                    Error::StateFileReadOnly {
+                        path: shown,
+                        reason: err.to_string(),
+                    }
+                }
+                _ => unavailable(err.to_string()),
+            });
+        }
+
+        // No URI flag: a path like "file:x?mode=ro" is a file name, not instructions.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|err| opening_error(&shown, err))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|err| opening_error(&shown, err))?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::StateFileReadOnly {
+                path: shown,
+                reason: "the file cannot be written".into(),
+            });
+        }
+
+        let mut db = Db { conn, path: shown };
+        db.check_identity()?;
+        db.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA trusted_schema = OFF;",
+            )
+            .map_err(|err| opening_error(&db.path, err))?;
+        migrations::migrate(&mut db)?;
+        Ok(db)
+    }
+
+    /// The path the file was opened with.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Refuses a database that is not ours, or that a newer Ponte wrote, before changing a byte.
+    fn check_identity(&self) -> Result<()> {
+        let read = |sql: &str| -> Result<i64> {
+            self.conn
+                .query_row(sql, [], |row| row.get(0))
+                .map_err(|err| opening_error(&self.path, err))
+        };
+        let application_id = read("PRAGMA application_id")?;
+        let version = read("PRAGMA user_version")?;
+        let objects = read("SELECT count(*) FROM sqlite_schema")?;
+        if application_id != i64::from(APPLICATION_ID) && (objects > 0 || version > 0) {
+            return Err(Error::NotAStateFile {
+                path: self.path.clone(),
+                reason: format!(
+                    "it is a SQLite database of another program (application_id {application_id}); \
+                     give Ponte a file of its own"
+                ),
+            });
+        }
+        migrations::refuse_newer(&self.path, version)
+    }
+
+    /// Runs `work` in one write transaction, begun with `BEGIN IMMEDIATE` so that it either takes
+    /// the write lock up front or waits for it; an error rolls everything back.
+    pub fn write<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `work` against a consistent snapshot.
+    pub fn read<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
+        work(&tx)
+    }
+}
+
+/// Maps SQLite's errors while opening to ones that say what to do.
+fn opening_error(path: &str, err: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode as Code;
+    let reason = err.to_string();
+    let path = path.to_string();
+    match err.sqlite_error_code() {
+        Some(Code::NotADatabase | Code::DatabaseCorrupt) => Error::StateFileCorrupt {
+            path,
+            reason: format!("{reason} (a damaged state file, or not a state file at all)"),
+        },
+        Some(Code::ReadOnly) => Error::StateFileReadOnly { path, reason },
+        Some(Code::DatabaseBusy | Code::DatabaseLocked) => Error::StorageBusy(reason),
+        Some(Code::CannotOpen) => Error::StateFileUnavailable { path, reason },
+        _ => Error::Storage(format!("'{path}': {reason}")),
+    }
+}
+
+/// `\\server\share\x.db` or `//server/share/x.db`: WAL corrupts on network file systems.
+fn is_network_path(path: &str) -> bool {
+    path.starts_with(r"\\") || path.starts_with("//")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_shares_are_recognised() {
+        assert!(is_network_path(r"\\srv\share\ponte.db"));
+        assert!(is_network_path("//srv/share/ponte.db"));
+        assert!(!is_network_path("/var/lib/ponte.db"));
+        assert!(!is_network_path(r"C:\ERP\ponte.db"));
+    }
+}
