@@ -1,0 +1,61 @@
+//! Shared by the integration tests: fixtures of our own and paths of the built library.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+pub const CONFIG: &str = r#"{"id":"loja","platform":"woocommerce","base_url":"https://loja.example.com.br",
+    "credentials":{"consumer_key":"ck_CANARY-7f3a9c","consumer_secret":"cs_CANARY-7f3a9c"}}"#;
+
+/// Appears in every credential the tests give; must never come back out.
+pub const CANARY: &str = "CANARY-7f3a9c";
+
+pub const BRANDS: &str =
+    r#"[{"id":"TRAMONTINA","name":"Tramontina","show_in_electronic_order":true}]"#;
+
+pub const PRODUCTS: &str = r#"[
+  {"erp_id":"1001","name":"Panela de Pressão 4,5 L","brand_id":"TRAMONTINA","show_in_store":true,
+   "sync_stock":true,"variants":[{"sku":"TRA-PP-45","ean":"7891000100103","price_cents":18990,"stock":42}]},
+  {"erp_id":"1002","name":"Frigideira 24 cm","brand_id":"TRAMONTINA","show_in_store":true,
+   "sync_stock":true,"variants":[{"sku":"TRA-FR-24","price_cents":8990}]}
+]"#;
+
+/// `target/debug` (or the profile in use), where cargo puts libponte.so beside the test binaries.
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binaries live in target/<profile>/deps")
+        .to_path_buf()
+}
+
+pub fn shared_library() -> PathBuf {
+    let name = if cfg!(target_os = "macos") {
+        "libponte.dylib"
+    } else if cfg!(windows) {
+        "ponte.dll"
+    } else {
+        "libponte.so"
+    };
+    target_dir().join(name)
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `ponte_*` functions the committed header declares.
+pub fn header_functions() -> Vec<String> {
+    let header =
+        std::fs::read_to_string(repo_root().join("include/ponte.h")).expect("include/ponte.h");
+    let mut names: Vec<String> = header
+        .lines()
+        .filter(|line| line.starts_with("PONTE_API "))
+        .filter_map(|line| {
+            let before_paren = line.split('(').next()?;
+            let name = before_paren.rsplit(|c: char| c == ' ' || c == '*').next()?;
+            Some(name.to_string())
+        })
+        .collect();
+    names.sort();
+    names
+}

@@ -1,0 +1,679 @@
+//! Drives every export as a C caller would (STYLE.md 22, RELIABILITY.md scenario 25): NULL for
+//! each pointer, invalid UTF-8, malformed and wrong-shape JSON, `_out` reset on failure, free of
+//! NULL, a forced panic per export, and errors preserved by the accessors.
+
+mod common;
+
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::ptr;
+use std::sync::Mutex;
+
+use ::ponte::ffi::*;
+use common::*;
+
+type StrOutFn = unsafe extern "C" fn(*mut ponte, *const c_char, *mut *mut c_char) -> i32;
+type StrFn = unsafe extern "C" fn(*mut ponte, *const c_char) -> i32;
+type OutFn = unsafe extern "C" fn(*mut ponte, *mut *mut c_char) -> i32;
+
+#[derive(Clone, Copy)]
+enum Call {
+    StrOut(StrOutFn),
+    Str(StrFn),
+    Out(OutFn),
+}
+
+/// A string argument: its name, a value that succeeds, and whether it is JSON (with a value of
+/// the wrong shape and the path the error must name).
+#[derive(Clone, Copy)]
+struct Input {
+    name: &'static str,
+    valid: &'static str,
+    wrong_shape: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Clone, Copy)]
+struct HandleExport {
+    name: &'static str,
+    call: Call,
+    input: Option<Input>,
+    out: Option<&'static str>,
+    out_optional: bool,
+}
+
+const HANDLE_EXPORTS: &[HandleExport] = &[
+    HandleExport {
+        name: "ponte_integration_put",
+        call: Call::Str(ponte_integration_put),
+        input: Some(Input {
+            name: "config_json",
+            valid: CONFIG,
+            wrong_shape: Some((r#"{"id":5}"#, "id")),
+        }),
+        out: None,
+        out_optional: false,
+    },
+    HandleExport {
+        name: "ponte_integration_get",
+        call: Call::StrOut(ponte_integration_get),
+        input: Some(Input {
+            name: "id",
+            valid: "loja",
+            wrong_shape: None,
+        }),
+        out: Some("config_out"),
+        out_optional: false,
+    },
+    HandleExport {
+        name: "ponte_integration_list",
+        call: Call::Out(ponte_integration_list),
+        input: None,
+        out: Some("list_out"),
+        out_optional: false,
+    },
+    HandleExport {
+        name: "ponte_integration_remove",
+        call: Call::Str(ponte_integration_remove),
+        input: Some(Input {
+            name: "id",
+            valid: "loja",
+            wrong_shape: None,
+        }),
+        out: None,
+        out_optional: false,
+    },
+    HandleExport {
+        name: "ponte_catalog_put_products",
+        call: Call::StrOut(ponte_catalog_put_products),
+        input: Some(Input {
+            name: "products_json",
+            valid: PRODUCTS,
+            wrong_shape: Some((
+                r#"[{"erp_id":"1","show_in_store":"yes"}]"#,
+                r#"products[0] (erp_id "1").show_in_store"#,
+            )),
+        }),
+        out: Some("summary_out"),
+        out_optional: true,
+    },
+    HandleExport {
+        name: "ponte_catalog_put_brands",
+        call: Call::StrOut(ponte_catalog_put_brands),
+        input: Some(Input {
+            name: "brands_json",
+            valid: BRANDS,
+            wrong_shape: Some((
+                r#"[{"id":"X","name":"X","show_in_electronic_order":1}]"#,
+                r#"brands[0] (id "X").show_in_electronic_order"#,
+            )),
+        }),
+        out: Some("summary_out"),
+        out_optional: true,
+    },
+    HandleExport {
+        name: "ponte_catalog_put_stock",
+        call: Call::StrOut(ponte_catalog_put_stock),
+        input: Some(Input {
+            name: "stock_json",
+            valid: r#"[{"sku":"TRA-PP-45","quantity":7}]"#,
+            wrong_shape: Some((
+                r#"[{"sku":"TRA-PP-45","quantity":"7"}]"#,
+                r#"stock[0] (sku "TRA-PP-45").quantity"#,
+            )),
+        }),
+        out: Some("summary_out"),
+        out_optional: true,
+    },
+    HandleExport {
+        name: "ponte_catalog_retire_products",
+        call: Call::StrOut(ponte_catalog_retire_products),
+        input: Some(Input {
+            name: "erp_ids_json",
+            valid: r#"["1002"]"#,
+            wrong_shape: Some((r#"[1002]"#, "erp_ids[0]")),
+        }),
+        out: Some("summary_out"),
+        out_optional: true,
+    },
+    HandleExport {
+        name: "ponte_catalog_get",
+        call: Call::StrOut(ponte_catalog_get),
+        input: Some(Input {
+            name: "key_json",
+            valid: r#"{"sku":"TRA-PP-45"}"#,
+            wrong_shape: Some((r#"{"sku":45}"#, "key.sku")),
+        }),
+        out: Some("product_out"),
+        out_optional: false,
+    },
+];
+
+/// Exports tested one by one below, because their signatures are their own.
+const OTHER_EXPORTS: &[&str] = &[
+    "ponte_open",
+    "ponte_close",
+    "ponte_last_error_code",
+    "ponte_last_error_message",
+    "ponte_status_name",
+    "ponte_string_free",
+    "ponte_version",
+    "ponte_version_number",
+    "ponte_log_set_callback",
+];
+
+/// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
+const SENTINEL: *mut c_char = 0x1 as *mut c_char;
+
+fn invoke(
+    export: &HandleExport,
+    handle: *mut ponte,
+    input: *const c_char,
+    out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: every pointer is NULL, a live C string, a live out slot or a live handle.
+    unsafe {
+        match export.call {
+            Call::StrOut(f) => f(handle, input, out),
+            Call::Str(f) => f(handle, input),
+            Call::Out(f) => f(handle, out),
+        }
+    }
+}
+
+fn last_message() -> String {
+    // SAFETY: never NULL, valid until the next call on this thread.
+    unsafe { CStr::from_ptr(ponte_last_error_message()) }
+        .to_str()
+        .expect("messages are UTF-8")
+        .to_string()
+}
+
+fn free(s: *mut c_char) {
+    // SAFETY: from a Ponte `_out`, or NULL.
+    unsafe { ponte_string_free(s) }
+}
+
+/// An open handle on a fresh state file with an integration and the test catalog.
+struct Fixture {
+    handle: *mut ponte,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let path = CString::new(dir.path().join("state.db").to_str().unwrap()).unwrap();
+        let mut handle = ptr::null_mut();
+        // SAFETY: valid C string and out slot.
+        assert_eq!(
+            unsafe { ponte_open(path.as_ptr(), &mut handle) },
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        let fixture = Fixture { handle, _dir: dir };
+        for (f, json) in [
+            (ponte_catalog_put_brands as StrOutFn, BRANDS),
+            (ponte_catalog_put_products, PRODUCTS),
+        ] {
+            let json = CString::new(json).unwrap();
+            // SAFETY: live handle, C string; summary not wanted.
+            assert_eq!(
+                unsafe { f(handle, json.as_ptr(), ptr::null_mut()) },
+                PONTE_OK,
+                "{}",
+                last_message()
+            );
+        }
+        let config = CString::new(CONFIG).unwrap();
+        // SAFETY: live handle and C string.
+        assert_eq!(
+            unsafe { ponte_integration_put(handle, config.as_ptr()) },
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        fixture
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        // SAFETY: opened in `new`, closed once here.
+        unsafe { ponte_close(self.handle) }
+    }
+}
+
+#[test]
+fn every_header_function_is_covered_by_these_tests() {
+    let mut covered: Vec<String> = HANDLE_EXPORTS
+        .iter()
+        .map(|e| e.name.to_string())
+        .chain(OTHER_EXPORTS.iter().map(|n| n.to_string()))
+        .collect();
+    covered.sort();
+    assert_eq!(
+        header_functions(),
+        covered,
+        "a new export needs its row in this file"
+    );
+}
+
+#[test]
+fn each_handle_export_succeeds_with_valid_arguments_and_fills_its_output() {
+    for export in HANDLE_EXPORTS {
+        let fixture = Fixture::new();
+        let input = export.input.map(|i| CString::new(i.valid).unwrap());
+        let mut out = SENTINEL;
+        let status = invoke(
+            export,
+            fixture.handle,
+            input.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+            &mut out,
+        );
+        assert_eq!(status, PONTE_OK, "{}: {}", export.name, last_message());
+        assert_eq!(ponte_last_error_code(), PONTE_OK);
+        assert_eq!(last_message(), "");
+        if export.out.is_some() {
+            assert!(
+                !out.is_null() && out != SENTINEL,
+                "{}: output not filled",
+                export.name
+            );
+            // SAFETY: a string Ponte just returned.
+            let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+            serde_json::from_str::<serde_json::Value>(&text).expect("outputs are JSON");
+            assert!(
+                !text.contains(CANARY),
+                "{}: a credential came back",
+                export.name
+            );
+            free(out);
+        }
+    }
+}
+
+#[test]
+fn a_null_handle_is_refused_and_outputs_are_reset() {
+    for export in HANDLE_EXPORTS {
+        let input = export.input.map(|i| CString::new(i.valid).unwrap());
+        let mut out = SENTINEL;
+        let status = invoke(
+            export,
+            ptr::null_mut(),
+            input.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+            &mut out,
+        );
+        assert_eq!(status, PONTE_E_NULL_ARGUMENT, "{}", export.name);
+        assert_eq!(last_message(), "argument `handle` is NULL");
+        if export.out.is_some() {
+            assert!(out.is_null(), "{}: out not reset", export.name);
+        }
+    }
+}
+
+#[test]
+fn a_null_input_string_is_refused_by_name() {
+    let fixture = Fixture::new();
+    for export in HANDLE_EXPORTS {
+        let Some(input) = export.input else { continue };
+        let mut out = SENTINEL;
+        let status = invoke(export, fixture.handle, ptr::null(), &mut out);
+        assert_eq!(status, PONTE_E_NULL_ARGUMENT, "{}", export.name);
+        assert_eq!(last_message(), format!("argument `{}` is NULL", input.name));
+        if export.out.is_some() {
+            assert!(out.is_null(), "{}: out not reset", export.name);
+        }
+    }
+}
+
+#[test]
+fn a_null_output_is_refused_unless_it_is_optional() {
+    for export in HANDLE_EXPORTS {
+        let Some(out_name) = export.out else { continue };
+        let fixture = Fixture::new();
+        let input = export.input.map(|i| CString::new(i.valid).unwrap());
+        let status = invoke(
+            export,
+            fixture.handle,
+            input.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
+            ptr::null_mut(),
+        );
+        if export.out_optional {
+            assert_eq!(status, PONTE_OK, "{}: {}", export.name, last_message());
+        } else {
+            assert_eq!(status, PONTE_E_NULL_ARGUMENT, "{}", export.name);
+            assert_eq!(last_message(), format!("argument `{out_name}` is NULL"));
+        }
+    }
+}
+
+#[test]
+fn invalid_utf8_is_refused_with_the_argument_and_offset() {
+    let fixture = Fixture::new();
+    // "Müller" as Windows-1252 sends it, the default of C#'s ANSI marshalling.
+    let cp1252 = CString::new(b"M\xfcller".to_vec()).unwrap();
+    for export in HANDLE_EXPORTS {
+        let Some(input) = export.input else { continue };
+        let mut out = SENTINEL;
+        let status = invoke(export, fixture.handle, cp1252.as_ptr(), &mut out);
+        assert_eq!(status, PONTE_E_INVALID_UTF8, "{}", export.name);
+        let message = last_message();
+        assert!(
+            message.starts_with(&format!("argument `{}` is not valid UTF-8", input.name)),
+            "{message}"
+        );
+        assert!(message.contains("offset 1"), "{message}");
+        if export.out.is_some() {
+            assert!(out.is_null());
+        }
+    }
+}
+
+#[test]
+fn malformed_json_is_refused_with_its_position() {
+    let fixture = Fixture::new();
+    let broken = CString::new(r#"[{"erp_id": "1",}"#).unwrap();
+    for export in HANDLE_EXPORTS {
+        let Some(Input {
+            wrong_shape: Some(_),
+            ..
+        }) = export.input
+        else {
+            continue;
+        };
+        let mut out = SENTINEL;
+        let status = invoke(export, fixture.handle, broken.as_ptr(), &mut out);
+        assert_eq!(status, PONTE_E_INVALID_JSON, "{}", export.name);
+        assert!(
+            last_message().contains("not valid JSON"),
+            "{}",
+            last_message()
+        );
+        assert!(
+            last_message().contains("line 1 column"),
+            "{}",
+            last_message()
+        );
+        if export.out.is_some() {
+            assert!(out.is_null());
+        }
+    }
+}
+
+#[test]
+fn wrong_shape_json_is_refused_with_its_path() {
+    let fixture = Fixture::new();
+    for export in HANDLE_EXPORTS {
+        let Some(Input {
+            wrong_shape: Some((json, path)),
+            ..
+        }) = export.input
+        else {
+            continue;
+        };
+        let json = CString::new(json).unwrap();
+        let mut out = SENTINEL;
+        let status = invoke(export, fixture.handle, json.as_ptr(), &mut out);
+        assert_eq!(
+            status,
+            PONTE_E_INVALID_JSON,
+            "{}: {}",
+            export.name,
+            last_message()
+        );
+        assert!(
+            last_message().starts_with(&format!("{path}: ")),
+            "{}: {}",
+            export.name,
+            last_message()
+        );
+        if export.out.is_some() {
+            assert!(out.is_null());
+        }
+    }
+}
+
+#[test]
+fn a_forced_panic_returns_panic_and_poisons_the_handle() {
+    for export in HANDLE_EXPORTS {
+        let fixture = Fixture::new();
+        let input = export.input.map(|i| CString::new(i.valid).unwrap());
+        let input = input.as_ref().map_or(ptr::null(), |s| s.as_ptr());
+        ::ponte::failpoint::arm_panic(export.name);
+        let mut out = SENTINEL;
+        assert_eq!(
+            invoke(export, fixture.handle, input, &mut out),
+            PONTE_E_PANIC,
+            "{}",
+            export.name
+        );
+        assert!(
+            last_message().contains(&format!("failpoint {} fired", export.name)),
+            "{}",
+            last_message()
+        );
+        if export.out.is_some() {
+            assert!(out.is_null());
+        }
+        // Every later call on the handle is refused until it is closed.
+        let mut out = SENTINEL;
+        assert_eq!(
+            invoke(export, fixture.handle, input, &mut out),
+            PONTE_E_HANDLE_POISONED,
+            "{}",
+            export.name
+        );
+        let list = HANDLE_EXPORTS
+            .iter()
+            .find(|e| e.name == "ponte_integration_list")
+            .unwrap();
+        assert_eq!(
+            invoke(list, fixture.handle, ptr::null(), &mut out),
+            PONTE_E_HANDLE_POISONED
+        );
+    }
+}
+
+#[test]
+fn a_panic_in_a_handle_less_export_is_caught_too() {
+    ::ponte::failpoint::arm_panic("ponte_open");
+    let mut handle = SENTINEL as *mut ponte;
+    // SAFETY: valid C string and out slot.
+    let status = unsafe { ponte_open(c"/tmp/never-opened.db".as_ptr(), &mut handle) };
+    assert_eq!(status, PONTE_E_PANIC);
+    assert!(handle.is_null());
+    ::ponte::failpoint::arm_panic("ponte_log_set_callback");
+    assert_eq!(
+        ponte_log_set_callback(None, ptr::null_mut(), PONTE_LOG_OFF),
+        PONTE_E_PANIC
+    );
+}
+
+#[test]
+fn open_refuses_null_and_bad_arguments() {
+    let mut handle = SENTINEL as *mut ponte;
+    // SAFETY: NULL and valid pointers only.
+    unsafe {
+        assert_eq!(ponte_open(ptr::null(), &mut handle), PONTE_E_NULL_ARGUMENT);
+        assert_eq!(last_message(), "argument `path` is NULL");
+        assert!(handle.is_null());
+        assert_eq!(
+            ponte_open(c"/tmp/x.db".as_ptr(), ptr::null_mut()),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(last_message(), "argument `handle_out` is NULL");
+        let cp1252 = CString::new(b"/tmp/M\xfcller.db".to_vec()).unwrap();
+        handle = SENTINEL as *mut ponte;
+        assert_eq!(
+            ponte_open(cp1252.as_ptr(), &mut handle),
+            PONTE_E_INVALID_UTF8
+        );
+        assert!(handle.is_null());
+        assert_eq!(
+            ponte_open(c"/no/such/dir/ponte.db".as_ptr(), &mut handle),
+            PONTE_E_STORAGE_UNAVAILABLE
+        );
+        assert!(
+            last_message().contains("directory '/no/such/dir' does not exist"),
+            "{}",
+            last_message()
+        );
+    }
+}
+
+#[test]
+fn destructors_accept_null_and_leave_the_last_error_alone() {
+    // SAFETY: NULL is documented as fine.
+    unsafe { ponte_open(ptr::null(), ptr::null_mut()) };
+    let code = ponte_last_error_code();
+    let message = last_message();
+    assert_eq!(code, PONTE_E_NULL_ARGUMENT);
+    // SAFETY: NULL is documented as fine for both.
+    unsafe {
+        ponte_close(ptr::null_mut());
+        ponte_string_free(ptr::null_mut());
+    }
+    ponte_status_name(code);
+    ponte_version();
+    ponte_version_number();
+    ponte_last_error_code();
+    assert_eq!(ponte_last_error_code(), code);
+    assert_eq!(last_message(), message);
+}
+
+#[test]
+fn every_call_clears_the_last_error_first() {
+    let fixture = Fixture::new();
+    let list = HANDLE_EXPORTS
+        .iter()
+        .find(|e| e.name == "ponte_integration_list")
+        .unwrap();
+    assert_eq!(
+        invoke(list, fixture.handle, ptr::null(), ptr::null_mut()),
+        PONTE_E_NULL_ARGUMENT
+    );
+    let mut out = ptr::null_mut();
+    assert_eq!(
+        invoke(list, fixture.handle, ptr::null(), &mut out),
+        PONTE_OK
+    );
+    free(out);
+    assert_eq!(ponte_last_error_code(), PONTE_OK);
+    assert_eq!(last_message(), "");
+}
+
+#[test]
+fn the_last_error_is_per_thread() {
+    // SAFETY: NULL arguments are refused, not dereferenced.
+    unsafe { ponte_open(ptr::null(), ptr::null_mut()) };
+    let other = std::thread::spawn(|| (ponte_last_error_code(), last_message()))
+        .join()
+        .unwrap();
+    assert_eq!(other, (PONTE_OK, String::new()));
+    assert_eq!(ponte_last_error_code(), PONTE_E_NULL_ARGUMENT);
+}
+
+#[test]
+fn status_names_are_stable_and_unknown_numbers_are_named_so() {
+    let name = |code| {
+        // SAFETY: static strings.
+        unsafe { CStr::from_ptr(ponte_status_name(code)) }
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(name(PONTE_OK), "PONTE_OK");
+    assert_eq!(name(-105), "PONTE_E_NOT_FOUND");
+    assert_eq!(name(PONTE_E_PANIC), "PONTE_E_PANIC");
+    assert_eq!(name(i32::MIN), "PONTE_E_UNKNOWN");
+    assert_eq!(name(1), "PONTE_E_UNKNOWN");
+    // Every status the header defines has its own name.
+    let header = std::fs::read_to_string(repo_root().join("include/ponte.h")).unwrap();
+    for line in header
+        .lines()
+        .filter(|l| l.starts_with("#define PONTE_E_") || l.starts_with("#define PONTE_OK"))
+    {
+        let mut parts = line.split_whitespace().skip(1);
+        let (macro_name, value) = (
+            parts.next().unwrap(),
+            parts.next().unwrap().parse::<i32>().unwrap(),
+        );
+        assert_eq!(name(value), macro_name);
+    }
+}
+
+#[test]
+fn the_version_matches_cargo_toml_everywhere() {
+    // SAFETY: a static string.
+    let text = unsafe { CStr::from_ptr(ponte_version()) }.to_str().unwrap();
+    assert_eq!(text, env!("CARGO_PKG_VERSION"));
+    let major: i32 = env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap();
+    let minor: i32 = env!("CARGO_PKG_VERSION_MINOR").parse().unwrap();
+    let patch: i32 = env!("CARGO_PKG_VERSION_PATCH").parse().unwrap();
+    assert_eq!(
+        (
+            PONTE_VERSION_MAJOR,
+            PONTE_VERSION_MINOR,
+            PONTE_VERSION_PATCH
+        ),
+        (major, minor, patch)
+    );
+    assert_eq!(
+        ponte_version_number(),
+        major * 1_000_000 + minor * 1_000 + patch
+    );
+    assert_eq!(PONTE_VERSION_NUMBER, ponte_version_number());
+    let header = std::fs::read_to_string(repo_root().join("include/ponte.h")).unwrap();
+    assert!(header.contains(&format!("#define PONTE_VERSION \"{text}\"")));
+}
+
+/// Records gathered by the log callback; the test owns the only callback in this binary.
+static RECORDS: Mutex<Vec<(i32, String, String)>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn collect(
+    user_data: *mut c_void,
+    level: i32,
+    target: *const c_char,
+    message: *const c_char,
+) {
+    assert_eq!(user_data as usize, 0xC0FFEE);
+    // SAFETY: Ponte passes NUL-terminated UTF-8 strings valid for the call.
+    let (target, message) = unsafe { (CStr::from_ptr(target), CStr::from_ptr(message)) };
+    RECORDS.lock().unwrap().push((
+        level,
+        target.to_str().unwrap().into(),
+        message.to_str().unwrap().into(),
+    ));
+}
+
+#[test]
+fn log_records_reach_the_callback_and_never_carry_credentials() {
+    assert_eq!(
+        ponte_log_set_callback(Some(collect), 0xC0FFEE as *mut c_void, 9),
+        PONTE_E_INVALID_ARGUMENT
+    );
+    assert!(last_message().contains("`max_level` is 9"));
+    assert_eq!(
+        ponte_log_set_callback(Some(collect), 0xC0FFEE as *mut c_void, PONTE_LOG_DEBUG),
+        PONTE_OK
+    );
+    {
+        let _fixture = Fixture::new();
+    }
+    assert_eq!(
+        ponte_log_set_callback(None, ptr::null_mut(), PONTE_LOG_DEBUG),
+        PONTE_OK
+    );
+    let records = RECORDS.lock().unwrap().clone();
+    assert!(
+        records
+            .iter()
+            .any(|(level, target, message)| *level == PONTE_LOG_INFO
+                && target == "ponte::config"
+                && message.contains("integration loja put")),
+        "{records:?}"
+    );
+    assert!(records
+        .iter()
+        .all(|(_, _, message)| !message.contains(CANARY)));
+}
