@@ -1,0 +1,194 @@
+//! The state file: created on first open, WAL, numbered migrations, and clean errors for every
+//! way the file or its location can be wrong (RELIABILITY.md scenarios 23 and 24).
+
+mod common;
+
+use std::path::Path;
+
+use ponte::{Error, Ponte};
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_new_file_is_created_in_wal_mode_with_the_current_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    drop(Ponte::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(version, ponte::store::SCHEMA_VERSION);
+    assert_eq!(integrity, "ok");
+}
+
+#[test]
+fn data_survives_closing_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    {
+        let mut ponte = Ponte::open(&path).unwrap();
+        ponte
+            .integration_put(ponte::model::config::parse_config(common::CONFIG).unwrap())
+            .unwrap();
+    }
+    let mut ponte = Ponte::open(&path).unwrap();
+    let view = ponte.integration_get("loja").unwrap();
+    assert_eq!(view.config.base_url, "https://loja.example.com.br");
+    // Credentials were never written down: a new session must give them again.
+    assert!(view.credentials_set.is_empty());
+}
+
+#[test]
+fn a_file_from_a_newer_ponte_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    drop(Ponte::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA user_version = 99;")
+            .unwrap();
+    }
+    let before = bytes(&path);
+    let err = Ponte::open(&path).unwrap_err();
+    assert!(
+        matches!(err, Error::StateFileTooNew { found: 99, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("schema version 99"), "{err}");
+    assert_eq!(bytes(&path), before, "the file changed");
+    assert!(
+        !dir.path().join("ponte.db-wal").exists(),
+        "WAL was switched on"
+    );
+}
+
+#[test]
+fn another_programs_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("erp.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE clientes (id INTEGER PRIMARY KEY, nome TEXT);")
+            .unwrap();
+    }
+    let before = bytes(&path);
+    let err = Ponte::open(&path).unwrap_err();
+    assert!(matches!(err, Error::NotAStateFile { .. }), "{err:?}");
+    assert_eq!(bytes(&path), before);
+}
+
+#[test]
+fn a_missing_directory_is_named_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-dir").join("ponte.db");
+    let err = Ponte::open(&path).unwrap_err();
+    assert!(matches!(err, Error::StateFileUnavailable { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("no-such-dir' does not exist"),
+        "{err}"
+    );
+    assert!(!dir.path().join("no-such-dir").exists());
+}
+
+#[test]
+fn a_read_only_location_gives_a_read_only_error() {
+    // sysfs refuses new files even to root, which chmod cannot do.
+    if !Path::new("/sys/kernel").is_dir() {
+        eprintln!("no sysfs on this machine; nothing to test");
+        return;
+    }
+    let err = Ponte::open("/sys/ponte.db").unwrap_err();
+    assert!(matches!(err, Error::StateFileReadOnly { .. }), "{err:?}");
+    assert!(err.to_string().contains("/sys/ponte.db"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    std::fs::write(
+        &path,
+        "Este arquivo é uma planilha, não um banco de dados.\n".repeat(200),
+    )
+    .unwrap();
+    let err = Ponte::open(&path).unwrap_err();
+    assert!(matches!(err, Error::StateFileCorrupt { .. }), "{err:?}");
+}
+
+#[test]
+fn a_damaged_header_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    {
+        let mut ponte = Ponte::open(&path).unwrap();
+        ponte
+            .catalog_put_products(&ponte::model::catalog::parse_products(common::PRODUCTS).unwrap())
+            .unwrap();
+    }
+    let mut file = bytes(&path);
+    for byte in &mut file[0..16] {
+        *byte ^= 0xA5;
+    }
+    std::fs::write(&path, file).unwrap();
+    let err = Ponte::open(&path).unwrap_err();
+    assert!(matches!(err, Error::StateFileCorrupt { .. }), "{err:?}");
+}
+
+#[test]
+fn a_directory_or_a_network_share_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        Ponte::open(dir.path()).unwrap_err(),
+        Error::StateFileUnavailable { .. }
+    ));
+    let err = Ponte::open(r"\\servidor\erp\ponte.db").unwrap_err();
+    assert!(err.to_string().contains("network share"), "{err}");
+}
+
+#[test]
+fn opening_a_new_file_from_many_threads_at_once_creates_its_schema_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    let barrier = std::sync::Barrier::new(4);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                barrier.wait();
+                Ponte::open(&path).unwrap();
+            });
+        }
+    });
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'product'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+#[test]
+fn a_writer_held_lock_gives_busy_after_the_timeout_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    let mut ponte = Ponte::open(&path).unwrap();
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let brands = ponte::model::catalog::parse_brands(common::BRANDS).unwrap();
+    let err = ponte.catalog_put_brands(&brands).unwrap_err();
+    assert!(matches!(err, Error::StorageBusy(_)), "{err:?}");
+    blocker.execute_batch("ROLLBACK").unwrap();
+    ponte.catalog_put_brands(&brands).unwrap();
+}
