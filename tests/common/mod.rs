@@ -52,7 +52,7 @@ pub fn header_functions() -> Vec<String> {
         .filter(|line| line.starts_with("PONTE_API "))
         .filter_map(|line| {
             let before_paren = line.split('(').next()?;
-            let name = before_paren.rsplit(|c: char| c == ' ' || c == '*').next()?;
+            let name = before_paren.rsplit([' ', '*']).next()?;
             Some(name.to_string())
         })
         .collect();
