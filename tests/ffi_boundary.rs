@@ -161,7 +161,7 @@ const OTHER_EXPORTS: &[&str] = &[
 ];
 
 /// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
-const SENTINEL: *mut c_char = 0x1 as *mut c_char;
+const SENTINEL: *mut c_char = ptr::dangling_mut::<c_char>();
 
 fn invoke(
     export: &HandleExport,
