@@ -1,0 +1,198 @@
+"""Ponte for Python: the ERP integration core, called through its C ABI with ctypes.
+
+Dicts and lists go in and come out; money is integer cents, times are UTC. Every failure raises a
+``PonteError`` subclass with ``.code`` and ``.message``.
+"""
+
+import ctypes
+import json
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+from . import _native
+from ._native import lib, take_string
+from .errors import (
+    ArgumentError,
+    ConfigError,
+    ConflictError,
+    HandlePoisonedError,
+    IntegrationNotFoundError,
+    InternalError,
+    InvalidConfigError,
+    InvalidDataError,
+    InvalidJsonError,
+    NotFoundError,
+    PanicError,
+    PonteError,
+    RemoteError,
+    StorageBusyError,
+    StorageError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Ponte",
+    "PonteError",
+    "ArgumentError",
+    "InvalidJsonError",
+    "InvalidDataError",
+    "NotFoundError",
+    "ConflictError",
+    "ConfigError",
+    "InvalidConfigError",
+    "IntegrationNotFoundError",
+    "RemoteError",
+    "StorageError",
+    "StorageBusyError",
+    "InternalError",
+    "PanicError",
+    "HandlePoisonedError",
+    "version",
+    "version_number",
+    "status_name",
+    "set_log_callback",
+    "LOG_OFF",
+    "LOG_ERROR",
+    "LOG_WARN",
+    "LOG_INFO",
+    "LOG_DEBUG",
+    "LOG_TRACE",
+]
+
+LOG_OFF, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE = range(6)
+
+
+def version() -> str:
+    """The library's version, such as ``"0.1.0"``."""
+    return lib.ponte_version().decode()
+
+
+def version_number() -> int:
+    """The library's version as ``MAJOR * 1000000 + MINOR * 1000 + PATCH``."""
+    return lib.ponte_version_number()
+
+
+def status_name(code: int) -> str:
+    """The name of a status code, such as ``"PONTE_E_NOT_FOUND"``."""
+    return lib.ponte_status_name(code).decode()
+
+
+# The ctypes callback must outlive every call that may log, so it is kept here.
+_log_callback = None
+
+
+def set_log_callback(callback: Optional[Callable[[int, str, str], None]], max_level: int = LOG_INFO) -> None:
+    """Sends Ponte's log records to ``callback(level, target, message)``; None stops logging.
+
+    The callback runs on the thread that made the Ponte call; exceptions it raises are dropped.
+    """
+    global _log_callback
+    if callback is None:
+        lib.ponte_log_set_callback(_native.LOG_CALLBACK(), None, LOG_OFF)
+        _log_callback = None
+        return
+
+    def trampoline(_user_data, level, target, message):
+        try:
+            callback(level, target.decode("utf-8", "replace"), message.decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - an exception must not unwind into C
+            pass
+
+    c_callback = _native.LOG_CALLBACK(trampoline)
+    lib.ponte_log_set_callback(c_callback, None, max_level)
+    _log_callback = c_callback
+
+
+def _json_arg(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+class Ponte:
+    """One open state file. Use it as a context manager, or call ``close()``; closing twice is fine.
+
+    A handle may be shared by threads: Ponte serializes the calls on it.
+    """
+
+    def __init__(self, path: str) -> None:
+        handle = ctypes.c_void_p()
+        lib.ponte_open(str(path).encode("utf-8"), ctypes.byref(handle))
+        self._handle: Optional[int] = handle.value
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "Ponte":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # The interpreter may be shutting down; never let a finalizer raise.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def close(self) -> None:
+        """Closes the state file. Later calls raise ValueError; closing again does nothing."""
+        # The lock waits for a call running on another thread: closing under it would free
+        # the handle mid-call.
+        with self._lock:
+            handle, self._handle = self._handle, None
+            if handle:
+                lib.ponte_close(handle)
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def _call(self, func, *args: Any) -> None:
+        with self._lock:
+            if self._handle is None:
+                raise ValueError("operation on a closed Ponte handle")
+            func(self._handle, *args)
+
+    def _call_out(self, func, *args: Any) -> Any:
+        out = ctypes.c_void_p()
+        self._call(func, *args, ctypes.byref(out))
+        text = take_string(out)
+        return None if text is None else json.loads(text)
+
+    # Integrations
+
+    def integration_put(self, config: Dict[str, Any]) -> None:
+        """Adds or replaces an integration; credentials stay in this handle's memory only."""
+        self._call(lib.ponte_integration_put, _json_arg(config))
+
+    def integration_get(self, integration_id: str) -> Dict[str, Any]:
+        """The integration's settings, with ``credentials_set`` naming (not showing) credentials."""
+        return self._call_out(lib.ponte_integration_get, integration_id.encode("utf-8"))
+
+    def integration_list(self) -> List[Dict[str, Any]]:
+        return self._call_out(lib.ponte_integration_list)
+
+    def integration_remove(self, integration_id: str) -> None:
+        self._call(lib.ponte_integration_remove, integration_id.encode("utf-8"))
+
+    # Catalog
+
+    def catalog_put_products(self, products: List[Dict[str, Any]]) -> Dict[str, int]:
+        """Upserts products in one transaction; returns created/updated/unchanged/stock_changed."""
+        return self._call_out(lib.ponte_catalog_put_products, _json_arg(products))
+
+    def catalog_put_brands(self, brands: List[Dict[str, Any]]) -> Dict[str, int]:
+        return self._call_out(lib.ponte_catalog_put_brands, _json_arg(brands))
+
+    def catalog_put_stock(self, levels: List[Dict[str, Any]]) -> Dict[str, int]:
+        """Sets stock by SKU (and warehouse, ``"main"`` by default) in one transaction."""
+        return self._call_out(lib.ponte_catalog_put_stock, _json_arg(levels))
+
+    def catalog_retire_products(self, erp_ids: List[str]) -> Dict[str, int]:
+        return self._call_out(lib.ponte_catalog_retire_products, _json_arg(erp_ids))
+
+    def catalog_get(self, erp_id: Optional[str] = None, sku: Optional[str] = None) -> Dict[str, Any]:
+        """One product with its stock, by ``erp_id`` or by ``sku`` (exactly one of them)."""
+        if (erp_id is None) == (sku is None):
+            raise TypeError("give exactly one of erp_id and sku")
+        key = {"erp_id": erp_id} if erp_id is not None else {"sku": sku}
+        return self._call_out(lib.ponte_catalog_get, _json_arg(key))
