@@ -192,3 +192,13 @@ fn a_writer_held_lock_gives_busy_after_the_timeout_not_a_hang() {
     blocker.execute_batch("ROLLBACK").unwrap();
     ponte.catalog_put_brands(&brands).unwrap();
 }
+
+#[test]
+fn the_bundled_sqlite_has_the_wal_reset_fix() {
+    // 3.7.0 to 3.51.2 can corrupt a WAL database on reset; 3.51.3 fixed it.
+    assert!(
+        rusqlite::version_number() >= 3_051_003,
+        "bundled SQLite is {}",
+        rusqlite::version()
+    );
+}
