@@ -19,11 +19,11 @@ pub const PRODUCTS: &str = r#"[
    "sync_stock":true,"variants":[{"sku":"TRA-FR-24","price_cents":8990}]}
 ]"#;
 
-/// `target/debug` (or the profile in use), where cargo puts libponte.so beside the test binaries.
+/// `target/<profile>/deps`: the test binaries live there, and so does the libponte.so that the
+/// same `cargo test` built (cargo copies it up to `target/<profile>` only for `cargo build`).
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary has a path");
     exe.parent()
-        .and_then(|deps| deps.parent())
         .expect("test binaries live in target/<profile>/deps")
         .to_path_buf()
 }
