@@ -159,9 +159,9 @@ fn a_directory_or_a_network_share_is_refused() {
 fn opening_a_new_file_from_many_threads_at_once_creates_its_schema_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ponte.db");
-    let barrier = std::sync::Barrier::new(4);
+    let barrier = std::sync::Barrier::new(8);
     std::thread::scope(|scope| {
-        for _ in 0..4 {
+        for _ in 0..8 {
             scope.spawn(|| {
                 barrier.wait();
                 Ponte::open(&path).unwrap();

@@ -11,7 +11,7 @@ mod migrations;
 use std::fs::OpenOptions;
 use std::io;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
@@ -99,17 +99,31 @@ impl Db {
         }
 
         let mut db = Db { conn, path: shown };
-        db.check_identity()?;
-        db.conn
+        // Switching a new file to WAL takes an exclusive lock that SQLite does not wait for, so
+        // two processes creating the same file at once retry here instead of failing.
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match db.prepare() {
+                Err(Error::StorageBusy(_)) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                outcome => return outcome.map(|()| db),
+            }
+        }
+    }
+
+    /// Checks the file is ours, sets the connection up and migrates the schema.
+    fn prepare(&mut self) -> Result<()> {
+        self.check_identity()?;
+        self.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;
                  PRAGMA foreign_keys = ON;
                  PRAGMA trusted_schema = OFF;",
             )
-            .map_err(|err| opening_error(&db.path, err))?;
-        migrations::migrate(&mut db)?;
-        Ok(db)
+            .map_err(|err| opening_error(&self.path, err))?;
+        migrations::migrate(self)
     }
 
     /// The path the file was opened with.
@@ -119,14 +133,18 @@ impl Db {
 
     /// Refuses a database that is not ours, or that a newer Ponte wrote, before changing a byte.
     fn check_identity(&self) -> Result<()> {
-        let read = |sql: &str| -> Result<i64> {
-            self.conn
-                .query_row(sql, [], |row| row.get(0))
-                .map_err(|err| opening_error(&self.path, err))
-        };
-        let application_id = read("PRAGMA application_id")?;
-        let version = read("PRAGMA user_version")?;
-        let objects = read("SELECT count(*) FROM sqlite_schema")?;
+        // One statement, so the three values come from one snapshot even while another
+        // process is creating the schema.
+        let (application_id, version, objects): (i64, i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id),
+                        (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_schema)",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .map_err(|err| opening_error(&self.path, err))?;
         if application_id != i64::from(APPLICATION_ID) && (objects > 0 || version > 0) {
             return Err(Error::NotAStateFile {
                 path: self.path.clone(),
