@@ -677,3 +677,58 @@ fn log_records_reach_the_callback_and_never_carry_credentials() {
         .iter()
         .all(|(_, _, message)| !message.contains(CANARY)));
 }
+
+#[test]
+fn an_oversized_document_is_refused_before_it_is_parsed() {
+    let fixture = Fixture::new();
+    // 65 MiB of a JSON array: over the 64 MiB limit, well-formed all the same.
+    let mut huge = String::with_capacity(65 * 1024 * 1024 + 2);
+    huge.push('[');
+    huge.push_str(&"0,".repeat(65 * 1024 * 1024 / 2));
+    huge.push('0');
+    huge.push(']');
+    let huge = CString::new(huge).unwrap();
+    for export in HANDLE_EXPORTS {
+        let Some(Input {
+            wrong_shape: Some(_),
+            name,
+            ..
+        }) = export.input
+        else {
+            continue;
+        };
+        let mut out = SENTINEL;
+        let status = invoke(export, fixture.handle, huge.as_ptr(), &mut out);
+        assert_eq!(status, PONTE_E_INPUT_TOO_LARGE, "{name}");
+        assert!(
+            last_message().contains("the limit is 67108864 bytes"),
+            "{}",
+            last_message()
+        );
+        if export.out.is_some() {
+            assert!(out.is_null());
+        }
+    }
+}
+
+#[test]
+fn a_handle_opened_on_one_thread_is_used_and_closed_on_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = CString::new(dir.path().join("state.db").to_str().unwrap()).unwrap();
+    let mut handle = ptr::null_mut();
+    // SAFETY: valid C string and out slot.
+    assert_eq!(unsafe { ponte_open(path.as_ptr(), &mut handle) }, PONTE_OK);
+    let handle = handle as usize;
+    let worker = std::thread::spawn(move || {
+        let handle = handle as *mut ponte;
+        let mut out = ptr::null_mut();
+        // SAFETY: a live handle, moved to this thread and closed once, here.
+        unsafe {
+            let status = ponte_integration_list(handle, &mut out);
+            ponte_string_free(out);
+            ponte_close(handle);
+            status
+        }
+    });
+    assert_eq!(worker.join().unwrap(), PONTE_OK);
+}
