@@ -2,9 +2,38 @@
 
 use std::ffi::c_char;
 
+use serde::Serialize;
+
 use super::boundary::{arg_out, arg_str, reset_out, set_json, set_optional_json};
 use super::handle::{ponte, with_handle};
+use crate::error::Result;
 use crate::model::catalog;
+use crate::Ponte;
+
+/// The shape every catalog write shares: parse a JSON array, apply it in one transaction, and
+/// hand back the summary if the caller wants it.
+///
+/// # Safety
+/// `json` is NULL or a NUL-terminated string; `summary_out` is NULL or valid for a write.
+unsafe fn put_batch<T, S: Serialize>(
+    name: &'static str,
+    handle: *mut ponte,
+    json: *const c_char,
+    argument: &'static str,
+    summary_out: *mut *mut c_char,
+    parse: fn(&str) -> Result<Vec<T>>,
+    apply: fn(&mut Ponte, &[T]) -> Result<S>,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(summary_out) };
+    with_handle(name, handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let items = parse(unsafe { arg_str(json, argument) }?)?;
+        let summary = apply(ponte, &items)?;
+        // SAFETY: NULL or valid for a write, by this function's contract.
+        unsafe { set_optional_json(summary_out, &summary) }
+    })
+}
 
 /// Upserts a batch of products (a JSON array) in one transaction: if one product is invalid,
 /// nothing changes and the message names that product and field.
@@ -25,16 +54,18 @@ pub unsafe extern "C" fn ponte_catalog_put_products(
     products_json: *const c_char,
     summary_out: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: NULL or valid for a write, by this function's contract.
-    unsafe { reset_out(summary_out) };
-    with_handle("ponte_catalog_put_products", handle, |ponte| {
-        // SAFETY: NULL or NUL-terminated, by this function's contract.
-        let products =
-            catalog::parse_products(unsafe { arg_str(products_json, "products_json") }?)?;
-        let summary = ponte.catalog_put_products(&products)?;
-        // SAFETY: NULL or valid for a write, by this function's contract.
-        unsafe { set_optional_json(summary_out, &summary) }
-    })
+    // SAFETY: forwarded under this function's contract.
+    unsafe {
+        put_batch(
+            "ponte_catalog_put_products",
+            handle,
+            products_json,
+            "products_json",
+            summary_out,
+            catalog::parse_products,
+            Ponte::catalog_put_products,
+        )
+    }
 }
 
 /// Upserts a batch of brands (a JSON array) in one transaction.
@@ -55,15 +86,18 @@ pub unsafe extern "C" fn ponte_catalog_put_brands(
     brands_json: *const c_char,
     summary_out: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: NULL or valid for a write, by this function's contract.
-    unsafe { reset_out(summary_out) };
-    with_handle("ponte_catalog_put_brands", handle, |ponte| {
-        // SAFETY: NULL or NUL-terminated, by this function's contract.
-        let brands = catalog::parse_brands(unsafe { arg_str(brands_json, "brands_json") }?)?;
-        let summary = ponte.catalog_put_brands(&brands)?;
-        // SAFETY: NULL or valid for a write, by this function's contract.
-        unsafe { set_optional_json(summary_out, &summary) }
-    })
+    // SAFETY: forwarded under this function's contract.
+    unsafe {
+        put_batch(
+            "ponte_catalog_put_brands",
+            handle,
+            brands_json,
+            "brands_json",
+            summary_out,
+            catalog::parse_brands,
+            Ponte::catalog_put_brands,
+        )
+    }
 }
 
 /// Sets stock levels by SKU and warehouse (a JSON array of `{"sku","warehouse","quantity"}`;
@@ -86,15 +120,18 @@ pub unsafe extern "C" fn ponte_catalog_put_stock(
     stock_json: *const c_char,
     summary_out: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: NULL or valid for a write, by this function's contract.
-    unsafe { reset_out(summary_out) };
-    with_handle("ponte_catalog_put_stock", handle, |ponte| {
-        // SAFETY: NULL or NUL-terminated, by this function's contract.
-        let levels = catalog::parse_stock(unsafe { arg_str(stock_json, "stock_json") }?)?;
-        let summary = ponte.catalog_put_stock(&levels)?;
-        // SAFETY: NULL or valid for a write, by this function's contract.
-        unsafe { set_optional_json(summary_out, &summary) }
-    })
+    // SAFETY: forwarded under this function's contract.
+    unsafe {
+        put_batch(
+            "ponte_catalog_put_stock",
+            handle,
+            stock_json,
+            "stock_json",
+            summary_out,
+            catalog::parse_stock,
+            Ponte::catalog_put_stock,
+        )
+    }
 }
 
 /// Marks products as retired by the ERP (a JSON array of ERP ids) in one transaction. Putting a
@@ -117,15 +154,18 @@ pub unsafe extern "C" fn ponte_catalog_retire_products(
     erp_ids_json: *const c_char,
     summary_out: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: NULL or valid for a write, by this function's contract.
-    unsafe { reset_out(summary_out) };
-    with_handle("ponte_catalog_retire_products", handle, |ponte| {
-        // SAFETY: NULL or NUL-terminated, by this function's contract.
-        let ids = catalog::parse_erp_ids(unsafe { arg_str(erp_ids_json, "erp_ids_json") }?)?;
-        let summary = ponte.catalog_retire_products(&ids)?;
-        // SAFETY: NULL or valid for a write, by this function's contract.
-        unsafe { set_optional_json(summary_out, &summary) }
-    })
+    // SAFETY: forwarded under this function's contract.
+    unsafe {
+        put_batch(
+            "ponte_catalog_retire_products",
+            handle,
+            erp_ids_json,
+            "erp_ids_json",
+            summary_out,
+            catalog::parse_erp_ids,
+            Ponte::catalog_retire_products,
+        )
+    }
 }
 
 /// Reads one product, with its stock, by `{"erp_id": "..."}` or `{"sku": "..."}`.
