@@ -150,6 +150,51 @@
 #define PONTE_E_INTEGRATION_NOT_FOUND -201
 
 /**
+ * The store could not be reached (refused, reset, unknown host).
+ */
+#define PONTE_E_NETWORK -300
+
+/**
+ * The store did not answer in time.
+ */
+#define PONTE_E_TIMEOUT -301
+
+/**
+ * The store refused the credentials or their permissions.
+ */
+#define PONTE_E_AUTH -302
+
+/**
+ * The store answered with an error; the message keeps the platform's own code.
+ */
+#define PONTE_E_REMOTE -303
+
+/**
+ * The store kept answering 429, or asked to wait longer than allowed.
+ */
+#define PONTE_E_THROTTLED -304
+
+/**
+ * The store answered with a redirect, which is never followed.
+ */
+#define PONTE_E_REDIRECT_REFUSED -305
+
+/**
+ * The store's response was larger than the limit.
+ */
+#define PONTE_E_RESPONSE_TOO_LARGE -306
+
+/**
+ * TLS failed: a certificate that does not verify, or plain HTTP where HTTPS is required.
+ */
+#define PONTE_E_TLS -307
+
+/**
+ * The store's response could not be understood.
+ */
+#define PONTE_E_INVALID_RESPONSE -308
+
+/**
  * The state file could not be opened or created (missing directory, network share).
  */
 #define PONTE_E_STORAGE_UNAVAILABLE -400

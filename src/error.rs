@@ -80,6 +80,46 @@ pub enum Error {
     /// Any other SQLite failure.
     #[error("state file error: {0}")]
     Storage(String),
+
+    /// The store could not be reached (refused, reset, unknown host), after the retries allowed.
+    #[error("{0}")]
+    Network(String),
+
+    /// The store did not answer in time, after the retries allowed.
+    #[error("{0}")]
+    Timeout(String),
+
+    /// The store refused the credentials or their permissions; never carries the secret.
+    #[error("{0}")]
+    Auth(String),
+
+    /// The store answered with its error envelope; `code` is the platform's own.
+    #[error("store answered {status} {code}: {message}")]
+    Remote {
+        status: u16,
+        code: String,
+        message: String,
+    },
+
+    /// The store kept answering 429 (or asked to wait longer than allowed).
+    #[error("{0}")]
+    Throttled(String),
+
+    /// The store answered with a redirect, which Ponte never follows (credentials would go along).
+    #[error("{0}")]
+    RedirectRefused(String),
+
+    /// The store's response was larger than the configured limit.
+    #[error("{0}")]
+    ResponseTooLarge(String),
+
+    /// TLS failed: a certificate that does not verify, or no TLS where it is required.
+    #[error("{0}")]
+    Tls(String),
+
+    /// The store's response could not be understood (not JSON, or a field of the wrong type).
+    #[error("{0}")]
+    InvalidResponse(String),
 }
 
 /// One broken rule in an integration config.

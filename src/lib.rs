@@ -16,7 +16,9 @@ pub mod error;
 pub mod failpoint;
 pub mod ffi;
 pub mod model;
+pub mod platform;
 pub mod store;
+pub mod time;
 
 pub use api::{IntegrationView, Ponte};
 pub use error::{ConfigProblem, Error, Result};

@@ -31,6 +31,25 @@ pub const PONTE_E_INVALID_CONFIG: i32 = -200;
 /// No integration with this id is configured.
 pub const PONTE_E_INTEGRATION_NOT_FOUND: i32 = -201;
 
+/// The store could not be reached (refused, reset, unknown host).
+pub const PONTE_E_NETWORK: i32 = -300;
+/// The store did not answer in time.
+pub const PONTE_E_TIMEOUT: i32 = -301;
+/// The store refused the credentials or their permissions.
+pub const PONTE_E_AUTH: i32 = -302;
+/// The store answered with an error; the message keeps the platform's own code.
+pub const PONTE_E_REMOTE: i32 = -303;
+/// The store kept answering 429, or asked to wait longer than allowed.
+pub const PONTE_E_THROTTLED: i32 = -304;
+/// The store answered with a redirect, which is never followed.
+pub const PONTE_E_REDIRECT_REFUSED: i32 = -305;
+/// The store's response was larger than the limit.
+pub const PONTE_E_RESPONSE_TOO_LARGE: i32 = -306;
+/// TLS failed: a certificate that does not verify, or plain HTTP where HTTPS is required.
+pub const PONTE_E_TLS: i32 = -307;
+/// The store's response could not be understood.
+pub const PONTE_E_INVALID_RESPONSE: i32 = -308;
+
 /// The state file could not be opened or created (missing directory, network share).
 pub const PONTE_E_STORAGE_UNAVAILABLE: i32 = -400;
 /// The state file or its directory cannot be written.
@@ -71,6 +90,15 @@ pub(crate) const STATUSES: &[(i32, &CStr)] = &[
         PONTE_E_INTEGRATION_NOT_FOUND,
         c"PONTE_E_INTEGRATION_NOT_FOUND",
     ),
+    (PONTE_E_NETWORK, c"PONTE_E_NETWORK"),
+    (PONTE_E_TIMEOUT, c"PONTE_E_TIMEOUT"),
+    (PONTE_E_AUTH, c"PONTE_E_AUTH"),
+    (PONTE_E_REMOTE, c"PONTE_E_REMOTE"),
+    (PONTE_E_THROTTLED, c"PONTE_E_THROTTLED"),
+    (PONTE_E_REDIRECT_REFUSED, c"PONTE_E_REDIRECT_REFUSED"),
+    (PONTE_E_RESPONSE_TOO_LARGE, c"PONTE_E_RESPONSE_TOO_LARGE"),
+    (PONTE_E_TLS, c"PONTE_E_TLS"),
+    (PONTE_E_INVALID_RESPONSE, c"PONTE_E_INVALID_RESPONSE"),
     (PONTE_E_STORAGE_UNAVAILABLE, c"PONTE_E_STORAGE_UNAVAILABLE"),
     (PONTE_E_STORAGE_READ_ONLY, c"PONTE_E_STORAGE_READ_ONLY"),
     (PONTE_E_STORAGE_CORRUPT, c"PONTE_E_STORAGE_CORRUPT"),
@@ -108,6 +136,15 @@ pub(crate) fn status_of(failure: &Failure) -> i32 {
             Error::StorageBusy(_) => PONTE_E_STORAGE_BUSY,
             Error::StorageFull(_) => PONTE_E_STORAGE_FULL,
             Error::Storage(_) => PONTE_E_STORAGE,
+            Error::Network(_) => PONTE_E_NETWORK,
+            Error::Timeout(_) => PONTE_E_TIMEOUT,
+            Error::Auth(_) => PONTE_E_AUTH,
+            Error::Remote { .. } => PONTE_E_REMOTE,
+            Error::Throttled(_) => PONTE_E_THROTTLED,
+            Error::RedirectRefused(_) => PONTE_E_REDIRECT_REFUSED,
+            Error::ResponseTooLarge(_) => PONTE_E_RESPONSE_TOO_LARGE,
+            Error::Tls(_) => PONTE_E_TLS,
+            Error::InvalidResponse(_) => PONTE_E_INVALID_RESPONSE,
         },
     }
 }

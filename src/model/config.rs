@@ -32,6 +32,43 @@ pub struct IntegrationConfig {
     pub order_capture: OrderCaptureConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
+    #[serde(default)]
+    pub http: HttpSettings,
+}
+
+/// How Ponte talks to the store: explicit timeouts (there are none by default in HTTP clients),
+/// bounded retries, a request rate and a response size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// TCP and TLS connection setup.
+    pub connect_timeout_ms: u64,
+    /// Waiting for the response headers, and then for the body.
+    pub read_timeout_ms: u64,
+    /// One whole request, body included.
+    pub overall_timeout_ms: u64,
+    /// Retries of a request that may be retried (reads, absolute writes, 429s).
+    pub max_retries: u32,
+    /// The longest wait a 429 `Retry-After` may ask for before the call gives up as throttled.
+    pub max_retry_wait_ms: u64,
+    /// Requests per second to this store; 0 means no limit.
+    pub max_requests_per_second: u32,
+    /// The largest response body accepted, after decompression.
+    pub max_response_bytes: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            connect_timeout_ms: 10_000,
+            read_timeout_ms: 60_000,
+            overall_timeout_ms: 120_000,
+            max_retries: 4,
+            max_retry_wait_ms: 60_000,
+            max_requests_per_second: 10,
+            max_response_bytes: 32 * 1024 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -463,6 +500,18 @@ impl IntegrationConfig {
                 if !is_hh_mm(time) {
                     problem(path, format!("{time:?} is not a UTC time as HH:MM"));
                 }
+            }
+        }
+
+        let http = &self.http;
+        for (path, value) in [
+            ("http.connect_timeout_ms", http.connect_timeout_ms),
+            ("http.read_timeout_ms", http.read_timeout_ms),
+            ("http.overall_timeout_ms", http.overall_timeout_ms),
+            ("http.max_response_bytes", http.max_response_bytes),
+        ] {
+            if value == 0 {
+                problem(path, "must be greater than zero".into());
             }
         }
 

@@ -52,6 +52,18 @@ class RemoteError(PonteError):
     """-3xx: the network or the store failed."""
 
 
+class NetworkError(RemoteError):
+    """PONTE_E_NETWORK or PONTE_E_TIMEOUT: the store could not be reached in time; try later."""
+
+
+class AuthError(RemoteError):
+    """PONTE_E_AUTH: the store refused the credentials or their permissions."""
+
+
+class ThrottledError(RemoteError):
+    """PONTE_E_THROTTLED: the store kept answering 429."""
+
+
 class StorageError(PonteError):
     """-4xx: the state file could not be opened, read or written."""
 
@@ -78,6 +90,10 @@ _BY_CODE: Dict[int, Type[PonteError]] = {
     -105: NotFoundError,
     -106: ConflictError,
     -200: InvalidConfigError,
+    -300: NetworkError,
+    -301: NetworkError,
+    -302: AuthError,
+    -304: ThrottledError,
     -201: IntegrationNotFoundError,
     -405: StorageBusyError,
     -500: PanicError,

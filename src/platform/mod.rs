@@ -1,0 +1,193 @@
+//! Store platforms behind one trait, so the sync and capture engines never know which store they
+//! talk to. Each adapter maps Ponte's model to its platform's API and back, and declares what its
+//! platform can do.
+
+pub mod http;
+pub mod oauth;
+pub mod woocommerce;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::catalog::{Brand, Product};
+use crate::model::config::{NewProductStatus, SyncField, Visibility};
+use crate::model::order::StoreOrder;
+
+/// What a platform can do; the engines adapt to it instead of asking which platform it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    pub platform: &'static str,
+    /// Most items one write request may carry.
+    pub max_batch: usize,
+    /// Products carry a brand.
+    pub brands: bool,
+    /// Products have a catalog visibility of their own.
+    pub visibility: bool,
+    /// Every product has variants, even a simple one (Nuvemshop).
+    pub variants_always: bool,
+    /// Order statuses may be any slug the store registered, not only the platform's own.
+    pub free_form_statuses: bool,
+    /// The order statuses every store of this platform has.
+    pub order_statuses: &'static [&'static str],
+}
+
+/// A product or variation as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemoteProduct {
+    pub id: String,
+    /// For a variation, its product.
+    pub parent_id: Option<String>,
+    pub kind: RemoteKind,
+    pub sku: Option<String>,
+    /// EAN/GTIN as the store keeps it.
+    pub ean: Option<String>,
+    pub name: String,
+    pub status: String,
+    pub visibility: Option<String>,
+    pub price_cents: Option<i64>,
+    /// `None` when the store does not manage this item's stock.
+    pub stock: Option<i64>,
+    pub variation_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteKind {
+    Simple,
+    Variable,
+    Variation,
+    Other,
+}
+
+/// One page of a listing. Items the store sent in a shape Ponte cannot read are reported in
+/// `failures` with the store's id, and never stop the other items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub failures: Vec<ItemFailure>,
+    pub has_more: bool,
+    /// The store's count of every matching item, when it says.
+    pub total: Option<u64>,
+}
+
+/// An item of a listing that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemFailure {
+    /// The store's id of the item, or its position when it has none.
+    pub store_id: String,
+    pub reason: String,
+}
+
+/// What sync wants the store to have for one ERP product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDraft {
+    pub product: Product,
+    pub brand: Option<Brand>,
+    /// Only these fields are sent; everything else in the store is left alone.
+    pub fields: BTreeSet<SyncField>,
+    /// Sellable stock by SKU, for products whose stock is synced; a SKU not here keeps its stock.
+    pub stock: BTreeMap<String, i64>,
+    /// Used on creation only: the merchant owns these afterwards.
+    pub status: NewProductStatus,
+    pub visibility: Visibility,
+}
+
+/// Where an ERP product lives in a store.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct StoreRef {
+    pub product_id: String,
+    /// Store id of each variant by SKU; for a simple product, its own id.
+    pub variants: BTreeMap<String, String>,
+}
+
+/// One write sync asks of the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductWrite {
+    Create(ProductDraft),
+    Update {
+        target: StoreRef,
+        draft: ProductDraft,
+    },
+    /// Absolute stock of some variants.
+    Stock {
+        target: StoreRef,
+        quantities: BTreeMap<String, i64>,
+    },
+    /// Hide from catalog and search (a product no longer published, under the `hide` policy).
+    Hide {
+        target: StoreRef,
+    },
+}
+
+/// A store's per-item error, with the platform's own code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemError {
+    pub code: String,
+    pub message: String,
+    pub status: u16,
+    /// The store item the error points at, such as the product that already has this SKU.
+    pub resource_id: Option<String>,
+}
+
+/// What became of one write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum WriteOutcome {
+    /// Applied. `target` holds the variants the store confirmed; the others failed.
+    Done {
+        target: StoreRef,
+        variant_failures: BTreeMap<String, ItemError>,
+    },
+    Failed {
+        error: ItemError,
+    },
+    /// The request may or may not have been applied (a timeout after it was sent): look the
+    /// SKUs up before trying again, never create blindly.
+    Unknown {
+        reason: String,
+    },
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderQuery {
+    pub statuses: Vec<String>,
+    /// Only orders modified at or after this time, Unix seconds UTC.
+    pub modified_after: Option<i64>,
+}
+
+/// Set an order's status in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate {
+    pub store_order_id: String,
+    pub status: String,
+}
+
+/// A store, as the engines see it. Methods are synchronous and each may make several requests.
+pub trait Platform: Send {
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Products and variations with any of these SKUs (exact match).
+    fn find_products_by_sku(&self, skus: &[String]) -> Result<Vec<RemoteProduct>>;
+
+    /// One page (from 1) of the store's products, variations not included.
+    fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>>;
+
+    /// Carries out the writes in as few requests as the platform allows. Returns one outcome per
+    /// write, in order; an item the store refuses is an outcome, not an error.
+    fn push_products(&self, writes: &[ProductWrite]) -> Vec<WriteOutcome>;
+
+    /// One page (from 1) of the orders in the query's statuses, oldest modification first.
+    fn list_orders(&self, query: &OrderQuery, page: u32) -> Result<Page<StoreOrder>>;
+
+    /// Sets order statuses; one outcome per update, in order.
+    fn set_order_statuses(&self, updates: &[StatusUpdate]) -> Vec<Result<(), ItemError>>;
+
+    /// Adds a private note to an order.
+    fn add_order_note(&self, store_order_id: &str, note: &str) -> Result<()>;
+
+    /// Requests made so far, with retries and throttling.
+    fn http_stats(&self) -> http::HttpStats;
+}

@@ -1,0 +1,772 @@
+//! The WooCommerce REST API v3 adapter (`/wp-json/wc/v3`). Facts and sources are in
+//! `shared/platforms/WOOCOMMERCE.md`; the payload mapping is in `mapping`.
+
+pub mod mapping;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::model::catalog::Brand;
+use crate::model::config::{Credentials, IntegrationConfig};
+use crate::platform::http::{
+    Auth, HttpClient, HttpStats, Method, Request, Response, SendError, Sleeper,
+};
+use crate::platform::{
+    Capabilities, ItemError, ItemFailure, OrderQuery, Page, Platform, ProductWrite, RemoteProduct,
+    StatusUpdate, StoreRef, WriteOutcome,
+};
+
+/// Where the REST routes live, below the site's address.
+pub const API: &str = "/wp-json/wc/v3";
+
+pub const CAPABILITIES: Capabilities = Capabilities {
+    platform: "woocommerce",
+    max_batch: 100,
+    brands: true,
+    visibility: true,
+    variants_always: false,
+    free_form_statuses: true,
+    order_statuses: &[
+        "pending",
+        "processing",
+        "on-hold",
+        "completed",
+        "cancelled",
+        "refunded",
+        "failed",
+        "checkout-draft",
+    ],
+};
+
+/// Most SKUs asked for in one `?sku=` look-up, keeping the URL short.
+const SKUS_PER_LOOKUP: usize = 50;
+
+/// A connection to one WooCommerce store.
+#[derive(Debug)]
+pub struct WooCommerce {
+    http: HttpClient,
+    capabilities: Capabilities,
+    /// Brand term ids by lower-case name, loaded on first use; `None` inside once the store is
+    /// known to have no brands endpoint (WooCommerce before 9.4).
+    brand_terms: Mutex<Option<Option<BTreeMap<String, u64>>>>,
+}
+
+/// Variation writes under one parent: creates and updates, each tagged with the index of the
+/// write it belongs to and the variant's SKU.
+type VariationBatch = (Vec<(usize, String, Value)>, Vec<(usize, String, Value)>);
+
+/// One item's result inside a batch response.
+enum ItemResult {
+    Ok(Value),
+    Err(ItemError),
+    Unknown(String),
+}
+
+impl WooCommerce {
+    /// Connects with the integration's config and the credentials given in this session: HTTP
+    /// Basic over HTTPS, OAuth 1.0a signatures over plain HTTP (where WooCommerce ignores Basic).
+    pub fn connect(
+        config: &IntegrationConfig,
+        credentials: Option<&Credentials>,
+        sleeper: Arc<dyn Sleeper>,
+    ) -> Result<WooCommerce> {
+        let missing = || {
+            Error::Auth(format!(
+                "integration '{}': no consumer_key and consumer_secret in this session; put the config again with its credentials",
+                config.id
+            ))
+        };
+        let credentials = credentials.ok_or_else(missing)?;
+        let (Some(key), Some(secret)) = (&credentials.consumer_key, &credentials.consumer_secret)
+        else {
+            return Err(missing());
+        };
+        let auth = if config.base_url.starts_with("https://") {
+            Auth::Basic {
+                user: key.clone(),
+                password: secret.clone(),
+            }
+        } else {
+            Auth::OAuth1 {
+                consumer_key: key.clone(),
+                consumer_secret: secret.clone(),
+            }
+        };
+        let http = HttpClient::new(
+            &config.base_url,
+            config.allow_http,
+            auth,
+            config.http,
+            sleeper,
+        )?;
+        Ok(WooCommerce {
+            http,
+            capabilities: CAPABILITIES,
+            brand_terms: Mutex::new(None),
+        })
+    }
+
+    /// Sends a request and reads a successful JSON answer; an error answer becomes an `Error`
+    /// that keeps WooCommerce's code.
+    fn call(&self, request: &Request) -> Result<(Value, Response)> {
+        let response = self.http.send(request)?;
+        let value = read_json(&response, request)?;
+        if (200..300).contains(&response.status) {
+            Ok((value, response))
+        } else {
+            Err(envelope_error(&response, &value, request))
+        }
+    }
+
+    fn get(&self, path: &str, query: Vec<(String, String)>) -> Result<(Value, Response)> {
+        self.call(&Request::get(format!("{API}{path}"), query))
+    }
+
+    /// Brand term id for a brand, creating the term when the store lacks it.
+    fn brand_term(&self, brand: &Brand) -> Result<Option<u64>> {
+        let mut cache = self.brand_terms.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.is_none() {
+            *cache = Some(self.load_brand_terms()?);
+        }
+        let Some(Some(terms)) = cache.as_mut() else {
+            return Ok(None);
+        };
+        let key = brand.name.to_lowercase();
+        if let Some(id) = terms.get(&key) {
+            return Ok(Some(*id));
+        }
+        let request = Request::json(
+            Method::Post,
+            format!("{API}/products/brands"),
+            &json!({"name": brand.name}),
+            false,
+        );
+        let response = self.http.send(&request)?;
+        let value = read_json(&response, &request)?;
+        // WordPress answers an existing name with `term_exists` and the term's id.
+        let id = value
+            .get("id")
+            .and_then(Value::as_u64)
+            .or_else(|| value.pointer("/data/term_id").and_then(Value::as_u64))
+            .or_else(|| value.pointer("/data/resource_id").and_then(Value::as_u64))
+            .ok_or_else(|| envelope_error(&response, &value, &request))?;
+        terms.insert(key, id);
+        Ok(Some(id))
+    }
+
+    fn load_brand_terms(&self) -> Result<Option<BTreeMap<String, u64>>> {
+        let mut terms = BTreeMap::new();
+        for page in 1.. {
+            let query = vec![
+                ("per_page".to_string(), "100".to_string()),
+                ("page".to_string(), page.to_string()),
+            ];
+            let (value, response) = match self.get("/products/brands", query) {
+                Ok(answer) => answer,
+                Err(Error::Remote { code, .. }) if code == "rest_no_route" => return Ok(None),
+                Err(err) => return Err(err),
+            };
+            for term in value.as_array().into_iter().flatten() {
+                if let (Some(id), Some(name)) = (
+                    term.get("id").and_then(Value::as_u64),
+                    term.get("name").and_then(Value::as_str),
+                ) {
+                    terms.insert(name.to_lowercase(), id);
+                }
+            }
+            if !has_more_pages(&response, page) {
+                break;
+            }
+        }
+        Ok(Some(terms))
+    }
+
+    /// Runs creates and updates through a `/batch` route in chunks of at most `max_batch`,
+    /// halving a chunk the store answers with 413. Results come back in input order.
+    fn run_batch(
+        &self,
+        path: &str,
+        creates: Vec<Value>,
+        updates: Vec<Value>,
+    ) -> (Vec<ItemResult>, Vec<ItemResult>) {
+        let mut create_results = Vec::with_capacity(creates.len());
+        let mut update_results = Vec::with_capacity(updates.len());
+        let tagged: Vec<(bool, Value)> = creates
+            .into_iter()
+            .map(|v| (true, v))
+            .chain(updates.into_iter().map(|v| (false, v)))
+            .collect();
+        for chunk in tagged.chunks(self.capabilities.max_batch) {
+            for (is_create, result) in self.send_chunk(path, chunk) {
+                if is_create {
+                    create_results.push(result);
+                } else {
+                    update_results.push(result);
+                }
+            }
+        }
+        (create_results, update_results)
+    }
+
+    fn send_chunk(&self, path: &str, chunk: &[(bool, Value)]) -> Vec<(bool, ItemResult)> {
+        let creates: Vec<&Value> = chunk.iter().filter(|(c, _)| *c).map(|(_, v)| v).collect();
+        let updates: Vec<&Value> = chunk.iter().filter(|(c, _)| !*c).map(|(_, v)| v).collect();
+        let mut body = serde_json::Map::new();
+        if !creates.is_empty() {
+            body.insert("create".into(), json!(creates));
+        }
+        if !updates.is_empty() {
+            body.insert("update".into(), json!(updates));
+        }
+        // Updates carry absolute values, so only a chunk with creates must never be resent blindly.
+        let request = Request::json(
+            Method::Post,
+            format!("{API}{path}"),
+            &Value::Object(body),
+            creates.is_empty(),
+        );
+        let failed_all =
+            |make: &dyn Fn(bool) -> ItemResult| chunk.iter().map(|(c, _)| (*c, make(*c))).collect();
+        let response = match self.http.send(&request) {
+            Ok(response) => response,
+            Err(SendError {
+                error,
+                maybe_applied,
+            }) => {
+                let reason = error.to_string();
+                return failed_all(&|is_create| {
+                    if maybe_applied && is_create {
+                        ItemResult::Unknown(reason.clone())
+                    } else {
+                        ItemResult::Err(transport_item_error(&reason))
+                    }
+                });
+            }
+        };
+        if response.status == 413 && chunk.len() > 1 {
+            let (left, right) = chunk.split_at(chunk.len() / 2);
+            let mut results = self.send_chunk(path, left);
+            results.extend(self.send_chunk(path, right));
+            return results;
+        }
+        let value = match read_json(&response, &request) {
+            Ok(value) => value,
+            Err(err) => {
+                let reason = err.to_string();
+                return failed_all(&|is_create| {
+                    if is_create {
+                        ItemResult::Unknown(reason.clone())
+                    } else {
+                        ItemResult::Err(transport_item_error(&reason))
+                    }
+                });
+            }
+        };
+        if !(200..300).contains(&response.status) {
+            let error = item_error(&value, response.status);
+            let applied_maybe = response.status >= 500;
+            return failed_all(&|is_create| {
+                if applied_maybe && is_create {
+                    ItemResult::Unknown(format!(
+                        "{} {}: {}",
+                        response.status, error.code, error.message
+                    ))
+                } else {
+                    ItemResult::Err(error.clone())
+                }
+            });
+        }
+        let mut results = Vec::with_capacity(chunk.len());
+        for (key, count, is_create) in [
+            ("create", creates.len(), true),
+            ("update", updates.len(), false),
+        ] {
+            let answers = value
+                .get(key)
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for index in 0..count {
+                let result = match answers.get(index) {
+                    Some(answer) if answer.get("error").is_some() => {
+                        ItemResult::Err(item_error(&answer["error"], 400))
+                    }
+                    Some(answer) => ItemResult::Ok(answer.clone()),
+                    None => ItemResult::Unknown(format!(
+                        "the store's batch answer has no result for {key}[{index}]"
+                    )),
+                };
+                results.push((is_create, result));
+            }
+        }
+        results
+    }
+
+    fn brand_for(&self, draft: &crate::platform::ProductDraft) -> Result<Option<u64>, ItemError> {
+        match &draft.brand {
+            Some(brand)
+                if draft
+                    .fields
+                    .contains(&crate::model::config::SyncField::Brand) =>
+            {
+                self.brand_term(brand)
+                    .map_err(|err| transport_item_error(&err.to_string()))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+impl Platform for WooCommerce {
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn find_products_by_sku(&self, skus: &[String]) -> Result<Vec<RemoteProduct>> {
+        let mut found = Vec::new();
+        // A SKU holding a comma would be split by `sku=`; it is asked for on its own.
+        let (plain, with_comma): (Vec<&String>, Vec<&String>) =
+            skus.iter().partition(|s| !s.contains(','));
+        let groups = plain
+            .chunks(SKUS_PER_LOOKUP)
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .chain(with_comma.into_iter().cloned());
+        for group in groups {
+            for page in 1.. {
+                let query = vec![
+                    ("sku".to_string(), group.clone()),
+                    ("per_page".to_string(), "100".to_string()),
+                    ("page".to_string(), page.to_string()),
+                ];
+                let (value, response) = self.get("/products", query)?;
+                let page_of = parse_page(&value, &response, page, mapping::remote_product)?;
+                for failure in &page_of.failures {
+                    log::warn!(target: "ponte::woocommerce", "product {} unreadable: {}", failure.store_id, failure.reason);
+                }
+                found.extend(page_of.items);
+                if !page_of.has_more {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>> {
+        let query = vec![
+            ("per_page".to_string(), "100".to_string()),
+            ("page".to_string(), page.to_string()),
+            ("orderby".to_string(), "id".to_string()),
+            ("order".to_string(), "asc".to_string()),
+        ];
+        let (value, response) = self.get("/products", query)?;
+        parse_page(&value, &response, page, mapping::remote_product)
+    }
+
+    fn push_products(&self, writes: &[ProductWrite]) -> Vec<WriteOutcome> {
+        let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; writes.len()];
+        // Stage 1: products (simple ones whole, variable ones their parent) in /products/batch.
+        let mut creates = Vec::new(); // (write index, body)
+        let mut updates = Vec::new();
+        for (index, write) in writes.iter().enumerate() {
+            match write {
+                ProductWrite::Create(draft) => match self.brand_for(draft) {
+                    Ok(term) => {
+                        let body = if mapping::is_variable(&draft.product) {
+                            mapping::variable_parent_body(draft, true, term)
+                        } else {
+                            mapping::simple_product_body(draft, true, term)
+                        };
+                        creates.push((index, body));
+                    }
+                    Err(error) => outcomes[index] = Some(WriteOutcome::Failed { error }),
+                },
+                ProductWrite::Update { target, draft } => match self.brand_for(draft) {
+                    Ok(term) => {
+                        let mut body = if mapping::is_variable(&draft.product) {
+                            mapping::variable_parent_body(draft, false, term)
+                        } else {
+                            mapping::simple_product_body(draft, false, term)
+                        };
+                        if body.as_object().is_some_and(|o| !o.is_empty()) {
+                            body["id"] = json!(target.product_id);
+                            updates.push((index, body));
+                        }
+                    }
+                    Err(error) => outcomes[index] = Some(WriteOutcome::Failed { error }),
+                },
+                ProductWrite::Stock { target, quantities } if is_simple_ref(target) => {
+                    if let Some(quantity) = quantities.values().next() {
+                        let mut body = mapping::stock_body(*quantity);
+                        body["id"] = json!(target.product_id);
+                        updates.push((index, body));
+                    }
+                }
+                ProductWrite::Hide { target } => {
+                    let mut body = mapping::hide_body();
+                    body["id"] = json!(target.product_id);
+                    updates.push((index, body));
+                }
+                ProductWrite::Stock { .. } => {}
+            }
+        }
+        let (create_results, update_results) = self.run_batch(
+            "/products/batch",
+            creates.iter().map(|(_, b)| b.clone()).collect(),
+            updates.iter().map(|(_, b)| b.clone()).collect(),
+        );
+        // The store id of each product-level write that succeeded.
+        let mut parents: BTreeMap<usize, String> = BTreeMap::new();
+        for ((index, _), result) in creates
+            .iter()
+            .zip(create_results)
+            .chain(updates.iter().zip(update_results))
+        {
+            match result {
+                ItemResult::Ok(value) => {
+                    if let Some(id) = value.get("id").and_then(Value::as_u64) {
+                        parents.insert(*index, id.to_string());
+                    } else {
+                        outcomes[*index] = Some(WriteOutcome::Unknown {
+                            reason: "the store's answer has no product id".into(),
+                        });
+                    }
+                }
+                ItemResult::Err(error) => outcomes[*index] = Some(WriteOutcome::Failed { error }),
+                ItemResult::Unknown(reason) => {
+                    outcomes[*index] = Some(WriteOutcome::Unknown { reason })
+                }
+            }
+        }
+
+        // Stage 2: variations, per parent, in /products/{id}/variations/batch.
+        let mut per_parent: BTreeMap<String, VariationBatch> = BTreeMap::new();
+        for (index, write) in writes.iter().enumerate() {
+            if outcomes[index].is_some() {
+                continue;
+            }
+            match write {
+                ProductWrite::Create(draft) | ProductWrite::Update { draft, .. }
+                    if mapping::is_variable(&draft.product) =>
+                {
+                    let parent = match write {
+                        ProductWrite::Update { target, .. } => target.product_id.clone(),
+                        _ => match parents.get(&index) {
+                            Some(id) => id.clone(),
+                            None => continue,
+                        },
+                    };
+                    let known = match write {
+                        ProductWrite::Update { target, .. } => target.variants.clone(),
+                        _ => BTreeMap::new(),
+                    };
+                    let entry = per_parent.entry(parent).or_default();
+                    for variant in &draft.product.variants {
+                        match known.get(&variant.sku) {
+                            Some(id) => {
+                                let mut body = mapping::variation_body(draft, variant, false);
+                                if body.as_object().is_some_and(|o| !o.is_empty()) {
+                                    body["id"] = json!(id);
+                                    entry.1.push((index, variant.sku.clone(), body));
+                                }
+                            }
+                            None => entry.0.push((
+                                index,
+                                variant.sku.clone(),
+                                mapping::variation_body(draft, variant, true),
+                            )),
+                        }
+                    }
+                }
+                ProductWrite::Stock { target, quantities } if !is_simple_ref(target) => {
+                    let entry = per_parent.entry(target.product_id.clone()).or_default();
+                    for (sku, quantity) in quantities {
+                        if let Some(id) = target.variants.get(sku) {
+                            let mut body = mapping::stock_body(*quantity);
+                            body["id"] = json!(id);
+                            entry.1.push((index, sku.clone(), body));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut variant_ids: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+        let mut variant_failures: BTreeMap<usize, BTreeMap<String, ItemError>> = BTreeMap::new();
+        for (parent, (creates, updates)) in per_parent {
+            let path = format!("/products/{parent}/variations/batch");
+            let (create_results, update_results) = self.run_batch(
+                &path,
+                creates.iter().map(|(_, _, b)| b.clone()).collect(),
+                updates.iter().map(|(_, _, b)| b.clone()).collect(),
+            );
+            for ((index, sku, body), result) in creates
+                .iter()
+                .zip(create_results)
+                .chain(updates.iter().zip(update_results))
+            {
+                match result {
+                    ItemResult::Ok(value) => {
+                        let id = value
+                            .get("id")
+                            .and_then(Value::as_u64)
+                            .map(|id| id.to_string())
+                            .or_else(|| body.get("id").and_then(Value::as_str).map(str::to_string));
+                        if let Some(id) = id {
+                            variant_ids
+                                .entry(*index)
+                                .or_default()
+                                .insert(sku.clone(), id);
+                        }
+                    }
+                    ItemResult::Err(error) => {
+                        variant_failures
+                            .entry(*index)
+                            .or_default()
+                            .insert(sku.clone(), error);
+                    }
+                    ItemResult::Unknown(reason) => {
+                        let error = ItemError {
+                            code: "ponte_outcome_unknown".into(),
+                            message: reason,
+                            status: 0,
+                            resource_id: None,
+                        };
+                        variant_failures
+                            .entry(*index)
+                            .or_default()
+                            .insert(sku.clone(), error);
+                    }
+                }
+            }
+        }
+
+        writes
+            .iter()
+            .enumerate()
+            .map(|(index, write)| {
+                if let Some(outcome) = outcomes[index].take() {
+                    return outcome;
+                }
+                let failures = variant_failures.remove(&index).unwrap_or_default();
+                let confirmed = variant_ids.remove(&index).unwrap_or_default();
+                let target = match write {
+                    ProductWrite::Create(draft) => {
+                        let product_id = parents.get(&index).cloned().unwrap_or_default();
+                        let variants = if mapping::is_variable(&draft.product) {
+                            confirmed
+                        } else {
+                            draft
+                                .product
+                                .variants
+                                .iter()
+                                .map(|v| (v.sku.clone(), product_id.clone()))
+                                .collect()
+                        };
+                        StoreRef {
+                            product_id,
+                            variants,
+                        }
+                    }
+                    ProductWrite::Update { target, .. } => {
+                        let mut target = target.clone();
+                        target.variants.extend(confirmed);
+                        target.variants.retain(|sku, _| !failures.contains_key(sku));
+                        target
+                    }
+                    ProductWrite::Stock { target, .. } | ProductWrite::Hide { target } => {
+                        let mut target = target.clone();
+                        target.variants.retain(|sku, _| !failures.contains_key(sku));
+                        target
+                    }
+                };
+                WriteOutcome::Done {
+                    target,
+                    variant_failures: failures,
+                }
+            })
+            .collect()
+    }
+
+    fn list_orders(
+        &self,
+        query: &OrderQuery,
+        page: u32,
+    ) -> Result<Page<crate::model::order::StoreOrder>> {
+        let mut params = vec![
+            ("per_page".to_string(), "100".to_string()),
+            ("page".to_string(), page.to_string()),
+            ("orderby".to_string(), "modified".to_string()),
+            ("order".to_string(), "asc".to_string()),
+        ];
+        if !query.statuses.is_empty() {
+            params.push(("status".to_string(), query.statuses.join(",")));
+        }
+        if let Some(after) = query.modified_after {
+            params.push((
+                "modified_after".to_string(),
+                crate::time::format_naive(after),
+            ));
+            params.push(("dates_are_gmt".to_string(), "true".to_string()));
+        }
+        let (value, response) = self.get("/orders", params)?;
+        parse_page(&value, &response, page, mapping::store_order)
+    }
+
+    fn set_order_statuses(
+        &self,
+        updates: &[StatusUpdate],
+    ) -> Vec<std::result::Result<(), ItemError>> {
+        let bodies = updates
+            .iter()
+            .map(|u| match u.store_order_id.parse::<u64>() {
+                Ok(id) => json!({"id": id, "status": u.status}),
+                Err(_) => json!({"id": u.store_order_id, "status": u.status}),
+            })
+            .collect();
+        let (_, results) = self.run_batch("/orders/batch", Vec::new(), bodies);
+        results
+            .into_iter()
+            .map(|result| match result {
+                ItemResult::Ok(_) => Ok(()),
+                ItemResult::Err(error) => Err(error),
+                ItemResult::Unknown(reason) => Err(transport_item_error(&reason)),
+            })
+            .collect()
+    }
+
+    fn add_order_note(&self, store_order_id: &str, note: &str) -> Result<()> {
+        let request = Request::json(
+            Method::Post,
+            format!("{API}/orders/{store_order_id}/notes"),
+            &json!({"note": note, "customer_note": false}),
+            false,
+        );
+        self.call(&request).map(|_| ())
+    }
+
+    fn http_stats(&self) -> HttpStats {
+        self.http.stats()
+    }
+}
+
+/// A simple product's reference points every SKU at the product itself.
+fn is_simple_ref(target: &StoreRef) -> bool {
+    target.variants.values().all(|id| *id == target.product_id)
+}
+
+fn has_more_pages(response: &Response, page: u32) -> bool {
+    response
+        .header("x-wp-totalpages")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .is_some_and(|total| page < total)
+}
+
+/// Reads a listing page: each item on its own, so one bad item is a failure, not a failed page.
+fn parse_page<T>(
+    value: &Value,
+    response: &Response,
+    page: u32,
+    parse: impl Fn(&Value) -> std::result::Result<T, String>,
+) -> Result<Page<T>> {
+    let items = value.as_array().ok_or_else(|| {
+        Error::InvalidResponse(format!("page {page}: expected a JSON array from the store"))
+    })?;
+    let mut page_of = Page {
+        items: Vec::with_capacity(items.len()),
+        failures: Vec::new(),
+        has_more: has_more_pages(response, page),
+        total: response
+            .header("x-wp-total")
+            .and_then(|v| v.trim().parse().ok()),
+    };
+    for (position, item) in items.iter().enumerate() {
+        match parse(item) {
+            Ok(parsed) => page_of.items.push(parsed),
+            Err(reason) => page_of.failures.push(ItemFailure {
+                store_id: item
+                    .get("id")
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| format!("page {page} item {position}")),
+                reason,
+            }),
+        }
+    }
+    Ok(page_of)
+}
+
+fn read_json(response: &Response, request: &Request) -> Result<Value> {
+    serde_json::from_slice(&response.body).map_err(|err| {
+        let preview: String = String::from_utf8_lossy(&response.body)
+            .chars()
+            .take(120)
+            .collect();
+        Error::InvalidResponse(format!(
+            "{}: the store answered {} with a body that is not JSON ({err}): {preview:?}",
+            request.describe(),
+            response.status
+        ))
+    })
+}
+
+/// WooCommerce's error envelope `{code, message, data: {status}}` as a Ponte error. 401 and 403
+/// are authentication errors and say which permission was missing, in the store's words.
+fn envelope_error(response: &Response, value: &Value, request: &Request) -> Error {
+    let error = item_error(value, response.status);
+    if matches!(response.status, 401 | 403) {
+        return Error::Auth(format!(
+            "{}: the store refused the credentials: {} ({}); check the key and its read/write permission",
+            request.describe(),
+            error.message,
+            error.code
+        ));
+    }
+    Error::Remote {
+        status: response.status,
+        code: error.code,
+        message: format!("{} ({})", error.message, request.describe()),
+    }
+}
+
+fn item_error(value: &Value, status: u16) -> ItemError {
+    ItemError {
+        code: value
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string(),
+        message: value
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        status: value
+            .pointer("/data/status")
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or(status),
+        resource_id: value.pointer("/data/resource_id").and_then(|id| match id {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        }),
+    }
+}
+
+fn transport_item_error(reason: &str) -> ItemError {
+    ItemError {
+        code: "ponte_transport".into(),
+        message: reason.to_string(),
+        status: 0,
+        resource_id: None,
+    }
+}
