@@ -10,6 +10,9 @@
 //! Its state is one SQLite file of its own (see [`store`]); credentials are held in memory only.
 //! Money is integer cents, times are UTC, and every error says what was wrong and where.
 
+// The sandbox builds whole WooCommerce payloads with `json!`, deeper than the default limit.
+#![recursion_limit = "256"]
+
 mod api;
 pub mod error;
 #[doc(hidden)]
@@ -17,6 +20,8 @@ pub mod failpoint;
 pub mod ffi;
 pub mod model;
 pub mod platform;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod store;
 pub mod time;
 

@@ -1,0 +1,162 @@
+//! Simulated stores that speak each platform's real API over real HTTP on 127.0.0.1: what the
+//! tests, the benchmarks and the demo run against, and where integrators rehearse before they
+//! touch a live store. State is in memory; a control surface under `/__sandbox/` (and the same
+//! methods in Rust) places shopper orders, injects faults, sets latency and reads counters.
+
+pub mod server;
+pub mod woocommerce;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use server::{Fault, FaultRule, Latency};
+pub use woocommerce::{ApiKey, Permissions};
+
+use crate::model::config::{Credentials, IntegrationConfig, Secret};
+use server::Server;
+use woocommerce::WooStore;
+
+/// A running WooCommerce sandbox store. Dropping it stops the server.
+pub struct WooSandbox {
+    server: Server,
+    store: Arc<WooStore>,
+}
+
+impl std::fmt::Debug for WooSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WooSandbox")
+            .field("base_url", &self.base_url())
+            .finish()
+    }
+}
+
+impl WooSandbox {
+    /// Starts a store on a free port of 127.0.0.1.
+    pub fn start() -> std::io::Result<WooSandbox> {
+        Self::start_on(0)
+    }
+
+    /// Starts a store on `port` of 127.0.0.1 (0 picks a free one).
+    pub fn start_on(port: u16) -> std::io::Result<WooSandbox> {
+        // The store signs its URLs with its own address, so bind first, then build the store.
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        let address = listener.local_addr()?;
+        drop(listener);
+        let store = Arc::new(WooStore::new(&format!("http://{address}")));
+        let server = Server::start(store.clone(), address.port())?;
+        Ok(WooSandbox { server, store })
+    }
+
+    /// `http://127.0.0.1:PORT`, the site address an integration config uses.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.server.address())
+    }
+
+    /// The read/write key the store starts with.
+    pub fn key(&self) -> ApiKey {
+        self.store.first_key()
+    }
+
+    /// The starting key as Ponte credentials.
+    pub fn credentials(&self) -> Credentials {
+        let key = self.key();
+        Credentials {
+            consumer_key: Some(Secret::new(key.consumer_key)),
+            consumer_secret: Some(Secret::new(key.consumer_secret)),
+            access_token: None,
+        }
+    }
+
+    /// An integration config for this store: its URL, `allow_http`, and the starting key.
+    pub fn integration_config(&self, id: &str) -> IntegrationConfig {
+        let mut config: IntegrationConfig = serde_json::from_value(serde_json::json!({
+            "id": id, "platform": "woocommerce", "base_url": self.base_url(), "allow_http": true,
+        }))
+        .expect("a literal config is valid");
+        config.credentials = Some(self.credentials());
+        config
+    }
+
+    /// Issues another API key with these permissions.
+    pub fn add_key(&self, permissions: Permissions) -> ApiKey {
+        self.store.add_key(permissions)
+    }
+
+    /// Registers a custom order status, as a plugin would.
+    pub fn register_status(&self, slug: &str) {
+        self.store.register_status(slug);
+    }
+
+    /// Places an order as a shopper would; see `WooStore::place_order`.
+    pub fn place_order(&self, order: &Value) -> Result<Value, String> {
+        self.store.place_order(order)
+    }
+
+    /// Changes an order's status or modification time, as the merchant or a gateway would.
+    pub fn update_order(&self, id: u64, changes: &Value) -> Result<Value, String> {
+        self.store.update_order(id, changes)
+    }
+
+    /// Puts a product exactly as given, `id` included.
+    pub fn seed_product(&self, product: Value) -> Result<u64, String> {
+        self.store.seed_product(product)
+    }
+
+    pub fn products(&self) -> Vec<Value> {
+        self.store.products()
+    }
+
+    pub fn orders(&self) -> Vec<Value> {
+        self.store.orders()
+    }
+
+    pub fn order(&self, id: u64) -> Option<Value> {
+        self.store.order(id)
+    }
+
+    pub fn order_notes(&self, id: u64) -> Vec<Value> {
+        self.store.order_notes(id)
+    }
+
+    /// Injects a fault into the next matching requests.
+    pub fn inject(&self, rule: FaultRule) {
+        self.server.controls().add_fault(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        self.server.controls().clear_faults();
+    }
+
+    pub fn set_latency(&self, latency: Latency) {
+        self.server.controls().set_latency(latency);
+    }
+
+    /// Requests served, by `METHOD /path` with ids as `{id}`.
+    pub fn counters(&self) -> BTreeMap<String, u64> {
+        self.server.controls().counters()
+    }
+
+    /// Requests served that write (anything but GET).
+    pub fn write_requests(&self) -> u64 {
+        self.counters()
+            .iter()
+            .filter(|(route, _)| !route.starts_with("GET "))
+            .map(|(_, count)| count)
+            .sum()
+    }
+
+    pub fn total_requests(&self) -> u64 {
+        self.counters().values().sum()
+    }
+
+    pub fn reset_counters(&self) {
+        self.server.controls().reset_counters();
+    }
+
+    /// Stops the server (also done on drop).
+    pub fn stop(mut self) {
+        self.server.stop();
+    }
+}

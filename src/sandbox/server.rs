@@ -1,0 +1,619 @@
+//! A small HTTP/1.1 server on 127.0.0.1 for the sandbox stores: one thread per connection,
+//! keep-alive, `Content-Length` and chunked bodies, and, around the store's handler, the knobs
+//! tests and benchmarks need: injected faults, latency, and request counters.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// Largest request head and body the server reads; a bigger body gets 413.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// How long a faulted "slow" or "hang" response may stall at most, so no test can hang forever.
+const MAX_STALL: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub raw_query: String,
+    /// Decoded query parameters in order, `+` read as a space (as PHP's `$_GET` does).
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The last value of a query parameter, as PHP keeps it.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn json(status: u16, value: &serde_json::Value) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/json; charset=UTF-8".into(),
+            )],
+            body: value.to_string().into_bytes(),
+        }
+    }
+}
+
+/// A store's answer to one request, and how many items it wrote (for the per-item latency).
+pub struct Handled {
+    pub response: HttpResponse,
+    pub items_written: u32,
+}
+
+/// The store behind the server.
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, request: &HttpRequest) -> Handled;
+    /// Requests under `/__sandbox/`: the control surface, never faulted, delayed or counted.
+    fn control(&self, request: &HttpRequest, server: &Controls) -> HttpResponse;
+}
+
+/// A fault to inject into the next matching requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer with this status and body instead of handling the request.
+    Status { status: u16, body: String },
+    /// Answer 429 with `Retry-After: seconds`.
+    TooManyRequests { retry_after_seconds: u64 },
+    /// Close the connection without an answer, before handling the request.
+    Drop,
+    /// Handle the request, then close the connection without an answer: the write happened but
+    /// the client cannot know.
+    ApplyThenDrop,
+    /// Handle the request and answer after this long.
+    Slow { delay_ms: u64 },
+    /// Answer a redirect to this location.
+    Redirect { location: String },
+}
+
+/// Which requests a fault applies to, and how many times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultRule {
+    /// `GET`, `POST`...; any method when absent.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Matches when the path contains this text; any path when absent.
+    #[serde(default)]
+    pub path_contains: Option<String>,
+    /// How many matching requests get the fault.
+    pub times: u32,
+    pub fault: Fault,
+}
+
+/// Simulated store latency, to model a real store in benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Latency {
+    #[serde(default)]
+    pub per_request_ms: u64,
+    #[serde(default)]
+    pub per_item_written_ms: u64,
+}
+
+/// The knobs shared by the server and its control surface.
+#[derive(Default)]
+pub struct Controls {
+    faults: Mutex<Vec<FaultRule>>,
+    latency: Mutex<Latency>,
+    counters: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Controls {
+    pub fn add_fault(&self, rule: FaultRule) {
+        lock(&self.faults).push(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    pub fn set_latency(&self, latency: Latency) {
+        *lock(&self.latency) = latency;
+    }
+
+    /// Requests served, by `METHOD /path` with numeric ids shown as `{id}`.
+    pub fn counters(&self) -> BTreeMap<String, u64> {
+        lock(&self.counters).clone()
+    }
+
+    pub fn reset_counters(&self) {
+        lock(&self.counters).clear();
+    }
+
+    fn take_fault(&self, request: &HttpRequest) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let index = faults.iter().position(|rule| {
+            rule.method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(&request.method))
+                && rule
+                    .path_contains
+                    .as_deref()
+                    .is_none_or(|p| request.path.contains(p))
+        })?;
+        let fault = faults[index].fault.clone();
+        faults[index].times -= 1;
+        if faults[index].times == 0 {
+            faults.remove(index);
+        }
+        Some(fault)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A running server. Dropping it stops it.
+pub struct Server {
+    address: SocketAddr,
+    stop: Arc<AtomicBool>,
+    controls: Arc<Controls>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts serving `handler` on `127.0.0.1:port` (0 picks a free port).
+    pub fn start(handler: Arc<dyn Handler>, port: u16) -> io::Result<Server> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let address = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let controls = Arc::new(Controls::default());
+        let acceptor = {
+            let (stop, controls) = (stop.clone(), controls.clone());
+            std::thread::Builder::new()
+                .name("ponte-sandbox-accept".into())
+                .spawn(move || {
+                    for stream in listener.incoming() {
+                        if stop.load(Ordering::Acquire) {
+                            break;
+                        }
+                        let Ok(stream) = stream else { continue };
+                        let (handler, stop, controls) =
+                            (handler.clone(), stop.clone(), controls.clone());
+                        let _ = std::thread::Builder::new()
+                            .name("ponte-sandbox-conn".into())
+                            .spawn(move || serve_connection(stream, &*handler, &stop, &controls));
+                    }
+                })?
+        };
+        Ok(Server {
+            address,
+            stop,
+            controls,
+            acceptor: Some(acceptor),
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn controls(&self) -> &Controls {
+        &self.controls
+    }
+
+    /// Stops accepting connections; open connections end at their next request.
+    pub fn stop(&mut self) {
+        if self.stop.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // Wake the acceptor blocked in accept().
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn serve_connection(
+    stream: TcpStream,
+    handler: &dyn Handler,
+    stop: &AtomicBool,
+    controls: &Controls,
+) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(250)));
+    let _ = stream.set_nodelay(true);
+    let Ok(write_half) = stream.try_clone() else {
+        return;
+    };
+    let mut writer = write_half;
+    let mut reader = BufReader::new(stream);
+    loop {
+        let request = match read_request(&mut reader, stop) {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(status) => {
+                let body = serde_json::json!({"code": "rest_invalid_request", "message": "The request could not be read.", "data": {"status": status}});
+                let _ = write_response(&mut writer, &HttpResponse::json(status, &body), false);
+                return;
+            }
+        };
+        let keep_alive = !request
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+
+        if request.path.starts_with("/__sandbox/") {
+            let response = handler.control(&request, controls);
+            if write_response(&mut writer, &response, keep_alive).is_err() || !keep_alive {
+                return;
+            }
+            continue;
+        }
+
+        *lock(&controls.counters)
+            .entry(format!(
+                "{} {}",
+                request.method,
+                normalize_path(&request.path)
+            ))
+            .or_default() += 1;
+        let fault = controls.take_fault(&request);
+        let mut delay = Duration::ZERO;
+        let response = match &fault {
+            Some(Fault::Drop) => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+            Some(Fault::Status { status, body }) => HttpResponse {
+                status: *status,
+                headers: vec![(
+                    "Content-Type".into(),
+                    "application/json; charset=UTF-8".into(),
+                )],
+                body: body.clone().into_bytes(),
+            },
+            Some(Fault::TooManyRequests {
+                retry_after_seconds,
+            }) => {
+                let mut response = HttpResponse::json(
+                    429,
+                    &serde_json::json!({"code": "too_many_requests", "message": "Too Many Requests", "data": {"status": 429}}),
+                );
+                response
+                    .headers
+                    .push(("Retry-After".into(), retry_after_seconds.to_string()));
+                response
+            }
+            Some(Fault::Redirect { location }) => HttpResponse {
+                status: 302,
+                headers: vec![("Location".into(), location.clone())],
+                body: Vec::new(),
+            },
+            None | Some(Fault::ApplyThenDrop) | Some(Fault::Slow { .. }) => {
+                let handled = handler.handle(&request);
+                let latency = *lock(&controls.latency);
+                delay = Duration::from_millis(
+                    latency.per_request_ms
+                        + latency.per_item_written_ms * u64::from(handled.items_written),
+                );
+                if let Some(Fault::Slow { delay_ms }) = fault {
+                    delay += Duration::from_millis(delay_ms);
+                }
+                handled.response
+            }
+        };
+        if matches!(fault, Some(Fault::ApplyThenDrop)) {
+            let _ = writer.shutdown(Shutdown::Both);
+            return;
+        }
+        if !delay.is_zero() {
+            std::thread::sleep(delay.min(MAX_STALL));
+        }
+        if write_response(&mut writer, &response, keep_alive).is_err() || !keep_alive {
+            return;
+        }
+    }
+}
+
+/// `Ok(None)` when the client closed the connection or the server is stopping; `Err(status)`
+/// for a request that cannot be read.
+fn read_request(
+    reader: &mut BufReader<TcpStream>,
+    stop: &AtomicBool,
+) -> Result<Option<HttpRequest>, u16> {
+    let mut head = Vec::new();
+    let started = Instant::now();
+    loop {
+        if stop.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        let before = head.len();
+        match reader.read_until(b'\n', &mut head) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {
+                if head.ends_with(b"\r\n\r\n") || head == b"\r\n" && before == 0 {
+                    if head == b"\r\n" {
+                        head.clear();
+                        continue;
+                    }
+                    break;
+                }
+                if head.len() > MAX_HEAD_BYTES {
+                    return Err(431);
+                }
+            }
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                // Idle keep-alive connections wait; a half-sent head gets a minute.
+                if !head.is_empty() && started.elapsed() > Duration::from_secs(60) {
+                    return Ok(None);
+                }
+            }
+            Err(_) => return Ok(None),
+        }
+    }
+    let text = String::from_utf8(head).map_err(|_| 400u16)?;
+    let mut lines = text.split("\r\n");
+    let request_line = lines.next().ok_or(400u16)?;
+    let mut parts = request_line.split(' ');
+    let (method, target) = match (parts.next(), parts.next()) {
+        (Some(m), Some(t)) if !m.is_empty() && t.starts_with('/') => (m.to_string(), t.to_string()),
+        _ => return Err(400),
+    };
+    let mut headers = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (name, value) = line.split_once(':').ok_or(400u16)?;
+        headers.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _): &&(String, String)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        read_chunked(reader)?
+    } else {
+        let length: usize =
+            header("content-length").map_or(Ok(0), |v| v.parse().map_err(|_| 400u16))?;
+        if length > MAX_BODY_BYTES {
+            return Err(413);
+        }
+        let mut body = vec![0; length];
+        read_exact_patiently(reader, &mut body)?;
+        body
+    };
+    let (path, raw_query) = match target.split_once('?') {
+        Some((path, query)) => (path.to_string(), query.to_string()),
+        None => (target, String::new()),
+    };
+    Ok(Some(HttpRequest {
+        method,
+        path: percent_decode(&path, false),
+        query: parse_query(&raw_query),
+        raw_query,
+        headers,
+        body,
+    }))
+}
+
+fn read_exact_patiently(reader: &mut BufReader<TcpStream>, buffer: &mut [u8]) -> Result<(), u16> {
+    let started = Instant::now();
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => return Err(400),
+            Ok(n) => filled += n,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                if started.elapsed() > Duration::from_secs(60) {
+                    return Err(408);
+                }
+            }
+            Err(_) => return Err(400),
+        }
+    }
+    Ok(())
+}
+
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, u16> {
+    let mut body = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        loop {
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => return Err(400),
+                Ok(_) if line.ends_with(b"\n") => break,
+                Ok(_) => {}
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return Err(400),
+            }
+        }
+        let size_text = String::from_utf8_lossy(&line);
+        let size_text = size_text.trim().split(';').next().unwrap_or_default();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| 400u16)?;
+        if body.len() + size > MAX_BODY_BYTES {
+            return Err(413);
+        }
+        let mut chunk = vec![0; size + 2];
+        read_exact_patiently(reader, &mut chunk)?;
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
+}
+
+fn write_response(
+    writer: &mut TcpStream,
+    response: &HttpResponse,
+    keep_alive: bool,
+) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
+    for (name, value) in &response.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n", response.body.len()));
+    head.push_str(if keep_alive {
+        "Connection: keep-alive\r\n\r\n"
+    } else {
+        "Connection: close\r\n\r\n"
+    });
+    writer.write_all(head.as_bytes())?;
+    writer.write_all(&response.body)?;
+    writer.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        302 => "Found",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        410 => "Gone",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// `/wp-json/wc/v3/products/794/variations` → `/wp-json/wc/v3/products/{id}/variations`.
+pub fn normalize_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Decodes `%XX` (and `+` as a space when `plus_is_space`); invalid escapes stay as they are.
+pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 3 <= bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key, true), percent_decode(value, true))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_decode_as_php_does() {
+        assert_eq!(
+            parse_query("sku=A%2CB&name=a+b&x=%ZZ&flag"),
+            vec![
+                ("sku".into(), "A,B".into()),
+                ("name".into(), "a b".into()),
+                ("x".into(), "%ZZ".into()),
+                ("flag".into(), String::new())
+            ]
+        );
+        assert_eq!(percent_decode("%2", false), "%2");
+    }
+
+    #[test]
+    fn numeric_segments_are_grouped_in_counters() {
+        assert_eq!(
+            normalize_path("/wp-json/wc/v3/products/794/variations/batch"),
+            "/wp-json/wc/v3/products/{id}/variations/batch"
+        );
+    }
+}
