@@ -254,6 +254,9 @@ impl HttpClient {
                     Some(backoff(attempt))
                 }
                 Ok(_) => None,
+                // Only a passing failure is worth a retry: a too-large body or a TLS error would
+                // come back the same.
+                Err(err) if !matches!(err.error, Error::Network(_) | Error::Timeout(_)) => None,
                 Err(err) if request.idempotent || !err.maybe_applied => Some(backoff(attempt)),
                 Err(_) => None,
             };
@@ -351,6 +354,17 @@ impl HttpClient {
         };
         let mut response = result.map_err(|err| self.transport_error(request, err))?;
         let status = response.status().as_u16();
+        if (300..400).contains(&status) {
+            // Following it would send the credentials to wherever the store points; a write
+            // answered with a redirect may have been applied first.
+            return Err(SendError {
+                error: Error::RedirectRefused(format!(
+                    "{}: the store answered {status} with a redirect, which Ponte never follows; check base_url",
+                    request.describe()
+                )),
+                maybe_applied: !request.idempotent,
+            });
+        }
         let headers = response
             .headers()
             .iter()

@@ -104,6 +104,11 @@ impl WooSandbox {
         self.store.seed_product(product)
     }
 
+    /// Puts an order exactly as given, `id` included.
+    pub fn seed_order(&self, order: Value) -> Result<u64, String> {
+        self.store.seed_order(order)
+    }
+
     pub fn products(&self) -> Vec<Value> {
         self.store.products()
     }

@@ -213,6 +213,18 @@ impl WooStore {
         Ok(id)
     }
 
+    /// Puts an order exactly as given (with its `id`), for fixtures and staged scenarios.
+    pub fn seed_order(&self, order: Value) -> Result<u64, String> {
+        let id = order
+            .get("id")
+            .and_then(Value::as_u64)
+            .ok_or("a seeded order needs a numeric id")?;
+        let mut state = self.lock();
+        state.next_id = state.next_id.max(id);
+        state.orders.insert(id, order);
+        Ok(id)
+    }
+
     /// Places an order as a shopper would at checkout: line items by `sku` (or `product_id`),
     /// prices from the catalog, totals computed, stock reduced for paid statuses.
     pub fn place_order(&self, order: &Value) -> Result<Value, String> {

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: fixtures of our own and paths of the built library.
 #![allow(dead_code)]
 
+pub mod woo;
+
 use std::path::PathBuf;
 
 pub const CONFIG: &str = r#"{"id":"loja","platform":"woocommerce","base_url":"https://loja.example.com.br",
