@@ -140,6 +140,11 @@
 #define PONTE_E_INVALID_ARGUMENT -107
 
 /**
+ * This build of Ponte lacks the feature asked for (a sandbox in a build without it).
+ */
+#define PONTE_E_UNSUPPORTED -108
+
+/**
  * The integration config breaks one or more rules; the message lists every problem.
  */
 #define PONTE_E_INVALID_CONFIG -200
@@ -253,6 +258,12 @@
  * An open state file. Opaque to C: created by `ponte_open`, released by `ponte_close`.
  */
 typedef struct ponte ponte;
+
+/**
+ * A running sandbox store. Opaque to C: created by `ponte_sandbox_start`, released by
+ * `ponte_sandbox_stop`.
+ */
+typedef struct ponte_sandbox ponte_sandbox;
 
 /**
  * Receives one log record: its level (`PONTE_LOG_ERROR` .. `PONTE_LOG_TRACE`), its target (the
@@ -494,6 +505,36 @@ PONTE_API int32_t ponte_version_number(void);
  * Thread safety: any thread; records then arrive on the threads that make Ponte calls.
  */
 PONTE_API int32_t ponte_log_set_callback(ponte_log_callback callback, void *user_data, int32_t max_level);
+
+/**
+ * Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
+ *
+ * Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,
+ * the default, picks a free one) and `latency` (`{"per_request_ms", "per_item_written_ms"}`);
+ * `sandbox_out` receives the store; `info_out` receives `{"platform", "base_url",
+ * "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+ * `PONTE_E_NETWORK` (the port is taken), `PONTE_E_UNSUPPORTED` (built without the sandbox).
+ * Ownership: Caller owns `*sandbox_out`; release with `ponte_sandbox_stop`. Caller owns
+ * `*info_out`; release with `ponte_string_free`.
+ * Thread safety: any thread; the store serves requests on threads of its own.
+ *
+ * # Safety
+ * `options_json` is NULL or a NUL-terminated string; `sandbox_out` and `info_out` are NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_sandbox_start(const char *options_json, ponte_sandbox **sandbox_out, char **info_out);
+
+/**
+ * Stops a sandbox store and frees it; its data is gone.
+ *
+ * Ownership: takes `sandbox`. Calling with NULL is fine.
+ * Thread safety: any thread. Leaves the last error alone.
+ *
+ * # Safety
+ * `sandbox` is NULL or from `ponte_sandbox_start` and not stopped yet.
+ */
+PONTE_API void ponte_sandbox_stop(ponte_sandbox *sandbox);
 
 /**
  * Returns the name of a status code, such as `"PONTE_E_NOT_FOUND"`, or `"PONTE_E_UNKNOWN"`

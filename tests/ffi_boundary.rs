@@ -158,6 +158,8 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_version",
     "ponte_version_number",
     "ponte_log_set_callback",
+    "ponte_sandbox_start",
+    "ponte_sandbox_stop",
 ];
 
 /// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
@@ -731,4 +733,98 @@ fn a_handle_opened_on_one_thread_is_used_and_closed_on_another() {
         }
     });
     assert_eq!(worker.join().unwrap(), PONTE_OK);
+}
+
+#[test]
+fn a_sandbox_starts_answers_and_stops_through_the_c_abi() {
+    let mut sandbox = ptr::null_mut();
+    let mut info = ptr::null_mut();
+    // SAFETY: valid C string and out slots.
+    let status = unsafe {
+        ponte_sandbox_start(
+            c"{\"platform\":\"woocommerce\"}".as_ptr(),
+            &mut sandbox,
+            &mut info,
+        )
+    };
+    assert_eq!(status, PONTE_OK, "{}", last_message());
+    // SAFETY: a string Ponte just returned.
+    let text = unsafe { CStr::from_ptr(info) }
+        .to_str()
+        .unwrap()
+        .to_string();
+    free(info);
+    let info: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let base_url = info["base_url"].as_str().unwrap();
+    assert!(base_url.starts_with("http://127.0.0.1:"));
+    assert!(info["consumer_key"].as_str().unwrap().starts_with("ck_"));
+    let answer = ureq::get(&format!("{}/info", info["control_url"].as_str().unwrap()))
+        .call()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    // SAFETY: started above, stopped once.
+    unsafe { ponte_sandbox_stop(sandbox) };
+    assert!(
+        ureq::get(&format!("{base_url}/__sandbox/info"))
+            .call()
+            .is_err(),
+        "still serving after stop"
+    );
+}
+
+#[test]
+fn sandbox_start_refuses_bad_arguments() {
+    let mut sandbox = SENTINEL as *mut ponte_sandbox;
+    let mut info = SENTINEL;
+    // SAFETY: NULL, valid C strings and valid out slots only.
+    unsafe {
+        assert_eq!(
+            ponte_sandbox_start(ptr::null(), &mut sandbox, &mut info),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(last_message(), "argument `options_json` is NULL");
+        assert!(sandbox.is_null() && info.is_null());
+        assert_eq!(
+            ponte_sandbox_start(c"{}".as_ptr(), ptr::null_mut(), &mut info),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(
+            ponte_sandbox_start(c"{}".as_ptr(), &mut sandbox, ptr::null_mut()),
+            PONTE_E_NULL_ARGUMENT
+        );
+        let cp1252 = CString::new(b"{\"platform\":\"M\xfcller\"}".to_vec()).unwrap();
+        assert_eq!(
+            ponte_sandbox_start(cp1252.as_ptr(), &mut sandbox, &mut info),
+            PONTE_E_INVALID_UTF8
+        );
+        assert_eq!(
+            ponte_sandbox_start(c"{".as_ptr(), &mut sandbox, &mut info),
+            PONTE_E_INVALID_JSON
+        );
+        assert_eq!(
+            ponte_sandbox_start(
+                c"{\"platform\":\"magento\"}".as_ptr(),
+                &mut sandbox,
+                &mut info
+            ),
+            PONTE_E_INVALID_JSON
+        );
+        assert!(
+            last_message().starts_with("options.platform: unknown variant `magento`"),
+            "{}",
+            last_message()
+        );
+        assert!(sandbox.is_null() && info.is_null());
+        ::ponte::failpoint::arm_panic("ponte_sandbox_start");
+        assert_eq!(
+            ponte_sandbox_start(
+                c"{\"platform\":\"woocommerce\"}".as_ptr(),
+                &mut sandbox,
+                &mut info
+            ),
+            PONTE_E_PANIC
+        );
+        assert!(sandbox.is_null() && info.is_null());
+        ponte_sandbox_stop(ptr::null_mut());
+    }
 }

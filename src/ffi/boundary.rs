@@ -24,6 +24,8 @@ pub(crate) enum Failure {
         valid_up_to: usize,
     },
     InvalidArgument(String),
+    #[cfg_attr(feature = "sandbox", allow(dead_code))]
+    Unsupported(String),
     Panic(String),
     Poisoned,
     Internal(String),
@@ -47,7 +49,9 @@ impl Failure {
                 "argument `{argument}` is not valid UTF-8 (first bad byte at offset {valid_up_to}); \
                  convert the string to UTF-8 before the call"
             ),
-            Failure::InvalidArgument(message) | Failure::Internal(message) => message.clone(),
+            Failure::InvalidArgument(message) | Failure::Unsupported(message) | Failure::Internal(message) => {
+                message.clone()
+            }
             Failure::Panic(message) => format!("internal error (a bug in Ponte): {message}"),
             Failure::Poisoned => {
                 "the handle was poisoned by an earlier internal error; close it and open the state file again"

@@ -10,6 +10,7 @@ mod handle;
 mod integration;
 mod lifecycle;
 mod log_hook;
+mod sandbox;
 mod status;
 
 pub use catalog::*;
@@ -17,4 +18,5 @@ pub use handle::ponte;
 pub use integration::*;
 pub use lifecycle::*;
 pub use log_hook::*;
+pub use sandbox::*;
 pub use status::*;

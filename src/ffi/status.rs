@@ -25,6 +25,8 @@ pub const PONTE_E_NOT_FOUND: i32 = -105;
 pub const PONTE_E_CONFLICT: i32 = -106;
 /// A numeric argument was out of range.
 pub const PONTE_E_INVALID_ARGUMENT: i32 = -107;
+/// This build of Ponte lacks the feature asked for (a sandbox in a build without it).
+pub const PONTE_E_UNSUPPORTED: i32 = -108;
 
 /// The integration config breaks one or more rules; the message lists every problem.
 pub const PONTE_E_INVALID_CONFIG: i32 = -200;
@@ -85,6 +87,7 @@ pub(crate) const STATUSES: &[(i32, &CStr)] = &[
     (PONTE_E_NOT_FOUND, c"PONTE_E_NOT_FOUND"),
     (PONTE_E_CONFLICT, c"PONTE_E_CONFLICT"),
     (PONTE_E_INVALID_ARGUMENT, c"PONTE_E_INVALID_ARGUMENT"),
+    (PONTE_E_UNSUPPORTED, c"PONTE_E_UNSUPPORTED"),
     (PONTE_E_INVALID_CONFIG, c"PONTE_E_INVALID_CONFIG"),
     (
         PONTE_E_INTEGRATION_NOT_FOUND,
@@ -117,6 +120,7 @@ pub(crate) fn status_of(failure: &Failure) -> i32 {
         Failure::NullArgument(_) => PONTE_E_NULL_ARGUMENT,
         Failure::InvalidUtf8 { .. } => PONTE_E_INVALID_UTF8,
         Failure::InvalidArgument(_) => PONTE_E_INVALID_ARGUMENT,
+        Failure::Unsupported(_) => PONTE_E_UNSUPPORTED,
         Failure::Panic(_) => PONTE_E_PANIC,
         Failure::Poisoned => PONTE_E_HANDLE_POISONED,
         Failure::Internal(_) => PONTE_E_INTERNAL,

@@ -7,6 +7,7 @@ Dicts and lists go in and come out; money is integer cents, times are UTC. Every
 import ctypes
 import json
 import threading
+import urllib.request
 from typing import Any, Callable, Dict, List, Optional
 
 from . import _native
@@ -30,13 +31,16 @@ from .errors import (
     ThrottledError,
     StorageBusyError,
     StorageError,
+    UnsupportedError,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Ponte",
+    "Sandbox",
     "PonteError",
+    "UnsupportedError",
     "ArgumentError",
     "InvalidJsonError",
     "InvalidDataError",
@@ -202,3 +206,93 @@ class Ponte:
             raise TypeError("give exactly one of erp_id and sku")
         key = {"erp_id": erp_id} if erp_id is not None else {"sku": sku}
         return self._call_out(lib.ponte_catalog_get, _json_arg(key))
+
+
+class Sandbox:
+    """A sandbox store on 127.0.0.1 that speaks the platform's real API, for rehearsing an
+    integration without a live store. Use it as a context manager, or call ``stop()``.
+
+    ``info`` holds ``base_url``, ``consumer_key``, ``consumer_secret`` and ``control_url``; the
+    control methods below use the store's HTTP control surface.
+    """
+
+    def __init__(self, platform: str = "woocommerce", port: int = 0, latency: Optional[Dict[str, int]] = None) -> None:
+        options: Dict[str, Any] = {"platform": platform, "port": port}
+        if latency:
+            options["latency"] = latency
+        handle = ctypes.c_void_p()
+        info = ctypes.c_void_p()
+        lib.ponte_sandbox_start(_json_arg(options), ctypes.byref(handle), ctypes.byref(info))
+        self._handle: Optional[int] = handle.value
+        self.info: Dict[str, str] = json.loads(take_string(info) or "{}")
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def __del__(self) -> None:
+        try:
+            self.stop()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def stop(self) -> None:
+        """Stops the store; stopping again does nothing."""
+        handle, self._handle = self._handle, None
+        if handle:
+            lib.ponte_sandbox_stop(handle)
+
+    @property
+    def base_url(self) -> str:
+        return self.info["base_url"]
+
+    @property
+    def consumer_key(self) -> str:
+        return self.info["consumer_key"]
+
+    @property
+    def consumer_secret(self) -> str:
+        return self.info["consumer_secret"]
+
+    def integration_config(self, integration_id: str, **settings: Any) -> Dict[str, Any]:
+        """An integration config for this store, with its credentials and ``allow_http``."""
+        config: Dict[str, Any] = {
+            "id": integration_id,
+            "platform": self.info["platform"],
+            "base_url": self.base_url,
+            "allow_http": True,
+            "credentials": {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret},
+        }
+        config.update(settings)
+        return config
+
+    def _control(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(
+            f"{self.info['control_url']}/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read().decode("utf-8"))
+
+    def place_order(self, order: Dict[str, Any]) -> Dict[str, Any]:
+        """Places an order as a shopper would: line items by ``sku`` and ``quantity``."""
+        return self._control("POST", "orders", order)
+
+    def inject_fault(self, fault: Dict[str, Any], times: int = 1, method: Optional[str] = None, path_contains: Optional[str] = None) -> None:
+        """Makes the next ``times`` matching requests fail, e.g. ``{"kind": "too_many_requests", "retry_after_seconds": 2}``."""
+        self._control("POST", "faults", {"method": method, "path_contains": path_contains, "times": times, "fault": fault})
+
+    def set_latency(self, per_request_ms: int = 0, per_item_written_ms: int = 0) -> None:
+        self._control("PUT", "latency", {"per_request_ms": per_request_ms, "per_item_written_ms": per_item_written_ms})
+
+    def counters(self) -> Dict[str, int]:
+        """Requests served, by ``METHOD /path`` with ids shown as ``{id}``."""
+        return self._control("GET", "counters")
+
+    def products(self) -> List[Dict[str, Any]]:
+        return self._control("GET", "products")
+
+    def orders(self) -> List[Dict[str, Any]]:
+        return self._control("GET", "orders")

@@ -101,6 +101,8 @@ _SIGNATURES = {
     "ponte_catalog_put_stock": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_retire_products": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_get": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_sandbox_start": (_c_int32, [_c_str, ctypes.POINTER(_c_handle), _c_out], _check_status),
+    "ponte_sandbox_stop": (None, [_c_handle], None),
 }
 
 for _name, (_restype, _argtypes, _errcheck) in _SIGNATURES.items():

@@ -36,6 +36,10 @@ class ConflictError(ArgumentError):
     """PONTE_E_CONFLICT."""
 
 
+class UnsupportedError(ArgumentError):
+    """PONTE_E_UNSUPPORTED: this build of the library lacks the feature."""
+
+
 class ConfigError(PonteError):
     """-2xx: the integration config is invalid or missing."""
 
@@ -89,6 +93,7 @@ _BY_CODE: Dict[int, Type[PonteError]] = {
     -104: InvalidDataError,
     -105: NotFoundError,
     -106: ConflictError,
+    -108: UnsupportedError,
     -200: InvalidConfigError,
     -300: NetworkError,
     -301: NetworkError,

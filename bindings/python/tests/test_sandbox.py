@@ -1,0 +1,106 @@
+"""The sandbox store from Python: started through the C ABI, driven by its control surface, and
+used by the official WooCommerce client library (the `woocommerce` package on PyPI)."""
+
+import os
+import unittest
+import urllib.error
+import urllib.request
+
+import ponte
+
+try:
+    from woocommerce import API as WooCommerceAPI
+except ImportError:  # pragma: no cover - CI installs it
+    WooCommerceAPI = None
+
+
+class SandboxTest(unittest.TestCase):
+    def test_start_control_and_stop(self):
+        with ponte.Sandbox() as sandbox:
+            self.assertTrue(sandbox.base_url.startswith("http://127.0.0.1:"))
+            self.assertTrue(sandbox.consumer_key.startswith("ck_"))
+            sandbox.set_latency(per_request_ms=0)
+            self.assertEqual(sandbox.counters(), {})
+            url = sandbox.base_url
+        with self.assertRaises(urllib.error.URLError):
+            urllib.request.urlopen(url + "/__sandbox/info", timeout=5)
+
+    def test_an_unknown_platform_is_refused(self):
+        with self.assertRaises(ponte.InvalidJsonError) as caught:
+            ponte.Sandbox(platform="magento")
+        self.assertIn("options.platform", caught.exception.message)
+
+
+@unittest.skipIf(WooCommerceAPI is None and not os.environ.get("CI"), "pip install woocommerce to run")
+class OfficialPythonClientTest(unittest.TestCase):
+    """What a developer would do with the official client against a real store."""
+
+    def setUp(self):
+        self.sandbox = ponte.Sandbox()
+        self.wcapi = WooCommerceAPI(
+            url=self.sandbox.base_url,
+            consumer_key=self.sandbox.consumer_key,
+            consumer_secret=self.sandbox.consumer_secret,
+            version="wc/v3",
+            timeout=10,
+        )
+
+    def tearDown(self):
+        self.sandbox.stop()
+
+    def test_products_list_create_update_and_batch(self):
+        created = self.wcapi.post("products", {"name": "Caneca Azul", "type": "simple", "regular_price": "29.90", "sku": "CAN-AZ"})
+        self.assertEqual(created.status_code, 201, created.text)
+        product = created.json()
+        self.assertEqual((product["price"], product["sku"]), ("29.90", "CAN-AZ"))
+
+        updated = self.wcapi.put(f"products/{product['id']}", {"regular_price": "24.54", "manage_stock": True, "stock_quantity": 5})
+        self.assertEqual(updated.status_code, 200, updated.text)
+        self.assertEqual((updated.json()["regular_price"], updated.json()["stock_quantity"]), ("24.54", 5))
+
+        duplicate = self.wcapi.post("products", {"name": "Outra", "sku": "CAN-AZ"})
+        self.assertEqual(duplicate.status_code, 400)
+        self.assertEqual(duplicate.json()["code"], "product_invalid_sku")
+
+        batch = self.wcapi.post("products/batch", {"create": [{"name": f"P{i}", "sku": f"B-{i}"} for i in range(3)]})
+        self.assertEqual(batch.status_code, 200, batch.text)
+        self.assertEqual(len(batch.json()["create"]), 3)
+
+        listed = self.wcapi.get("products", params={"per_page": 2, "page": 2})
+        self.assertEqual(listed.status_code, 200, listed.text)
+        self.assertEqual(listed.headers["X-WP-Total"], "4")
+        self.assertEqual(listed.headers["X-WP-TotalPages"], "2")
+        found = self.wcapi.get("products", params={"sku": "B-0,B-2"}).json()
+        self.assertEqual(sorted(p["sku"] for p in found), ["B-0", "B-2"])
+
+    def test_orders_list_create_update_and_notes(self):
+        self.wcapi.post("products", {"name": "Caneca", "regular_price": "10.00", "sku": "CAN"})
+        order = self.wcapi.post("orders", {"set_paid": True, "line_items": [{"sku": "CAN", "quantity": 3}],
+                                           "billing": {"first_name": "Ana", "email": "ana@example.com.br"}})
+        self.assertEqual(order.status_code, 201, order.text)
+        self.assertEqual((order.json()["status"], order.json()["total"]), ("processing", "30.00"))
+        order_id = order.json()["id"]
+
+        placed = self.sandbox.place_order({"status": "on-hold", "line_items": [{"sku": "CAN", "quantity": 1}]})
+        listed = self.wcapi.get("orders", params={"status": "processing,on-hold"}).json()
+        self.assertEqual(sorted(o["id"] for o in listed), sorted([order_id, placed["id"]]))
+
+        done = self.wcapi.put(f"orders/{order_id}", {"status": "completed"})
+        self.assertEqual(done.json()["status"], "completed")
+        note = self.wcapi.post(f"orders/{order_id}/notes", {"note": "Recebido pelo ERP"})
+        self.assertEqual(note.status_code, 201, note.text)
+        notes = self.wcapi.get(f"orders/{order_id}/notes").json()
+        self.assertEqual(notes[0]["note"], "Recebido pelo ERP")
+        counters = self.sandbox.counters()
+        self.assertEqual(counters["PUT /wp-json/wc/v3/orders/{id}"], 1)
+
+    def test_a_wrong_secret_is_refused_like_woocommerce(self):
+        bad = WooCommerceAPI(url=self.sandbox.base_url, consumer_key=self.sandbox.consumer_key,
+                             consumer_secret="cs_wrong", version="wc/v3", timeout=10)
+        answer = bad.get("products")
+        self.assertEqual(answer.status_code, 401)
+        self.assertEqual(answer.json()["message"], "Invalid signature - provided signature does not match.")
+
+
+if __name__ == "__main__":
+    unittest.main()

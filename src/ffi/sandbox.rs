@@ -1,0 +1,129 @@
+//! Sandbox stores through the C ABI, so C, C# and Python callers can rehearse an integration
+//! without a live store. The store's control surface is plain HTTP under `/__sandbox/`.
+
+use std::ffi::c_char;
+
+use serde::{Deserialize, Serialize};
+
+use super::boundary::{arg_out, arg_str, reset_out, run, set_json, Failure};
+use crate::model::json;
+
+/// A running sandbox store. Opaque to C: created by `ponte_sandbox_start`, released by
+/// `ponte_sandbox_stop`.
+#[allow(non_camel_case_types)]
+pub struct ponte_sandbox {
+    /// Kept only to be dropped by `ponte_sandbox_stop`, which stops the server.
+    #[cfg(feature = "sandbox")]
+    _store: crate::sandbox::WooSandbox,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
+struct Options {
+    platform: Platform,
+    #[serde(default)]
+    port: u16,
+    #[cfg(feature = "sandbox")]
+    #[serde(default)]
+    latency: crate::sandbox::Latency,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Platform {
+    Woocommerce,
+}
+
+#[derive(Serialize)]
+struct Info {
+    platform: &'static str,
+    base_url: String,
+    consumer_key: String,
+    consumer_secret: String,
+    control_url: String,
+}
+
+/// Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
+///
+/// Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,
+/// the default, picks a free one) and `latency` (`{"per_request_ms", "per_item_written_ms"}`);
+/// `sandbox_out` receives the store; `info_out` receives `{"platform", "base_url",
+/// "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+/// `PONTE_E_NETWORK` (the port is taken), `PONTE_E_UNSUPPORTED` (built without the sandbox).
+/// Ownership: Caller owns `*sandbox_out`; release with `ponte_sandbox_stop`. Caller owns
+/// `*info_out`; release with `ponte_string_free`.
+/// Thread safety: any thread; the store serves requests on threads of its own.
+///
+/// # Safety
+/// `options_json` is NULL or a NUL-terminated string; `sandbox_out` and `info_out` are NULL or
+/// valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_sandbox_start(
+    options_json: *const c_char,
+    sandbox_out: *mut *mut ponte_sandbox,
+    info_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe {
+        reset_out(sandbox_out);
+        reset_out(info_out);
+    }
+    run("ponte_sandbox_start", || {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let text = unsafe { arg_str(options_json, "options_json") }?;
+        let sandbox_slot = arg_out(sandbox_out, "sandbox_out")?;
+        let info_slot = arg_out(info_out, "info_out")?;
+        let options: Options = json::from_value(json::parse_value(text, "options")?, "options")?;
+        let (sandbox, info) = start(options)?;
+        set_json(info_slot, &info)?;
+        *sandbox_slot = Box::into_raw(Box::new(sandbox));
+        Ok(())
+    })
+}
+
+#[cfg(feature = "sandbox")]
+fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
+    let Platform::Woocommerce = options.platform;
+    let store = crate::sandbox::WooSandbox::start_on(options.port).map_err(|err| {
+        Failure::Core(crate::Error::Network(format!(
+            "cannot start the sandbox: {err}"
+        )))
+    })?;
+    store.set_latency(options.latency);
+    let key = store.key();
+    let info = Info {
+        platform: "woocommerce",
+        base_url: store.base_url(),
+        consumer_key: key.consumer_key,
+        consumer_secret: key.consumer_secret,
+        control_url: format!("{}/__sandbox", store.base_url()),
+    };
+    Ok((ponte_sandbox { _store: store }, info))
+}
+
+#[cfg(not(feature = "sandbox"))]
+fn start(_options: Options) -> Result<(ponte_sandbox, Info), Failure> {
+    Err(Failure::Unsupported(
+        "this build of Ponte has no sandbox; build it with the `sandbox` feature".to_string(),
+    ))
+}
+
+/// Stops a sandbox store and frees it; its data is gone.
+///
+/// Ownership: takes `sandbox`. Calling with NULL is fine.
+/// Thread safety: any thread. Leaves the last error alone.
+///
+/// # Safety
+/// `sandbox` is NULL or from `ponte_sandbox_start` and not stopped yet.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_sandbox_stop(sandbox: *mut ponte_sandbox) {
+    if sandbox.is_null() {
+        return;
+    }
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: from `ponte_sandbox_start` via `Box::into_raw`, not stopped yet, by contract.
+        drop(unsafe { Box::from_raw(sandbox) });
+    }));
+}
