@@ -656,3 +656,78 @@ fn brands_are_created_once_and_set_on_products() {
         "{products:?}"
     );
 }
+
+#[test]
+fn one_bad_product_from_the_store_is_a_failure_and_the_others_go_on() {
+    let s = store();
+    let good = json!({"id": 10, "type": "simple", "sku": "A", "name": "A", "price": "10.00", "status": "publish", "stock_quantity": 3});
+    let bad_price = json!({"id": 11, "type": "simple", "sku": "B", "price": "dez reais"});
+    let bad_sku = json!({"id": 12, "type": "simple", "sku": 42});
+    let body = json!([good, bad_price, bad_sku, {"name": "no id"}]).to_string();
+    s.sandbox.inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: None,
+        times: 1,
+        fault: Fault::Status { status: 200, body },
+    });
+    let page = s.woo.list_products(1).unwrap();
+    assert_eq!(page.items.len(), 1);
+    let ids: Vec<&str> = page.failures.iter().map(|f| f.store_id.as_str()).collect();
+    assert_eq!(ids, vec!["11", "12", "page 1 item 3"]);
+    assert_eq!(
+        page.failures[0].reason,
+        r#"price: "dez reais" is not a decimal amount"#
+    );
+    assert_eq!(page.failures[1].reason, "sku: expected a string, got 42");
+}
+
+#[test]
+fn the_request_rate_limit_spaces_requests() {
+    let s = store_with(|config| config.http.max_requests_per_second = 20);
+    for _ in 0..5 {
+        s.woo.list_products(1).unwrap();
+    }
+    // The sleeper does not really sleep, so each wait is measured from the same instant: the
+    // n-th request is asked to wait about n × 50 ms.
+    let waits = s.sleeper.waits.lock().unwrap().clone();
+    assert_eq!(waits.len(), 4, "{waits:?}");
+    assert!(
+        waits[3] > Duration::from_millis(150) && waits[3] <= Duration::from_millis(200),
+        "{waits:?}"
+    );
+}
+
+#[test]
+fn https_to_a_server_without_tls_fails_before_any_request_is_read() {
+    let s = store();
+    let mut config = common::woo::config(&s.sandbox);
+    config.base_url = s.sandbox.base_url().replace("http://", "https://");
+    config.allow_http = false;
+    config.http.connect_timeout_ms = 2000;
+    let woo = ponte::platform::woocommerce::WooCommerce::connect(
+        &config,
+        config.credentials.as_ref(),
+        s.sleeper.clone(),
+    )
+    .unwrap();
+    let err = woo.list_products(1).unwrap_err();
+    assert!(matches!(err, Error::Tls(_) | Error::Network(_)), "{err:?}");
+    assert_eq!(s.sandbox.total_requests(), 0, "a request reached the store");
+}
+
+#[test]
+fn missing_credentials_are_an_authentication_error_naming_the_integration() {
+    let sandbox = ponte::sandbox::WooSandbox::start().unwrap();
+    let config = common::woo::config(&sandbox);
+    let err = ponte::platform::woocommerce::WooCommerce::connect(
+        &config,
+        None,
+        std::sync::Arc::new(RecordingSleeper::default()),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("integration 'loja': no consumer_key and consumer_secret"),
+        "{err}"
+    );
+}

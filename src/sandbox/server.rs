@@ -357,6 +357,26 @@ fn read_request(
         if stop.load(Ordering::Acquire) {
             return Ok(None);
         }
+        // A request starts with a method name; anything else (a TLS handshake, say) is refused
+        // at once rather than waited on.
+        if head.is_empty() {
+            match reader.fill_buf() {
+                Ok([]) => return Ok(None),
+                Ok([first, ..]) if !first.is_ascii_uppercase() && *first != b'\r' => {
+                    return Err(400)
+                }
+                Ok(_) => {}
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    continue
+                }
+                Err(_) => return Ok(None),
+            }
+        }
         let before = head.len();
         match reader.read_until(b'\n', &mut head) {
             Ok(0) => return Ok(None),
