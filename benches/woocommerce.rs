@@ -52,6 +52,7 @@ fn main() {
                 stock,
                 status: NewProductStatus::Publish,
                 visibility: Visibility::Visible,
+                restore_visibility: false,
             })
         })
         .collect();

@@ -3,23 +3,44 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{ConfigProblem, Error, Result};
 use crate::model::catalog::{self, Brand, CatalogProduct, Product, ProductKey, StockLevel};
-use crate::model::config::{Credentials, IntegrationConfig};
+use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
+use crate::platform::http::{RealSleeper, Sleeper};
+use crate::platform::woocommerce::WooCommerce;
+use crate::platform::Platform;
+use crate::store::sync::RunSummary;
 use crate::store::{self, Db, ProductsSummary, RetireSummary, StockSummary, UpsertSummary};
+use crate::sync::{Plan, ProductStatus, RunReport, SyncOptions, SyncProgress};
 
 /// One open state file and the credentials given to it in this session.
 ///
 /// Not `Sync`: one thread at a time. The C layer serializes calls on a handle with a mutex.
-#[derive(Debug)]
 pub struct Ponte {
     db: Db,
     /// Credentials live only in memory, by integration id: they are never written to the state
     /// file, so a copied file or a support ticket cannot leak them.
     credentials: HashMap<String, Credentials>,
+    /// Connected stores by integration id, kept so their connection pools serve the next call;
+    /// dropped whenever the integration's config changes.
+    platforms: HashMap<String, Box<dyn Platform>>,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+impl std::fmt::Debug for Ponte {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ponte")
+            .field("db", &self.db)
+            .field(
+                "integrations_with_credentials",
+                &self.credentials.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 /// An integration config as read back: the settings, the names of the credentials held in this
@@ -41,6 +62,8 @@ impl Ponte {
         Ok(Ponte {
             db,
             credentials: HashMap::new(),
+            platforms: HashMap::new(),
+            sleeper: Arc::new(RealSleeper),
         })
     }
 
@@ -60,6 +83,7 @@ impl Ponte {
             .ok()
             .map(|stored| stored.config.platform);
         self.db.write(|tx| store::integrations::put(tx, &config))?;
+        self.platforms.remove(&config.id);
         match credentials {
             Some(credentials) => {
                 self.credentials.insert(config.id.clone(), credentials);
@@ -89,6 +113,7 @@ impl Ponte {
     pub fn integration_remove(&mut self, id: &str) -> Result<()> {
         self.db.write(|tx| store::integrations::remove(tx, id))?;
         self.credentials.remove(id);
+        self.platforms.remove(id);
         log::info!(target: "ponte::config", "integration {id} removed");
         Ok(())
     }
@@ -138,6 +163,85 @@ impl Ponte {
     pub fn catalog_get(&mut self, key: &ProductKey) -> Result<CatalogProduct> {
         key.validate()?;
         self.db.read(|tx| store::catalog::get_product(tx, key))
+    }
+
+    /// The plan of a product sync: for every catalog product, what a sync would do and why.
+    /// Looks products not yet linked up in the store (reads only); writes nothing.
+    pub fn sync_plan(&mut self, integration: &str, options: SyncOptions) -> Result<Plan> {
+        let config = self.integration_config(integration)?;
+        self.connect(&config)?;
+        let platform = self
+            .platforms
+            .get(integration)
+            .map(Box::as_ref)
+            .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
+        crate::sync::plan(&mut self.db, &config, platform, options)
+    }
+
+    /// Syncs products to the integration's store. `progress` is called after each batch with
+    /// how many writes are done; returning `false` cancels at that batch boundary.
+    pub fn sync_products(
+        &mut self,
+        integration: &str,
+        options: SyncOptions,
+        progress: &mut dyn FnMut(SyncProgress) -> bool,
+    ) -> Result<RunReport> {
+        let config = self.integration_config(integration)?;
+        self.connect(&config)?;
+        let platform = self
+            .platforms
+            .get(integration)
+            .map(Box::as_ref)
+            .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
+        crate::sync::run(&mut self.db, &config, platform, options, progress)
+    }
+
+    /// Why a product is (not) in the integration's store, and what the next sync would do.
+    pub fn product_status(&mut self, integration: &str, key: &ProductKey) -> Result<ProductStatus> {
+        key.validate()?;
+        let config = self.integration_config(integration)?;
+        crate::sync::status(&mut self.db, &config, key)
+    }
+
+    /// The latest sync runs of an integration, newest first, with counts per outcome.
+    pub fn sync_runs(&mut self, integration: &str, limit: u32) -> Result<Vec<RunSummary>> {
+        self.integration_config(integration)?;
+        self.db.read(|tx| store::sync::runs(tx, integration, limit))
+    }
+
+    /// Replaces how retries and rate limits wait; tests record the waits instead of sleeping.
+    #[doc(hidden)]
+    pub fn set_sleeper(&mut self, sleeper: Arc<dyn Sleeper>) {
+        self.sleeper = sleeper;
+        self.platforms.clear();
+    }
+
+    fn integration_config(&mut self, id: &str) -> Result<IntegrationConfig> {
+        Ok(self.db.read(|tx| store::integrations::get(tx, id))?.config)
+    }
+
+    /// Connects to the integration's store once; later calls reuse the connection.
+    fn connect(&mut self, config: &IntegrationConfig) -> Result<()> {
+        if self.platforms.contains_key(&config.id) {
+            return Ok(());
+        }
+        let credentials = self.credentials.get(&config.id);
+        let platform: Box<dyn Platform> = match config.platform {
+            PlatformKind::Woocommerce => Box::new(WooCommerce::connect(
+                config,
+                credentials,
+                self.sleeper.clone(),
+            )?),
+            PlatformKind::Nuvemshop => {
+                return Err(Error::InvalidConfig(vec![ConfigProblem {
+                    path: "platform".into(),
+                    message: "nuvemshop is not supported yet; this Ponte syncs with woocommerce"
+                        .into(),
+                }]))
+            }
+        };
+        self.platforms.insert(config.id.clone(), platform);
+        Ok(())
     }
 
     fn view(&self, stored: store::StoredIntegration) -> IntegrationView {

@@ -20,9 +20,11 @@ pub mod failpoint;
 pub mod ffi;
 pub mod model;
 pub mod platform;
+pub mod rules;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod store;
+pub mod sync;
 pub mod time;
 
 pub use api::{IntegrationView, Ponte};

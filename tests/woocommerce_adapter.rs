@@ -50,6 +50,7 @@ fn draft(product: Product) -> ProductDraft {
         stock,
         status: NewProductStatus::Publish,
         visibility: Visibility::Visible,
+        restore_visibility: false,
     }
 }
 

@@ -92,6 +92,9 @@ pub struct ProductDraft {
     /// Used on creation only: the merchant owns these afterwards.
     pub status: NewProductStatus,
     pub visibility: Visibility,
+    /// On an update, set `visibility` again: the product was hidden by Ponte's unpublished
+    /// policy and is published again.
+    pub restore_visibility: bool,
 }
 
 /// Where an ERP product lives in a store.
@@ -171,6 +174,9 @@ pub trait Platform: Send {
 
     /// Products and variations with any of these SKUs (exact match).
     fn find_products_by_sku(&self, skus: &[String]) -> Result<Vec<RemoteProduct>>;
+
+    /// Products and variations with any of these GTINs (EAN, UPC), exact match.
+    fn find_products_by_gtin(&self, gtins: &[String]) -> Result<Vec<RemoteProduct>>;
 
     /// One page (from 1) of the store's products, variations not included.
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>>;

@@ -296,3 +296,50 @@ fn set_stock(tx: &Transaction<'_>, sku: &str, warehouse: &str, quantity: i64) ->
     ))?;
     Ok(upsert.execute(params![sku, warehouse, quantity])? > 0)
 }
+
+/// The whole catalog with stock by SKU and warehouse, for planning a sync.
+pub struct CatalogSnapshot {
+    /// Each product with whether the ERP retired it.
+    pub products: Vec<(Product, bool)>,
+    pub brands: Vec<Brand>,
+    pub stock: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+pub fn snapshot(tx: &Transaction<'_>) -> Result<CatalogSnapshot> {
+    let mut products = Vec::new();
+    let mut statement = tx.prepare_cached(
+        "SELECT erp_id, doc, retired_at IS NOT NULL FROM product ORDER BY erp_id",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let erp_id: String = row.get(0)?;
+        let doc: String = row.get(1)?;
+        let product: Product = serde_json::from_str(&doc)
+            .map_err(|err| Error::Storage(format!("product {erp_id:?} is unreadable: {err}")))?;
+        products.push((product, row.get(2)?));
+    }
+    let brands = tx
+        .prepare_cached("SELECT id, name, show_in_electronic_order FROM brand ORDER BY id")?
+        .query_map([], |row| {
+            Ok(Brand {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                show_in_electronic_order: row.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stock: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut statement = tx.prepare_cached("SELECT sku, warehouse, quantity FROM stock")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        stock
+            .entry(row.get(0)?)
+            .or_default()
+            .insert(row.get(1)?, row.get(2)?);
+    }
+    Ok(CatalogSnapshot {
+        products,
+        brands,
+        stock,
+    })
+}

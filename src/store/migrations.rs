@@ -60,7 +60,51 @@ CREATE TABLE stock (
 ) STRICT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1];
+/// Product sync: where each ERP product lives in each store and what was last pushed there, and
+/// the history of sync runs. `state` is `in_doubt` between sending a create and learning its
+/// outcome, and `unlinked` for a product whose create the store refused (its `last_error` says
+/// why); a unique store id per integration makes a second link to one store product impossible.
+const V2: &str = "
+CREATE TABLE product_link (
+    integration_id    TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    erp_id            TEXT NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN ('linked', 'in_doubt', 'unlinked')),
+    store_product_id  TEXT,
+    variants          TEXT NOT NULL,    -- JSON {sku: store id}
+    pushed            TEXT,             -- JSON of the values last confirmed by the store
+    pushed_at         TEXT,
+    last_error        TEXT,             -- JSON {code, message} of the last failure, retried next run
+    updated_at        TEXT NOT NULL,
+    PRIMARY KEY (integration_id, erp_id)
+) STRICT;
+CREATE UNIQUE INDEX product_link_by_store ON product_link (integration_id, store_product_id)
+    WHERE store_product_id IS NOT NULL;
+
+CREATE TABLE sync_run (
+    id              INTEGER PRIMARY KEY,
+    integration_id  TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed', 'interrupted')),
+    options         TEXT NOT NULL,      -- JSON
+    counts          TEXT NOT NULL,      -- JSON {outcome: count}
+    requests        INTEGER NOT NULL DEFAULT 0,
+    error           TEXT
+) STRICT;
+CREATE INDEX sync_run_by_integration ON sync_run (integration_id, id);
+
+-- One row per product the run acted on or skipped; unchanged products are only counted.
+CREATE TABLE sync_item (
+    run_id   INTEGER NOT NULL REFERENCES sync_run (id) ON DELETE CASCADE,
+    erp_id   TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    result   TEXT NOT NULL,
+    detail   TEXT NOT NULL,                -- JSON
+    PRIMARY KEY (run_id, erp_id)
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,6 +1,7 @@
 //! Shared by the integration tests: fixtures of our own and paths of the built library.
 #![allow(dead_code)]
 
+pub mod sync;
 pub mod woo;
 
 use std::path::PathBuf;

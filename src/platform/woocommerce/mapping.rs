@@ -546,6 +546,7 @@ mod tests {
             stock,
             status: NewProductStatus::Draft,
             visibility: Visibility::Catalog,
+            restore_visibility: false,
         }
     }
 

@@ -41,8 +41,8 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     ],
 };
 
-/// Most SKUs asked for in one `?sku=` look-up, keeping the URL short.
-const SKUS_PER_LOOKUP: usize = 50;
+/// Most keys asked for in one `?sku=` or `?global_unique_id=` look-up: one page of 100.
+const SKUS_PER_LOOKUP: usize = 100;
 
 /// A connection to one WooCommerce store.
 #[derive(Debug)]
@@ -305,6 +305,43 @@ impl WooCommerce {
         results
     }
 
+    /// Products and variations whose `field` is any of `keys`, asked for in groups.
+    fn find_by(&self, field: &str, keys: &[String]) -> Result<Vec<RemoteProduct>> {
+        let mut found = Vec::new();
+        // A key holding a comma would be split by the filter; it is asked for on its own.
+        let (plain, with_comma): (Vec<&String>, Vec<&String>) =
+            keys.iter().partition(|s| !s.contains(','));
+        let groups = plain
+            .chunks(SKUS_PER_LOOKUP)
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .chain(with_comma.into_iter().cloned());
+        for group in groups {
+            for page in 1.. {
+                let query = vec![
+                    (field.to_string(), group.clone()),
+                    ("per_page".to_string(), "100".to_string()),
+                    ("page".to_string(), page.to_string()),
+                ];
+                let (value, response) = self.get("/products", query)?;
+                let page_of = parse_page(&value, &response, page, mapping::remote_product)?;
+                for failure in &page_of.failures {
+                    log::warn!(target: "ponte::woocommerce", "product {} unreadable: {}", failure.store_id, failure.reason);
+                }
+                found.extend(page_of.items);
+                if !page_of.has_more {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     fn brand_for(&self, draft: &crate::platform::ProductDraft) -> Result<Option<u64>, ItemError> {
         match &draft.brand {
             Some(brand)
@@ -326,39 +363,11 @@ impl Platform for WooCommerce {
     }
 
     fn find_products_by_sku(&self, skus: &[String]) -> Result<Vec<RemoteProduct>> {
-        let mut found = Vec::new();
-        // A SKU holding a comma would be split by `sku=`; it is asked for on its own.
-        let (plain, with_comma): (Vec<&String>, Vec<&String>) =
-            skus.iter().partition(|s| !s.contains(','));
-        let groups = plain
-            .chunks(SKUS_PER_LOOKUP)
-            .map(|group| {
-                group
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .chain(with_comma.into_iter().cloned());
-        for group in groups {
-            for page in 1.. {
-                let query = vec![
-                    ("sku".to_string(), group.clone()),
-                    ("per_page".to_string(), "100".to_string()),
-                    ("page".to_string(), page.to_string()),
-                ];
-                let (value, response) = self.get("/products", query)?;
-                let page_of = parse_page(&value, &response, page, mapping::remote_product)?;
-                for failure in &page_of.failures {
-                    log::warn!(target: "ponte::woocommerce", "product {} unreadable: {}", failure.store_id, failure.reason);
-                }
-                found.extend(page_of.items);
-                if !page_of.has_more {
-                    break;
-                }
-            }
-        }
-        Ok(found)
+        self.find_by("sku", skus)
+    }
+
+    fn find_products_by_gtin(&self, gtins: &[String]) -> Result<Vec<RemoteProduct>> {
+        self.find_by("global_unique_id", gtins)
     }
 
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>> {
@@ -392,11 +401,12 @@ impl Platform for WooCommerce {
                 },
                 ProductWrite::Update { target, draft } => match self.brand_for(draft) {
                     Ok(term) => {
-                        let mut body = if mapping::is_variable(&draft.product) {
-                            mapping::variable_parent_body(draft, false, term)
-                        } else {
-                            mapping::simple_product_body(draft, false, term)
-                        };
+                        let mut body =
+                            if mapping::is_variable(&draft.product) || !is_simple_ref(target) {
+                                mapping::variable_parent_body(draft, false, term)
+                            } else {
+                                mapping::simple_product_body(draft, false, term)
+                            };
                         if body.as_object().is_some_and(|o| !o.is_empty()) {
                             body["id"] = json!(target.product_id);
                             updates.push((index, body));
@@ -456,7 +466,8 @@ impl Platform for WooCommerce {
             }
             match write {
                 ProductWrite::Create(draft) | ProductWrite::Update { draft, .. }
-                    if mapping::is_variable(&draft.product) =>
+                    if mapping::is_variable(&draft.product)
+                        || matches!(write, ProductWrite::Update { target, .. } if !is_simple_ref(target)) =>
                 {
                     let parent = match write {
                         ProductWrite::Update { target, .. } => target.product_id.clone(),

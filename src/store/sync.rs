@@ -1,0 +1,256 @@
+//! What product sync remembers: links between ERP products and store products, the values the
+//! store last confirmed, and the history of runs.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::NOW;
+use crate::error::{Error, Result};
+use crate::platform::{ItemError, StoreRef};
+
+/// Where an ERP product stands in one store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    Linked,
+    /// A create was sent and its outcome is not known yet: look the SKUs up before anything else.
+    InDoubt,
+    /// Not in the store; the last attempt failed.
+    Unlinked,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub erp_id: String,
+    pub state: LinkState,
+    pub target: Option<StoreRef>,
+    /// The values the store last confirmed, as sync computes them.
+    pub pushed: Option<Value>,
+    pub pushed_at: Option<String>,
+    pub last_error: Option<ItemError>,
+}
+
+fn state_name(state: &LinkState) -> &'static str {
+    match state {
+        LinkState::Linked => "linked",
+        LinkState::InDoubt => "in_doubt",
+        LinkState::Unlinked => "unlinked",
+    }
+}
+
+fn decode_error(text: Option<String>) -> Option<ItemError> {
+    let value: Value = serde_json::from_str(&text?).ok()?;
+    Some(ItemError {
+        code: value["code"].as_str().unwrap_or_default().to_string(),
+        message: value["message"].as_str().unwrap_or_default().to_string(),
+        status: value["status"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or(0),
+        resource_id: value["resource_id"].as_str().map(str::to_string),
+    })
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|err| Error::Storage(err.to_string()))
+}
+
+/// Every link of an integration, by ERP id.
+pub fn links(tx: &Transaction<'_>, integration: &str) -> Result<BTreeMap<String, Link>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT erp_id, state, store_product_id, variants, pushed, pushed_at, last_error
+         FROM product_link WHERE integration_id = ?1",
+    )?;
+    let rows = statement.query_map([integration], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, Option<String>>(4)?,
+            row.get::<_, Option<String>>(5)?,
+            row.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut links = BTreeMap::new();
+    for row in rows {
+        let (erp_id, state, store_id, variants, pushed, pushed_at, last_error) = row?;
+        let state = match state.as_str() {
+            "linked" => LinkState::Linked,
+            "in_doubt" => LinkState::InDoubt,
+            _ => LinkState::Unlinked,
+        };
+        let variants: BTreeMap<String, String> =
+            serde_json::from_str(&variants).unwrap_or_default();
+        let link = Link {
+            erp_id: erp_id.clone(),
+            state,
+            target: store_id.map(|product_id| StoreRef {
+                product_id,
+                variants,
+            }),
+            pushed: pushed.and_then(|p| serde_json::from_str(&p).ok()),
+            pushed_at,
+            last_error: decode_error(last_error),
+        };
+        links.insert(erp_id, link);
+    }
+    Ok(links)
+}
+
+/// Records that a create is about to be sent, before it is sent.
+pub fn mark_in_doubt(tx: &Transaction<'_>, integration: &str, erp_id: &str) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO product_link (integration_id, erp_id, state, store_product_id, variants, updated_at)
+         VALUES (?1, ?2, 'in_doubt', NULL, '{{}}', {NOW})
+         ON CONFLICT (integration_id, erp_id) DO UPDATE SET state = 'in_doubt', updated_at = excluded.updated_at
+         WHERE state <> 'linked'"
+    ))?
+    .execute([integration, erp_id])?;
+    Ok(())
+}
+
+/// Records what the store confirmed: where the product is and the values it now has.
+pub fn confirm(
+    tx: &Transaction<'_>,
+    integration: &str,
+    erp_id: &str,
+    target: &StoreRef,
+    pushed: &Value,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO product_link (integration_id, erp_id, state, store_product_id, variants, pushed, pushed_at, last_error, updated_at)
+         VALUES (?1, ?2, 'linked', ?3, ?4, ?5, {NOW}, NULL, {NOW})
+         ON CONFLICT (integration_id, erp_id) DO UPDATE SET
+             state = 'linked', store_product_id = excluded.store_product_id, variants = excluded.variants,
+             pushed = excluded.pushed, pushed_at = excluded.pushed_at, last_error = NULL,
+             updated_at = excluded.updated_at"
+    ))?
+    .execute(params![integration, erp_id, target.product_id, encode(&target.variants)?, encode(pushed)?])?;
+    Ok(())
+}
+
+/// Records a failure, keeping what was confirmed before; a product never in the store becomes
+/// `unlinked`, one whose outcome is unknown stays `in_doubt`.
+pub fn record_failure(
+    tx: &Transaction<'_>,
+    integration: &str,
+    erp_id: &str,
+    error: &ItemError,
+    in_doubt: bool,
+) -> Result<()> {
+    let error = encode(&serde_json::json!({
+        "code": error.code, "message": error.message, "status": error.status, "resource_id": error.resource_id,
+    }))?;
+    let state = if in_doubt {
+        LinkState::InDoubt
+    } else {
+        LinkState::Unlinked
+    };
+    tx.prepare_cached(&format!(
+        "INSERT INTO product_link (integration_id, erp_id, state, store_product_id, variants, last_error, updated_at)
+         VALUES (?1, ?2, ?3, NULL, '{{}}', ?4, {NOW})
+         ON CONFLICT (integration_id, erp_id) DO UPDATE SET
+             state = CASE WHEN state = 'linked' THEN 'linked' ELSE excluded.state END,
+             last_error = excluded.last_error, updated_at = excluded.updated_at"
+    ))?
+    .execute(params![integration, erp_id, state_name(&state), error])?;
+    Ok(())
+}
+
+/// Store product ids already linked, to the ERP id they belong to.
+pub fn linked_store_ids(links: &BTreeMap<String, Link>) -> BTreeMap<String, String> {
+    links
+        .values()
+        .filter(|l| l.state == LinkState::Linked)
+        .filter_map(|l| {
+            l.target
+                .as_ref()
+                .map(|t| (t.product_id.clone(), l.erp_id.clone()))
+        })
+        .collect()
+}
+
+/// Starts a run; a run still marked running from a process that died is marked interrupted.
+pub fn start_run(tx: &Transaction<'_>, integration: &str, options: &Value) -> Result<i64> {
+    tx.prepare_cached(&format!(
+        "UPDATE sync_run SET status = 'interrupted', finished_at = {NOW} WHERE integration_id = ?1 AND status = 'running'"
+    ))?
+    .execute([integration])?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO sync_run (integration_id, started_at, status, options, counts) VALUES (?1, {NOW}, 'running', ?2, '{{}}')"
+    ))?
+    .execute(params![integration, encode(options)?])?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn record_item(
+    tx: &Transaction<'_>,
+    run: i64,
+    erp_id: &str,
+    action: &str,
+    result: &str,
+    detail: &Value,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO sync_item (run_id, erp_id, action, result, detail) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (run_id, erp_id) DO UPDATE SET action = excluded.action, result = excluded.result, detail = excluded.detail",
+    )?
+    .execute(params![run, erp_id, action, result, encode(detail)?])?;
+    Ok(())
+}
+
+pub fn finish_run(
+    tx: &Transaction<'_>,
+    run: i64,
+    status: &str,
+    counts: &BTreeMap<String, u64>,
+    requests: u64,
+    error: Option<&str>,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE sync_run SET status = ?2, counts = ?3, requests = ?4, error = ?5, finished_at = {NOW} WHERE id = ?1"
+    ))?
+    .execute(params![run, status, encode(counts)?, requests as i64, error])?;
+    Ok(())
+}
+
+/// A run as the history shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    pub run_id: i64,
+    pub integration: String,
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub options: Value,
+    pub counts: BTreeMap<String, u64>,
+    pub requests: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The latest runs of an integration, newest first.
+pub fn runs(tx: &Transaction<'_>, integration: &str, limit: u32) -> Result<Vec<RunSummary>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT id, integration_id, status, started_at, finished_at, options, counts, requests, error
+         FROM sync_run WHERE integration_id = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![integration, limit], |row| {
+        Ok(RunSummary {
+            run_id: row.get(0)?,
+            integration: row.get(1)?,
+            status: row.get(2)?,
+            started_at: row.get(3)?,
+            finished_at: row.get(4)?,
+            options: serde_json::from_str(&row.get::<_, String>(5)?).unwrap_or(Value::Null),
+            counts: serde_json::from_str(&row.get::<_, String>(6)?).unwrap_or_default(),
+            requests: row.get::<_, i64>(7)? as u64,
+            error: row.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

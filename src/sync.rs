@@ -1,0 +1,972 @@
+//! Product sync, ERP → store: a plan, then a push.
+//!
+//! The plan is computed for every catalog product from the catalog mirror, the integration's
+//! config and what the store last confirmed: create, update (with the fields that changed), stock
+//! only, link to a product already in the store, unchanged, skipped (with every reason), conflict,
+//! or the unpublished policy's hide or zero stock. Products not yet linked are looked up in the
+//! store first (by SKU, then EAN, then barcode), so nothing is created twice, even after a create
+//! whose answer was lost. The push sends the writes in batches of the platform's maximum and
+//! records links and pushed values only for what the store confirmed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::error::{ConfigProblem, Error, Result};
+use crate::model::catalog::{Brand, Product, ProductKey};
+use crate::model::config::{IntegrationConfig, Locale, SyncField, UnpublishedPolicy};
+use crate::platform::{ItemError, Platform, ProductDraft, ProductWrite, WriteOutcome};
+use crate::rules::eligibility::{self, CatalogIndex};
+use crate::rules::matching::{self, Match};
+use crate::rules::Reason;
+use crate::store::catalog::CatalogSnapshot;
+use crate::store::sync::{self as history, Link, LinkState};
+use crate::store::Db;
+
+/// How a sync runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncOptions {
+    /// Compute and return the plan; write nothing, in the state file or in the store.
+    pub dry_run: bool,
+    /// Push only stock that changed, for products already in the store: the frequent, cheap run.
+    pub stock_only: bool,
+    /// Send every enabled field of every product again, whatever was pushed before.
+    pub full_resync: bool,
+}
+
+/// What sync does with one product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    StockOnly,
+    Link,
+    Unchanged,
+    Skipped,
+    Conflict,
+    /// The unpublished policy `hide`: hidden from catalog and search.
+    Hide,
+    /// The unpublished policy `zero_stock`.
+    ZeroStock,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::StockOnly => "stock_only",
+            Action::Link => "link",
+            Action::Unchanged => "unchanged",
+            Action::Skipped => "skipped",
+            Action::Conflict => "conflict",
+            Action::Hide => "hide",
+            Action::ZeroStock => "zero_stock",
+        }
+    }
+}
+
+/// The plan for one product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanItem {
+    pub erp_id: String,
+    pub action: Action,
+    /// For an update: the fields that changed; for a create or link: the fields sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// Why the product is skipped or in conflict: every reason that applies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_product_id: Option<String>,
+    /// The store's refusal last time, when this is a retry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<ItemError>,
+}
+
+/// The plan for a whole catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub integration: String,
+    pub options: SyncOptions,
+    /// Products per action.
+    pub counts: BTreeMap<String, u64>,
+    pub items: Vec<PlanItem>,
+}
+
+/// Progress of a push, reported after each batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// What one run did with one product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunItem {
+    pub erp_id: String,
+    pub action: Action,
+    /// `ok`, `failed`, `unknown` (sent, answer lost: looked up before the next try), `skipped`,
+    /// `conflict` or `cancelled`.
+    pub result: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ItemError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_product_id: Option<String>,
+}
+
+/// A run's report: counts per outcome and a line per product acted on, skipped or in conflict
+/// (unchanged products are only counted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// Absent for a dry run, which records nothing.
+    pub run_id: Option<i64>,
+    pub integration: String,
+    /// `completed`, `cancelled` or `dry_run`.
+    pub status: &'static str,
+    pub options: SyncOptions,
+    pub counts: BTreeMap<String, u64>,
+    /// Requests made to the store, retries included.
+    pub requests: u64,
+    pub items: Vec<RunItem>,
+}
+
+/// "Why is product X (not) in my store?"
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductStatus {
+    pub erp_id: String,
+    pub integration: String,
+    /// `in_store`, `not_in_store` or `in_doubt` (a create whose outcome is being reconciled).
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_product_id: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub store_variants: BTreeMap<String, String>,
+    /// The values the store last confirmed, and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_pushed: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_pushed_at: Option<String>,
+    /// What the next sync would do: `create_or_link` for a product not yet in the store (its SKU
+    /// is looked up first), or a plan action.
+    pub next_action: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_fields: Vec<String>,
+    /// Every reason the product is not sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<ItemError>,
+}
+
+/// One write to carry out, and what to remember once the store confirms it.
+struct Work {
+    item: usize,
+    write: ProductWrite,
+    /// The pushed values to record on success.
+    desired: Value,
+    creates: bool,
+}
+
+/// Everything the plan is computed from.
+struct Context<'a> {
+    config: &'a IntegrationConfig,
+    snapshot: CatalogSnapshot,
+    links: BTreeMap<String, Link>,
+    index: CatalogIndex,
+}
+
+fn sync_config_check(config: &IntegrationConfig) -> Result<()> {
+    if config.product_sync.enabled {
+        return Ok(());
+    }
+    Err(Error::InvalidConfig(vec![ConfigProblem {
+        path: "product_sync.enabled".into(),
+        message: format!("product sync is off for integration '{}'", config.id),
+    }]))
+}
+
+fn load<'a>(db: &mut Db, config: &'a IntegrationConfig) -> Result<Context<'a>> {
+    let (snapshot, links) = db.read(|tx| {
+        Ok((
+            crate::store::catalog::snapshot(tx)?,
+            history::links(tx, &config.id)?,
+        ))
+    })?;
+    let index = CatalogIndex::new(
+        snapshot
+            .products
+            .iter()
+            .filter(|(_, retired)| !retired)
+            .map(|(p, _)| p),
+        snapshot.brands.clone(),
+    );
+    Ok(Context {
+        config,
+        snapshot,
+        links,
+        index,
+    })
+}
+
+impl Context<'_> {
+    fn brand(&self, product: &Product) -> Option<&Brand> {
+        product
+            .brand_id
+            .as_ref()
+            .and_then(|id| self.index.brands.get(id))
+    }
+
+    /// Stock a store may sell: the ERP's stock in the integration's warehouses, minus what is
+    /// reserved, never below zero.
+    fn sellable(&self, sku: &str) -> i64 {
+        let warehouses = &self.config.product_sync.warehouses;
+        let on_hand: i64 = self
+            .snapshot
+            .stock
+            .get(sku)
+            .into_iter()
+            .flatten()
+            .filter(|(warehouse, _)| warehouses.is_empty() || warehouses.contains(warehouse))
+            .map(|(_, quantity)| *quantity)
+            .sum();
+        on_hand.max(0)
+    }
+
+    fn stock_of(&self, product: &Product) -> BTreeMap<String, i64> {
+        if !product.sync_stock || !self.config.product_sync.fields.contains(&SyncField::Stock) {
+            return BTreeMap::new();
+        }
+        product
+            .variants
+            .iter()
+            .map(|v| (v.sku.clone(), self.sellable(&v.sku)))
+            .collect()
+    }
+
+    fn draft(
+        &self,
+        product: &Product,
+        fields: BTreeSet<SyncField>,
+        restore_visibility: bool,
+    ) -> ProductDraft {
+        let sync = &self.config.product_sync;
+        ProductDraft {
+            product: product.clone(),
+            brand: self.brand(product).cloned(),
+            fields,
+            stock: self.stock_of(product),
+            status: sync.new_product_status,
+            visibility: sync.new_product_visibility,
+            restore_visibility,
+        }
+    }
+
+    /// The values a store should have for `product`, in the fields the config sends.
+    fn desired(&self, product: &Product) -> Value {
+        let fields = &self.config.product_sync.fields;
+        let stock = self.stock_of(product);
+        let mut state = Map::new();
+        if fields.contains(&SyncField::Name) {
+            state.insert("name".into(), json!(product.name));
+        }
+        if fields.contains(&SyncField::Description) {
+            state.insert("description".into(), json!(product.description));
+        }
+        if fields.contains(&SyncField::Brand) {
+            state.insert(
+                "brand".into(),
+                json!(self.brand(product).map(|b| b.name.clone())),
+            );
+        }
+        let mut variants = Map::new();
+        for variant in &product.variants {
+            let mut values = Map::new();
+            let mut put = |field, key: &str, value: Value| {
+                if fields.contains(&field) {
+                    values.insert(key.to_string(), value);
+                }
+            };
+            put(SyncField::Price, "price", json!(variant.price_cents));
+            put(
+                SyncField::PromoPrice,
+                "promo_price",
+                json!(variant.promo_price_cents),
+            );
+            put(SyncField::Ean, "ean", json!(variant.ean));
+            put(SyncField::Weight, "weight", json!(variant.weight_grams));
+            put(
+                SyncField::Dimensions,
+                "dimensions",
+                json!(variant.dimensions_mm.map(|d| [d.length, d.width, d.height])),
+            );
+            put(
+                SyncField::Attributes,
+                "attributes",
+                json!(variant.attributes),
+            );
+            if let Some(quantity) = stock.get(&variant.sku) {
+                values.insert("stock".into(), json!(quantity));
+            }
+            variants.insert(variant.sku.clone(), Value::Object(values));
+        }
+        state.insert("variants".into(), Value::Object(variants));
+        Value::Object(state)
+    }
+}
+
+/// The field names whose values differ between what is wanted and what was pushed.
+fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<String> {
+    let mut changed = BTreeSet::new();
+    let Some(pushed) = pushed else {
+        collect_fields(desired, &mut changed);
+        return changed;
+    };
+    for key in ["name", "description", "brand"] {
+        if desired.get(key).is_some() && desired.get(key) != pushed.get(key) {
+            changed.insert(key.to_string());
+        }
+    }
+    let empty = Map::new();
+    let pushed_variants = pushed
+        .get("variants")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (sku, values) in desired["variants"].as_object().unwrap_or(&empty) {
+        match pushed_variants.get(sku) {
+            None => {
+                changed.insert("variants".into());
+            }
+            Some(before) => {
+                for (field, value) in values.as_object().unwrap_or(&empty) {
+                    if before.get(field) != Some(value) {
+                        changed.insert(field.clone());
+                    }
+                }
+            }
+        }
+    }
+    changed
+}
+
+fn collect_fields(desired: &Value, out: &mut BTreeSet<String>) {
+    for key in ["name", "description", "brand"] {
+        if desired.get(key).is_some() {
+            out.insert(key.into());
+        }
+    }
+    for values in desired["variants"]
+        .as_object()
+        .into_iter()
+        .flat_map(|v| v.values())
+    {
+        out.extend(
+            values
+                .as_object()
+                .into_iter()
+                .flat_map(|v| v.keys().cloned()),
+        );
+    }
+}
+
+fn sync_field(name: &str) -> Option<SyncField> {
+    Some(match name {
+        "name" => SyncField::Name,
+        "description" => SyncField::Description,
+        "brand" => SyncField::Brand,
+        "price" => SyncField::Price,
+        "promo_price" => SyncField::PromoPrice,
+        "ean" => SyncField::Ean,
+        "stock" => SyncField::Stock,
+        "weight" => SyncField::Weight,
+        "dimensions" => SyncField::Dimensions,
+        "attributes" => SyncField::Attributes,
+        _ => return None,
+    })
+}
+
+fn stock_only_reason(locale: Locale) -> Reason {
+    Reason::new(
+        "stock_only_run",
+        locale,
+        "Produto ainda não está na loja; será enviado na próxima sincronização completa.".into(),
+        "Not in the store yet; a full sync will send it.".into(),
+    )
+}
+
+/// Computes the plan. With a platform, products not yet linked are looked up in the store (reads
+/// only); without one, they are planned as `create`.
+fn plan_with(
+    ctx: &Context<'_>,
+    platform: Option<&dyn Platform>,
+    options: SyncOptions,
+) -> Result<(Plan, Vec<Work>)> {
+    let config = ctx.config;
+    let locale = config.locale;
+    let sync = &config.product_sync;
+    let mut items = Vec::with_capacity(ctx.snapshot.products.len());
+    let mut work = Vec::new();
+    let mut to_match: Vec<usize> = Vec::new();
+
+    for (product, retired) in &ctx.snapshot.products {
+        let link = ctx.links.get(&product.erp_id);
+        let linked = link
+            .filter(|l| l.state == LinkState::Linked)
+            .and_then(|l| l.target.clone().map(|t| (l, t)));
+        let reasons = eligibility::reasons(product, *retired, &ctx.index, sync, locale);
+        let mut item = PlanItem {
+            erp_id: product.erp_id.clone(),
+            action: Action::Unchanged,
+            fields: Vec::new(),
+            reasons: Vec::new(),
+            store_product_id: linked.as_ref().map(|(_, t)| t.product_id.clone()),
+            last_error: link.and_then(|l| l.last_error.clone()),
+        };
+        let index = items.len();
+        if !reasons.is_empty() {
+            let unpublished = reasons.iter().any(eligibility::unpublishes);
+            match (&linked, unpublished, sync.unpublished_policy) {
+                (Some((link, target)), true, UnpublishedPolicy::Hide) if !options.stock_only => {
+                    let hidden = link.pushed.as_ref().is_some_and(|p| p["hidden"] == true);
+                    if !hidden {
+                        let mut desired = link
+                            .pushed
+                            .clone()
+                            .unwrap_or_else(|| json!({"variants": {}}));
+                        desired["hidden"] = json!(true);
+                        item.action = Action::Hide;
+                        work.push(Work {
+                            item: index,
+                            write: ProductWrite::Hide {
+                                target: target.clone(),
+                            },
+                            desired,
+                            creates: false,
+                        });
+                    } else {
+                        item.action = Action::Skipped;
+                    }
+                }
+                (Some((link, target)), true, UnpublishedPolicy::ZeroStock) => {
+                    let mut desired = link
+                        .pushed
+                        .clone()
+                        .unwrap_or_else(|| json!({"variants": {}}));
+                    let mut quantities = BTreeMap::new();
+                    for sku in target.variants.keys() {
+                        if desired["variants"][sku]["stock"] != json!(0) {
+                            quantities.insert(sku.clone(), 0);
+                        }
+                        desired["variants"][sku]["stock"] = json!(0);
+                    }
+                    if quantities.is_empty() {
+                        item.action = Action::Skipped;
+                    } else {
+                        item.action = Action::ZeroStock;
+                        work.push(Work {
+                            item: index,
+                            write: ProductWrite::Stock {
+                                target: target.clone(),
+                                quantities,
+                            },
+                            desired,
+                            creates: false,
+                        });
+                    }
+                }
+                _ => item.action = Action::Skipped,
+            }
+            item.reasons = reasons;
+            items.push(item);
+            continue;
+        }
+
+        let desired = ctx.desired(product);
+        match linked {
+            Some((link, target)) => {
+                let hidden = link.pushed.as_ref().is_some_and(|p| p["hidden"] == true);
+                let changed = if options.full_resync {
+                    changed_fields(&desired, None)
+                } else {
+                    changed_fields(&desired, link.pushed.as_ref())
+                };
+                let stock_changed = changed.contains("stock");
+                if options.stock_only {
+                    if stock_changed {
+                        let quantities: BTreeMap<String, i64> = ctx
+                            .stock_of(product)
+                            .into_iter()
+                            .filter(|(sku, q)| {
+                                link.pushed
+                                    .as_ref()
+                                    .map(|p| p["variants"][sku]["stock"] != json!(q))
+                                    .unwrap_or(true)
+                            })
+                            .collect();
+                        let mut new_state = link
+                            .pushed
+                            .clone()
+                            .unwrap_or_else(|| json!({"variants": {}}));
+                        for (sku, quantity) in &quantities {
+                            new_state["variants"][sku]["stock"] = json!(quantity);
+                        }
+                        item.action = Action::StockOnly;
+                        item.fields = vec!["stock".into()];
+                        work.push(Work {
+                            item: index,
+                            write: ProductWrite::Stock { target, quantities },
+                            desired: new_state,
+                            creates: false,
+                        });
+                    }
+                } else if !changed.is_empty() || hidden {
+                    let only_stock = changed.len() == 1 && stock_changed && !hidden;
+                    if only_stock {
+                        item.action = Action::StockOnly;
+                        let quantities: BTreeMap<String, i64> = ctx.stock_of(product);
+                        work.push(Work {
+                            item: index,
+                            write: ProductWrite::Stock { target, quantities },
+                            desired,
+                            creates: false,
+                        });
+                    } else {
+                        item.action = Action::Update;
+                        let fields: BTreeSet<SyncField> =
+                            changed.iter().filter_map(|f| sync_field(f)).collect();
+                        let draft = ctx.draft(product, fields, hidden);
+                        work.push(Work {
+                            item: index,
+                            write: ProductWrite::Update { target, draft },
+                            desired,
+                            creates: false,
+                        });
+                    }
+                    item.fields = changed.into_iter().collect();
+                    if hidden {
+                        item.fields.push("visibility".into());
+                    }
+                }
+            }
+            None if options.stock_only => {
+                item.action = Action::Skipped;
+                item.reasons = vec![stock_only_reason(locale)];
+            }
+            None => {
+                item.action = Action::Create;
+                to_match.push(index);
+            }
+        }
+        items.push(item);
+    }
+
+    // Products not linked yet: what the store already has is linked, never created again.
+    let products: BTreeMap<&str, &Product> = ctx
+        .snapshot
+        .products
+        .iter()
+        .map(|(p, _)| (p.erp_id.as_str(), p))
+        .collect();
+    let candidates: Vec<&Product> = to_match
+        .iter()
+        .map(|i| products[items[*i].erp_id.as_str()])
+        .collect();
+    let matches = match platform {
+        Some(platform) if !candidates.is_empty() => lookup(platform, &candidates, ctx)?,
+        _ => BTreeMap::new(),
+    };
+    for index in to_match {
+        let product = products[items[index].erp_id.as_str()];
+        let desired = ctx.desired(product);
+        let all_fields: BTreeSet<SyncField> = sync.fields.clone();
+        match matches.get(&product.erp_id).cloned().unwrap_or(Match::None) {
+            Match::None => {
+                items[index].action = Action::Create;
+                items[index].fields = changed_fields(&desired, None).into_iter().collect();
+                let draft = ctx.draft(product, all_fields, false);
+                work.push(Work {
+                    item: index,
+                    write: ProductWrite::Create(draft),
+                    desired,
+                    creates: true,
+                });
+            }
+            Match::Found(target) => {
+                items[index].action = Action::Link;
+                items[index].store_product_id = Some(target.product_id.clone());
+                items[index].fields = changed_fields(&desired, None).into_iter().collect();
+                let draft = ctx.draft(product, all_fields, false);
+                work.push(Work {
+                    item: index,
+                    write: ProductWrite::Update { target, draft },
+                    desired,
+                    creates: false,
+                });
+            }
+            Match::Conflict(reason) => {
+                items[index].action = Action::Conflict;
+                items[index].reasons = vec![reason];
+            }
+        }
+    }
+    work.sort_by_key(|w| w.item);
+
+    let mut counts = BTreeMap::new();
+    for item in &items {
+        *counts.entry(item.action.name().to_string()).or_insert(0) += 1;
+    }
+    Ok((
+        Plan {
+            integration: config.id.clone(),
+            options,
+            counts,
+            items,
+        },
+        work,
+    ))
+}
+
+/// Looks the candidates up in the store by the configured keys, in batched requests.
+fn lookup(
+    platform: &dyn Platform,
+    candidates: &[&Product],
+    ctx: &Context<'_>,
+) -> Result<BTreeMap<String, Match>> {
+    use crate::model::config::MatchKey;
+    let keys = &ctx.config.product_sync.match_by;
+    let mut remote = Vec::new();
+    if keys.contains(&MatchKey::Sku) {
+        let skus: Vec<String> = candidates
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| v.sku.clone()))
+            .collect();
+        remote.extend(platform.find_products_by_sku(&skus)?);
+    }
+    let mut gtins: BTreeSet<String> = BTreeSet::new();
+    for product in candidates {
+        for variant in &product.variants {
+            if keys.contains(&MatchKey::Ean) {
+                gtins.extend(variant.ean.clone());
+            }
+            if keys.contains(&MatchKey::Barcode) {
+                gtins.extend(variant.barcode.clone());
+            }
+        }
+    }
+    if !gtins.is_empty() {
+        let gtins: Vec<String> = gtins.into_iter().collect();
+        let known: BTreeSet<String> = remote.iter().map(|r| r.id.clone()).collect();
+        remote.extend(
+            platform
+                .find_products_by_gtin(&gtins)?
+                .into_iter()
+                .filter(|r| !known.contains(&r.id)),
+        );
+    }
+    if keys.contains(&MatchKey::Barcode) {
+        let barcodes: Vec<String> = candidates
+            .iter()
+            .flat_map(|p| p.variants.iter().filter_map(|v| v.barcode.clone()))
+            .filter(|b| !remote.iter().any(|r| r.sku.as_deref() == Some(b.as_str())))
+            .collect();
+        if !barcodes.is_empty() && !keys.iter().all(|k| *k != MatchKey::Sku) {
+            let known: BTreeSet<String> = remote.iter().map(|r| r.id.clone()).collect();
+            remote.extend(
+                platform
+                    .find_products_by_sku(&barcodes)?
+                    .into_iter()
+                    .filter(|r| !known.contains(&r.id)),
+            );
+        }
+    }
+    let linked = history::linked_store_ids(&ctx.links);
+    Ok(matching::match_products(
+        candidates,
+        &remote,
+        keys,
+        &linked,
+        ctx.config.locale,
+    ))
+}
+
+/// The plan, with look-ups in the store for products not linked yet; writes nothing.
+pub(crate) fn plan(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    platform: &dyn Platform,
+    options: SyncOptions,
+) -> Result<Plan> {
+    sync_config_check(config)?;
+    let ctx = load(db, config)?;
+    Ok(plan_with(&ctx, Some(platform), options)?.0)
+}
+
+/// Runs a sync: plans, then pushes in batches, recording links, pushed values and the run.
+/// `progress` is called after each batch; returning `false` stops at that batch boundary and the
+/// run is recorded as cancelled.
+pub(crate) fn run(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    platform: &dyn Platform,
+    options: SyncOptions,
+    progress: &mut dyn FnMut(SyncProgress) -> bool,
+) -> Result<RunReport> {
+    sync_config_check(config)?;
+    let requests_before = platform.http_stats().requests;
+    let ctx = load(db, config)?;
+    let (plan, work) = plan_with(&ctx, Some(platform), options)?;
+    if options.dry_run {
+        let items = plan
+            .items
+            .iter()
+            .filter(|i| i.action != Action::Unchanged)
+            .map(|i| run_item(i, "planned", None))
+            .collect();
+        return Ok(RunReport {
+            run_id: None,
+            integration: config.id.clone(),
+            status: "dry_run",
+            options,
+            counts: plan.counts,
+            requests: platform.http_stats().requests - requests_before,
+            items,
+        });
+    }
+
+    let integration = config.id.as_str();
+    let options_json = serde_json::to_value(options).unwrap_or(Value::Null);
+    let run_id = db.write(|tx| {
+        let run_id = history::start_run(tx, integration, &options_json)?;
+        for item in plan
+            .items
+            .iter()
+            .filter(|i| matches!(i.action, Action::Skipped | Action::Conflict))
+        {
+            let result = if item.action == Action::Skipped {
+                "skipped"
+            } else {
+                "conflict"
+            };
+            history::record_item(
+                tx,
+                run_id,
+                &item.erp_id,
+                item.action.name(),
+                result,
+                &json!({"reasons": item.reasons}),
+            )?;
+        }
+        Ok(run_id)
+    })?;
+    log::info!(target: "ponte::sync", "sync run {run_id} of {integration}: {:?}", plan.counts);
+
+    let mut results: BTreeMap<usize, RunItem> = BTreeMap::new();
+    let total = work.len() as u64;
+    let mut done = 0u64;
+    let mut cancelled = false;
+    let batch_size = platform.capabilities().max_batch.max(1);
+    let mut batches = work.chunks(batch_size);
+    for batch in batches.by_ref() {
+        // Intent first: a create whose answer is lost is looked up, not sent again.
+        db.write(|tx| {
+            for w in batch.iter().filter(|w| w.creates) {
+                history::mark_in_doubt(tx, integration, &plan.items[w.item].erp_id)?;
+            }
+            Ok(())
+        })?;
+        let writes: Vec<ProductWrite> = batch.iter().map(|w| w.write.clone()).collect();
+        let outcomes = platform.push_products(&writes);
+        db.write(|tx| {
+            for (w, outcome) in batch.iter().zip(outcomes) {
+                let item = &plan.items[w.item];
+                let mut result = run_item(item, "ok", None);
+                match outcome {
+                    WriteOutcome::Done {
+                        target,
+                        variant_failures,
+                    } => {
+                        let mut desired = w.desired.clone();
+                        for sku in variant_failures.keys() {
+                            if let Some(variants) =
+                                desired.get_mut("variants").and_then(Value::as_object_mut)
+                            {
+                                variants.remove(sku);
+                            }
+                        }
+                        history::confirm(tx, integration, &item.erp_id, &target, &desired)?;
+                        result.store_product_id = Some(target.product_id.clone());
+                        if let Some((sku, error)) = variant_failures.into_iter().next() {
+                            result.result = "failed";
+                            result.error = Some(ItemError {
+                                message: format!("SKU {sku}: {}", error.message),
+                                ..error
+                            });
+                        }
+                    }
+                    WriteOutcome::Failed { error } => {
+                        history::record_failure(tx, integration, &item.erp_id, &error, false)?;
+                        result.result = "failed";
+                        result.error = Some(error);
+                    }
+                    WriteOutcome::Unknown { reason } => {
+                        let error = ItemError {
+                            code: "ponte_outcome_unknown".into(),
+                            message: reason,
+                            status: 0,
+                            resource_id: None,
+                        };
+                        history::record_failure(tx, integration, &item.erp_id, &error, w.creates)?;
+                        result.result = "unknown";
+                        result.error = Some(error);
+                    }
+                }
+                history::record_item(
+                    tx,
+                    run_id,
+                    &item.erp_id,
+                    item.action.name(),
+                    result.result,
+                    &item_detail(&result),
+                )?;
+                results.insert(w.item, result);
+            }
+            Ok(())
+        })?;
+        done += batch.len() as u64;
+        if !progress(SyncProgress { done, total }) {
+            cancelled = true;
+            break;
+        }
+    }
+    if cancelled {
+        db.write(|tx| {
+            for w in batches.flatten() {
+                let item = &plan.items[w.item];
+                let result = run_item(item, "cancelled", None);
+                history::record_item(
+                    tx,
+                    run_id,
+                    &item.erp_id,
+                    item.action.name(),
+                    "cancelled",
+                    &item_detail(&result),
+                )?;
+                results.insert(w.item, result);
+            }
+            Ok(())
+        })?;
+    }
+
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut items = Vec::new();
+    for (index, item) in plan.items.iter().enumerate() {
+        let result = match results.remove(&index) {
+            Some(result) => result,
+            None if item.action == Action::Unchanged => {
+                *counts.entry("unchanged".into()).or_default() += 1;
+                continue;
+            }
+            None => run_item(
+                item,
+                if item.action == Action::Conflict {
+                    "conflict"
+                } else {
+                    "skipped"
+                },
+                None,
+            ),
+        };
+        let key = match result.result {
+            "ok" => item.action.name(),
+            other => other,
+        };
+        *counts.entry(key.to_string()).or_default() += 1;
+        items.push(result);
+    }
+    let requests = platform.http_stats().requests - requests_before;
+    let status = if cancelled { "cancelled" } else { "completed" };
+    db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
+    log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
+    Ok(RunReport {
+        run_id: Some(run_id),
+        integration: config.id.clone(),
+        status,
+        options,
+        counts,
+        requests,
+        items,
+    })
+}
+
+fn run_item(item: &PlanItem, result: &'static str, error: Option<ItemError>) -> RunItem {
+    RunItem {
+        erp_id: item.erp_id.clone(),
+        action: item.action,
+        result,
+        fields: item.fields.clone(),
+        reasons: item.reasons.clone(),
+        error,
+        store_product_id: item.store_product_id.clone(),
+    }
+}
+
+fn item_detail(item: &RunItem) -> Value {
+    json!({"fields": item.fields, "reasons": item.reasons, "error": item.error, "store_product_id": item.store_product_id})
+}
+
+/// Why a product is or is not in a store, and what the next sync would do, without asking the
+/// store anything.
+pub(crate) fn status(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    key: &ProductKey,
+) -> Result<ProductStatus> {
+    let erp_id = db
+        .read(|tx| crate::store::catalog::get_product(tx, key))?
+        .product
+        .erp_id;
+    let ctx = load(db, config)?;
+    let (plan, _) = plan_with(&ctx, None, SyncOptions::default())?;
+    let item = plan
+        .items
+        .into_iter()
+        .find(|i| i.erp_id == erp_id)
+        .ok_or_else(|| Error::NotFound(format!("no catalog product has erp_id {erp_id:?}")))?;
+    let link = ctx.links.get(&erp_id);
+    let state = match link.map(|l| &l.state) {
+        Some(LinkState::Linked) => "in_store",
+        Some(LinkState::InDoubt) => "in_doubt",
+        _ => "not_in_store",
+    };
+    let next_action = match (item.action, state) {
+        (Action::Create, "in_doubt" | "not_in_store") => "create_or_link",
+        (action, _) => action.name(),
+    };
+    let target = link
+        .and_then(|l| l.target.clone())
+        .filter(|_| state == "in_store");
+    Ok(ProductStatus {
+        erp_id,
+        integration: config.id.clone(),
+        state,
+        store_product_id: target.as_ref().map(|t| t.product_id.clone()),
+        store_variants: target.map(|t| t.variants).unwrap_or_default(),
+        last_pushed: link.and_then(|l| l.pushed.clone()),
+        last_pushed_at: link.and_then(|l| l.pushed_at.clone()),
+        next_action,
+        pending_fields: if matches!(item.action, Action::Update | Action::StockOnly) {
+            item.fields
+        } else {
+            Vec::new()
+        },
+        reasons: item.reasons,
+        last_error: link.and_then(|l| l.last_error.clone()),
+    })
+}
