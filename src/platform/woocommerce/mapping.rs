@@ -108,6 +108,10 @@ fn parent_fields(
     }
     if creating {
         body.insert("status".into(), json!(status_slug(draft.status)));
+    }
+    // Visibility is the merchant's once a product exists; Ponte sets it again only to undo its
+    // own `hide` when the product is published again.
+    if creating || draft.restore_visibility {
         body.insert(
             "catalog_visibility".into(),
             json!(visibility_slug(draft.visibility)),
@@ -591,6 +595,18 @@ mod tests {
         assert_eq!(
             simple_product_body(&d, false, None),
             json!({"regular_price": "59.90"})
+        );
+    }
+
+    #[test]
+    fn visibility_is_sent_on_an_update_only_to_undo_a_hide() {
+        let mut d = draft(vec![variant("CAM-1", &[])]);
+        d.fields = BTreeSet::new();
+        assert_eq!(simple_product_body(&d, false, None), json!({}));
+        d.restore_visibility = true;
+        assert_eq!(
+            simple_product_body(&d, false, None),
+            json!({"catalog_visibility": "catalog"})
         );
     }
 

@@ -1,0 +1,593 @@
+//! Product sync against the WooCommerce sandbox over real HTTP, with a real state file: every rule
+//! of the ERP's integration guide, matching, plans, idempotence, resumption and failures.
+
+mod common;
+
+use common::sync::*;
+use ponte::model::catalog::{parse_stock, ProductKey};
+use ponte::sandbox::{Fault, FaultRule};
+use ponte::sync::{Action, SyncOptions};
+use serde_json::json;
+
+fn item<'a>(report: &'a ponte::sync::RunReport, erp_id: &str) -> &'a ponte::sync::RunItem {
+    report
+        .items
+        .iter()
+        .find(|i| i.erp_id == erp_id)
+        .unwrap_or_else(|| panic!("no item {erp_id} in {report:#?}"))
+}
+
+fn codes(item: &ponte::sync::RunItem) -> Vec<&'static str> {
+    item.reasons.iter().map(|r| r.code).collect()
+}
+
+#[test]
+fn every_eligibility_rule_keeps_its_product_out_of_the_store_with_every_reason() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("ok", "OK-1", Some("7891000100103"), 1000, 5),
+        r#"{"erp_id":"hidden","name":"Oculto","brand_id":"TRAMONTINA","show_in_store":false,"sync_stock":true,"variants":[{"sku":"H-1","price_cents":100}]}"#.into(),
+        r#"{"erp_id":"nobrand","name":"Sem marca","show_in_store":true,"sync_stock":true,"variants":[{"sku":"NB-1","price_cents":100}]}"#.into(),
+        r#"{"erp_id":"brandoff","name":"Marca desligada","brand_id":"GENERICA","show_in_store":true,"sync_stock":true,"variants":[{"sku":"BO-1","price_cents":100}]}"#.into(),
+        r#"{"erp_id":"badean","name":"EAN ruim","brand_id":"TRAMONTINA","show_in_store":true,"sync_stock":true,"variants":[{"sku":"BE-1","ean":"7891000100104","price_cents":100}]}"#.into(),
+        r#"{"erp_id":"noprice","name":"","brand_id":"TRAMONTINA","show_in_store":true,"sync_stock":true,"variants":[{"sku":"NP-1"}]}"#.into(),
+        product("dup1", "DUP", Some("7891000100110"), 100, 1),
+        product("dup2", "DUP", Some("7891000100110"), 100, 1),
+    ]);
+    let report = rig.sync();
+    assert_eq!(item(&report, "ok").action, Action::Create);
+    assert_eq!(codes(item(&report, "hidden")), vec!["not_published"]);
+    assert_eq!(codes(item(&report, "nobrand")), vec!["no_brand"]);
+    assert_eq!(codes(item(&report, "brandoff")), vec!["brand_not_enabled"]);
+    assert_eq!(codes(item(&report, "badean")), vec!["invalid_ean"]);
+    assert_eq!(codes(item(&report, "noprice")), vec!["no_name", "no_price"]);
+    assert_eq!(
+        codes(item(&report, "dup1")),
+        vec!["duplicate_ean", "duplicate_sku"]
+    );
+    assert_eq!(
+        item(&report, "dup2").reasons[1].message,
+        "SKU DUP is also on product dup1."
+    );
+    assert_eq!(Rig::count(&report, "skipped"), 7);
+    assert_eq!(
+        rig.sandbox.products().len(),
+        1,
+        "only the eligible product reached the store"
+    );
+}
+
+#[test]
+fn the_ean_test_filter_sends_one_product_then_clearing_it_sends_the_rest() {
+    let mut rig = Rig::with(|c| c.product_sync.only_eans = "7891000100103".into());
+    rig.put(&[
+        product("1", "A", Some("7891000100103"), 1000, 5),
+        product("2", "B", None, 2000, 3),
+    ]);
+    let report = rig.sync();
+    assert_eq!(
+        (
+            Rig::count(&report, "create"),
+            Rig::count(&report, "skipped")
+        ),
+        (1, 1)
+    );
+    assert_eq!(codes(item(&report, "2")), vec!["outside_ean_filter"]);
+
+    let mut config = rig.sandbox.integration_config("loja");
+    config.http.max_requests_per_second = 0;
+    rig.ponte.integration_put(config).unwrap();
+    let report = rig.sync();
+    assert_eq!(
+        (
+            Rig::count(&report, "create"),
+            Rig::count(&report, "unchanged")
+        ),
+        (1, 1)
+    );
+    assert_eq!(rig.sandbox.products().len(), 2);
+}
+
+#[test]
+fn stock_goes_only_for_sync_stock_products_and_the_other_fields_still_go() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("1", "A", None, 1000, 5),
+        r#"{"erp_id":"2","name":"Sem estoque","brand_id":"TRAMONTINA","show_in_store":true,"sync_stock":false,"variants":[{"sku":"B","price_cents":2000,"stock":9}]}"#.into(),
+    ]);
+    rig.sync();
+    let a = &rig.store_items("A")[0];
+    assert_eq!(
+        (a["manage_stock"].as_bool(), a["stock_quantity"].as_i64()),
+        (Some(true), Some(5))
+    );
+    let b = &rig.store_items("B")[0];
+    assert_eq!(
+        (b["manage_stock"].as_bool(), b["stock_quantity"].as_i64()),
+        (Some(false), None)
+    );
+    assert_eq!(b["regular_price"], "20.00");
+    assert_eq!(b["name"], "Sem estoque");
+    assert_eq!(b["brands"][0]["name"], "Tramontina");
+}
+
+#[test]
+fn stock_sent_is_what_can_be_sold_in_the_configured_warehouses_never_below_zero() {
+    let mut rig = Rig::with(|c| c.product_sync.warehouses = vec!["CD-SP".into()]);
+    rig.put(&[
+        product("1", "A", None, 1000, 0),
+        product("2", "B", None, 1000, 0),
+    ]);
+    rig.ponte
+        .catalog_put_stock(&parse_stock(r#"[{"sku":"A","warehouse":"CD-SP","quantity":7},{"sku":"A","warehouse":"LOJA","quantity":50},{"sku":"B","warehouse":"CD-SP","quantity":-4}]"#).unwrap())
+        .unwrap();
+    rig.sync();
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 7);
+    assert_eq!(rig.store_items("B")[0]["stock_quantity"], 0);
+}
+
+#[test]
+fn a_product_already_in_the_store_is_linked_not_duplicated_and_keeps_its_visibility() {
+    let mut rig = Rig::new();
+    rig.sandbox
+        .seed_product(json!({"id": 900, "type": "simple", "name": "Panela antiga", "sku": "A", "status": "publish",
+                             "catalog_visibility": "catalog", "regular_price": "5.00", "price": "5.00", "manage_stock": false,
+                             "stock_quantity": null, "parent_id": 0, "global_unique_id": ""}))
+        .unwrap();
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    let report = rig.sync();
+    assert_eq!(item(&report, "1").action, Action::Link);
+    assert_eq!(item(&report, "1").store_product_id.as_deref(), Some("900"));
+    let items = rig.store_items("A");
+    assert_eq!(items.len(), 1, "duplicated");
+    assert_eq!(items[0]["regular_price"], "10.00");
+    assert_eq!(
+        items[0]["catalog_visibility"], "catalog",
+        "the merchant's visibility changed"
+    );
+    assert_eq!(Rig::count(&rig.sync(), "unchanged"), 1);
+}
+
+#[test]
+fn a_product_is_matched_by_ean_when_its_sku_differs() {
+    let mut rig = Rig::new();
+    rig.sandbox
+        .seed_product(json!({"id": 901, "type": "simple", "name": "X", "sku": "LOJA-A", "global_unique_id": "7891000100103", "parent_id": 0, "price": "1.00"}))
+        .unwrap();
+    rig.put(&[product("1", "A", Some("7891000100103"), 1000, 5)]);
+    let report = rig.sync();
+    assert_eq!(item(&report, "1").action, Action::Link);
+    assert_eq!(rig.sandbox.products().len(), 1);
+}
+
+#[test]
+fn an_ambiguous_match_is_a_conflict_and_nothing_is_pushed() {
+    let mut rig = Rig::new();
+    for (id, sku) in [(910, "M"), (911, "G")] {
+        rig.sandbox.seed_product(json!({"id": id, "type": "simple", "name": "X", "sku": sku, "parent_id": 0, "price": "1.00"})).unwrap();
+    }
+    rig.put(&[r#"{"erp_id":"CAM","name":"Camiseta","brand_id":"HERING","show_in_store":true,"sync_stock":true,
+        "variants":[{"sku":"M","price_cents":100,"attributes":{"tamanho":"M"}},{"sku":"G","price_cents":100,"attributes":{"tamanho":"G"}}]}"#.into()]);
+    rig.sandbox.reset_counters();
+    let report = rig.sync();
+    let conflict = item(&report, "CAM");
+    assert_eq!(
+        (conflict.action, conflict.result),
+        (Action::Conflict, "conflict")
+    );
+    assert_eq!(
+        conflict.reasons[0].message,
+        "More than one store product matches this product: 910, 911."
+    );
+    assert_eq!(rig.sandbox.write_requests(), 0);
+}
+
+#[test]
+fn a_dry_run_returns_the_plan_and_writes_nothing_anywhere() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("1", "A", None, 1000, 5),
+        product("2", "B", None, 1000, 5),
+    ]);
+    rig.sandbox.reset_counters();
+    let plan = rig.ponte.sync_plan("loja", SyncOptions::default()).unwrap();
+    assert_eq!(plan.counts["create"], 2);
+    let report = rig.sync_with(SyncOptions {
+        dry_run: true,
+        ..SyncOptions::default()
+    });
+    assert_eq!(
+        (report.status, report.run_id, Rig::count(&report, "create")),
+        ("dry_run", None, 2)
+    );
+    assert_eq!(rig.sandbox.write_requests(), 0);
+    assert!(
+        rig.ponte.sync_runs("loja", 10).unwrap().is_empty(),
+        "a dry run was recorded"
+    );
+    assert_eq!(
+        rig.ponte
+            .product_status("loja", &ProductKey::ErpId("1".into()))
+            .unwrap()
+            .state,
+        "not_in_store"
+    );
+}
+
+#[test]
+fn an_update_lists_and_sends_only_the_fields_that_changed() {
+    let mut rig = Rig::new();
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    rig.put(&[product("1", "A", None, 1290, 5)]);
+    rig.sandbox.reset_counters();
+    let report = rig.sync();
+    let updated = item(&report, "1");
+    assert_eq!(
+        (updated.action, updated.fields.clone()),
+        (Action::Update, vec!["price".to_string()])
+    );
+    assert_eq!(rig.store_items("A")[0]["regular_price"], "12.90");
+    assert_eq!(rig.sandbox.write_requests(), 1);
+}
+
+#[test]
+fn a_stock_change_is_stock_only_and_the_stock_only_run_pushes_only_changed_stock() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("1", "A", None, 1000, 5),
+        product("2", "B", None, 1000, 5),
+        product("3", "C", None, 1000, 5),
+    ]);
+    rig.sync();
+    rig.ponte
+        .catalog_put_stock(&parse_stock(r#"[{"sku":"A","quantity":2}]"#).unwrap())
+        .unwrap();
+    rig.put(&[product("2", "B", None, 1500, 5)]);
+    rig.sandbox.reset_counters();
+    let report = rig.sync_with(SyncOptions {
+        stock_only: true,
+        ..SyncOptions::default()
+    });
+    assert_eq!(item(&report, "1").action, Action::StockOnly);
+    assert_eq!(
+        (
+            Rig::count(&report, "stock_only"),
+            Rig::count(&report, "unchanged")
+        ),
+        (1, 2)
+    );
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 2);
+    assert_eq!(
+        rig.store_items("B")[0]["regular_price"],
+        "10.00",
+        "a stock-only run sent a price"
+    );
+    // The price change waits for the next full run.
+    let report = rig.sync();
+    assert_eq!(item(&report, "2").fields, vec!["price".to_string()]);
+}
+
+#[test]
+fn a_second_sync_makes_no_write_request() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("1", "A", Some("7891000100103"), 1000, 5),
+        product("2", "B", None, 1000, 5),
+    ]);
+    rig.sync();
+    rig.sandbox.reset_counters();
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "unchanged"), 2);
+    assert_eq!(rig.sandbox.total_requests(), 0);
+}
+
+#[test]
+fn new_products_get_the_configured_status_and_visibility() {
+    let mut rig = Rig::with(|c| {
+        c.product_sync.new_product_status = ponte::model::config::NewProductStatus::Draft;
+        c.product_sync.new_product_visibility = ponte::model::config::Visibility::Search;
+    });
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    let a = &rig.store_items("A")[0];
+    assert_eq!(
+        (a["status"].as_str(), a["catalog_visibility"].as_str()),
+        (Some("draft"), Some("search"))
+    );
+}
+
+#[test]
+fn an_unpublished_product_is_hidden_by_the_default_policy_and_shown_again_when_republished() {
+    let mut rig = Rig::new();
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    rig.put(&[product("1", "A", None, 1000, 5)
+        .replace(r#""show_in_store":true"#, r#""show_in_store":false"#)]);
+    let report = rig.sync();
+    assert_eq!(
+        (item(&report, "1").action, codes(item(&report, "1"))),
+        (Action::Hide, vec!["not_published"])
+    );
+    assert_eq!(rig.store_items("A")[0]["catalog_visibility"], "hidden");
+    assert_eq!(
+        rig.store_items("A").len(),
+        1,
+        "nothing is deleted from the store"
+    );
+    rig.sandbox.reset_counters();
+    assert_eq!(item(&rig.sync(), "1").action, Action::Skipped);
+    assert_eq!(rig.sandbox.write_requests(), 0, "hidden again");
+
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    let report = rig.sync();
+    assert_eq!(item(&report, "1").fields, vec!["visibility".to_string()]);
+    assert_eq!(rig.store_items("A")[0]["catalog_visibility"], "visible");
+}
+
+#[test]
+fn the_zero_stock_and_leave_policies() {
+    let mut rig = Rig::with(|c| {
+        c.product_sync.unpublished_policy = ponte::model::config::UnpublishedPolicy::ZeroStock
+    });
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    rig.ponte.catalog_retire_products(&["1".into()]).unwrap();
+    assert_eq!(item(&rig.sync(), "1").action, Action::ZeroStock);
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 0);
+    assert_eq!(rig.store_items("A")[0]["catalog_visibility"], "visible");
+
+    let mut rig = Rig::with(|c| {
+        c.product_sync.unpublished_policy = ponte::model::config::UnpublishedPolicy::Leave
+    });
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    rig.ponte.catalog_retire_products(&["1".into()]).unwrap();
+    rig.sandbox.reset_counters();
+    assert_eq!(codes(item(&rig.sync(), "1")), vec!["retired"]);
+    assert_eq!(rig.sandbox.write_requests(), 0);
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_is_reconciled_by_sku_and_never_duplicated() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("1", "A", None, 1000, 5),
+        product("2", "B", None, 1000, 5),
+    ]);
+    rig.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/products/batch".into()),
+        times: 1,
+        fault: Fault::ApplyThenDrop,
+    });
+    let report = rig.sync();
+    assert_eq!(item(&report, "1").result, "unknown");
+    assert_eq!(
+        rig.ponte
+            .product_status("loja", &ProductKey::Sku("A".into()))
+            .unwrap()
+            .state,
+        "in_doubt"
+    );
+    let report = rig.sync();
+    assert_eq!(
+        (item(&report, "1").action, item(&report, "1").result),
+        (Action::Link, "ok")
+    );
+    assert_eq!(
+        (rig.store_items("A").len(), rig.store_items("B").len()),
+        (1, 1)
+    );
+    assert_eq!(Rig::count(&rig.sync(), "unchanged"), 2);
+}
+
+#[test]
+fn a_store_error_on_one_item_is_reported_retried_next_run_and_never_stops_the_others() {
+    let mut rig = Rig::new();
+    // The store already has another product with this EAN, under another SKU, not in the ERP.
+    rig.sandbox
+        .seed_product(json!({"id": 950, "type": "simple", "name": "Alheio", "sku": "OUTRO", "global_unique_id": "7891000100127", "parent_id": 0, "price": "1.00"}))
+        .unwrap();
+    rig.put(&[
+        product("1", "A", None, 1000, 5),
+        product("2", "B", Some("7891000100127"), 1000, 5),
+        product("3", "C", None, 1000, 5),
+    ]);
+    let report = rig.with_ean_matching_off();
+    let failed = item(&report, "2");
+    assert_eq!(failed.result, "failed");
+    let error = failed.error.as_ref().unwrap();
+    assert_eq!(
+        (error.code.as_str(), error.resource_id.as_deref()),
+        ("product_invalid_global_unique_id", Some("950"))
+    );
+    assert_eq!(
+        (Rig::count(&report, "create"), Rig::count(&report, "failed")),
+        (2, 1)
+    );
+    let status = rig
+        .ponte
+        .product_status("loja", &ProductKey::ErpId("2".into()))
+        .unwrap();
+    assert_eq!(
+        status.last_error.unwrap().code,
+        "product_invalid_global_unique_id"
+    );
+    // Retried next run.
+    let report = rig.sync();
+    assert_eq!(item(&report, "2").action, Action::Create);
+}
+
+trait EanMatchingOff {
+    fn with_ean_matching_off(&mut self) -> ponte::sync::RunReport;
+}
+
+impl EanMatchingOff for Rig {
+    /// Syncs with matching by SKU only, so the EAN clash reaches the store.
+    fn with_ean_matching_off(&mut self) -> ponte::sync::RunReport {
+        let mut config = self.sandbox.integration_config("loja");
+        config.http.max_requests_per_second = 0;
+        config.product_sync.match_by = vec![ponte::model::config::MatchKey::Sku];
+        self.ponte.integration_put(config).unwrap();
+        self.sync()
+    }
+}
+
+#[test]
+fn two_thousand_products_go_in_twenty_batches_and_a_second_run_writes_nothing() {
+    let mut rig = Rig::new();
+    let products: Vec<String> = (0..2000)
+        .map(|n| {
+            product(
+                &format!("P{n:04}"),
+                &format!("SKU-{n:04}"),
+                None,
+                1000 + n,
+                n % 9,
+            )
+        })
+        .collect();
+    rig.put(&products);
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "create"), 2000);
+    let counters = rig.sandbox.counters();
+    assert_eq!(counters["POST /wp-json/wc/v3/products/batch"], 20);
+    assert_eq!(
+        counters["GET /wp-json/wc/v3/products"], 20,
+        "SKU look-ups, 100 a request"
+    );
+    rig.sandbox.reset_counters();
+    assert_eq!(Rig::count(&rig.sync(), "unchanged"), 2000);
+    assert_eq!(rig.sandbox.total_requests(), 0);
+}
+
+#[test]
+fn a_cancelled_run_stops_at_a_batch_boundary_and_the_next_run_finishes_without_duplicates() {
+    let mut rig = Rig::new();
+    let products: Vec<String> = (0..250)
+        .map(|n| product(&format!("P{n:03}"), &format!("SKU-{n:03}"), None, 1000, 1))
+        .collect();
+    rig.put(&products);
+    let mut calls = Vec::new();
+    let report = rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |progress| {
+            calls.push((progress.done, progress.total));
+            false
+        })
+        .unwrap();
+    assert_eq!(calls, vec![(100, 250)]);
+    assert_eq!(
+        (
+            report.status,
+            Rig::count(&report, "create"),
+            Rig::count(&report, "cancelled")
+        ),
+        ("cancelled", 100, 150)
+    );
+    assert_eq!(rig.sandbox.products().len(), 100);
+    assert_eq!(
+        rig.ponte.sync_runs("loja", 1).unwrap()[0].status,
+        "cancelled"
+    );
+
+    let report = rig.sync();
+    assert_eq!(
+        (
+            Rig::count(&report, "create"),
+            Rig::count(&report, "unchanged")
+        ),
+        (150, 100)
+    );
+    assert_eq!(rig.sandbox.products().len(), 250);
+}
+
+#[test]
+fn a_product_with_variants_syncs_as_a_variable_product() {
+    let mut rig = Rig::new();
+    let shirt = r#"{"erp_id":"CAM","name":"Camiseta","brand_id":"HERING","show_in_store":true,"sync_stock":true,"variants":[
+        {"sku":"CAM-M","ean":"7891000100110","price_cents":5990,"stock":3,"attributes":{"tamanho":"M"}},
+        {"sku":"CAM-G","ean":"7891000100127","price_cents":5990,"stock":1,"attributes":{"tamanho":"G"}}]}"#;
+    rig.put(&[shirt.into()]);
+    let report = rig.sync();
+    assert_eq!(item(&report, "CAM").result, "ok");
+    let variation = &rig.store_items("CAM-G")[0];
+    assert_eq!(
+        (
+            variation["type"].as_str(),
+            variation["stock_quantity"].as_i64()
+        ),
+        (Some("variation"), Some(1))
+    );
+    rig.sandbox.reset_counters();
+    assert_eq!(Rig::count(&rig.sync(), "unchanged"), 1);
+    rig.ponte
+        .catalog_put_stock(&parse_stock(r#"[{"sku":"CAM-G","quantity":8}]"#).unwrap())
+        .unwrap();
+    let report = rig.sync();
+    assert_eq!(item(&report, "CAM").action, Action::StockOnly);
+    assert_eq!(rig.store_items("CAM-G")[0]["stock_quantity"], 8);
+    assert_eq!(
+        rig.sandbox
+            .counters()
+            .keys()
+            .filter(|k| k.starts_with("POST"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn status_explains_a_skipped_product_and_a_product_in_the_store() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("1", "A", None, 1000, 5),
+        r#"{"erp_id":"2","name":"Oculto","show_in_store":false,"sync_stock":true,"variants":[{"sku":"B","price_cents":100}]}"#.into(),
+    ]);
+    rig.sync();
+    let skipped = rig
+        .ponte
+        .product_status("loja", &ProductKey::Sku("B".into()))
+        .unwrap();
+    assert_eq!(
+        (skipped.state, skipped.next_action),
+        ("not_in_store", "skipped")
+    );
+    assert_eq!(
+        skipped.reasons.iter().map(|r| r.code).collect::<Vec<_>>(),
+        vec!["not_published", "no_brand"]
+    );
+
+    rig.put(&[product("1", "A", None, 1500, 5)]);
+    let status = rig
+        .ponte
+        .product_status("loja", &ProductKey::ErpId("1".into()))
+        .unwrap();
+    assert_eq!(status.state, "in_store");
+    assert!(status.store_product_id.is_some());
+    assert_eq!(status.last_pushed.unwrap()["variants"]["A"]["price"], 1000);
+    assert!(status.last_pushed_at.unwrap().ends_with('Z'));
+    assert_eq!(
+        (status.next_action, status.pending_fields),
+        ("update", vec!["price".to_string()])
+    );
+}
+
+#[test]
+fn the_run_history_counts_outcomes_and_full_resync_sends_everything_again() {
+    let mut rig = Rig::new();
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    rig.sandbox.reset_counters();
+    let report = rig.sync_with(SyncOptions {
+        full_resync: true,
+        ..SyncOptions::default()
+    });
+    assert_eq!(Rig::count(&report, "update"), 1);
+    assert_eq!(rig.sandbox.write_requests(), 1);
+    let runs = rig.ponte.sync_runs("loja", 10).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!((runs[0].counts["update"], runs[1].counts["create"]), (1, 1));
+    assert_eq!(runs[1].status, "completed");
+}
