@@ -273,6 +273,13 @@ typedef struct ponte_sandbox ponte_sandbox;
  */
 typedef void (*ponte_log_callback)(void *user_data, int32_t level, const char *target, const char *message);
 
+/**
+ * Called after each batch of a sync with how many writes are done of how many. Called on the
+ * thread that called `ponte_sync_products`. Return 0 to go on, anything else to stop at this
+ * batch boundary: the run is then recorded as cancelled. It must not call Ponte on this handle.
+ */
+typedef int32_t (*ponte_progress_callback)(void *user_data, int32_t done, int32_t total);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -544,6 +551,87 @@ PONTE_API void ponte_sandbox_stop(ponte_sandbox *sandbox);
  * Thread safety: callable from any thread; leaves the last error alone.
  */
 PONTE_API const char *ponte_status_name(int32_t status);
+
+/**
+ * Computes the sync plan: for every catalog product, what a sync would do (`create`, `update`
+ * with the fields that changed, `stock_only`, `link`, `unchanged`, `skipped` with every reason,
+ * `conflict`, `hide`, `zero_stock`). Products not in the store yet are looked up there (reads
+ * only); nothing is written anywhere.
+ *
+ * Parameters: `handle`; `integration`, its id; `options_json`, `{"stock_only", "full_resync"}`
+ * (both false by default; `"{}"` for none); `plan_out` receives `{"integration", "options",
+ * "counts", "items"}`.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (product sync off), network and store
+ * errors (-3xx), storage errors.
+ * Ownership: Caller owns `*plan_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `plan_out` is NULL or valid
+ * for a write.
+ */
+PONTE_API int32_t ponte_sync_plan(ponte *handle, const char *integration, const char *options_json, char **plan_out);
+
+/**
+ * Syncs the catalog to the integration's store: plans, then pushes in batches of the platform's
+ * maximum, recording links and pushed values only for what the store confirmed, and the run with
+ * a result per product. A product the store refuses is reported and retried next run; it never
+ * stops the others.
+ *
+ * Parameters: `handle`; `integration`; `options_json`, `{"dry_run", "stock_only",
+ * "full_resync"}` (`"{}"` for a normal run); `progress`, called after each batch, or NULL;
+ * `user_data`, passed to `progress` untouched; `report_out` receives the run report
+ * (`{"run_id", "status": "completed" | "cancelled" | "dry_run", "counts", "requests", "items"}`).
+ * A cancelled run returns `PONTE_OK` with its report.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG`, `PONTE_E_AUTH` (no credentials in
+ * this session, or refused), other network and store errors (-3xx) when the store cannot be read
+ * at all, storage errors.
+ * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `report_out` is NULL or
+ * valid for a write; `progress`, when not NULL, is safe to call with `user_data`.
+ */
+PONTE_API int32_t ponte_sync_products(ponte *handle, const char *integration, const char *options_json, ponte_progress_callback progress, void *user_data, char **report_out);
+
+/**
+ * Explains a product: "why is it (not) in my store?" Its store id and variants, the values last
+ * pushed and when, what the next sync would do and which fields are pending, every reason it is
+ * not sent, and the store's last refusal. Asks the store nothing.
+ *
+ * Parameters: `handle`; `integration`; `key_json`, `{"erp_id": "..."}` or `{"sku": "..."}`;
+ * `status_out` receives the explanation.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+ * `PONTE_E_INVALID_DATA`, `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (an SKU on two products),
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*status_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `status_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_product_status(ponte *handle, const char *integration, const char *key_json, char **status_out);
+
+/**
+ * Lists the latest sync runs of an integration, newest first, each with its status, options,
+ * counts per outcome and number of requests.
+ *
+ * Parameters: `handle`; `integration`; `limit`, 1 to 1000; `runs_out` receives a JSON array.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INVALID_ARGUMENT` (`limit` out of range), `PONTE_E_INTEGRATION_NOT_FOUND`, storage
+ * errors.
+ * Ownership: Caller owns `*runs_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `runs_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_sync_runs(ponte *handle, const char *integration, int32_t limit, char **runs_out);
 
 #ifdef __cplusplus
 }  // extern "C"

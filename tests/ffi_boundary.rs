@@ -160,6 +160,10 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_log_set_callback",
     "ponte_sandbox_start",
     "ponte_sandbox_stop",
+    "ponte_sync_plan",
+    "ponte_sync_products",
+    "ponte_product_status",
+    "ponte_sync_runs",
 ];
 
 /// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
@@ -826,5 +830,338 @@ fn sandbox_start_refuses_bad_arguments() {
         );
         assert!(sandbox.is_null() && info.is_null());
         ponte_sandbox_stop(ptr::null_mut());
+    }
+}
+
+/// A handle whose integration `loja` points at a running sandbox, with the test catalog.
+struct SyncFixture {
+    fixture: Fixture,
+    _sandbox: ::ponte::sandbox::WooSandbox,
+}
+
+impl SyncFixture {
+    fn new() -> SyncFixture {
+        let fixture = Fixture::new();
+        let sandbox = ::ponte::sandbox::WooSandbox::start().unwrap();
+        let key = sandbox.key();
+        let config = CString::new(
+            json!({"id": "loja", "platform": "woocommerce", "base_url": sandbox.base_url(), "allow_http": true,
+                   "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret}})
+            .to_string(),
+        )
+        .unwrap();
+        // SAFETY: live handle and C string.
+        assert_eq!(
+            unsafe { ponte_integration_put(fixture.handle, config.as_ptr()) },
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        SyncFixture {
+            fixture,
+            _sandbox: sandbox,
+        }
+    }
+}
+
+fn take(out: *mut c_char) -> serde_json::Value {
+    // SAFETY: a string Ponte just returned.
+    let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+    free(out);
+    serde_json::from_str(&text).unwrap()
+}
+
+unsafe extern "C" fn count_batches(user_data: *mut c_void, done: i32, total: i32) -> i32 {
+    // SAFETY: the test passes a live `Vec<(i32, i32)>`.
+    let calls = unsafe { &mut *(user_data as *mut Vec<(i32, i32)>) };
+    calls.push((done, total));
+    0
+}
+
+unsafe extern "C" fn cancel_at_once(_user_data: *mut c_void, _done: i32, _total: i32) -> i32 {
+    1
+}
+
+use serde_json::json;
+
+#[test]
+fn sync_products_pushes_reports_progress_and_can_be_cancelled() {
+    let rig = SyncFixture::new();
+    let h = rig.fixture.handle;
+    let mut calls: Vec<(i32, i32)> = Vec::new();
+    let mut out = SENTINEL;
+    // SAFETY: live handle, C strings, a callback with its user data, an out slot.
+    let status = unsafe {
+        ponte_sync_products(
+            h,
+            c"loja".as_ptr(),
+            c"{}".as_ptr(),
+            Some(count_batches),
+            &mut calls as *mut _ as *mut c_void,
+            &mut out,
+        )
+    };
+    assert_eq!(status, PONTE_OK, "{}", last_message());
+    let report = take(out);
+    assert_eq!(
+        (
+            report["status"].as_str(),
+            report["counts"]["create"].as_u64()
+        ),
+        (Some("completed"), Some(2))
+    );
+    assert_eq!(calls, vec![(2, 2)]);
+
+    // A change, then a run cancelled by its callback: recorded as cancelled, reported with OK.
+    let stock = c"[{\"sku\":\"TRA-PP-45\",\"quantity\":1}]";
+    // SAFETY: live handle and C strings.
+    unsafe { ponte_catalog_put_stock(h, stock.as_ptr(), ptr::null_mut()) };
+    let mut out = ptr::null_mut();
+    // SAFETY: as above; no user data needed.
+    let status = unsafe {
+        ponte_sync_products(
+            h,
+            c"loja".as_ptr(),
+            c"{}".as_ptr(),
+            Some(cancel_at_once),
+            ptr::null_mut(),
+            &mut out,
+        )
+    };
+    assert_eq!(status, PONTE_OK);
+    assert_eq!(take(out)["status"], "cancelled");
+    let mut out = ptr::null_mut();
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { ponte_sync_runs(h, c"loja".as_ptr(), 10, &mut out) },
+        PONTE_OK
+    );
+    let runs = take(out);
+    assert_eq!(
+        (runs[0]["status"].as_str(), runs[1]["status"].as_str()),
+        (Some("cancelled"), Some("completed"))
+    );
+
+    let mut out = ptr::null_mut();
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe {
+            ponte_product_status(
+                h,
+                c"loja".as_ptr(),
+                c"{\"sku\":\"TRA-PP-45\"}".as_ptr(),
+                &mut out,
+            )
+        },
+        PONTE_OK
+    );
+    assert_eq!(take(out)["state"], "in_store");
+    let stock = c"[{\"sku\":\"TRA-PP-45\",\"quantity\":9}]";
+    // SAFETY: live handle and C strings.
+    unsafe { ponte_catalog_put_stock(h, stock.as_ptr(), ptr::null_mut()) };
+    let mut out = ptr::null_mut();
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe {
+            ponte_sync_plan(
+                h,
+                c"loja".as_ptr(),
+                c"{\"stock_only\":true}".as_ptr(),
+                &mut out,
+            )
+        },
+        PONTE_OK
+    );
+    assert_eq!(take(out)["counts"]["stock_only"], 1);
+}
+
+#[test]
+fn the_sync_exports_refuse_bad_arguments_by_name() {
+    let rig = SyncFixture::new();
+    let h = rig.fixture.handle;
+    let cp1252 = CString::new(b"M\xfcller".to_vec()).unwrap();
+    let mut out = SENTINEL;
+    // SAFETY: NULL, live handle, C strings and out slots only.
+    unsafe {
+        let mut expect_null = |status: i32, message: &str, out: *mut c_char| {
+            assert_eq!(
+                (status, last_message().as_str()),
+                (PONTE_E_NULL_ARGUMENT, message)
+            );
+            assert!(out.is_null(), "{message}: out not reset");
+        };
+        expect_null(
+            ponte_sync_products(
+                ptr::null_mut(),
+                c"loja".as_ptr(),
+                c"{}".as_ptr(),
+                None,
+                ptr::null_mut(),
+                &mut out,
+            ),
+            "argument `handle` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_products(
+                h,
+                ptr::null(),
+                c"{}".as_ptr(),
+                None,
+                ptr::null_mut(),
+                &mut out,
+            ),
+            "argument `integration` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_products(
+                h,
+                c"loja".as_ptr(),
+                ptr::null(),
+                None,
+                ptr::null_mut(),
+                &mut out,
+            ),
+            "argument `options_json` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_products(
+                h,
+                c"loja".as_ptr(),
+                c"{}".as_ptr(),
+                None,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            ),
+            "argument `report_out` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_plan(h, ptr::null(), c"{}".as_ptr(), &mut out),
+            "argument `integration` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_plan(h, c"loja".as_ptr(), ptr::null(), &mut out),
+            "argument `options_json` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_plan(h, c"loja".as_ptr(), c"{}".as_ptr(), ptr::null_mut()),
+            "argument `plan_out` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_product_status(h, ptr::null(), c"{}".as_ptr(), &mut out),
+            "argument `integration` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_product_status(h, c"loja".as_ptr(), ptr::null(), &mut out),
+            "argument `key_json` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_product_status(
+                h,
+                c"loja".as_ptr(),
+                c"{\"sku\":\"A\"}".as_ptr(),
+                ptr::null_mut(),
+            ),
+            "argument `status_out` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_runs(h, ptr::null(), 5, &mut out),
+            "argument `integration` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_sync_runs(h, c"loja".as_ptr(), 5, ptr::null_mut()),
+            "argument `runs_out` is NULL",
+            out,
+        );
+        assert_eq!(
+            ponte_sync_runs(h, c"loja".as_ptr(), 5, ptr::null_mut()),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(last_message(), "argument `runs_out` is NULL");
+        assert_eq!(
+            ponte_sync_products(
+                h,
+                cp1252.as_ptr(),
+                c"{}".as_ptr(),
+                None,
+                ptr::null_mut(),
+                &mut out
+            ),
+            PONTE_E_INVALID_UTF8
+        );
+        assert_eq!(
+            ponte_sync_plan(h, c"loja".as_ptr(), c"{\"dry_rn\":true}".as_ptr(), &mut out),
+            PONTE_E_INVALID_JSON
+        );
+        assert!(
+            last_message().starts_with("options.dry_rn: unknown field `dry_rn`"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_product_status(h, c"loja".as_ptr(), c"{\"sku\":7}".as_ptr(), &mut out),
+            PONTE_E_INVALID_JSON
+        );
+        assert_eq!(
+            ponte_sync_products(
+                h,
+                c"nenhuma".as_ptr(),
+                c"{}".as_ptr(),
+                None,
+                ptr::null_mut(),
+                &mut out
+            ),
+            PONTE_E_INTEGRATION_NOT_FOUND
+        );
+        assert_eq!(
+            ponte_sync_runs(h, c"loja".as_ptr(), 0, &mut out),
+            PONTE_E_INVALID_ARGUMENT
+        );
+        assert!(last_message().contains("`limit` is 0"));
+        assert!(out.is_null());
+        for name in [
+            "ponte_sync_plan",
+            "ponte_sync_products",
+            "ponte_product_status",
+            "ponte_sync_runs",
+        ] {
+            let other = SyncFixture::new();
+            let h = other.fixture.handle;
+            ::ponte::failpoint::arm_panic(name);
+            let status = match name {
+                "ponte_sync_plan" => ponte_sync_plan(h, c"loja".as_ptr(), c"{}".as_ptr(), &mut out),
+                "ponte_sync_products" => ponte_sync_products(
+                    h,
+                    c"loja".as_ptr(),
+                    c"{}".as_ptr(),
+                    None,
+                    ptr::null_mut(),
+                    &mut out,
+                ),
+                "ponte_product_status" => ponte_product_status(
+                    h,
+                    c"loja".as_ptr(),
+                    c"{\"sku\":\"TRA-PP-45\"}".as_ptr(),
+                    &mut out,
+                ),
+                _ => ponte_sync_runs(h, c"loja".as_ptr(), 5, &mut out),
+            };
+            assert_eq!(status, PONTE_E_PANIC, "{name}");
+            assert_eq!(
+                ponte_sync_runs(h, c"loja".as_ptr(), 5, &mut out),
+                PONTE_E_HANDLE_POISONED,
+                "{name}"
+            );
+        }
     }
 }

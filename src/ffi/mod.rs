@@ -12,6 +12,7 @@ mod lifecycle;
 mod log_hook;
 mod sandbox;
 mod status;
+mod sync;
 
 pub use catalog::*;
 pub use handle::ponte;
@@ -20,3 +21,4 @@ pub use lifecycle::*;
 pub use log_hook::*;
 pub use sandbox::*;
 pub use status::*;
+pub use sync::*;

@@ -207,6 +207,48 @@ class Ponte:
         key = {"erp_id": erp_id} if erp_id is not None else {"sku": sku}
         return self._call_out(lib.ponte_catalog_get, _json_arg(key))
 
+    # Product sync
+
+    def sync_plan(self, integration: str, stock_only: bool = False, full_resync: bool = False) -> Dict[str, Any]:
+        """What a sync would do with every product, and why; writes nothing anywhere."""
+        options = {"stock_only": stock_only, "full_resync": full_resync}
+        return self._call_out(lib.ponte_sync_plan, integration.encode("utf-8"), _json_arg(options))
+
+    def sync_products(
+        self,
+        integration: str,
+        dry_run: bool = False,
+        stock_only: bool = False,
+        full_resync: bool = False,
+        progress: Optional[Callable[[int, int], Optional[bool]]] = None,
+    ) -> Dict[str, Any]:
+        """Syncs the catalog to the store and returns the run report.
+
+        ``progress(done, total)`` is called after each batch; returning ``False`` stops the run at
+        that batch boundary (it is recorded as cancelled). An exception in it also stops the run.
+        """
+        options = {"dry_run": dry_run, "stock_only": stock_only, "full_resync": full_resync}
+
+        def trampoline(_user_data, done, total):
+            try:
+                return 1 if progress(done, total) is False else 0
+            except Exception:  # noqa: BLE001 - an exception must not unwind into C
+                return 1
+
+        callback = _native.PROGRESS_CALLBACK(trampoline) if progress else _native.PROGRESS_CALLBACK()
+        return self._call_out(lib.ponte_sync_products, integration.encode("utf-8"), _json_arg(options), callback, None)
+
+    def product_status(self, integration: str, erp_id: Optional[str] = None, sku: Optional[str] = None) -> Dict[str, Any]:
+        """Why a product is (not) in the store, and what the next sync would do."""
+        if (erp_id is None) == (sku is None):
+            raise TypeError("give exactly one of erp_id and sku")
+        key = {"erp_id": erp_id} if erp_id is not None else {"sku": sku}
+        return self._call_out(lib.ponte_product_status, integration.encode("utf-8"), _json_arg(key))
+
+    def sync_runs(self, integration: str, limit: int = 20) -> List[Dict[str, Any]]:
+        """The latest sync runs, newest first, with counts per outcome."""
+        return self._call_out(lib.ponte_sync_runs, integration.encode("utf-8"), limit)
+
 
 class Sandbox:
     """A sandbox store on 127.0.0.1 that speaks the platform's real API, for rehearsing an

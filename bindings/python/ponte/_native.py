@@ -17,6 +17,7 @@ _c_handle = ctypes.c_void_p
 _c_out = ctypes.POINTER(ctypes.c_void_p)
 
 LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, _c_int32, _c_str, _c_str)
+PROGRESS_CALLBACK = ctypes.CFUNCTYPE(_c_int32, ctypes.c_void_p, _c_int32, _c_int32)
 
 
 def _library_names():
@@ -101,6 +102,10 @@ _SIGNATURES = {
     "ponte_catalog_put_stock": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_retire_products": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_get": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_sync_plan": (_c_int32, [_c_handle, _c_str, _c_str, _c_out], _check_status),
+    "ponte_sync_products": (_c_int32, [_c_handle, _c_str, _c_str, PROGRESS_CALLBACK, ctypes.c_void_p, _c_out], _check_status),
+    "ponte_product_status": (_c_int32, [_c_handle, _c_str, _c_str, _c_out], _check_status),
+    "ponte_sync_runs": (_c_int32, [_c_handle, _c_str, _c_int32, _c_out], _check_status),
     "ponte_sandbox_start": (_c_int32, [_c_str, ctypes.POINTER(_c_handle), _c_out], _check_status),
     "ponte_sandbox_stop": (None, [_c_handle], None),
 }

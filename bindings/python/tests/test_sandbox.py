@@ -104,3 +104,43 @@ class OfficialPythonClientTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SyncTest(unittest.TestCase):
+    """Product sync from Python against the sandbox, as an ERP script would run it."""
+
+    def test_sync_plan_progress_status_and_history(self):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as d, ponte.Sandbox() as store, ponte.Ponte(str(Path(d) / "ponte.db")) as p:
+            p.integration_put(store.integration_config("loja", locale="en"))
+            p.catalog_put_brands([{"id": "HERING", "name": "Hering", "show_in_electronic_order": True}])
+            p.catalog_put_products([
+                {"erp_id": str(n), "name": f"Camiseta {n}", "brand_id": "HERING", "show_in_store": True, "sync_stock": True,
+                 "variants": [{"sku": f"CAM-{n}", "price_cents": 4990, "stock": n}]}
+                for n in range(150)
+            ] + [{"erp_id": "off", "name": "Fora", "show_in_store": False, "sync_stock": True,
+                  "variants": [{"sku": "OFF", "price_cents": 100}]}])
+            plan = p.sync_plan("loja")
+            self.assertEqual(plan["counts"], {"create": 150, "skipped": 1})
+
+            seen = []
+            report = p.sync_products("loja", progress=lambda done, total: seen.append((done, total)))
+            self.assertEqual(report["status"], "completed")
+            self.assertEqual(report["counts"]["create"], 150)
+            self.assertEqual(seen, [(100, 150), (150, 150)])
+            self.assertEqual(len(store.products()), 150)
+
+            status = p.product_status("loja", sku="OFF")
+            self.assertEqual([r["code"] for r in status["reasons"]], ["not_published", "no_brand"])
+            self.assertEqual(p.product_status("loja", erp_id="7")["state"], "in_store")
+
+            p.catalog_put_stock([{"sku": f"CAM-{n}", "quantity": 0} for n in range(1, 150)])
+            report = p.sync_products("loja", stock_only=True, progress=lambda done, total: False)
+            self.assertEqual(report["status"], "cancelled")
+            self.assertEqual(report["counts"]["stock_only"], 100)
+            runs = p.sync_runs("loja", limit=5)
+            self.assertEqual([r["status"] for r in runs], ["cancelled", "completed"])
+            with self.assertRaises(ponte.IntegrationNotFoundError):
+                p.sync_products("nenhuma")
