@@ -983,7 +983,7 @@ fn the_sync_exports_refuse_bad_arguments_by_name() {
     let mut out = SENTINEL;
     // SAFETY: NULL, live handle, C strings and out slots only.
     unsafe {
-        let mut expect_null = |status: i32, message: &str, out: *mut c_char| {
+        let expect_null = |status: i32, message: &str, out: *mut c_char| {
             assert_eq!(
                 (status, last_message().as_str()),
                 (PONTE_E_NULL_ARGUMENT, message)
