@@ -1,24 +1,34 @@
 //! `ponte`: the command line, for cron jobs and for trying Ponte by hand.
 //!
-//! Exit codes: 0 success, 1 the operation failed (the message says why), 2 wrong usage.
+//! Exit codes: 0 success; 1 the operation failed (the message says why); 2 wrong usage; 3 the
+//! sync ran but some products failed, are in doubt or in conflict (the report lists them).
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ponte::model::catalog::{self, ProductKey};
 use ponte::model::config::parse_config;
+use ponte::sync::{Plan, ProductStatus, RunReport, SyncOptions};
 use ponte::Ponte;
 
 const USAGE: &str = "\
 usage:
   ponte demo [--state FILE]
-      load the sample integration and catalog into a state file and read them back
+      the main job: a WooCommerce sandbox store, a sample Brazilian catalog, a sync with the EAN
+      test filter on one product, then a full sync; prints the plans, reports and a status
+  ponte plan   --state FILE --config CONFIG.json [CATALOG] [--stock-only] [--full] [--json]
+  ponte sync   --state FILE --config CONFIG.json [CATALOG] [--dry-run] [--stock-only] [--full] [--json]
+  ponte status --state FILE --config CONFIG.json (--erp-id ID | --sku SKU) [--json]
+  ponte runs   --state FILE --config CONFIG.json [--limit N] [--json]
   ponte integration-put --state FILE CONFIG.json
-  ponte catalog-put --state FILE [--brands FILE] [--products FILE] [--stock FILE]
+  ponte catalog-put --state FILE [CATALOG]
   ponte catalog-get --state FILE (--erp-id ID | --sku SKU)
 
-Every file is JSON in the shapes the README describes. Output of catalog-get is JSON.
-Exit codes: 0 success, 1 the operation failed, 2 wrong usage.";
+CATALOG is any of --brands FILE, --products FILE, --stock FILE, loaded before the command runs.
+--config puts the integration (credentials included: they are never stored) before the command.
+Every file is JSON in the shapes the README describes.
+Exit codes: 0 success, 1 the operation failed, 2 wrong usage, 3 some products failed or conflict.";
 
 const SAMPLE_INTEGRATION: &str = include_str!("../../samples/integration.json");
 const SAMPLE_BRANDS: &str = include_str!("../../samples/brands.json");
@@ -40,7 +50,7 @@ impl From<ponte::Error> for Failure {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(message)) => {
             eprintln!("ponte: {message}\n\n{USAGE}");
             ExitCode::from(2)
@@ -56,129 +66,364 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<(), Failure> {
+const FLAGS: [&str; 5] = ["--json", "--dry-run", "--stock-only", "--full", "--help"];
+
+fn run(args: &[String]) -> Result<u8, Failure> {
     let Some((command, rest)) = args.split_first() else {
         return Err(Failure::Usage("no command given".into()));
     };
     let mut options = Options::parse(rest)?;
+    let json = options.flag("--json");
     match command.as_str() {
-        "demo" => demo(options.take("--state").map(PathBuf::from)),
+        "demo" => demo(options.take("--state").map(PathBuf::from)).map(|()| 0),
+        "plan" | "sync" => {
+            let sync_options = SyncOptions {
+                dry_run: options.flag("--dry-run"),
+                stock_only: options.flag("--stock-only"),
+                full_resync: options.flag("--full"),
+            };
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            load_catalog(&mut ponte, &mut options, false)?;
+            options.positional::<0>()?;
+            if command == "plan" {
+                let plan = ponte.sync_plan(&integration, sync_options)?;
+                if json {
+                    println!("{}", to_json_pretty(&plan));
+                } else {
+                    print_plan(&plan);
+                }
+                return Ok(0);
+            }
+            let report = ponte.sync_products(&integration, sync_options, &mut progress_bar())?;
+            if json {
+                println!("{}", to_json_pretty(&report));
+            } else {
+                print_report(&report);
+            }
+            let troubled = report
+                .items
+                .iter()
+                .any(|i| matches!(i.result, "failed" | "unknown" | "conflict"));
+            Ok(if troubled { 3 } else { 0 })
+        }
+        "status" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            let key = product_key(&mut options)?;
+            options.positional::<0>()?;
+            let status = ponte.product_status(&integration, &key)?;
+            if json {
+                println!("{}", to_json_pretty(&status));
+            } else {
+                print_status(&status);
+            }
+            Ok(0)
+        }
+        "runs" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            let limit = match options.take("--limit") {
+                Some(text) => text
+                    .parse()
+                    .map_err(|_| Failure::Usage(format!("--limit {text:?} is not a number")))?,
+                None => 20,
+            };
+            options.positional::<0>()?;
+            let runs = ponte.sync_runs(&integration, limit)?;
+            if json {
+                println!("{}", to_json_pretty(&runs));
+            } else {
+                for run in runs {
+                    println!(
+                        "run {:>4}  {:<10} {}  {} requests  {}",
+                        run.run_id,
+                        run.status,
+                        run.started_at,
+                        run.requests,
+                        counts_line(&run.counts)
+                    );
+                }
+            }
+            Ok(0)
+        }
         "integration-put" => {
             let mut ponte = Ponte::open(options.state()?)?;
             let [config_path] = options.positional::<1>()?;
             ponte.integration_put(parse_config(&read(&config_path)?)?)?;
             println!("integration put");
-            Ok(())
+            Ok(0)
         }
         "catalog-put" => {
             let mut ponte = Ponte::open(options.state()?)?;
-            if let Some(path) = options.take("--brands") {
-                let summary = ponte.catalog_put_brands(&catalog::parse_brands(&read(&path)?)?)?;
-                println!("brands: {}", to_json(&summary));
-            }
-            if let Some(path) = options.take("--products") {
-                let summary =
-                    ponte.catalog_put_products(&catalog::parse_products(&read(&path)?)?)?;
-                println!("products: {}", to_json(&summary));
-            }
-            if let Some(path) = options.take("--stock") {
-                let summary = ponte.catalog_put_stock(&catalog::parse_stock(&read(&path)?)?)?;
-                println!("stock: {}", to_json(&summary));
-            }
+            load_catalog(&mut ponte, &mut options, true)?;
             options.positional::<0>()?;
-            Ok(())
+            Ok(0)
         }
         "catalog-get" => {
             let mut ponte = Ponte::open(options.state()?)?;
-            let key = match (options.take("--erp-id"), options.take("--sku")) {
-                (Some(id), None) => ProductKey::ErpId(id),
-                (None, Some(sku)) => ProductKey::Sku(sku),
-                _ => {
-                    return Err(Failure::Usage(
-                        "give exactly one of --erp-id and --sku".into(),
-                    ))
-                }
-            };
+            let key = product_key(&mut options)?;
             options.positional::<0>()?;
             println!("{}", to_json_pretty(&ponte.catalog_get(&key)?));
-            Ok(())
+            Ok(0)
         }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
-            Ok(())
+            Ok(0)
         }
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
     }
 }
 
-/// The main job until product sync exists: a catalog round trip through a real state file.
+fn open_with_config(options: &mut Options) -> Result<(Ponte, String), Failure> {
+    let mut ponte = Ponte::open(options.state()?)?;
+    let path = options
+        .take("--config")
+        .ok_or_else(|| Failure::Usage("--config CONFIG.json is required".into()))?;
+    let config = parse_config(&read(&path)?)?;
+    let id = config.id.clone();
+    ponte.integration_put(config)?;
+    Ok((ponte, id))
+}
+
+fn load_catalog(ponte: &mut Ponte, options: &mut Options, verbose: bool) -> Result<(), Failure> {
+    if let Some(path) = options.take("--brands") {
+        let summary = ponte.catalog_put_brands(&catalog::parse_brands(&read(&path)?)?)?;
+        if verbose {
+            println!("brands: {}", to_json(&summary));
+        }
+    }
+    if let Some(path) = options.take("--products") {
+        let summary = ponte.catalog_put_products(&catalog::parse_products(&read(&path)?)?)?;
+        if verbose {
+            println!("products: {}", to_json(&summary));
+        }
+    }
+    if let Some(path) = options.take("--stock") {
+        let summary = ponte.catalog_put_stock(&catalog::parse_stock(&read(&path)?)?)?;
+        if verbose {
+            println!("stock: {}", to_json(&summary));
+        }
+    }
+    Ok(())
+}
+
+fn product_key(options: &mut Options) -> Result<ProductKey, Failure> {
+    match (options.take("--erp-id"), options.take("--sku")) {
+        (Some(id), None) => Ok(ProductKey::ErpId(id)),
+        (None, Some(sku)) => Ok(ProductKey::Sku(sku)),
+        _ => Err(Failure::Usage(
+            "give exactly one of --erp-id and --sku".into(),
+        )),
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; silent under cron.
+fn progress_bar() -> impl FnMut(ponte::sync::SyncProgress) -> bool {
+    let terminal = std::io::stderr().is_terminal();
+    move |progress| {
+        if terminal && progress.total > 0 {
+            let width = 30;
+            let filled = (progress.done * width / progress.total) as usize;
+            let mut stderr = std::io::stderr();
+            let _ = write!(
+                stderr,
+                "\r[{}{}] {}/{}",
+                "#".repeat(filled),
+                " ".repeat(width as usize - filled),
+                progress.done,
+                progress.total
+            );
+            if progress.done == progress.total {
+                let _ = writeln!(stderr);
+            }
+        }
+        true
+    }
+}
+
+fn counts_line(counts: &std::collections::BTreeMap<String, u64>) -> String {
+    counts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_plan(plan: &Plan) {
+    println!(
+        "Plan for {}: {}",
+        plan.integration,
+        counts_line(&plan.counts)
+    );
+    for item in plan
+        .items
+        .iter()
+        .filter(|i| i.action != ponte::sync::Action::Unchanged)
+    {
+        let mut line = format!("  {:<11} {:<8}", item.action.name(), item.erp_id);
+        // A create or link sends every enabled field; an update names what changed.
+        if !item.fields.is_empty()
+            && matches!(
+                item.action,
+                ponte::sync::Action::Update | ponte::sync::Action::StockOnly
+            )
+        {
+            line.push_str(&format!(" fields: {}", item.fields.join(", ")));
+        }
+        if let Some(id) = &item.store_product_id {
+            line.push_str(&format!(" (store product {id})"));
+        }
+        println!("{line}");
+        for reason in &item.reasons {
+            println!("              - {} [{}]", reason.message, reason.code);
+        }
+    }
+}
+
+fn print_report(report: &RunReport) {
+    match report.run_id {
+        Some(id) => println!(
+            "Sync run {id} of {}: {}, {} requests",
+            report.integration, report.status, report.requests
+        ),
+        None => println!(
+            "Dry run of {}: nothing was written, {} requests",
+            report.integration, report.requests
+        ),
+    }
+    println!("  {}", counts_line(&report.counts));
+    for item in &report.items {
+        let mut line = format!(
+            "  {:<11} {:<8} {:<9}",
+            item.action.name(),
+            item.erp_id,
+            item.result
+        );
+        if let Some(id) = &item.store_product_id {
+            line.push_str(&format!(" store product {id}"));
+        }
+        let changed = matches!(
+            item.action,
+            ponte::sync::Action::Update | ponte::sync::Action::StockOnly
+        );
+        if changed && !item.fields.is_empty() && item.result == "ok" {
+            line.push_str(&format!(" fields: {}", item.fields.join(", ")));
+        }
+        println!("{line}");
+        for reason in &item.reasons {
+            println!("              - {} [{}]", reason.message, reason.code);
+        }
+        if let Some(error) = &item.error {
+            println!("              ! {} [{}]", error.message, error.code);
+        }
+    }
+}
+
+fn print_status(status: &ProductStatus) {
+    println!(
+        "Product {} in {}: {}",
+        status.erp_id,
+        status.integration,
+        status.state.replace('_', " ")
+    );
+    if let Some(id) = &status.store_product_id {
+        println!(
+            "  store product {id}, variants {}",
+            to_json(&status.store_variants)
+        );
+    }
+    if let (Some(values), Some(at)) = (&status.last_pushed, &status.last_pushed_at) {
+        println!("  last pushed at {at}: {}", to_json(values));
+    }
+    println!("  next sync: {}", status.next_action.replace('_', " "));
+    if !status.pending_fields.is_empty() {
+        println!("  pending changes: {}", status.pending_fields.join(", "));
+    }
+    if !status.reasons.is_empty() {
+        println!("  not sent because:");
+        for reason in &status.reasons {
+            println!("    - {} [{}]", reason.message, reason.code);
+        }
+    }
+    if let Some(error) = &status.last_error {
+        println!(
+            "  the store refused it last time: {} [{}]",
+            error.message, error.code
+        );
+    }
+}
+
+/// The main job: a WooCommerce sandbox store, the sample catalog, a sync limited by the EAN test
+/// filter, then a full sync, as the ERP's integration guide advises.
 fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
+    use ponte::sandbox::WooSandbox;
+
     let state = state.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("ponte-demo-{}.db", std::process::id()))
     });
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", state.display()));
     }
+    let store = WooSandbox::start()
+        .map_err(|err| Failure::Io(format!("cannot start the sandbox store: {err}")))?;
+    println!("Ponte {} demo\n", ponte::VERSION);
     println!(
-        "Ponte {} demo: a catalog round trip through {}\n",
-        ponte::VERSION,
-        state.display()
+        "A WooCommerce sandbox store answers at {} (REST API v3, OAuth 1.0a over HTTP).",
+        store.base_url()
     );
+    // The merchant already sells one of the ERP's products, registered by hand in the store.
+    store
+        .seed_product(serde_json::json!({
+            "id": 5000, "type": "simple", "name": "Jogo de Copos 6 pç", "sku": "TRA-JC-6", "status": "publish",
+            "catalog_visibility": "visible", "regular_price": "49.90", "price": "49.90", "manage_stock": true,
+            "stock_quantity": 3, "parent_id": 0, "global_unique_id": ""
+        }))
+        .map_err(Failure::Io)?;
+    println!("The store already has product 5000 (SKU TRA-JC-6), which the ERP also has.\n");
+
     let mut ponte = Ponte::open(&state)?;
-
-    ponte.integration_put(parse_config(SAMPLE_INTEGRATION)?)?;
-    let view = ponte.integration_get("loja-virtual")?;
-    println!(
-        "1. Integration {:?} ({}) at {}: credentials held in memory only: {:?}",
-        view.config.id,
-        view.config.platform.name(),
-        view.config.base_url,
-        view.credentials_set
-    );
-    println!(
-        "   order capture fetches {:?}, marks received as {:?}; EAN test filter {:?}",
-        view.config.order_capture.fetch_statuses,
-        view.config
-            .order_capture
-            .received_status
-            .as_deref()
-            .unwrap_or("-"),
-        view.config.product_sync.only_eans
-    );
-
+    let mut config = parse_config(SAMPLE_INTEGRATION)?;
+    config.base_url = store.base_url();
+    config.allow_http = true;
+    config.credentials = Some(store.credentials());
+    let filter = config.product_sync.only_eans.clone();
+    ponte.integration_put(config.clone())?;
     let brands = ponte.catalog_put_brands(&catalog::parse_brands(SAMPLE_BRANDS)?)?;
     let products = ponte.catalog_put_products(&catalog::parse_products(SAMPLE_PRODUCTS)?)?;
-    println!(
-        "2. Catalog loaded: brands {}, products {}",
-        to_json(&brands),
-        to_json(&products)
-    );
-    let again = ponte.catalog_put_products(&catalog::parse_products(SAMPLE_PRODUCTS)?)?;
-    println!(
-        "   the same products again change nothing: {}",
-        to_json(&again)
-    );
-
     let stock = ponte.catalog_put_stock(&catalog::parse_stock(SAMPLE_STOCK)?)?;
-    println!("3. Stock fast path: {}", to_json(&stock));
-
-    let bad = r#"[{"erp_id":"9001","name":"Chaleira","show_in_store":true,"sync_stock":true,
-                  "variants":[{"sku":"CHA-01","price_cents":-500}]}]"#;
-    let refused = catalog::parse_products(bad).and_then(|p| ponte.catalog_put_products(&p));
-    if let Err(err) = refused {
-        println!("4. A bad batch is refused whole, naming product and field:\n   {err}");
-    }
-
-    let retired = ponte.catalog_retire_products(&["3002".to_string()])?;
-    println!("5. Product 3002 retired: {}", to_json(&retired));
-
-    let shirt = ponte.catalog_get(&ProductKey::Sku("HER-CAM-AZ-M".into()))?;
+    println!("Catalog loaded into {}:", state.display());
     println!(
-        "6. Read back by SKU HER-CAM-AZ-M:\n{}",
-        to_json_pretty(&shirt)
+        "  brands {}, products {}, stock {}\n",
+        to_json(&brands),
+        to_json(&products),
+        to_json(&stock)
     );
+
+    println!("1. First sync with the EAN test filter \"{filter}\" (only that product goes):\n");
+    print_plan(&ponte.sync_plan(&config.id, SyncOptions::default())?);
+    println!();
+    print_report(&ponte.sync_products(&config.id, SyncOptions::default(), &mut |_| true)?);
+
+    println!("\n2. The filter is cleared and everything eligible is synced:\n");
+    config.product_sync.only_eans.clear();
+    ponte.integration_put(config.clone())?;
+    print_plan(&ponte.sync_plan(&config.id, SyncOptions::default())?);
+    println!();
+    print_report(&ponte.sync_products(&config.id, SyncOptions::default(), &mut |_| true)?);
+
+    println!("\n3. Why is product 3001 not in the store?\n");
+    print_status(&ponte.product_status(&config.id, &ProductKey::ErpId("3001".into()))?);
+
+    println!("\n4. A second sync right away has nothing to send:\n");
+    store.reset_counters();
+    let again = ponte.sync_products(&config.id, SyncOptions::default(), &mut |_| true)?;
     println!(
-        "\nState file kept at {} for a look with `ponte catalog-get --state ...`.",
+        "  {} ({} requests to the store)",
+        counts_line(&again.counts),
+        store.total_requests()
+    );
+
+    println!(
+        "\nThe store now has {} products and variations. State file kept at {}.",
+        store.products().len(),
         state.display()
     );
     Ok(())
@@ -186,16 +431,20 @@ fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
 
 struct Options {
     named: Vec<(String, String)>,
+    flags: Vec<String>,
     positional: Vec<String>,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Result<Options, Failure> {
         let mut named = Vec::new();
+        let mut flags = Vec::new();
         let mut positional = Vec::new();
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
-            if arg.starts_with("--") {
+            if FLAGS.contains(&arg.as_str()) {
+                flags.push(arg.clone());
+            } else if arg.starts_with("--") {
                 let value = iter
                     .next()
                     .ok_or_else(|| Failure::Usage(format!("{arg} needs a value")))?;
@@ -204,12 +453,22 @@ impl Options {
                 positional.push(arg.clone());
             }
         }
-        Ok(Options { named, positional })
+        Ok(Options {
+            named,
+            flags,
+            positional,
+        })
     }
 
     fn take(&mut self, name: &str) -> Option<String> {
         let index = self.named.iter().position(|(n, _)| n == name)?;
         Some(self.named.remove(index).1)
+    }
+
+    fn flag(&mut self, name: &str) -> bool {
+        let before = self.flags.len();
+        self.flags.retain(|f| f != name);
+        self.flags.len() != before
     }
 
     fn state(&mut self) -> Result<PathBuf, Failure> {
@@ -218,10 +477,13 @@ impl Options {
             .ok_or_else(|| Failure::Usage("--state FILE is required".into()))
     }
 
-    /// The positional arguments, exactly `N` of them, once every named option has been taken.
+    /// The positional arguments, exactly `N` of them, once every option has been taken.
     fn positional<const N: usize>(&mut self) -> Result<[String; N], Failure> {
         if let Some((name, _)) = self.named.first() {
             return Err(Failure::Usage(format!("unknown option {name}")));
+        }
+        if let Some(flag) = self.flags.first() {
+            return Err(Failure::Usage(format!("{flag} does not apply here")));
         }
         std::mem::take(&mut self.positional)
             .try_into()

@@ -1,0 +1,150 @@
+//! The `ponte` command line as a cron job or a person runs it: the demo, plan, sync, status and
+//! runs against a sandbox store, with exit codes a script can test.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use ponte::sandbox::WooSandbox;
+
+fn ponte(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(args)
+        .output()
+        .expect("the ponte binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn the_demo_runs_the_main_job_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("demo.db");
+    let output = ponte(&["demo", "--state", state.to_str().unwrap()]);
+    let out = text(&output);
+    assert!(output.status.success(), "{out}");
+    assert!(
+        out.contains("1. First sync with the EAN test filter"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan for loja-virtual: create 1, skipped 6"),
+        "{out}"
+    );
+    assert!(
+        out.contains("link        5001     ok        store product 5000"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[brand_not_enabled]")
+            && out.contains("[duplicate_sku]")
+            && out.contains("[not_published]"),
+        "{out}"
+    );
+    assert!(out.contains("(0 requests to the store)"), "{out}");
+}
+
+#[test]
+fn plan_sync_status_and_runs_work_from_files_with_script_friendly_exit_codes() {
+    let store = WooSandbox::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let key = store.key();
+    let config = serde_json::json!({"id": "loja", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
+        "locale": "en", "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret}});
+    std::fs::write(path("config.json"), config.to_string()).unwrap();
+    std::fs::write(path("brands.json"), common::sync::BRANDS).unwrap();
+    let products = format!(
+        "[{},{}]",
+        common::sync::product("1", "A", None, 1000, 5),
+        common::sync::product("2", "B", None, 0, 5)
+    );
+    std::fs::write(path("products.json"), products).unwrap();
+    let (state, config_path, brands_path, products_path) = (
+        path("ponte.db"),
+        path("config.json"),
+        path("brands.json"),
+        path("products.json"),
+    );
+    let base = ["--state", state.as_str(), "--config", config_path.as_str()];
+
+    let plan = ponte(
+        &[
+            &["plan"][..],
+            &base,
+            &[
+                "--brands",
+                &brands_path,
+                "--products",
+                &products_path,
+                "--json",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(plan.status.success(), "{}", text(&plan));
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(
+        plan["counts"],
+        serde_json::json!({"create": 1, "skipped": 1})
+    );
+    assert_eq!(store.write_requests(), 0, "plan wrote to the store");
+
+    let sync = ponte(&[&["sync"][..], &base].concat());
+    assert_eq!(sync.status.code(), Some(0), "{}", text(&sync));
+    assert!(
+        text(&sync).contains("create      1        ok"),
+        "{}",
+        text(&sync)
+    );
+
+    let status = ponte(&[&["status"][..], &base, &["--sku", "B"]].concat());
+    assert!(
+        text(&status).contains("SKU B has no price. [no_price]"),
+        "{}",
+        text(&status)
+    );
+
+    // A store-side failure on one product: exit code 3, the report names it.
+    store.inject(ponte::sandbox::FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/products/batch".into()),
+        times: 1,
+        fault: ponte::sandbox::Fault::Status { status: 400, body: r#"{"code":"rest_invalid_json","message":"Invalid JSON body passed.","data":{"status":400}}"#.into() },
+    });
+    let products = format!("[{}]", common::sync::product("1", "A", None, 1200, 5));
+    std::fs::write(path("products.json"), products).unwrap();
+    let failed = ponte(&[&["sync"][..], &base, &["--products", &products_path]].concat());
+    assert_eq!(failed.status.code(), Some(3), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("Invalid JSON body passed. [rest_invalid_json]"),
+        "{}",
+        text(&failed)
+    );
+
+    let runs = ponte(&[&["runs"][..], &base, &["--json"]].concat());
+    let runs: serde_json::Value = serde_json::from_slice(&runs.stdout).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+
+    assert_eq!(ponte(&["sync"]).status.code(), Some(2));
+    assert_eq!(
+        ponte(&["sync", "--state", state.as_str()]).status.code(),
+        Some(2),
+        "no --config"
+    );
+    let missing = ponte(&[
+        "sync",
+        "--state",
+        state.as_str(),
+        "--config",
+        "/no/such/config.json",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing).contains("cannot read /no/such/config.json"));
+}
