@@ -124,12 +124,49 @@ struct State {
     /// Used nonces per consumer key, by timestamp: WooCommerce keeps one nonce per timestamp.
     nonces: HashMap<String, BTreeMap<i64, String>>,
     custom_statuses: BTreeSet<String>,
+    /// Product or variation id by SKU and by GTIN: both are unique across the store.
+    by_sku: HashMap<String, u64>,
+    by_gtin: HashMap<String, u64>,
 }
 
 impl State {
     fn take_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Stores a product, keeping the SKU and GTIN indexes (the store's unique keys) in step.
+    fn put_product(&mut self, id: u64, product: Value) {
+        self.forget_keys(id);
+        for (index, field) in [
+            (&mut self.by_sku, "sku"),
+            (&mut self.by_gtin, "global_unique_id"),
+        ] {
+            if let Some(key) = product[field].as_str().filter(|k| !k.is_empty()) {
+                index.insert(key.to_string(), id);
+            }
+        }
+        self.products.insert(id, product);
+    }
+
+    fn remove_product(&mut self, id: u64) {
+        self.forget_keys(id);
+        self.products.remove(&id);
+    }
+
+    fn forget_keys(&mut self, id: u64) {
+        if let Some(old) = self.products.get(&id) {
+            for (index, field) in [
+                (&mut self.by_sku, "sku"),
+                (&mut self.by_gtin, "global_unique_id"),
+            ] {
+                if let Some(key) = old[field].as_str() {
+                    if index.get(key) == Some(&id) {
+                        index.remove(key);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -209,7 +246,7 @@ impl WooStore {
             .ok_or("a seeded product needs a numeric id")?;
         let mut state = self.lock();
         state.next_id = state.next_id.max(id);
-        state.products.insert(id, product);
+        state.put_product(id, product);
         Ok(id)
     }
 
@@ -987,9 +1024,10 @@ fn apply_product(
         let sku = sku.trim();
         if !sku.is_empty() {
             if let Some(owner) = state
-                .products
-                .values()
-                .find(|p| p["sku"] == sku && p["id"] != id)
+                .by_sku
+                .get(sku)
+                .filter(|owner| **owner != id)
+                .and_then(|owner| state.products.get(owner))
             {
                 return Err(WooError::new(
                     400,
@@ -1009,9 +1047,10 @@ fn apply_product(
             .collect();
         if !gtin.is_empty() {
             if let Some(owner) = state
-                .products
-                .values()
-                .find(|p| p["global_unique_id"] == gtin.as_str() && p["id"] != id)
+                .by_gtin
+                .get(&gtin)
+                .filter(|owner| **owner != id)
+                .and_then(|owner| state.products.get(owner))
             {
                 return Err(WooError::new(
                     400,
@@ -1304,7 +1343,7 @@ fn create_product(
             product["slug"].as_str().unwrap_or("")
         ));
     }
-    state.products.insert(id, product.clone());
+    state.put_product(id, product.clone());
     match parent {
         Some(parent) => {
             refresh_parent(state, home, parent);
@@ -1330,7 +1369,7 @@ fn update_product(
     })?;
     let mut product = state.products[&id].clone();
     apply_product(state, &mut product, body, parent.is_some())?;
-    state.products.insert(id, product.clone());
+    state.put_product(id, product.clone());
     match parent {
         Some(parent) => {
             refresh_parent(state, home, parent);
@@ -1347,10 +1386,16 @@ fn update_product(
 
 fn delete_product(state: &mut State, id: u64, parent: Option<u64>) -> Reply {
     let product = get_product(state, id, parent)?;
-    state.products.remove(&id);
-    state
+    state.remove_product(id);
+    let children: Vec<u64> = state
         .products
-        .retain(|_, p| p["parent_id"].as_u64() != Some(id) || p["type"] != "variation");
+        .iter()
+        .filter(|(_, p)| p["parent_id"].as_u64() == Some(id) && p["type"] == "variation")
+        .map(|(child, _)| *child)
+        .collect();
+    for child in children {
+        state.remove_product(child);
+    }
     Ok((200, product, Vec::new(), 1))
 }
 
@@ -1367,9 +1412,20 @@ fn list_products(state: &State, home: &str, request: &HttpRequest, parent: Optio
         .collect();
     // `sku=` and `global_unique_id=` also return variations, as product-shaped objects.
     let with_variations = parent.is_some() || !skus.is_empty() || !gtins.is_empty();
-    let mut items: Vec<Value> = state
-        .products
-        .values()
+    // Exact SKU and GTIN filters go through the indexes, as the store's meta query does.
+    let keyed: Option<BTreeSet<u64>> = (!skus.is_empty() || !gtins.is_empty()).then(|| {
+        skus.iter()
+            .chain(std::iter::once(&whole_sku).filter(|_| !skus.is_empty()))
+            .filter_map(|sku| state.by_sku.get(sku))
+            .chain(gtins.iter().filter_map(|gtin| state.by_gtin.get(gtin)))
+            .copied()
+            .collect()
+    });
+    let candidates: Box<dyn Iterator<Item = &Value>> = match &keyed {
+        Some(ids) => Box::new(ids.iter().filter_map(|id| state.products.get(id))),
+        None => Box::new(state.products.values()),
+    };
+    let mut items: Vec<Value> = candidates
         .filter(|p| match parent {
             Some(parent) => p["parent_id"].as_u64() == Some(parent) && p["type"] == "variation",
             None => with_variations || p["type"] != "variation",
@@ -1640,7 +1696,11 @@ fn create_order(
             .filter(|v| *v != 0)
             .or_else(|| item.get("product_id").and_then(Value::as_u64));
         let product = match (by_sku, wanted) {
-            (Some(sku), _) => state.products.values().find(|p| p["sku"] == sku).cloned(),
+            (Some(sku), _) => state
+                .by_sku
+                .get(sku)
+                .and_then(|id| state.products.get(id))
+                .cloned(),
             (None, Some(id)) => state.products.get(&id).cloned(),
             (None, None) => {
                 return Err(WooError::new(
