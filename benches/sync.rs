@@ -62,7 +62,7 @@ fn main() {
         per_item_written_ms: env_number("PONTE_BENCH_ITEM_MS", 0),
     });
 
-    let mut phase = |name: &str, ponte: &mut Ponte| {
+    let phase = |name: &str, ponte: &mut Ponte| {
         store.reset_counters();
         let started = Instant::now();
         let report = ponte

@@ -96,8 +96,8 @@ fn two_hundred_fifty_creates_go_in_three_batches_and_are_found_by_sku() {
         (first.price_cents, first.stock, first.kind),
         (Some(1003), Some(3), RemoteKind::Simple)
     );
-    // 250 SKUs in groups of 50: five look-ups of one page each.
-    assert_eq!(s.sandbox.counters()["GET /wp-json/wc/v3/products"], 5);
+    // 250 SKUs in groups of 100: three look-ups of one page each.
+    assert_eq!(s.sandbox.counters()["GET /wp-json/wc/v3/products"], 3);
 }
 
 #[test]
