@@ -81,6 +81,26 @@ fn the_error_example_gets_a_status_for_every_wrong_call() {
 }
 
 #[test]
+fn the_sync_example_syncs_to_a_sandbox_from_c() {
+    let exe = compile("cc", C_FLAGS, "sync.c");
+    let (_dir, path) = state_file("sync.db");
+    let output = run(Command::new(&exe).arg(&path));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("progress: 1/1"), "{stdout}");
+    assert!(
+        stdout.contains(r#""counts":{"create":1,"skipped":1}"#),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#""code":"not_published""#), "{stdout}");
+    assert!(output.stderr.is_empty(), "the library wrote to stderr");
+}
+
+#[test]
 fn the_header_compiles_as_cpp_and_twice() {
     let exe = compile(
         "c++",
@@ -100,7 +120,7 @@ fn the_examples_run_clean_under_valgrind() {
         eprintln!("valgrind is not installed; skipped here (CI installs it)");
         return;
     }
-    for source in ["quickstart.c", "errors.c"] {
+    for source in ["quickstart.c", "errors.c", "sync.c"] {
         let exe = compile("cc", C_FLAGS, source);
         let (_dir, path) = state_file("valgrind.db");
         let output = run(Command::new("valgrind")
@@ -110,6 +130,7 @@ fn the_examples_run_clean_under_valgrind() {
                 "--show-leak-kinds=definite,indirect,possible",
                 "--errors-for-leak-kinds=definite,indirect,possible",
             ])
+            .arg(format!("--suppressions={}", common::repo_root().join("bindings/c/valgrind.supp").display()))
             .arg(&exe)
             .arg(&path));
         let report = String::from_utf8_lossy(&output.stderr);

@@ -183,6 +183,8 @@ pub struct Server {
     stop: Arc<AtomicBool>,
     controls: Arc<Controls>,
     acceptor: Option<JoinHandle<()>>,
+    /// Connection threads, joined on stop so none outlives the server.
+    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl Server {
@@ -192,8 +194,10 @@ impl Server {
         let address = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let controls = Arc::new(Controls::default());
+        let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let acceptor = {
-            let (stop, controls) = (stop.clone(), controls.clone());
+            let (stop, controls, connections) =
+                (stop.clone(), controls.clone(), connections.clone());
             std::thread::Builder::new()
                 .name("ponte-sandbox-accept".into())
                 .spawn(move || {
@@ -215,6 +219,7 @@ impl Server {
             stop,
             controls,
             acceptor: Some(acceptor),
+            connections,
         })
     }
 
@@ -235,6 +240,10 @@ impl Server {
         let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
         if let Some(acceptor) = self.acceptor.take() {
             let _ = acceptor.join();
+        }
+        // Each connection notices the stop at its next read timeout (a quarter second).
+        for connection in std::mem::take(&mut *lock(&self.connections)) {
+            let _ = connection.join();
         }
     }
 }

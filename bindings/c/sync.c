@@ -1,0 +1,125 @@
+/*
+ * sync.c: product sync from C, against a sandbox store started through the same library.
+ * Loads a small catalog, plans, syncs with a progress callback, explains a skipped product and
+ * reads the run history.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ponte.h"
+
+static int fail(const char *what) {
+    int32_t code = ponte_last_error_code();
+    fprintf(stderr, "%s failed: %s: %s\n", what, ponte_status_name(code), ponte_last_error_message());
+    return 1;
+}
+
+/* Copies the string value of "key" from a flat JSON object. An ERP has its own JSON library;
+ * this is enough for the sandbox's info. */
+static int json_field(const char *json, const char *key, char *out, size_t size) {
+    char pattern[64];
+    const char *start;
+    const char *end;
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    start = strstr(json, pattern);
+    if (start == NULL) {
+        return 0;
+    }
+    start += strlen(pattern);
+    end = strchr(start, '"');
+    if (end == NULL || (size_t)(end - start) >= size) {
+        return 0;
+    }
+    memcpy(out, start, (size_t)(end - start));
+    out[end - start] = '\0';
+    return 1;
+}
+
+static int32_t on_progress(void *user_data, int32_t done, int32_t total) {
+    int *batches = (int *)user_data;
+    *batches += 1;
+    printf("progress: %d/%d\n", (int)done, (int)total);
+    return 0; /* non-zero would stop the run at this batch boundary */
+}
+
+static const char *PRODUCTS =
+    "[{\"erp_id\": \"1001\", \"name\": \"Panela de Press\xc3\xa3o 4,5 L\", \"brand_id\": \"TRAMONTINA\","
+    "  \"show_in_store\": true, \"sync_stock\": true,"
+    "  \"variants\": [{\"sku\": \"TRA-PP-45\", \"ean\": \"7891000100103\", \"price_cents\": 18990, \"stock\": 42}]},"
+    " {\"erp_id\": \"1002\", \"name\": \"Faqueiro (fora de linha)\", \"brand_id\": \"TRAMONTINA\","
+    "  \"show_in_store\": false, \"sync_stock\": true,"
+    "  \"variants\": [{\"sku\": \"TRA-FAQ\", \"price_cents\": 24990, \"stock\": 3}]}]";
+
+int main(int argc, char **argv) {
+    const char *path = argc > 1 ? argv[1] : "ponte-sync.db";
+    ponte_sandbox *store = NULL;
+    ponte *handle = NULL;
+    char *info = NULL;
+    char *out = NULL;
+    char base_url[128], key[128], secret[128], config[1024];
+    int batches = 0;
+    int status = 1;
+
+    if (ponte_sandbox_start("{\"platform\": \"woocommerce\"}", &store, &info) != PONTE_OK) {
+        return fail("ponte_sandbox_start");
+    }
+    if (!json_field(info, "base_url", base_url, sizeof base_url) || !json_field(info, "consumer_key", key, sizeof key) ||
+        !json_field(info, "consumer_secret", secret, sizeof secret)) {
+        fprintf(stderr, "unexpected sandbox info: %s\n", info);
+        goto done;
+    }
+    snprintf(config, sizeof config,
+             "{\"id\": \"loja\", \"platform\": \"woocommerce\", \"base_url\": \"%s\", \"allow_http\": true,"
+             " \"locale\": \"en\", \"credentials\": {\"consumer_key\": \"%s\", \"consumer_secret\": \"%s\"}}",
+             base_url, key, secret);
+
+    if (ponte_open(path, &handle) != PONTE_OK) {
+        fail("ponte_open");
+        goto done;
+    }
+    if (ponte_integration_put(handle, config) != PONTE_OK ||
+        ponte_catalog_put_brands(handle, "[{\"id\": \"TRAMONTINA\", \"name\": \"Tramontina\", \"show_in_electronic_order\": true}]", NULL) != PONTE_OK ||
+        ponte_catalog_put_products(handle, PRODUCTS, NULL) != PONTE_OK) {
+        fail("loading the catalog");
+        goto done;
+    }
+
+    if (ponte_sync_plan(handle, "loja", "{}", &out) != PONTE_OK) {
+        fail("ponte_sync_plan");
+        goto done;
+    }
+    printf("plan: %s\n", out);
+    ponte_string_free(out);
+    out = NULL;
+
+    if (ponte_sync_products(handle, "loja", "{}", on_progress, &batches, &out) != PONTE_OK) {
+        fail("ponte_sync_products");
+        goto done;
+    }
+    printf("report: %s\n", out);
+    ponte_string_free(out);
+    out = NULL;
+
+    if (ponte_product_status(handle, "loja", "{\"sku\": \"TRA-FAQ\"}", &out) != PONTE_OK) {
+        fail("ponte_product_status");
+        goto done;
+    }
+    printf("status: %s\n", out);
+    ponte_string_free(out);
+    out = NULL;
+
+    if (ponte_sync_runs(handle, "loja", 10, &out) != PONTE_OK) {
+        fail("ponte_sync_runs");
+        goto done;
+    }
+    printf("runs: %s\n", out);
+    printf("%d progress calls\n", batches);
+    status = batches == 1 ? 0 : 1;
+
+done:
+    ponte_string_free(out);
+    ponte_string_free(info);
+    ponte_close(handle);
+    ponte_sandbox_stop(store);
+    return status;
+}
