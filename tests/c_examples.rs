@@ -130,7 +130,12 @@ fn the_examples_run_clean_under_valgrind() {
                 "--show-leak-kinds=definite,indirect,possible",
                 "--errors-for-leak-kinds=definite,indirect,possible",
             ])
-            .arg(format!("--suppressions={}", common::repo_root().join("bindings/c/valgrind.supp").display()))
+            .arg(format!(
+                "--suppressions={}",
+                common::repo_root()
+                    .join("bindings/c/valgrind.supp")
+                    .display()
+            ))
             .arg(&exe)
             .arg(&path));
         let report = String::from_utf8_lossy(&output.stderr);

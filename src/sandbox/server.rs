@@ -208,9 +208,14 @@ impl Server {
                         let Ok(stream) = stream else { continue };
                         let (handler, stop, controls) =
                             (handler.clone(), stop.clone(), controls.clone());
-                        let _ = std::thread::Builder::new()
+                        let spawned = std::thread::Builder::new()
                             .name("ponte-sandbox-conn".into())
                             .spawn(move || serve_connection(stream, &*handler, &stop, &controls));
+                        if let Ok(connection) = spawned {
+                            let mut connections = lock(&connections);
+                            connections.retain(|c| !c.is_finished());
+                            connections.push(connection);
+                        }
                     }
                 })?
         };
@@ -231,7 +236,8 @@ impl Server {
         &self.controls
     }
 
-    /// Stops accepting connections; open connections end at their next request.
+    /// Stops accepting connections and waits for open ones to end (within a quarter second,
+    /// unless a `slow` fault holds one).
     pub fn stop(&mut self) {
         if self.stop.swap(true, Ordering::AcqRel) {
             return;
