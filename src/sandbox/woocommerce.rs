@@ -21,16 +21,6 @@ const OAUTH_WINDOW_SECONDS: i64 = 15 * 60;
 /// The sandbox store's local time zone (São Paulo, UTC-3), so `date_created` and
 /// `date_created_gmt` differ as they do in a Brazilian store.
 const SITE_OFFSET_SECONDS: i64 = -3 * 3600;
-const CORE_ORDER_STATUSES: [&str; 8] = [
-    "pending",
-    "processing",
-    "on-hold",
-    "completed",
-    "cancelled",
-    "refunded",
-    "failed",
-    "checkout-draft",
-];
 /// Statuses in which WooCommerce has reduced the stock of an order's items.
 const STOCK_REDUCING_STATUSES: [&str; 3] = ["processing", "on-hold", "completed"];
 
@@ -1627,7 +1617,7 @@ fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply 
 // Orders
 
 fn registered_statuses(state: &State) -> Vec<String> {
-    CORE_ORDER_STATUSES
+    crate::platform::woocommerce::ORDER_STATUSES
         .iter()
         .map(|s| s.to_string())
         .chain(state.custom_statuses.iter().cloned())

@@ -22,6 +22,18 @@ use crate::platform::{
 /// Where the REST routes live, below the site's address.
 pub const API: &str = "/wp-json/wc/v3";
 
+/// The order statuses of every WooCommerce store: the core ones and the Blocks checkout's draft.
+pub const ORDER_STATUSES: [&str; 8] = [
+    "pending",
+    "processing",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "refunded",
+    "failed",
+    "checkout-draft",
+];
+
 pub const CAPABILITIES: Capabilities = Capabilities {
     platform: "woocommerce",
     max_batch: 100,
@@ -29,16 +41,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     visibility: true,
     variants_always: false,
     free_form_statuses: true,
-    order_statuses: &[
-        "pending",
-        "processing",
-        "on-hold",
-        "completed",
-        "cancelled",
-        "refunded",
-        "failed",
-        "checkout-draft",
-    ],
+    order_statuses: &ORDER_STATUSES,
 };
 
 /// Most keys asked for in one `?sku=` or `?global_unique_id=` look-up: one page of 100.
