@@ -276,6 +276,13 @@ pub struct OrderCaptureConfig {
     /// Reject orders without a CPF or CNPJ (needed for the invoice in Brazil).
     #[serde(default = "yes")]
     pub require_document: bool,
+    /// The currency orders must be in.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// How far behind the last capture each capture starts reading again, so an order that
+    /// became visible late is not lost.
+    #[serde(default = "default_overlap")]
+    pub overlap_seconds: u32,
 }
 
 /// "Agendar horário de menor movimento": heavy syncs run inside this window.
@@ -290,6 +297,14 @@ pub struct Schedule {
 
 fn yes() -> bool {
     true
+}
+
+fn default_currency() -> String {
+    "BRL".to_string()
+}
+
+fn default_overlap() -> u32 {
+    600
 }
 
 fn all_fields() -> BTreeSet<SyncField> {
@@ -327,6 +342,8 @@ impl Default for OrderCaptureConfig {
             default_payment_terms: String::new(),
             default_payment_method: String::new(),
             require_document: true,
+            currency: default_currency(),
+            overlap_seconds: default_overlap(),
         }
     }
 }

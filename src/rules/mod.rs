@@ -1,9 +1,11 @@
 //! Pure rules, unit-tested without a database or a network: which products are sent and why not,
 //! how an ERP product is recognised in a store, and GTIN check digits.
 
+pub mod documents;
 pub mod eligibility;
 pub mod gtin;
 pub mod matching;
+pub mod orders;
 
 use serde::Serialize;
 

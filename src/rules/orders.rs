@@ -1,0 +1,361 @@
+//! Whether a store order can become an ERP sales order, and every reason it cannot ("motivo de
+//! não atendimento"), each tagged as data the user can fix or as an internal problem.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::documents;
+use crate::model::config::{Locale, OrderCaptureConfig};
+use crate::model::order::StoreOrder;
+
+/// Why an order is rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Rejection {
+    pub code: String,
+    pub message: String,
+    /// True when the user can fix it (publish the product, correct the CPF); false for problems
+    /// in the order itself.
+    pub fixable: bool,
+}
+
+impl Rejection {
+    pub(crate) fn new(
+        code: &str,
+        fixable: bool,
+        locale: Locale,
+        pt_br: String,
+        en: String,
+    ) -> Rejection {
+        Rejection {
+            code: code.to_string(),
+            message: match locale {
+                Locale::PtBr => pt_br,
+                Locale::En => en,
+            },
+            fixable,
+        }
+    }
+}
+
+/// What capture knows about an SKU of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkuInfo {
+    pub erp_id: String,
+    /// The product is sent to this integration's store.
+    pub published: bool,
+}
+
+/// Every reason `order` cannot be accepted; empty means it can.
+pub fn validate(
+    order: &StoreOrder,
+    skus: &BTreeMap<String, SkuInfo>,
+    config: &OrderCaptureConfig,
+    locale: Locale,
+) -> Vec<Rejection> {
+    let mut reasons = Vec::new();
+    let mut add = |code, fixable, pt: String, en: String| {
+        reasons.push(Rejection::new(code, fixable, locale, pt, en))
+    };
+    if order.lines.is_empty() {
+        add(
+            "no_items",
+            false,
+            "Pedido sem itens.".into(),
+            "The order has no items.".into(),
+        );
+    }
+    for (index, line) in order.lines.iter().enumerate() {
+        let position = index + 1;
+        match line.sku.as_deref().map(|sku| (sku, skus.get(sku))) {
+            None => add(
+                "unknown_sku",
+                true,
+                format!("O item {position} ({}) não tem SKU na loja.", line.name),
+                format!("Item {position} ({}) has no SKU in the store.", line.name),
+            ),
+            Some((sku, None)) => add(
+                "unknown_sku",
+                true,
+                format!("O SKU {sku} do item {position} não está cadastrado no ERP."),
+                format!("SKU {sku} of item {position} is not in the ERP's catalog."),
+            ),
+            Some((sku, Some(info))) if !info.published => add(
+                "product_not_published",
+                true,
+                format!(
+                    "O produto {} (SKU {sku}) não está publicado para esta integração.",
+                    info.erp_id
+                ),
+                format!(
+                    "Product {} (SKU {sku}) is not published to this integration.",
+                    info.erp_id
+                ),
+            ),
+            Some(_) => {}
+        }
+        if line.quantity <= 0 {
+            add(
+                "quantity_not_positive",
+                false,
+                format!("O item {position} tem quantidade {}.", line.quantity),
+                format!("Item {position} has quantity {}.", line.quantity),
+            );
+        }
+    }
+    let items: i64 = order.lines.iter().map(|l| l.total_cents).sum();
+    let fees: i64 = order.fees.iter().map(|f| f.total_cents).sum();
+    let expected = items + order.shipping_cents + fees + order.tax_cents;
+    if expected != order.total_cents {
+        add(
+            "totals_mismatch",
+            false,
+            format!(
+                "O total do pedido ({}) não confere com itens, frete, taxas e impostos ({}).",
+                money(order.total_cents),
+                money(expected)
+            ),
+            format!(
+                "The order total ({}) does not match items, shipping, fees and taxes ({}).",
+                money(order.total_cents),
+                money(expected)
+            ),
+        );
+    }
+    let customer = &order.customer;
+    match (&customer.cpf, &customer.cnpj) {
+        (None, None) if config.require_document => add(
+            "document_missing",
+            true,
+            "Cliente sem CPF ou CNPJ.".into(),
+            "The customer has no CPF or CNPJ.".into(),
+        ),
+        (cpf, cnpj) => {
+            if let Some(cpf) = cpf.as_deref().filter(|c| !documents::is_valid_cpf(c)) {
+                add(
+                    "document_invalid",
+                    true,
+                    format!("O CPF {cpf} é inválido."),
+                    format!("CPF {cpf} is invalid."),
+                );
+            }
+            if let Some(cnpj) = cnpj.as_deref().filter(|c| !documents::is_valid_cnpj(c)) {
+                add(
+                    "document_invalid",
+                    true,
+                    format!("O CNPJ {cnpj} é inválido."),
+                    format!("CNPJ {cnpj} is invalid."),
+                );
+            }
+        }
+    }
+    let billing = &customer.billing;
+    let mut missing: Vec<&str> = [
+        ("street", &billing.street),
+        ("city", &billing.city),
+        ("state", &billing.state),
+        ("postcode", &billing.postcode),
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.trim().is_empty())
+    .map(|(name, _)| name)
+    .collect();
+    let brazilian = billing.country.is_empty() || billing.country == "BR";
+    if brazilian
+        && !billing.postcode.trim().is_empty()
+        && normalize_cep(&billing.postcode).is_none()
+    {
+        missing.push("postcode (CEP with 8 digits)");
+    }
+    if !missing.is_empty() {
+        add(
+            "address_incomplete",
+            true,
+            format!("Endereço de cobrança incompleto: {}.", missing.join(", ")),
+            format!("The billing address is incomplete: {}.", missing.join(", ")),
+        );
+    }
+    if !order.currency.eq_ignore_ascii_case(&config.currency) {
+        add(
+            "currency_mismatch",
+            false,
+            format!(
+                "O pedido está em {}, e a integração em {}.",
+                order.currency, config.currency
+            ),
+            format!(
+                "The order is in {}; the integration is in {}.",
+                order.currency, config.currency
+            ),
+        );
+    }
+    reasons
+}
+
+/// A CEP as its 8 digits, or `None` when it does not have 8.
+pub fn normalize_cep(cep: &str) -> Option<String> {
+    let digits: String = cep.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() == 8).then_some(digits)
+}
+
+fn money(cents: i64) -> String {
+    format!(
+        "R$ {}",
+        crate::model::money::format_cents(cents).replace('.', ",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::order::{Address, Customer, Fee, OrderLine};
+
+    fn order() -> StoreOrder {
+        StoreOrder {
+            store_order_id: "1".into(),
+            number: "1".into(),
+            status: "processing".into(),
+            currency: "BRL".into(),
+            created_at: "2026-11-28T01:00:00Z".into(),
+            modified_at: "2026-11-28T01:00:00Z".into(),
+            paid_at: None,
+            customer: Customer {
+                name: "Maria Silva".into(),
+                cpf: Some("52998224725".into()),
+                billing: Address {
+                    street: "Rua das Flores".into(),
+                    number: "12".into(),
+                    city: "Curitiba".into(),
+                    state: "PR".into(),
+                    postcode: "80010-000".into(),
+                    country: "BR".into(),
+                    ..Address::default()
+                },
+                ..Customer::default()
+            },
+            lines: vec![OrderLine {
+                sku: Some("A".into()),
+                name: "Panela".into(),
+                quantity: 2,
+                unit_price_cents: 1000,
+                subtotal_cents: 2000,
+                total_cents: 2000,
+                store_product_id: "10".into(),
+                store_variation_id: None,
+            }],
+            shipping_lines: Vec::new(),
+            fees: vec![Fee {
+                name: "Embalagem".into(),
+                total_cents: 300,
+            }],
+            coupons: Vec::new(),
+            discount_cents: 0,
+            shipping_cents: 1500,
+            tax_cents: 0,
+            total_cents: 3800,
+            customer_note: String::new(),
+            payment_method_title: "Pix".into(),
+        }
+    }
+
+    fn skus() -> BTreeMap<String, SkuInfo> {
+        BTreeMap::from([
+            (
+                "A".to_string(),
+                SkuInfo {
+                    erp_id: "1001".into(),
+                    published: true,
+                },
+            ),
+            (
+                "OFF".to_string(),
+                SkuInfo {
+                    erp_id: "3002".into(),
+                    published: false,
+                },
+            ),
+        ])
+    }
+
+    fn codes(order: &StoreOrder) -> Vec<String> {
+        validate(order, &skus(), &OrderCaptureConfig::default(), Locale::En)
+            .into_iter()
+            .map(|r| r.code)
+            .collect()
+    }
+
+    #[test]
+    fn a_good_order_has_no_reason() {
+        assert!(codes(&order()).is_empty());
+    }
+
+    #[test]
+    fn every_reason_that_applies_is_listed_and_tagged() {
+        let mut bad = order();
+        bad.lines[0].sku = Some("NOPE".into());
+        bad.lines.push(OrderLine {
+            sku: Some("OFF".into()),
+            quantity: 0,
+            ..bad.lines[0].clone()
+        });
+        bad.total_cents = 1;
+        bad.customer.cpf = Some("52998224724".into());
+        bad.customer.billing.city.clear();
+        bad.currency = "USD".into();
+        let reasons = validate(&bad, &skus(), &OrderCaptureConfig::default(), Locale::En);
+        let found: Vec<(&str, bool)> = reasons
+            .iter()
+            .map(|r| (r.code.as_str(), r.fixable))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("unknown_sku", true),
+                ("product_not_published", true),
+                ("quantity_not_positive", false),
+                ("totals_mismatch", false),
+                ("document_invalid", true),
+                ("address_incomplete", true),
+                ("currency_mismatch", false),
+            ]
+        );
+        assert_eq!(
+            reasons[0].message,
+            "SKU NOPE of item 1 is not in the ERP's catalog."
+        );
+        assert_eq!(
+            reasons[3].message,
+            "The order total (R$ 0,01) does not match items, shipping, fees and taxes (R$ 58,00)."
+        );
+    }
+
+    #[test]
+    fn a_missing_document_counts_only_when_required() {
+        let mut no_document = order();
+        no_document.customer.cpf = None;
+        assert_eq!(codes(&no_document), vec!["document_missing"]);
+        let relaxed = OrderCaptureConfig {
+            require_document: false,
+            ..OrderCaptureConfig::default()
+        };
+        assert!(validate(&no_document, &skus(), &relaxed, Locale::En).is_empty());
+    }
+
+    #[test]
+    fn a_cep_needs_eight_digits() {
+        assert_eq!(normalize_cep("80010-000").as_deref(), Some("80010000"));
+        assert_eq!(normalize_cep("8001"), None);
+        let mut short = order();
+        short.customer.billing.postcode = "8001".into();
+        let reasons = validate(
+            &short,
+            &skus(),
+            &OrderCaptureConfig::default(),
+            Locale::PtBr,
+        );
+        assert_eq!(
+            reasons[0].message,
+            "Endereço de cobrança incompleto: postcode (CEP with 8 digits)."
+        );
+    }
+}
