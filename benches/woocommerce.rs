@@ -79,6 +79,7 @@ fn main() {
     let query = OrderQuery {
         statuses: vec!["processing".into()],
         modified_after: None,
+        ids: Vec::new(),
     };
     let mut read = 0;
     for page in 1.. {

@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::capture::{
+    CaptureReport, OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
+};
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::catalog::{self, Brand, CatalogProduct, Product, ProductKey, StockLevel};
 use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
@@ -207,6 +210,66 @@ impl Ponte {
     pub fn sync_runs(&mut self, integration: &str, limit: u32) -> Result<Vec<RunSummary>> {
         self.integration_config(integration)?;
         self.db.read(|tx| store::sync::runs(tx, integration, limit))
+    }
+
+    /// Captures orders from the integration's store: journals each once, registers its customer,
+    /// validates it, holds stock for reservations and unconfirmed orders, flushes queued
+    /// write-backs, and returns every order waiting for the ERP.
+    pub fn capture_orders(&mut self, integration: &str) -> Result<CaptureReport> {
+        let config = self.integration_config(integration)?;
+        self.connect(&config)?;
+        let platform = self
+            .platforms
+            .get(integration)
+            .map(Box::as_ref)
+            .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
+        crate::capture::capture(&mut self.db, &config, platform)
+    }
+
+    /// The orders waiting for the ERP to confirm or reject them; no request to the store.
+    pub fn orders_pending(&mut self, integration: &str) -> Result<Vec<PendingOrder>> {
+        self.integration_config(integration)?;
+        crate::capture::orders_pending(&mut self.db, integration)
+    }
+
+    /// The ERP has the order as its sales order `erp_order_number`; the return status is queued.
+    pub fn order_confirm(
+        &mut self,
+        integration: &str,
+        store_order_id: &str,
+        erp_order_number: &str,
+    ) -> Result<OrderState> {
+        let config = self.integration_config(integration)?;
+        crate::capture::confirm(&mut self.db, &config, store_order_id, erp_order_number)
+    }
+
+    /// The ERP refuses the order; the rejected status and a note with `reason` are queued.
+    pub fn order_reject(
+        &mut self,
+        integration: &str,
+        store_order_id: &str,
+        reason: &str,
+    ) -> Result<OrderState> {
+        let config = self.integration_config(integration)?;
+        crate::capture::reject(&mut self.db, &config, store_order_id, reason)
+    }
+
+    /// Validates a rejected order again after the data was fixed; pending again if it passes.
+    pub fn order_retry(&mut self, integration: &str, store_order_id: &str) -> Result<OrderState> {
+        let config = self.integration_config(integration)?;
+        crate::capture::retry(&mut self.db, &config, store_order_id)
+    }
+
+    /// Stock held by the integration's reservations and unconfirmed orders.
+    pub fn reservations(&mut self, integration: &str) -> Result<Vec<Reservation>> {
+        self.integration_config(integration)?;
+        crate::capture::reservations(&mut self.db, integration)
+    }
+
+    /// The integration report ("Relatório de Integrações"), newest first.
+    pub fn report(&mut self, integration: &str, filter: &ReportFilter) -> Result<Vec<ReportRow>> {
+        self.integration_config(integration)?;
+        crate::capture::report(&mut self.db, integration, filter)
     }
 
     /// Replaces how retries and rate limits wait; tests record the waits instead of sleeping.

@@ -14,6 +14,7 @@
 #![recursion_limit = "256"]
 
 mod api;
+pub mod capture;
 pub mod error;
 #[doc(hidden)]
 pub mod failpoint;

@@ -224,8 +224,8 @@ impl Context<'_> {
             .and_then(|id| self.index.brands.get(id))
     }
 
-    /// Stock a store may sell: the ERP's stock in the integration's warehouses, minus what is
-    /// reserved, never below zero.
+    /// Stock a store may sell: the ERP's stock in the integration's warehouses, minus what store
+    /// orders hold (reservations, orders the ERP has not confirmed yet), never below zero.
     fn sellable(&self, sku: &str) -> i64 {
         let warehouses = &self.config.product_sync.warehouses;
         let on_hand: i64 = self
@@ -237,7 +237,8 @@ impl Context<'_> {
             .filter(|(warehouse, _)| warehouses.is_empty() || warehouses.contains(warehouse))
             .map(|(_, quantity)| *quantity)
             .sum();
-        on_hand.max(0)
+        let held = self.snapshot.held.get(sku).copied().unwrap_or(0);
+        (on_hand - held).max(0)
     }
 
     fn stock_of(&self, product: &Product) -> BTreeMap<String, i64> {

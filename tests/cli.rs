@@ -115,7 +115,7 @@ fn plan_sync_status_and_runs_work_from_files_with_script_friendly_exit_codes() {
     store.inject(ponte::sandbox::FaultRule {
         method: Some("POST".into()),
         path_contains: Some("/products/batch".into()),
-        times: 1,
+        times: 1, after: 0,
         fault: ponte::sandbox::Fault::Status { status: 400, body: r#"{"code":"rest_invalid_json","message":"Invalid JSON body passed.","data":{"status":400}}"#.into() },
     });
     let products = format!("[{}]", common::sync::product("1", "A", None, 1200, 5));

@@ -359,6 +359,7 @@ fn a_create_whose_answer_is_lost_is_reconciled_by_sku_and_never_duplicated() {
         method: Some("POST".into()),
         path_contains: Some("/products/batch".into()),
         times: 1,
+        after: 0,
         fault: Fault::ApplyThenDrop,
     });
     let report = rig.sync();

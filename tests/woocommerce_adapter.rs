@@ -250,6 +250,7 @@ fn a_429_with_retry_after_is_waited_out_then_succeeds() {
         method: None,
         path_contains: None,
         times: 2,
+        after: 0,
         fault: Fault::TooManyRequests {
             retry_after_seconds: 2,
         },
@@ -269,6 +270,7 @@ fn a_retry_after_longer_than_allowed_stops_as_throttled() {
         method: None,
         path_contains: None,
         times: 1,
+        after: 0,
         fault: Fault::TooManyRequests {
             retry_after_seconds: 3600,
         },
@@ -288,6 +290,7 @@ fn a_5xx_on_a_read_is_retried_with_backoff() {
         method: Some("GET".into()),
         path_contains: None,
         times: 2,
+        after: 0,
         fault: Fault::Status {
             status: 502,
             body: "<html>Bad Gateway</html>".into(),
@@ -306,6 +309,7 @@ fn a_slow_read_times_out_and_is_retried() {
         method: Some("GET".into()),
         path_contains: None,
         times: 1,
+        after: 0,
         fault: Fault::Slow { delay_ms: 1500 },
     });
     assert!(s.woo.find_products_by_sku(&["X".into()]).is_ok());
@@ -319,6 +323,7 @@ fn a_create_whose_answer_is_lost_is_unknown_not_resent() {
         method: Some("POST".into()),
         path_contains: Some("/products/batch".into()),
         times: 1,
+        after: 0,
         fault: Fault::Slow { delay_ms: 1500 },
     });
     let outcomes = s
@@ -347,6 +352,7 @@ fn a_dropped_connection_after_apply_is_unknown_for_creates() {
         method: Some("POST".into()),
         path_contains: None,
         times: 1,
+        after: 0,
         fault: Fault::ApplyThenDrop,
     });
     let outcomes = s
@@ -367,6 +373,7 @@ fn a_redirect_is_refused_and_never_followed() {
         method: None,
         path_contains: None,
         times: 5,
+        after: 0,
         fault: Fault::Redirect {
             location: format!("{}/steal", elsewhere.base_url()),
         },
@@ -382,7 +389,7 @@ fn a_batch_limit_lower_than_100_is_met_by_halving() {
     s.sandbox.inject(FaultRule {
         method: Some("POST".into()),
         path_contains: Some("/products/batch".into()),
-        times: 1,
+        times: 1, after: 0,
         fault: Fault::Status { status: 413, body: r#"{"code":"woocommerce_rest_request_entity_too_large","message":"Unable to accept more than 50 items for this request.","data":{"status":413}}"#.into() },
     });
     let writes: Vec<ProductWrite> = (0..100)
@@ -425,6 +432,7 @@ fn orders_are_read_across_pages_with_variations_and_brazilian_fields() {
     let query = OrderQuery {
         statuses: vec!["processing".into()],
         modified_after: None,
+        ids: Vec::new(),
     };
     let mut seen = Vec::new();
     for page in 1.. {
@@ -513,6 +521,7 @@ fn modified_after_returns_only_newer_orders() {
     let query = OrderQuery {
         statuses: vec!["processing".into()],
         modified_after: Some(ponte::time::parse("2024-01-01T00:00:00").unwrap()),
+        ids: Vec::new(),
     };
     let page = s.woo.list_orders(&query, 1).unwrap();
     assert_eq!(
@@ -536,6 +545,7 @@ fn one_bad_order_from_the_store_is_a_failure_and_the_others_go_on() {
         method: Some("GET".into()),
         path_contains: Some("/orders".into()),
         times: 1,
+        after: 0,
         fault: Fault::Status { status: 200, body },
     });
     let page = s.woo.list_orders(&OrderQuery::default(), 1).unwrap();
@@ -571,6 +581,7 @@ fn a_body_that_is_not_json_or_too_large_is_a_clean_error() {
         method: Some("GET".into()),
         path_contains: None,
         times: 1,
+        after: 0,
         fault: Fault::Status {
             status: 200,
             body: "<html>maintenance</html>".into(),
@@ -585,6 +596,7 @@ fn a_body_that_is_not_json_or_too_large_is_a_clean_error() {
         method: Some("GET".into()),
         path_contains: None,
         times: 1,
+        after: 0,
         fault: Fault::Status {
             status: 200,
             body: huge,
@@ -598,6 +610,7 @@ fn a_body_that_is_not_json_or_too_large_is_a_clean_error() {
         method: Some("GET".into()),
         path_contains: None,
         times: 1,
+        after: 0,
         fault: Fault::Status {
             status: 200,
             body: deep,
@@ -669,6 +682,7 @@ fn one_bad_product_from_the_store_is_a_failure_and_the_others_go_on() {
         method: Some("GET".into()),
         path_contains: None,
         times: 1,
+        after: 0,
         fault: Fault::Status { status: 200, body },
     });
     let page = s.woo.list_products(1).unwrap();

@@ -156,9 +156,12 @@ pub enum WriteOutcome {
 /// Which orders to list.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderQuery {
+    /// Any of these statuses; every status when empty.
     pub statuses: Vec<String>,
     /// Only orders modified at or after this time, Unix seconds UTC.
     pub modified_after: Option<i64>,
+    /// Only these orders (at most one page of them); all orders when empty.
+    pub ids: Vec<String>,
 }
 
 /// Set an order's status in the store.
@@ -193,6 +196,9 @@ pub trait Platform: Send {
 
     /// Adds a private note to an order.
     fn add_order_note(&self, store_order_id: &str, note: &str) -> Result<()>;
+
+    /// The texts of an order's notes, to check whether a note whose answer was lost arrived.
+    fn order_notes(&self, store_order_id: &str) -> Result<Vec<String>>;
 
     /// Requests made so far, with retries and throttling.
     fn http_stats(&self) -> http::HttpStats;

@@ -111,6 +111,9 @@ pub struct FaultRule {
     pub path_contains: Option<String>,
     /// How many matching requests get the fault.
     pub times: u32,
+    /// How many matching requests to let through first.
+    #[serde(default)]
+    pub after: u32,
     pub fault: Fault,
 }
 
@@ -164,6 +167,10 @@ impl Controls {
                     .as_deref()
                     .is_none_or(|p| request.path.contains(p))
         })?;
+        if faults[index].after > 0 {
+            faults[index].after -= 1;
+            return None;
+        }
         let fault = faults[index].fault.clone();
         faults[index].times -= 1;
         if faults[index].times == 0 {

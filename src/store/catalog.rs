@@ -303,6 +303,8 @@ pub struct CatalogSnapshot {
     pub products: Vec<(Product, bool)>,
     pub brands: Vec<Brand>,
     pub stock: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Quantities held by store orders (reservations, orders not confirmed by the ERP), by SKU.
+    pub held: BTreeMap<String, i64>,
 }
 
 pub fn snapshot(tx: &Transaction<'_>) -> Result<CatalogSnapshot> {
@@ -337,9 +339,14 @@ pub fn snapshot(tx: &Transaction<'_>) -> Result<CatalogSnapshot> {
             .or_default()
             .insert(row.get(1)?, row.get(2)?);
     }
+    let held = tx
+        .prepare_cached("SELECT sku, SUM(quantity) FROM stock_hold GROUP BY sku")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<BTreeMap<String, i64>>>()?;
     Ok(CatalogSnapshot {
         products,
         brands,
         stock,
+        held,
     })
 }

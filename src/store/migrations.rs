@@ -104,7 +104,74 @@ CREATE TABLE sync_item (
 ) STRICT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2];
+/// Order capture: customers, the order journal (one row per store order, whatever happens), the
+/// stock held by reservations and unconfirmed orders, the write-back outbox and the capture
+/// watermark. The journal's primary key is what makes an order captured once.
+const V3: &str = "
+CREATE TABLE customer (
+    id          INTEGER PRIMARY KEY,
+    document    TEXT UNIQUE,                -- CPF or CNPJ, digits (and capitals) only
+    email       TEXT,                       -- lower-case
+    doc         TEXT NOT NULL,              -- JSON, as last seen
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX customer_by_email ON customer (email) WHERE email IS NOT NULL;
+
+CREATE TABLE order_journal (
+    integration_id    TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    store_order_id    TEXT NOT NULL,
+    number            TEXT NOT NULL,
+    state             TEXT NOT NULL
+        CHECK (state IN ('pending', 'confirmed', 'rejected', 'reserved', 'failed', 'cancelled')),
+    store_status      TEXT NOT NULL,
+    created_at        TEXT,                 -- the store's, UTC
+    modified_at       TEXT,                 -- the store's, UTC
+    order_doc         TEXT,                 -- JSON of the order as read; NULL when unreadable
+    sales_order       TEXT,                 -- JSON handed to the ERP
+    customer_id       INTEGER REFERENCES customer (id),
+    reasons           TEXT NOT NULL,        -- JSON list of rejections
+    erp_order_number  TEXT,
+    captured_at       TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
+    PRIMARY KEY (integration_id, store_order_id)
+) STRICT;
+CREATE INDEX order_journal_by_state ON order_journal (integration_id, state);
+
+CREATE TABLE stock_hold (
+    integration_id  TEXT NOT NULL,
+    store_order_id  TEXT NOT NULL,
+    sku             TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('reservation', 'unconfirmed')),
+    quantity        INTEGER NOT NULL,
+    PRIMARY KEY (integration_id, store_order_id, sku),
+    FOREIGN KEY (integration_id, store_order_id) REFERENCES order_journal ON DELETE CASCADE
+) STRICT;
+CREATE INDEX stock_hold_by_sku ON stock_hold (sku);
+
+CREATE TABLE writeback (
+    id              INTEGER PRIMARY KEY,
+    integration_id  TEXT NOT NULL,
+    store_order_id  TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('received', 'rejected', 'return', 'note')),
+    value           TEXT NOT NULL,          -- the status, or the note's text
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'in_flight', 'done')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    UNIQUE (integration_id, store_order_id, kind),
+    FOREIGN KEY (integration_id, store_order_id) REFERENCES order_journal ON DELETE CASCADE
+) STRICT;
+
+CREATE TABLE capture_state (
+    integration_id  TEXT PRIMARY KEY REFERENCES integration (id) ON DELETE CASCADE,
+    watermark       INTEGER NOT NULL,       -- Unix seconds of the newest modification captured
+    updated_at      TEXT NOT NULL
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

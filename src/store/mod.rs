@@ -7,6 +7,7 @@
 pub(crate) mod catalog;
 pub(crate) mod integrations;
 mod migrations;
+pub(crate) mod orders;
 pub(crate) mod sync;
 
 use std::fs::OpenOptions;

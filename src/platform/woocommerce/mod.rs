@@ -189,11 +189,14 @@ impl WooCommerce {
 
     /// Runs creates and updates through a `/batch` route in chunks of at most `max_batch`,
     /// halving a chunk the store answers with 413. Results come back in input order.
+    /// `resend_updates` says whether an update may be sent again after its answer was lost: true
+    /// for absolute product values, false for order statuses, whose change the store acts on.
     fn run_batch(
         &self,
         path: &str,
         creates: Vec<Value>,
         updates: Vec<Value>,
+        resend_updates: bool,
     ) -> (Vec<ItemResult>, Vec<ItemResult>) {
         let mut create_results = Vec::with_capacity(creates.len());
         let mut update_results = Vec::with_capacity(updates.len());
@@ -203,7 +206,7 @@ impl WooCommerce {
             .chain(updates.into_iter().map(|v| (false, v)))
             .collect();
         for chunk in tagged.chunks(self.capabilities.max_batch) {
-            for (is_create, result) in self.send_chunk(path, chunk) {
+            for (is_create, result) in self.send_chunk(path, chunk, resend_updates) {
                 if is_create {
                     create_results.push(result);
                 } else {
@@ -214,7 +217,12 @@ impl WooCommerce {
         (create_results, update_results)
     }
 
-    fn send_chunk(&self, path: &str, chunk: &[(bool, Value)]) -> Vec<(bool, ItemResult)> {
+    fn send_chunk(
+        &self,
+        path: &str,
+        chunk: &[(bool, Value)],
+        resend_updates: bool,
+    ) -> Vec<(bool, ItemResult)> {
         let creates: Vec<&Value> = chunk.iter().filter(|(c, _)| *c).map(|(_, v)| v).collect();
         let updates: Vec<&Value> = chunk.iter().filter(|(c, _)| !*c).map(|(_, v)| v).collect();
         let mut body = serde_json::Map::new();
@@ -224,12 +232,12 @@ impl WooCommerce {
         if !updates.is_empty() {
             body.insert("update".into(), json!(updates));
         }
-        // Updates carry absolute values, so only a chunk with creates must never be resent blindly.
+        // A create is never resent blindly; product updates carry absolute values and may be.
         let request = Request::json(
             Method::Post,
             format!("{API}{path}"),
             &Value::Object(body),
-            creates.is_empty(),
+            creates.is_empty() && resend_updates,
         );
         let failed_all =
             |make: &dyn Fn(bool) -> ItemResult| chunk.iter().map(|(c, _)| (*c, make(*c))).collect();
@@ -251,8 +259,8 @@ impl WooCommerce {
         };
         if response.status == 413 && chunk.len() > 1 {
             let (left, right) = chunk.split_at(chunk.len() / 2);
-            let mut results = self.send_chunk(path, left);
-            results.extend(self.send_chunk(path, right));
+            let mut results = self.send_chunk(path, left, resend_updates);
+            results.extend(self.send_chunk(path, right, resend_updates));
             return results;
         }
         let value = match read_json(&response, &request) {
@@ -436,6 +444,7 @@ impl Platform for WooCommerce {
             "/products/batch",
             creates.iter().map(|(_, b)| b.clone()).collect(),
             updates.iter().map(|(_, b)| b.clone()).collect(),
+            true,
         );
         // The store id of each product-level write that succeeded.
         let mut parents: BTreeMap<usize, String> = BTreeMap::new();
@@ -522,6 +531,7 @@ impl Platform for WooCommerce {
                 &path,
                 creates.iter().map(|(_, _, b)| b.clone()).collect(),
                 updates.iter().map(|(_, _, b)| b.clone()).collect(),
+                true,
             );
             for ((index, sku, body), result) in creates
                 .iter()
@@ -625,6 +635,9 @@ impl Platform for WooCommerce {
         if !query.statuses.is_empty() {
             params.push(("status".to_string(), query.statuses.join(",")));
         }
+        if !query.ids.is_empty() {
+            params.push(("include".to_string(), query.ids.join(",")));
+        }
         if let Some(after) = query.modified_after {
             params.push((
                 "modified_after".to_string(),
@@ -647,7 +660,7 @@ impl Platform for WooCommerce {
                 Err(_) => json!({"id": u.store_order_id, "status": u.status}),
             })
             .collect();
-        let (_, results) = self.run_batch("/orders/batch", Vec::new(), bodies);
+        let (_, results) = self.run_batch("/orders/batch", Vec::new(), bodies, false);
         results
             .into_iter()
             .map(|result| match result {
@@ -666,6 +679,17 @@ impl Platform for WooCommerce {
             false,
         );
         self.call(&request).map(|_| ())
+    }
+
+    fn order_notes(&self, store_order_id: &str) -> Result<Vec<String>> {
+        let query = vec![("type".to_string(), "any".to_string())];
+        let (value, _) = self.get(&format!("/orders/{store_order_id}/notes"), query)?;
+        Ok(value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|note| note.get("note").and_then(Value::as_str).map(str::to_string))
+            .collect())
     }
 
     fn http_stats(&self) -> HttpStats {

@@ -1,0 +1,1012 @@
+//! Order capture, store → ERP: every store order becomes an ERP sales order exactly once.
+//!
+//! Each order read is journaled under its (integration, store order id) before anything else, in
+//! the same transaction that registers its customer, validates it and queues its write-backs. The
+//! watermark moves only after every page is committed, and each capture re-reads an overlap
+//! window; the journal's key absorbs the repeats. Accepted orders are handed to the ERP, and again
+//! at every capture, until it confirms or rejects each one. Status write-backs and notes wait in
+//! an outbox until the store has them; one whose answer was lost is checked before it is resent.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::error::{ConfigProblem, Error, Result};
+use crate::model::config::{IntegrationConfig, Locale};
+use crate::model::order::{Address, PersonType, StoreOrder};
+use crate::platform::{ItemFailure, OrderQuery, Platform, StatusUpdate};
+use crate::rules::documents;
+use crate::rules::eligibility::{self, CatalogIndex};
+use crate::rules::orders::{self as order_rules, Rejection, SkuInfo};
+use crate::store::orders::{self as journal, JournalRow};
+use crate::store::Db;
+
+/// An accepted order as the ERP receives it: a closed sales order with the integration's default
+/// payment terms and method, items mapped to ERP products, and its customer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PendingOrder {
+    pub store_order_id: String,
+    pub number: String,
+    pub sales_order: Value,
+}
+
+/// An order rejected at capture, with every reason and the customer, who is registered anyway.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RejectedOrder {
+    pub store_order_id: String,
+    pub number: String,
+    pub reasons: Vec<Rejection>,
+    pub customer: Value,
+}
+
+/// What a capture did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaptureReport {
+    pub integration: String,
+    /// `captured` (new orders journaled), `accepted`, `rejected`, `reserved`, `became_sale`,
+    /// `released`, `failed`, `seen_again`, `writebacks_done`, `writebacks_waiting`.
+    pub counts: BTreeMap<String, u64>,
+    /// Requests made to the store, retries included.
+    pub requests: u64,
+    /// The newest store modification captured, UTC.
+    pub watermark: Option<String>,
+    /// Every order waiting for the ERP, this capture's and earlier ones'.
+    pub pending: Vec<PendingOrder>,
+    /// Orders rejected by this capture.
+    pub rejected: Vec<RejectedOrder>,
+    /// Orders the store sent in a shape Ponte cannot read: journaled as failed, read again next time.
+    pub failures: Vec<ItemFailure>,
+}
+
+/// Filters of the integration report; every one optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportFilter {
+    /// Orders created at or after this time (RFC 3339, or a date `YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Orders created before this time.
+    pub to: Option<String>,
+    /// `pending`, `confirmed`, `rejected`, `reserved`, `failed` or `cancelled`.
+    pub state: Option<String>,
+    /// Text found in the order number, customer, document, ERP number or reasons.
+    pub text: Option<String>,
+}
+
+/// One line of the integration report ("Relatório de Integrações").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportRow {
+    pub store_order_id: String,
+    pub number: String,
+    pub created_at: Option<String>,
+    pub customer: String,
+    pub document: Option<String>,
+    pub total_cents: i64,
+    pub state: String,
+    pub store_status: String,
+    pub reasons: Vec<Rejection>,
+    pub erp_order_number: Option<String>,
+    /// `none`, `done`, or what is still waiting and why.
+    pub writeback: String,
+}
+
+/// A stock hold: a reservation, or an order the ERP has not confirmed yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reservation {
+    pub store_order_id: String,
+    pub sku: String,
+    /// `reservation` or `unconfirmed`.
+    pub kind: String,
+    pub quantity: i64,
+}
+
+/// The state of one order after confirm, reject or retry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderState {
+    pub store_order_id: String,
+    pub state: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Rejection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erp_order_number: Option<String>,
+}
+
+fn capture_config_check(config: &IntegrationConfig) -> Result<()> {
+    if config.order_capture.enabled {
+        return Ok(());
+    }
+    Err(Error::InvalidConfig(vec![ConfigProblem {
+        path: "order_capture.enabled".into(),
+        message: format!("order capture is off for integration '{}'", config.id),
+    }]))
+}
+
+/// What validating orders needs from the catalog.
+struct Catalog {
+    skus: BTreeMap<String, SkuInfo>,
+}
+
+fn load_catalog(db: &mut Db, config: &IntegrationConfig) -> Result<Catalog> {
+    let snapshot = db.read(crate::store::catalog::snapshot)?;
+    let live = snapshot
+        .products
+        .iter()
+        .filter(|(_, retired)| !retired)
+        .map(|(p, _)| p);
+    let index = CatalogIndex::new(live, snapshot.brands.clone());
+    let mut skus = BTreeMap::new();
+    for (product, retired) in &snapshot.products {
+        let reasons = eligibility::reasons(
+            product,
+            *retired,
+            &index,
+            &config.product_sync,
+            config.locale,
+        );
+        let published = !reasons.iter().any(eligibility::unpublishes);
+        for variant in &product.variants {
+            skus.entry(variant.sku.clone()).or_insert(SkuInfo {
+                erp_id: product.erp_id.clone(),
+                published,
+            });
+        }
+    }
+    Ok(Catalog { skus })
+}
+
+/// Reads new and changed orders, journals them, hands the accepted ones out and flushes the
+/// write-back outbox.
+pub(crate) fn capture(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    platform: &dyn Platform,
+) -> Result<CaptureReport> {
+    capture_config_check(config)?;
+    let integration = config.id.as_str();
+    let capture = &config.order_capture;
+    let requests_before = platform.http_stats().requests;
+    let catalog = load_catalog(db, config)?;
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rejected = Vec::new();
+    let mut failures = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+
+    let watermark = db.read(|tx| journal::watermark(tx, integration))?;
+    let mut newest = watermark;
+    let statuses: Vec<String> = capture
+        .fetch_statuses
+        .iter()
+        .chain(&capture.reservation_statuses)
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let query = OrderQuery {
+        statuses,
+        modified_after: watermark.map(|w| w - i64::from(capture.overlap_seconds)),
+        ids: Vec::new(),
+    };
+    for page in 1.. {
+        let page_of = platform.list_orders(&query, page)?;
+        db.write(|tx| {
+            for order in &page_of.items {
+                seen.insert(order.store_order_id.clone());
+                process(tx, config, &catalog, order, &mut counts, &mut rejected)?;
+            }
+            for failure in &page_of.failures {
+                seen.insert(failure.store_id.clone());
+                journal_failure(tx, integration, failure, &mut counts)?;
+            }
+            Ok(())
+        })?;
+        failures.extend(page_of.failures);
+        for order in &page_of.items {
+            newest = newest.max(crate::time::parse(&order.modified_at));
+        }
+        if !page_of.has_more {
+            break;
+        }
+    }
+
+    // Reserved orders may have left the reservation statuses (paid, cancelled) and unreadable
+    // ones may read now: ask for them by id, in any status.
+    let recheck: Vec<String> = db.read(|tx| {
+        let mut ids = Vec::new();
+        for state in ["reserved", "failed"] {
+            ids.extend(
+                journal::journal_in_state(tx, integration, state)?
+                    .into_iter()
+                    .map(|r| r.store_order_id),
+            );
+        }
+        Ok(ids)
+    })?;
+    let recheck: Vec<String> = recheck
+        .into_iter()
+        .filter(|id| !seen.contains(id))
+        .collect();
+    for ids in recheck.chunks(100) {
+        let by_id = OrderQuery {
+            statuses: Vec::new(),
+            modified_after: None,
+            ids: ids.to_vec(),
+        };
+        let page_of = platform.list_orders(&by_id, 1)?;
+        db.write(|tx| {
+            for order in &page_of.items {
+                process(tx, config, &catalog, order, &mut counts, &mut rejected)?;
+            }
+            for failure in &page_of.failures {
+                journal_failure(tx, integration, failure, &mut counts)?;
+            }
+            Ok(())
+        })?;
+        failures.extend(page_of.failures);
+    }
+
+    // Only now, with every page committed, does the watermark move.
+    if let Some(newest) = newest {
+        db.write(|tx| journal::set_watermark(tx, integration, newest))?;
+    }
+
+    let (done, waiting) = flush_writebacks(db, config, platform)?;
+    counts.insert("writebacks_done".into(), done);
+    counts.insert("writebacks_waiting".into(), waiting);
+    let pending = orders_pending(db, integration)?;
+    let requests = platform.http_stats().requests - requests_before;
+    log::info!(target: "ponte::capture", "capture of {integration}: {counts:?}, {} pending, {requests} requests", pending.len());
+    Ok(CaptureReport {
+        integration: integration.to_string(),
+        counts,
+        requests,
+        watermark: newest.map(crate::time::format_rfc3339),
+        pending,
+        rejected,
+        failures,
+    })
+}
+
+fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
+    *counts.entry(key.to_string()).or_default() += 1;
+}
+
+fn journal_failure(
+    tx: &rusqlite::Transaction<'_>,
+    integration: &str,
+    failure: &ItemFailure,
+    counts: &mut BTreeMap<String, u64>,
+) -> Result<()> {
+    let existing = journal::journal_get(tx, integration, &failure.store_id)?;
+    if existing.as_ref().is_some_and(|row| row.state != "failed") {
+        // Read fine before: keep what was captured.
+        bump(counts, "seen_again");
+        return Ok(());
+    }
+    let reason = Rejection {
+        code: "unreadable_order".into(),
+        message: failure.reason.clone(),
+        fixable: false,
+    };
+    let row = JournalRow {
+        store_order_id: failure.store_id.clone(),
+        number: String::new(),
+        state: "failed".into(),
+        store_status: String::new(),
+        created_at: None,
+        modified_at: None,
+        order: None,
+        sales_order: None,
+        customer_id: None,
+        reasons: vec![reason],
+        erp_order_number: None,
+        captured_at: String::new(),
+        updated_at: String::new(),
+    };
+    journal::journal_put(tx, integration, &row)?;
+    bump(counts, "failed");
+    Ok(())
+}
+
+/// Journals one order read from the store, in the caller's transaction.
+fn process(
+    tx: &rusqlite::Transaction<'_>,
+    config: &IntegrationConfig,
+    catalog: &Catalog,
+    order: &StoreOrder,
+    counts: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<RejectedOrder>,
+) -> Result<()> {
+    let integration = config.id.as_str();
+    let capture = &config.order_capture;
+    let in_fetch = capture.fetch_statuses.contains(&order.status);
+    let in_reservation = capture.reservation_statuses.contains(&order.status);
+    let existing = journal::journal_get(tx, integration, &order.store_order_id)?;
+    let previous_state = existing.as_ref().map(|r| r.state.as_str());
+    match previous_state {
+        None | Some("failed") if in_reservation => {
+            let customer_id = register(tx, order)?;
+            let mut row = new_row(order, "reserved", customer_id);
+            row.reasons = Vec::new();
+            journal::journal_put(tx, integration, &row)?;
+            journal::hold(
+                tx,
+                integration,
+                &order.store_order_id,
+                "reservation",
+                &lines_of(order),
+            )?;
+            bump(
+                counts,
+                if previous_state.is_none() {
+                    "captured"
+                } else {
+                    "recovered"
+                },
+            );
+            bump(counts, "reserved");
+        }
+        None | Some("failed") if in_fetch => {
+            bump(
+                counts,
+                if previous_state.is_none() {
+                    "captured"
+                } else {
+                    "recovered"
+                },
+            );
+            decide(tx, config, catalog, order, counts, rejected)?;
+        }
+        None => {}
+        Some("failed") => {
+            let mut row = new_row(order, "cancelled", None);
+            row.reasons = Vec::new();
+            journal::journal_put(tx, integration, &row)?;
+            bump(counts, "recovered");
+        }
+        Some("reserved") if in_fetch => {
+            bump(counts, "became_sale");
+            decide(tx, config, catalog, order, counts, rejected)?;
+        }
+        Some("reserved") if in_reservation => {
+            journal::hold(
+                tx,
+                integration,
+                &order.store_order_id,
+                "reservation",
+                &lines_of(order),
+            )?;
+            bump(counts, "seen_again");
+        }
+        Some("reserved") => {
+            let mut row = existing.unwrap_or_else(|| new_row(order, "cancelled", None));
+            row.state = "cancelled".into();
+            row.store_status = order.status.clone();
+            row.modified_at = Some(order.modified_at.clone());
+            journal::journal_put(tx, integration, &row)?;
+            journal::release(tx, integration, &order.store_order_id)?;
+            bump(counts, "released");
+        }
+        Some(_) => bump(counts, "seen_again"),
+    }
+    Ok(())
+}
+
+/// Validates an order that is a sale and records it as pending or rejected, with its holds and
+/// write-backs.
+fn decide(
+    tx: &rusqlite::Transaction<'_>,
+    config: &IntegrationConfig,
+    catalog: &Catalog,
+    order: &StoreOrder,
+    counts: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<RejectedOrder>,
+) -> Result<()> {
+    let integration = config.id.as_str();
+    let capture = &config.order_capture;
+    let customer_id = register(tx, order)?;
+    let reasons = order_rules::validate(order, &catalog.skus, capture, config.locale);
+    let mut row = new_row(order, "pending", customer_id);
+    if reasons.is_empty() {
+        row.sales_order = Some(sales_order(config, catalog, order, customer_id));
+        journal::journal_put(tx, integration, &row)?;
+        journal::hold(
+            tx,
+            integration,
+            &order.store_order_id,
+            "unconfirmed",
+            &lines_of(order),
+        )?;
+        if let Some(status) = &capture.received_status {
+            journal::enqueue(tx, integration, &order.store_order_id, "received", status)?;
+        }
+        bump(counts, "accepted");
+    } else {
+        row.state = "rejected".into();
+        row.reasons = reasons.clone();
+        journal::journal_put(tx, integration, &row)?;
+        journal::release(tx, integration, &order.store_order_id)?;
+        queue_rejection(tx, config, &order.store_order_id, &reasons)?;
+        rejected.push(RejectedOrder {
+            store_order_id: order.store_order_id.clone(),
+            number: order.number.clone(),
+            reasons,
+            customer: customer_record(order).1,
+        });
+        bump(counts, "rejected");
+    }
+    Ok(())
+}
+
+fn queue_rejection(
+    tx: &rusqlite::Transaction<'_>,
+    config: &IntegrationConfig,
+    store_order_id: &str,
+    reasons: &[Rejection],
+) -> Result<()> {
+    let integration = config.id.as_str();
+    if let Some(status) = &config.order_capture.rejected_status {
+        journal::enqueue(tx, integration, store_order_id, "rejected", status)?;
+    }
+    let motives: Vec<&str> = reasons.iter().map(|r| r.message.as_str()).collect();
+    let note = match config.locale {
+        Locale::PtBr => format!(
+            "Pedido não importado no ERP. Motivo de não atendimento: {}",
+            motives.join(" ")
+        ),
+        Locale::En => format!(
+            "Order not imported into the ERP. Reason: {}",
+            motives.join(" ")
+        ),
+    };
+    journal::enqueue(tx, integration, store_order_id, "note", &note)
+}
+
+fn new_row(order: &StoreOrder, state: &str, customer_id: Option<i64>) -> JournalRow {
+    JournalRow {
+        store_order_id: order.store_order_id.clone(),
+        number: order.number.clone(),
+        state: state.to_string(),
+        store_status: order.status.clone(),
+        created_at: Some(order.created_at.clone()),
+        modified_at: Some(order.modified_at.clone()),
+        order: serde_json::to_value(order).ok(),
+        sales_order: None,
+        customer_id,
+        reasons: Vec::new(),
+        erp_order_number: None,
+        captured_at: String::new(),
+        updated_at: String::new(),
+    }
+}
+
+/// Quantities by SKU of an order's lines.
+fn lines_of(order: &StoreOrder) -> Vec<(String, i64)> {
+    let mut by_sku: BTreeMap<String, i64> = BTreeMap::new();
+    for line in &order.lines {
+        if let Some(sku) = &line.sku {
+            *by_sku.entry(sku.clone()).or_default() += line.quantity.max(0);
+        }
+    }
+    by_sku.into_iter().collect()
+}
+
+fn register(tx: &rusqlite::Transaction<'_>, order: &StoreOrder) -> Result<Option<i64>> {
+    let (document, record) = customer_record(order);
+    let email = order.customer.email.trim();
+    let id = journal::register_customer(
+        tx,
+        document.as_deref(),
+        Some(email).filter(|e| !e.is_empty()),
+        &record,
+    )?;
+    Ok(Some(id))
+}
+
+/// The customer as the ERP registers them, and the document that identifies them (a valid CPF
+/// or CNPJ, normalized), if any.
+fn customer_record(order: &StoreOrder) -> (Option<String>, Value) {
+    let customer = &order.customer;
+    let cpf = customer.cpf.as_deref().map(documents::normalize);
+    let cnpj = customer.cnpj.as_deref().map(documents::normalize);
+    let valid_cpf = cpf.as_deref().is_some_and(documents::is_valid_cpf);
+    let valid_cnpj = cnpj.as_deref().is_some_and(documents::is_valid_cnpj);
+    let person_type = customer.person_type.or(if cnpj.is_some() && cpf.is_none() {
+        Some(PersonType::Company)
+    } else if cpf.is_some() {
+        Some(PersonType::Individual)
+    } else {
+        None
+    });
+    let document = if valid_cnpj && person_type == Some(PersonType::Company) {
+        cnpj.clone()
+    } else if valid_cpf {
+        cpf.clone()
+    } else if valid_cnpj {
+        cnpj.clone()
+    } else {
+        None
+    };
+    let address = |a: &Address| {
+        json!({
+            "name": a.name, "street": a.street, "number": a.number, "complement": a.complement,
+            "neighborhood": a.neighborhood, "city": a.city, "state": a.state,
+            "postcode": order_rules::normalize_cep(&a.postcode).unwrap_or_else(|| a.postcode.clone()),
+            "country": a.country, "phone": a.phone,
+        })
+    };
+    let record = json!({
+        "name": customer.name,
+        "company": customer.company,
+        "person_type": person_type,
+        "cpf": cpf,
+        "cnpj": cnpj,
+        "document_valid": valid_cpf || valid_cnpj,
+        "email": customer.email.to_lowercase(),
+        "phone": customer.phone,
+        "store_customer_id": customer.store_customer_id,
+        "billing": address(&customer.billing),
+        "shipping": customer.shipping.as_ref().map(address),
+    });
+    (document, record)
+}
+
+/// The ERP's sales order for an accepted order: status closed, the default payment terms and
+/// method (the buyer's payment data is never imported), money in cents, times in UTC.
+fn sales_order(
+    config: &IntegrationConfig,
+    catalog: &Catalog,
+    order: &StoreOrder,
+    customer_id: Option<i64>,
+) -> Value {
+    let capture = &config.order_capture;
+    let items: Vec<Value> = order
+        .lines
+        .iter()
+        .map(|line| {
+            let sku = line.sku.clone().unwrap_or_default();
+            json!({
+                "erp_id": catalog.skus.get(&sku).map(|s| s.erp_id.clone()),
+                "sku": sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price_cents,
+                "subtotal_cents": line.subtotal_cents,
+                "total_cents": line.total_cents,
+            })
+        })
+        .collect();
+    json!({
+        "integration": config.id,
+        "store_order_id": order.store_order_id,
+        "store_order_number": order.number,
+        "status": "closed",
+        "created_at": order.created_at,
+        "paid_at": order.paid_at,
+        "currency": order.currency,
+        "payment_terms": capture.default_payment_terms,
+        "payment_method": capture.default_payment_method,
+        "customer_id": customer_id,
+        "customer": customer_record(order).1,
+        "items": items,
+        "shipping": order.shipping_lines.iter().map(|s| json!({"method": s.method, "total_cents": s.total_cents})).collect::<Vec<_>>(),
+        "shipping_cents": order.shipping_cents,
+        "fees": order.fees.iter().map(|f| json!({"name": f.name, "total_cents": f.total_cents})).collect::<Vec<_>>(),
+        "discount_cents": order.discount_cents,
+        "coupons": order.coupons,
+        "tax_cents": order.tax_cents,
+        "total_cents": order.total_cents,
+        "customer_note": order.customer_note,
+    })
+}
+
+/// Every order waiting for the ERP to confirm or reject it, oldest first.
+pub(crate) fn orders_pending(db: &mut Db, integration: &str) -> Result<Vec<PendingOrder>> {
+    let rows = db.read(|tx| journal::journal_in_state(tx, integration, "pending"))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| PendingOrder {
+            store_order_id: row.store_order_id,
+            number: row.number,
+            sales_order: row.sales_order.unwrap_or(Value::Null),
+        })
+        .collect())
+}
+
+fn journal_row(
+    tx: &rusqlite::Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+) -> Result<JournalRow> {
+    journal::journal_get(tx, integration, store_order_id)?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "order {store_order_id} of integration '{integration}' was never captured"
+        ))
+    })
+}
+
+fn state_of(row: &JournalRow) -> OrderState {
+    OrderState {
+        store_order_id: row.store_order_id.clone(),
+        state: row.state.clone(),
+        reasons: row.reasons.clone(),
+        erp_order_number: row.erp_order_number.clone(),
+    }
+}
+
+/// The ERP has the order as its sales order `erp_order_number`. Confirming again with the same
+/// number is fine; with another, a conflict.
+pub(crate) fn confirm(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    store_order_id: &str,
+    erp_order_number: &str,
+) -> Result<OrderState> {
+    let number = erp_order_number.trim();
+    if number.is_empty() {
+        return Err(Error::invalid_data("erp_order_number", "must not be empty"));
+    }
+    let integration = config.id.as_str();
+    db.write(|tx| {
+        let mut row = journal_row(tx, integration, store_order_id)?;
+        match (row.state.as_str(), row.erp_order_number.as_deref()) {
+            ("confirmed", Some(existing)) if existing == number => return Ok(state_of(&row)),
+            ("confirmed", Some(existing)) => {
+                return Err(Error::Conflict(format!(
+                    "order {store_order_id} was already confirmed as ERP order {existing}, not {number}"
+                )))
+            }
+            ("pending", _) => {}
+            (state, _) => {
+                return Err(Error::Conflict(format!("order {store_order_id} is {state}, not pending; only pending orders are confirmed")))
+            }
+        }
+        row.state = "confirmed".into();
+        row.erp_order_number = Some(number.to_string());
+        journal::journal_put(tx, integration, &row)?;
+        // The ERP's own stock now counts the sale.
+        journal::release(tx, integration, store_order_id)?;
+        if let Some(status) = &config.order_capture.return_status {
+            journal::enqueue(tx, integration, store_order_id, "return", status)?;
+        }
+        Ok(state_of(&row))
+    })
+}
+
+/// The ERP refuses the order, with its reason for the user.
+pub(crate) fn reject(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    store_order_id: &str,
+    reason: &str,
+) -> Result<OrderState> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid_data("reason", "must not be empty"));
+    }
+    let integration = config.id.as_str();
+    db.write(|tx| {
+        let mut row = journal_row(tx, integration, store_order_id)?;
+        let by_erp = |row: &JournalRow| {
+            row.reasons
+                .iter()
+                .any(|r| r.code == "rejected_by_erp" && r.message == reason)
+        };
+        match row.state.as_str() {
+            "rejected" if by_erp(&row) => return Ok(state_of(&row)),
+            "pending" => {}
+            state => {
+                return Err(Error::Conflict(format!(
+                "order {store_order_id} is {state}, not pending; only pending orders are rejected"
+            )))
+            }
+        }
+        let rejection = Rejection {
+            code: "rejected_by_erp".into(),
+            message: reason.to_string(),
+            fixable: true,
+        };
+        row.state = "rejected".into();
+        row.reasons = vec![rejection];
+        journal::journal_put(tx, integration, &row)?;
+        journal::release(tx, integration, store_order_id)?;
+        queue_rejection(tx, config, store_order_id, &row.reasons)?;
+        Ok(state_of(&row))
+    })
+}
+
+/// Validates a rejected order again, after the user fixed the data; if it passes now, it is
+/// pending again and handed to the ERP at the next capture (and by `orders_pending` at once).
+pub(crate) fn retry(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    store_order_id: &str,
+) -> Result<OrderState> {
+    let integration = config.id.as_str();
+    let catalog = load_catalog(db, config)?;
+    db.write(|tx| {
+        let row = journal_row(tx, integration, store_order_id)?;
+        match row.state.as_str() {
+            "rejected" => {}
+            "failed" => {
+                return Err(Error::Conflict(format!(
+                    "order {store_order_id} could not be read from the store; the next capture reads it again"
+                )))
+            }
+            state => return Err(Error::Conflict(format!("order {store_order_id} is {state}; only rejected orders are retried"))),
+        }
+        let order: StoreOrder = row
+            .order
+            .clone()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .ok_or_else(|| Error::Storage(format!("order {store_order_id} is unreadable in the journal")))?;
+        let reasons = order_rules::validate(&order, &catalog.skus, &config.order_capture, config.locale);
+        if !reasons.is_empty() {
+            let mut row = row;
+            row.reasons = reasons;
+            journal::journal_put(tx, integration, &row)?;
+            return Ok(state_of(&row));
+        }
+        let mut row = row;
+        row.state = "pending".into();
+        row.reasons = Vec::new();
+        row.sales_order = Some(sales_order(config, &catalog, &order, row.customer_id));
+        journal::journal_put(tx, integration, &row)?;
+        journal::hold(tx, integration, store_order_id, "unconfirmed", &lines_of(&order))?;
+        // The store shows the rejected status: mark the order received now.
+        if let Some(status) = &config.order_capture.received_status {
+            journal::enqueue(tx, integration, store_order_id, "received", status)?;
+        }
+        Ok(state_of(&row))
+    })
+}
+
+/// Stock held by an integration's orders.
+pub(crate) fn reservations(db: &mut Db, integration: &str) -> Result<Vec<Reservation>> {
+    let holds = db.read(|tx| journal::holds(tx, integration))?;
+    Ok(holds
+        .into_iter()
+        .map(|(store_order_id, sku, kind, quantity)| Reservation {
+            store_order_id,
+            sku,
+            kind,
+            quantity,
+        })
+        .collect())
+}
+
+/// The integration report, newest first.
+pub(crate) fn report(
+    db: &mut Db,
+    integration: &str,
+    filter: &ReportFilter,
+) -> Result<Vec<ReportRow>> {
+    let bound = |text: &Option<String>, name: &str| -> Result<Option<i64>> {
+        match text.as_deref() {
+            None => Ok(None),
+            Some(t) => {
+                let full = if t.len() == 10 {
+                    format!("{t}T00:00:00Z")
+                } else {
+                    t.to_string()
+                };
+                crate::time::parse(&full).map(Some).ok_or_else(|| {
+                    Error::invalid_data(
+                        format!("filter.{name}"),
+                        format!("{t:?} is not a date or an RFC 3339 time"),
+                    )
+                })
+            }
+        }
+    };
+    let (from, to) = (bound(&filter.from, "from")?, bound(&filter.to, "to")?);
+    const STATES: [&str; 6] = [
+        "pending",
+        "confirmed",
+        "rejected",
+        "reserved",
+        "failed",
+        "cancelled",
+    ];
+    if let Some(state) = filter.state.as_deref().filter(|s| !STATES.contains(s)) {
+        return Err(Error::invalid_data(
+            "filter.state",
+            format!("{state:?} is not one of {}", STATES.join(", ")),
+        ));
+    }
+    let text = filter.text.as_deref().map(str::to_lowercase);
+    db.read(|tx| {
+        let mut rows = Vec::new();
+        for row in journal::journal_all(tx, integration)? {
+            let created = row.created_at.as_deref().and_then(crate::time::parse);
+            if from.is_some_and(|f| created.is_none_or(|c| c < f))
+                || to.is_some_and(|t| created.is_none_or(|c| c >= t))
+            {
+                continue;
+            }
+            if filter.state.as_deref().is_some_and(|s| s != row.state) {
+                continue;
+            }
+            let customer = match row.customer_id {
+                Some(id) => journal::customer(tx, id)?,
+                None => None,
+            };
+            let name = customer
+                .as_ref()
+                .and_then(|c| c["name"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let document = customer
+                .as_ref()
+                .and_then(|c| c["cpf"].as_str().or(c["cnpj"].as_str()))
+                .map(str::to_string);
+            let total_cents = row
+                .order
+                .as_ref()
+                .and_then(|o| o["total_cents"].as_i64())
+                .unwrap_or(0);
+            let writebacks = journal::writebacks_of(tx, integration, &row.store_order_id)?;
+            let writeback = if writebacks.is_empty() {
+                "none".to_string()
+            } else if writebacks.iter().all(|w| w.state == "done") {
+                "done".to_string()
+            } else {
+                let waiting: Vec<String> = writebacks
+                    .iter()
+                    .filter(|w| w.state != "done")
+                    .map(|w| match &w.last_error {
+                        Some(error) => {
+                            format!("{} waiting after {} attempts: {error}", w.kind, w.attempts)
+                        }
+                        None => format!("{} waiting", w.kind),
+                    })
+                    .collect();
+                waiting.join("; ")
+            };
+            let report_row = ReportRow {
+                store_order_id: row.store_order_id,
+                number: row.number,
+                created_at: row.created_at,
+                customer: name,
+                document,
+                total_cents,
+                state: row.state,
+                store_status: row.store_status,
+                reasons: row.reasons,
+                erp_order_number: row.erp_order_number,
+                writeback,
+            };
+            if let Some(text) = &text {
+                let haystack = serde_json::to_string(&report_row)
+                    .unwrap_or_default()
+                    .to_lowercase();
+                if !haystack.contains(text) {
+                    continue;
+                }
+            }
+            rows.push(report_row);
+        }
+        Ok(rows)
+    })
+}
+
+/// Sends the queued write-backs: statuses in batches, notes one by one. A write-back whose answer
+/// was lost last time is checked in the store before it is sent again. Returns (done, waiting).
+fn flush_writebacks(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    platform: &dyn Platform,
+) -> Result<(u64, u64)> {
+    let integration = config.id.as_str();
+    let outbox = db.read(|tx| journal::outbox(tx, integration))?;
+    if outbox.is_empty() {
+        return Ok((0, 0));
+    }
+    let mut done = 0u64;
+
+    // First, what may already have arrived.
+    let doubtful: Vec<&journal::Writeback> =
+        outbox.iter().filter(|w| w.state == "in_flight").collect();
+    let mut settled: BTreeSet<i64> = BTreeSet::new();
+    if !doubtful.is_empty() {
+        let ids: Vec<String> = doubtful
+            .iter()
+            .filter(|w| w.kind != "note")
+            .map(|w| w.store_order_id.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut current: BTreeMap<String, String> = BTreeMap::new();
+        for chunk in ids.chunks(100) {
+            let page = platform.list_orders(
+                &OrderQuery {
+                    statuses: Vec::new(),
+                    modified_after: None,
+                    ids: chunk.to_vec(),
+                },
+                1,
+            )?;
+            current.extend(page.items.into_iter().map(|o| (o.store_order_id, o.status)));
+        }
+        for w in &doubtful {
+            let arrived = if w.kind == "note" {
+                platform
+                    .order_notes(&w.store_order_id)?
+                    .iter()
+                    .any(|n| *n == w.value)
+            } else {
+                current.get(&w.store_order_id) == Some(&w.value)
+            };
+            if arrived {
+                settled.insert(w.id);
+            }
+        }
+        db.write(|tx| {
+            for id in &settled {
+                journal::writeback_set(tx, *id, "done", None, true)?;
+            }
+            Ok(())
+        })?;
+        done += settled.len() as u64;
+    }
+
+    let to_send: Vec<&journal::Writeback> =
+        outbox.iter().filter(|w| !settled.contains(&w.id)).collect();
+    let (notes, statuses): (Vec<&journal::Writeback>, Vec<&journal::Writeback>) =
+        to_send.into_iter().partition(|w| w.kind == "note");
+    let batch = platform.capabilities().max_batch.max(1);
+    for chunk in statuses.chunks(batch) {
+        db.write(|tx| {
+            for w in chunk {
+                journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)?;
+            }
+            Ok(())
+        })?;
+        let updates: Vec<StatusUpdate> = chunk
+            .iter()
+            .map(|w| StatusUpdate {
+                store_order_id: w.store_order_id.clone(),
+                status: w.value.clone(),
+            })
+            .collect();
+        let results = platform.set_order_statuses(&updates);
+        db.write(|tx| {
+            for (w, result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(()) => {
+                        journal::writeback_set(tx, w.id, "done", None, true)?;
+                        done += 1;
+                    }
+                    // The answer may be lost: stay in flight, to be checked before a resend.
+                    Err(error) if error.code == "ponte_transport" => {
+                        journal::writeback_set(tx, w.id, "in_flight", Some(&error.message), true)?;
+                    }
+                    Err(error) => {
+                        let text = format!("{} ({})", error.message, error.code);
+                        journal::writeback_set(tx, w.id, "queued", Some(&text), true)?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    for w in notes {
+        db.write(|tx| {
+            journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)
+        })?;
+        let outcome = platform.add_order_note(&w.store_order_id, &w.value);
+        db.write(|tx| match &outcome {
+            Ok(()) => journal::writeback_set(tx, w.id, "done", None, true),
+            Err(error @ (Error::Timeout(_) | Error::Network(_))) => {
+                journal::writeback_set(tx, w.id, "in_flight", Some(&error.to_string()), true)
+            }
+            Err(error) => {
+                journal::writeback_set(tx, w.id, "queued", Some(&error.to_string()), true)
+            }
+        })?;
+        if outcome.is_ok() {
+            done += 1;
+        }
+    }
+    let waiting = db.read(|tx| journal::outbox(tx, integration))?.len() as u64;
+    Ok((done, waiting))
+}

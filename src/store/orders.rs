@@ -1,0 +1,308 @@
+//! What order capture remembers: customers, the order journal, stock held by orders, the
+//! write-back outbox and the capture watermark.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::Value;
+
+use super::NOW;
+use crate::error::{Error, Result};
+use crate::rules::orders::Rejection;
+
+/// One journal row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalRow {
+    pub store_order_id: String,
+    pub number: String,
+    pub state: String,
+    pub store_status: String,
+    pub created_at: Option<String>,
+    pub modified_at: Option<String>,
+    pub order: Option<Value>,
+    pub sales_order: Option<Value>,
+    pub customer_id: Option<i64>,
+    pub reasons: Vec<Rejection>,
+    pub erp_order_number: Option<String>,
+    pub captured_at: String,
+    pub updated_at: String,
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|err| Error::Storage(err.to_string()))
+}
+
+const JOURNAL_COLUMNS: &str =
+    "store_order_id, number, state, store_status, created_at, modified_at, order_doc, \
+     sales_order, customer_id, reasons, erp_order_number, captured_at, updated_at";
+
+fn journal_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JournalRow> {
+    let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+    Ok(JournalRow {
+        store_order_id: row.get(0)?,
+        number: row.get(1)?,
+        state: row.get(2)?,
+        store_status: row.get(3)?,
+        created_at: row.get(4)?,
+        modified_at: row.get(5)?,
+        order: parse(row.get(6)?),
+        sales_order: parse(row.get(7)?),
+        customer_id: row.get(8)?,
+        reasons: serde_json::from_str(&row.get::<_, String>(9)?).unwrap_or_default(),
+        erp_order_number: row.get(10)?,
+        captured_at: row.get(11)?,
+        updated_at: row.get(12)?,
+    })
+}
+
+pub fn journal_get(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+) -> Result<Option<JournalRow>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {JOURNAL_COLUMNS} FROM order_journal WHERE integration_id = ?1 AND store_order_id = ?2"
+        ))?
+        .query_row([integration, store_order_id], journal_row)
+        .optional()?)
+}
+
+/// Journal rows of an integration in one state, oldest capture first.
+pub fn journal_in_state(
+    tx: &Transaction<'_>,
+    integration: &str,
+    state: &str,
+) -> Result<Vec<JournalRow>> {
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {JOURNAL_COLUMNS} FROM order_journal WHERE integration_id = ?1 AND state = ?2
+         ORDER BY captured_at, store_order_id"
+    ))?;
+    let rows = statement.query_map([integration, state], journal_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every journal row of an integration, newest first.
+pub fn journal_all(tx: &Transaction<'_>, integration: &str) -> Result<Vec<JournalRow>> {
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {JOURNAL_COLUMNS} FROM order_journal WHERE integration_id = ?1
+         ORDER BY created_at DESC, store_order_id DESC"
+    ))?;
+    let rows = statement.query_map([integration], journal_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Writes a journal row whole (insert or replace), keeping its first capture time.
+pub fn journal_put(tx: &Transaction<'_>, integration: &str, row: &JournalRow) -> Result<()> {
+    let text = |value: &Option<Value>| value.as_ref().map(json_text).transpose();
+    tx.prepare_cached(&format!(
+        "INSERT INTO order_journal (integration_id, store_order_id, number, state, store_status, created_at,
+             modified_at, order_doc, sales_order, customer_id, reasons, erp_order_number, captured_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {NOW}, {NOW})
+         ON CONFLICT (integration_id, store_order_id) DO UPDATE SET
+             number = excluded.number, state = excluded.state, store_status = excluded.store_status,
+             created_at = excluded.created_at, modified_at = excluded.modified_at, order_doc = excluded.order_doc,
+             sales_order = excluded.sales_order, customer_id = excluded.customer_id, reasons = excluded.reasons,
+             erp_order_number = excluded.erp_order_number, updated_at = excluded.updated_at"
+    ))?
+    .execute(params![
+        integration,
+        row.store_order_id,
+        row.number,
+        row.state,
+        row.store_status,
+        row.created_at,
+        row.modified_at,
+        text(&row.order)?,
+        text(&row.sales_order)?,
+        row.customer_id,
+        json_text(&row.reasons)?,
+        row.erp_order_number,
+    ])?;
+    Ok(())
+}
+
+/// Replaces the stock an order holds.
+pub fn hold(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+    kind: &str,
+    lines: &[(String, i64)],
+) -> Result<()> {
+    release(tx, integration, store_order_id)?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO stock_hold (integration_id, store_order_id, sku, kind, quantity) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (integration_id, store_order_id, sku) DO UPDATE SET quantity = quantity + excluded.quantity",
+    )?;
+    for (sku, quantity) in lines.iter().filter(|(_, q)| *q > 0) {
+        insert.execute(params![integration, store_order_id, sku, kind, quantity])?;
+    }
+    Ok(())
+}
+
+pub fn release(tx: &Transaction<'_>, integration: &str, store_order_id: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM stock_hold WHERE integration_id = ?1 AND store_order_id = ?2")?
+        .execute([integration, store_order_id])?;
+    Ok(())
+}
+
+/// Stock held by reservations and unconfirmed orders of an integration.
+pub fn holds(
+    tx: &Transaction<'_>,
+    integration: &str,
+) -> Result<Vec<(String, String, String, i64)>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT store_order_id, sku, kind, quantity FROM stock_hold WHERE integration_id = ?1 ORDER BY sku, store_order_id",
+    )?;
+    let rows = statement.query_map([integration], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One queued change to write to a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writeback {
+    pub id: i64,
+    pub store_order_id: String,
+    pub kind: String,
+    pub value: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// Queues a write-back; the same kind for the same order is replaced, so a retried order is
+/// written back again with its new value.
+pub fn enqueue(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+    kind: &str,
+    value: &str,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO writeback (integration_id, store_order_id, kind, value, state, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'queued', {NOW}, {NOW})
+         ON CONFLICT (integration_id, store_order_id, kind) DO UPDATE SET
+             value = excluded.value, state = 'queued', attempts = 0, last_error = NULL, updated_at = excluded.updated_at"
+    ))?
+    .execute(params![integration, store_order_id, kind, value])?;
+    Ok(())
+}
+
+fn writeback_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Writeback> {
+    Ok(Writeback {
+        id: row.get(0)?,
+        store_order_id: row.get(1)?,
+        kind: row.get(2)?,
+        value: row.get(3)?,
+        state: row.get(4)?,
+        attempts: row.get(5)?,
+        last_error: row.get(6)?,
+    })
+}
+
+/// Write-backs still to do, oldest first.
+pub fn outbox(tx: &Transaction<'_>, integration: &str) -> Result<Vec<Writeback>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT id, store_order_id, kind, value, state, attempts, last_error FROM writeback
+         WHERE integration_id = ?1 AND state <> 'done' ORDER BY id",
+    )?;
+    let rows = statement.query_map([integration], writeback_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every write-back of an order.
+pub fn writebacks_of(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+) -> Result<Vec<Writeback>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT id, store_order_id, kind, value, state, attempts, last_error FROM writeback
+         WHERE integration_id = ?1 AND store_order_id = ?2 ORDER BY id",
+    )?;
+    let rows = statement.query_map([integration, store_order_id], writeback_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Moves a write-back to `state`; an attempt that ended (done or failed) is counted.
+pub fn writeback_set(
+    tx: &Transaction<'_>,
+    id: i64,
+    state: &str,
+    error: Option<&str>,
+    attempted: bool,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE writeback SET state = ?2, last_error = ?3, attempts = attempts + ?4, updated_at = {NOW} WHERE id = ?1"
+    ))?
+    .execute(params![id, state, error, i64::from(attempted)])?;
+    Ok(())
+}
+
+pub fn watermark(tx: &Transaction<'_>, integration: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("SELECT watermark FROM capture_state WHERE integration_id = ?1")?
+        .query_row([integration], |row| row.get(0))
+        .optional()?)
+}
+
+pub fn set_watermark(tx: &Transaction<'_>, integration: &str, watermark: i64) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO capture_state (integration_id, watermark, updated_at) VALUES (?1, ?2, {NOW})
+         ON CONFLICT (integration_id) DO UPDATE SET watermark = MAX(watermark, excluded.watermark), updated_at = excluded.updated_at"
+    ))?
+    .execute(params![integration, watermark])?;
+    Ok(())
+}
+
+/// Registers a customer: recognised by document, then by e-mail; returns their id.
+pub fn register_customer(
+    tx: &Transaction<'_>,
+    document: Option<&str>,
+    email: Option<&str>,
+    doc: &Value,
+) -> Result<i64> {
+    let email = email.map(str::to_lowercase).filter(|e| !e.is_empty());
+    let by_document: Option<i64> = match document {
+        Some(document) => tx
+            .prepare_cached("SELECT id FROM customer WHERE document = ?1")?
+            .query_row([document], |row| row.get(0))
+            .optional()?,
+        None => None,
+    };
+    let by_email: Option<i64> = match (&by_document, &email) {
+        (None, Some(email)) => tx
+            .prepare_cached("SELECT id FROM customer WHERE email = ?1 AND (document IS NULL OR ?2 IS NULL) ORDER BY id LIMIT 1")?
+            .query_row(params![email, document], |row| row.get(0))
+            .optional()?,
+        _ => None,
+    };
+    let text = json_text(doc)?;
+    match by_document.or(by_email) {
+        Some(id) => {
+            tx.prepare_cached(&format!(
+                "UPDATE customer SET document = COALESCE(?2, document), email = COALESCE(?3, email), doc = ?4, updated_at = {NOW}
+                 WHERE id = ?1"
+            ))?
+            .execute(params![id, document, email, text])?;
+            Ok(id)
+        }
+        None => {
+            tx.prepare_cached(&format!(
+                "INSERT INTO customer (document, email, doc, created_at, updated_at) VALUES (?1, ?2, ?3, {NOW}, {NOW})"
+            ))?
+            .execute(params![document, email, text])?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
+}
+
+pub fn customer(tx: &Transaction<'_>, id: i64) -> Result<Option<Value>> {
+    let text: Option<String> = tx
+        .prepare_cached("SELECT doc FROM customer WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}

@@ -1,0 +1,651 @@
+//! Order capture against the WooCommerce sandbox with a real state file (RELIABILITY.md
+//! scenarios 1 to 8): each order once, customers always registered, every rejection reason,
+//! two-phase hand-off, write-backs exactly once, reservations, fix and retry, the report.
+
+mod common;
+
+use common::sync::*;
+use ponte::capture::ReportFilter;
+use ponte::model::catalog::ProductKey;
+use ponte::sandbox::{Fault, FaultRule};
+use ponte::Error;
+use serde_json::{json, Value};
+
+/// A rig whose integration captures `processing` orders, reserves stock for `pending` ones, and
+/// writes back a custom `recebido` status, `failed` and `completed`.
+fn rig() -> Rig {
+    let rig = Rig::with(|c| {
+        c.order_capture.enabled = true;
+        c.order_capture.fetch_statuses = vec!["processing".into()];
+        c.order_capture.reservation_statuses = vec!["pending".into()];
+        c.order_capture.received_status = Some("recebido".into());
+        c.order_capture.rejected_status = Some("failed".into());
+        c.order_capture.return_status = Some("completed".into());
+        c.order_capture.default_payment_terms = "A VISTA".into();
+        c.order_capture.default_payment_method = "PIX".into();
+    });
+    rig.sandbox.register_status("recebido");
+    rig
+}
+
+/// The catalog and store: A and B published and synced, OFF in the store but not published.
+fn stocked() -> Rig {
+    let mut rig = rig();
+    rig.put(&[
+        product("1", "A", None, 1000, 10),
+        product("2", "B", None, 2500, 10),
+    ]);
+    rig.sync();
+    rig.sandbox
+        .seed_product(json!({"id": 990, "type": "simple", "name": "Loja", "sku": "LOJA-ONLY", "price": "5.00", "regular_price": "5.00", "parent_id": 0}))
+        .unwrap();
+    rig
+}
+
+fn shopper(sku: &str, quantity: i64, status: &str, cpf: &str) -> Value {
+    json!({
+        "status": status,
+        "billing": {"first_name": "Maria", "last_name": "Silva", "address_1": "Rua das Flores", "number": "12",
+                    "neighborhood": "Centro", "city": "Curitiba", "state": "PR", "postcode": "80010-000", "country": "BR",
+                    "email": "Maria@Example.com.br", "phone": "(41) 3333-0000", "persontype": "F", "cpf": cpf},
+        "shipping": {"first_name": "Maria", "last_name": "Silva", "address_1": "Rua das Flores", "number": "12",
+                     "city": "Curitiba", "state": "PR", "postcode": "80010-000", "country": "BR"},
+        "line_items": [{"sku": sku, "quantity": quantity}],
+        "shipping_lines": [{"method_id": "flat_rate", "method_title": "PAC", "total": "15.00"}],
+        "payment_method_title": "Pix"
+    })
+}
+
+const CPF: &str = "529.982.247-25";
+
+fn place(rig: &Rig, order: Value) -> String {
+    rig.sandbox.place_order(&order).unwrap()["id"]
+        .as_u64()
+        .unwrap()
+        .to_string()
+}
+
+fn capture(rig: &mut Rig) -> ponte::capture::CaptureReport {
+    rig.ponte.capture_orders("loja").unwrap()
+}
+
+fn store_status(rig: &Rig, id: &str) -> String {
+    rig.sandbox.order(id.parse().unwrap()).unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn count(report: &ponte::capture::CaptureReport, key: &str) -> u64 {
+    report.counts.get(key).copied().unwrap_or(0)
+}
+
+#[test]
+fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 2, "processing", CPF));
+    let report = capture(&mut rig);
+    assert_eq!(
+        (count(&report, "captured"), count(&report, "accepted")),
+        (1, 1)
+    );
+    assert_eq!(report.pending.len(), 1);
+    let sales = &report.pending[0].sales_order;
+    assert_eq!(sales["status"], "closed");
+    assert_eq!(
+        (
+            sales["payment_terms"].as_str(),
+            sales["payment_method"].as_str()
+        ),
+        (Some("A VISTA"), Some("PIX"))
+    );
+    assert_eq!(
+        sales["items"][0],
+        json!({"erp_id": "1", "sku": "A", "name": "Produto 1", "quantity": 2,
+        "unit_price_cents": 1000, "subtotal_cents": 2000, "total_cents": 2000})
+    );
+    assert_eq!(
+        (
+            sales["shipping_cents"].as_i64(),
+            sales["total_cents"].as_i64()
+        ),
+        (Some(1500), Some(3500))
+    );
+    assert_eq!(sales["customer"]["cpf"], "52998224725");
+    assert_eq!(sales["customer"]["email"], "maria@example.com.br");
+    assert_eq!(sales["customer"]["billing"]["postcode"], "80010000");
+    assert!(sales["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        sales.get("card").is_none() && sales.to_string().find("transaction").is_none(),
+        "payment data leaked"
+    );
+    assert_eq!(
+        store_status(&rig, &id),
+        "recebido",
+        "the received status was not written"
+    );
+
+    // Handed out again, and again, until the ERP confirms it.
+    assert_eq!(rig.ponte.orders_pending("loja").unwrap().len(), 1);
+    let again = capture(&mut rig);
+    assert_eq!((count(&again, "captured"), again.pending.len()), (0, 1));
+    rig.ponte.order_confirm("loja", &id, "PV-1001").unwrap();
+    rig.ponte.order_confirm("loja", &id, "PV-1001").unwrap();
+    let err = rig.ponte.order_confirm("loja", &id, "PV-9999").unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("already confirmed as ERP order PV-1001"),
+        "{err}"
+    );
+    assert!(capture(&mut rig).pending.is_empty());
+    assert_eq!(
+        store_status(&rig, &id),
+        "completed",
+        "the return status was not written"
+    );
+}
+
+#[test]
+fn two_captures_journal_each_order_once_and_write_back_once() {
+    let mut rig = stocked();
+    for _ in 0..3 {
+        place(&rig, shopper("A", 1, "processing", CPF));
+    }
+    rig.sandbox.reset_counters();
+    let first = capture(&mut rig);
+    let second = capture(&mut rig);
+    assert_eq!(
+        (count(&first, "captured"), count(&second, "captured")),
+        (3, 0)
+    );
+    assert_eq!(
+        rig.ponte
+            .report("loja", &ReportFilter::default())
+            .unwrap()
+            .len(),
+        3
+    );
+    let counters = rig.sandbox.counters();
+    assert_eq!(
+        counters["POST /wp-json/wc/v3/orders/batch"], 1,
+        "{counters:?}"
+    );
+    // A capture with nothing new costs one listing request.
+    rig.sandbox.reset_counters();
+    capture(&mut rig);
+    assert_eq!(
+        rig.sandbox.counters(),
+        [("GET /wp-json/wc/v3/orders".to_string(), 1)].into()
+    );
+}
+
+#[test]
+fn every_rejection_reason_is_recorded_and_the_customer_is_registered_anyway() {
+    let mut rig = stocked();
+    rig.put(&[r#"{"erp_id":"3","name":"Oculto","brand_id":"TRAMONTINA","show_in_store":false,"sync_stock":true,
+        "variants":[{"sku":"LOJA-OFF","price_cents":500}]}"#.into()]);
+    rig.sandbox
+        .seed_product(json!({"id": 991, "type": "simple", "name": "Oculto", "sku": "LOJA-OFF", "price": "5.00", "regular_price": "5.00", "parent_id": 0}))
+        .unwrap();
+    let unknown = place(&rig, shopper("LOJA-ONLY", 1, "processing", CPF));
+    let unpublished = place(&rig, shopper("LOJA-OFF", 1, "processing", CPF));
+    let bad_cpf = place(&rig, shopper("A", 1, "processing", "529.982.247-24"));
+    let no_document = place(&rig, shopper("A", 1, "processing", ""));
+    let mut no_city = shopper("A", 1, "processing", CPF);
+    no_city["billing"]["city"] = json!("");
+    let no_city = place(&rig, no_city);
+    let mut dollars = shopper("A", 1, "processing", CPF);
+    dollars["currency"] = json!("USD");
+    let dollars = place(&rig, dollars);
+    // A store order whose total does not add up, and one with a quantity of zero.
+    let mut odd = rig.sandbox.order(bad_cpf.parse().unwrap()).unwrap();
+    odd["id"] = json!(7001);
+    odd["total"] = json!("1.00");
+    odd["billing"]["cpf"] = json!("52998224725");
+    rig.sandbox.seed_order(odd.clone()).unwrap();
+    odd["id"] = json!(7002);
+    odd["total"] = json!("15.00");
+    odd["line_items"][0]["quantity"] = json!(0);
+    odd["line_items"][0]["total"] = json!("0.00");
+    rig.sandbox.seed_order(odd).unwrap();
+
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "rejected"), 8);
+    let codes = |id: &str| -> Vec<String> {
+        report
+            .rejected
+            .iter()
+            .find(|r| r.store_order_id == id)
+            .unwrap()
+            .reasons
+            .iter()
+            .map(|r| r.code.clone())
+            .collect()
+    };
+    assert_eq!(codes(&unknown), vec!["unknown_sku"]);
+    assert_eq!(codes(&unpublished), vec!["product_not_published"]);
+    assert_eq!(codes(&bad_cpf), vec!["document_invalid"]);
+    assert_eq!(codes(&no_document), vec!["document_missing"]);
+    assert_eq!(codes(&no_city), vec!["address_incomplete"]);
+    assert_eq!(codes(&dollars), vec!["currency_mismatch"]);
+    assert_eq!(codes("7001"), vec!["totals_mismatch"]);
+    assert_eq!(codes("7002"), vec!["quantity_not_positive"]);
+    let missing = report
+        .rejected
+        .iter()
+        .find(|r| r.store_order_id == no_document)
+        .unwrap();
+    assert_eq!(
+        missing.reasons[0].message,
+        "The customer has no CPF or CNPJ."
+    );
+    assert!(missing.reasons[0].fixable);
+    assert_eq!(missing.customer["name"], "Maria Silva");
+
+    // Rejected status and a note with the reasons, each written once.
+    assert_eq!(store_status(&rig, &bad_cpf), "failed");
+    let notes = rig.sandbox.order_notes(bad_cpf.parse().unwrap());
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        notes[0]["note"],
+        "Order not imported into the ERP. Reason: CPF 52998224724 is invalid."
+    );
+    capture(&mut rig);
+    assert_eq!(rig.sandbox.order_notes(bad_cpf.parse().unwrap()).len(), 1);
+    let rows = rig
+        .ponte
+        .report(
+            "loja",
+            &ReportFilter {
+                state: Some("rejected".into()),
+                ..ReportFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 8);
+    assert!(
+        rows.iter()
+            .all(|r| r.customer == "Maria Silva" && r.writeback == "done"),
+        "{rows:#?}"
+    );
+}
+
+#[test]
+fn the_erp_can_reject_a_pending_order_with_its_reason() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("B", 1, "processing", CPF));
+    capture(&mut rig);
+    let state = rig
+        .ponte
+        .order_reject("loja", &id, "Cliente com cadastro bloqueado")
+        .unwrap();
+    assert_eq!(state.state, "rejected");
+    assert!(
+        rig.ponte
+            .order_reject("loja", &id, "Cliente com cadastro bloqueado")
+            .is_ok(),
+        "rejecting twice"
+    );
+    assert!(matches!(
+        rig.ponte.order_confirm("loja", &id, "PV-1"),
+        Err(Error::Conflict(_))
+    ));
+    assert!(capture(&mut rig).pending.is_empty());
+    assert_eq!(store_status(&rig, &id), "failed");
+    let notes = rig.sandbox.order_notes(id.parse().unwrap());
+    assert_eq!(
+        notes[0]["note"],
+        "Order not imported into the ERP. Reason: Cliente com cadastro bloqueado"
+    );
+    assert!(matches!(
+        rig.ponte.order_confirm("loja", "424242", "PV-2"),
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_reservation_holds_stock_then_becomes_a_sale_and_confirmation_releases_it() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 3, "pending", CPF));
+    let report = capture(&mut rig);
+    assert_eq!((count(&report, "reserved"), report.pending.len()), (1, 0));
+    let held = rig.ponte.reservations("loja").unwrap();
+    assert_eq!(
+        (
+            held[0].sku.as_str(),
+            held[0].kind.as_str(),
+            held[0].quantity
+        ),
+        ("A", "reservation", 3)
+    );
+    // Product sync sends what can be sold: 10 in the ERP, 3 reserved.
+    rig.sync();
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 7);
+
+    rig.sandbox
+        .update_order(id.parse().unwrap(), &json!({"status": "processing"}))
+        .unwrap();
+    let report = capture(&mut rig);
+    assert_eq!(
+        (count(&report, "became_sale"), report.pending.len()),
+        (1, 1)
+    );
+    assert_eq!(
+        rig.ponte.reservations("loja").unwrap()[0].kind,
+        "unconfirmed"
+    );
+    rig.ponte.order_confirm("loja", &id, "PV-7").unwrap();
+    assert!(rig.ponte.reservations("loja").unwrap().is_empty());
+    rig.sync();
+    assert_eq!(
+        rig.store_items("A")[0]["stock_quantity"],
+        10,
+        "the ERP's stock now has the sale"
+    );
+}
+
+#[test]
+fn a_cancelled_reservation_is_released() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("B", 2, "pending", CPF));
+    capture(&mut rig);
+    rig.sandbox
+        .update_order(id.parse().unwrap(), &json!({"status": "cancelled"}))
+        .unwrap();
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "released"), 1);
+    assert!(rig.ponte.reservations("loja").unwrap().is_empty());
+    let rows = rig.ponte.report("loja", &ReportFilter::default()).unwrap();
+    assert_eq!(rows[0].state, "cancelled");
+}
+
+#[test]
+fn a_crash_before_the_hand_off_returns_the_orders_again_and_each_once() {
+    let mut rig = stocked();
+    let ids: Vec<String> = (0..150)
+        .map(|_| place(&rig, shopper("A", 1, "processing", CPF)))
+        .collect();
+    // The second page fails until the retries are spent: the first page is journaled, the
+    // capture returns an error and the ERP gets nothing.
+    rig.sandbox.inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: Some("/orders".into()),
+        times: 10,
+        after: 1,
+        fault: Fault::Status {
+            status: 500,
+            body: "{}".into(),
+        },
+    });
+    assert!(rig.ponte.capture_orders("loja").is_err());
+    rig.sandbox.clear_faults();
+    let path = rig._dir.path().join("ponte.db");
+    // The ERP restarts: a new handle on the same file, with the credentials given again.
+    rig.ponte = ponte::Ponte::open(&path).unwrap();
+    rig.ponte.set_sleeper(rig.sleeper.clone());
+    let mut config = rig.sandbox.integration_config("loja");
+    config.http.max_requests_per_second = 0;
+    config.order_capture.enabled = true;
+    config.order_capture.fetch_statuses = vec!["processing".into()];
+    config.order_capture.default_payment_terms = "A VISTA".into();
+    config.order_capture.default_payment_method = "PIX".into();
+    rig.ponte.integration_put(config).unwrap();
+    let report = capture(&mut rig);
+    assert_eq!(report.pending.len(), 150);
+    let mut handed: Vec<String> = report
+        .pending
+        .iter()
+        .map(|p| p.store_order_id.clone())
+        .collect();
+    handed.sort();
+    let mut expected = ids;
+    expected.sort();
+    assert_eq!(handed, expected);
+    assert_eq!(
+        count(&report, "captured"),
+        50,
+        "the first page was journaled before the failure"
+    );
+}
+
+#[test]
+fn orders_placed_while_pages_are_read_are_not_lost() {
+    let mut rig = stocked();
+    let mut ids: Vec<String> = (0..150)
+        .map(|_| place(&rig, shopper("A", 1, "processing", CPF)))
+        .collect();
+    rig.sandbox.inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: Some("/orders".into()),
+        times: 1,
+        after: 1,
+        fault: Fault::Slow { delay_ms: 600 },
+    });
+    let Rig { ponte, sandbox, .. } = &mut rig;
+    let sandbox = &*sandbox;
+    let placed = std::thread::scope(|scope| {
+        let shop = scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            (0..5)
+                .map(|_| {
+                    sandbox
+                        .place_order(&shopper("B", 1, "processing", CPF))
+                        .unwrap()["id"]
+                        .as_u64()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        });
+        let first = ponte.capture_orders("loja").unwrap();
+        (first, shop.join().unwrap())
+    });
+    let (first, late) = placed;
+    let second = capture(&mut rig);
+    ids.extend(late);
+    assert_eq!(count(&first, "captured") + count(&second, "captured"), 155);
+    let mut journaled: Vec<String> = rig
+        .ponte
+        .report("loja", &ReportFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.store_order_id)
+        .collect();
+    journaled.sort();
+    ids.sort();
+    assert_eq!(journaled, ids);
+}
+
+#[test]
+fn a_status_write_back_whose_answer_is_lost_is_checked_not_resent() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    rig.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/orders/batch".into()),
+        times: 1,
+        after: 0,
+        fault: Fault::ApplyThenDrop,
+    });
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "writebacks_waiting"), 1);
+    assert_eq!(store_status(&rig, &id), "recebido", "applied by the store");
+    let report = capture(&mut rig);
+    assert_eq!(
+        (
+            count(&report, "writebacks_done"),
+            count(&report, "writebacks_waiting")
+        ),
+        (1, 0)
+    );
+    assert_eq!(
+        rig.sandbox.counters()["POST /wp-json/wc/v3/orders/batch"],
+        1,
+        "sent twice"
+    );
+}
+
+#[test]
+fn a_note_whose_answer_is_lost_is_checked_not_added_twice() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", ""));
+    rig.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/notes".into()),
+        times: 1,
+        after: 0,
+        fault: Fault::ApplyThenDrop,
+    });
+    capture(&mut rig);
+    capture(&mut rig);
+    assert_eq!(rig.sandbox.order_notes(id.parse().unwrap()).len(), 1);
+    let rows = rig
+        .ponte
+        .report(
+            "loja",
+            &ReportFilter {
+                text: Some(id.clone()),
+                ..ReportFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(rows[0].writeback, "done");
+}
+
+#[test]
+fn a_rejected_order_is_accepted_after_the_data_is_fixed() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("LOJA-ONLY", 1, "processing", CPF));
+    capture(&mut rig);
+    let still = rig.ponte.order_retry("loja", &id).unwrap();
+    assert_eq!(
+        (still.state.as_str(), still.reasons[0].code.as_str()),
+        ("rejected", "unknown_sku")
+    );
+    // The user registers the product in the ERP.
+    rig.put(&[product("9", "LOJA-ONLY", None, 500, 4)]);
+    let fixed = rig.ponte.order_retry("loja", &id).unwrap();
+    assert_eq!(fixed.state, "pending");
+    assert_eq!(
+        rig.ponte.orders_pending("loja").unwrap()[0].sales_order["items"][0]["erp_id"],
+        "9"
+    );
+    capture(&mut rig);
+    assert_eq!(store_status(&rig, &id), "recebido");
+    assert!(matches!(
+        rig.ponte.order_retry("loja", &id),
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[test]
+fn an_unreadable_order_is_journaled_as_failed_and_read_again_later() {
+    let mut rig = stocked();
+    let good = place(&rig, shopper("A", 1, "processing", CPF));
+    let mut broken = rig.sandbox.order(good.parse().unwrap()).unwrap();
+    broken["id"] = json!(8001);
+    broken["total"] = json!("abc");
+    rig.sandbox.seed_order(broken.clone()).unwrap();
+    let report = capture(&mut rig);
+    assert_eq!(
+        (count(&report, "accepted"), count(&report, "failed")),
+        (1, 1)
+    );
+    assert_eq!(report.failures[0].store_id, "8001");
+    let rows = rig
+        .ponte
+        .report(
+            "loja",
+            &ReportFilter {
+                state: Some("failed".into()),
+                ..ReportFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        rows[0].reasons[0].message,
+        r#"total: "abc" is not a decimal amount"#
+    );
+    // The store's data is fixed: the next capture reads the order again by id.
+    broken["total"] = json!("25.00");
+    rig.sandbox.seed_order(broken).unwrap();
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "recovered"), 1);
+    assert!(report.pending.iter().any(|p| p.store_order_id == "8001"));
+}
+
+#[test]
+fn a_returning_customer_is_recognised_by_document_then_email() {
+    let mut rig = stocked();
+    let first = place(&rig, shopper("A", 1, "processing", CPF));
+    let mut same_cpf = shopper("B", 1, "processing", CPF);
+    same_cpf["billing"]["email"] = json!("outro@example.com.br");
+    let second = place(&rig, same_cpf);
+    let report = capture(&mut rig);
+    let customer = |id: &str| {
+        report
+            .pending
+            .iter()
+            .find(|p| p.store_order_id == id)
+            .unwrap()
+            .sales_order["customer_id"]
+            .clone()
+    };
+    assert_eq!(customer(&first), customer(&second));
+}
+
+#[test]
+fn the_report_filters_by_period_state_and_text() {
+    let mut rig = stocked();
+    let accepted = place(&rig, shopper("A", 1, "processing", CPF));
+    place(&rig, shopper("LOJA-ONLY", 1, "processing", CPF));
+    capture(&mut rig);
+    rig.ponte
+        .order_confirm("loja", &accepted, "PV-555")
+        .unwrap();
+    let all = rig.ponte.report("loja", &ReportFilter::default()).unwrap();
+    assert_eq!(all.len(), 2);
+    let by_text = rig
+        .ponte
+        .report(
+            "loja",
+            &ReportFilter {
+                text: Some("pv-555".into()),
+                ..ReportFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (by_text.len(), by_text[0].erp_order_number.as_deref()),
+        (1, Some("PV-555"))
+    );
+    assert_eq!(by_text[0].total_cents, 2500);
+    let future = rig
+        .ponte
+        .report(
+            "loja",
+            &ReportFilter {
+                from: Some("2999-01-01".into()),
+                ..ReportFilter::default()
+            },
+        )
+        .unwrap();
+    assert!(future.is_empty());
+    let err = rig
+        .ponte
+        .report(
+            "loja",
+            &ReportFilter {
+                state: Some("lost".into()),
+                ..ReportFilter::default()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("filter.state: \"lost\" is not one of"),
+        "{err}"
+    );
+    let _ = ProductKey::Sku("A".into());
+}
