@@ -929,10 +929,7 @@ fn flush_writebacks(
         }
         for w in &doubtful {
             let arrived = if w.kind == "note" {
-                platform
-                    .order_notes(&w.store_order_id)?
-                    .iter()
-                    .any(|n| *n == w.value)
+                platform.order_notes(&w.store_order_id)?.contains(&w.value)
             } else {
                 current.get(&w.store_order_id) == Some(&w.value)
             };
