@@ -514,6 +514,130 @@ PONTE_API int32_t ponte_version_number(void);
 PONTE_API int32_t ponte_log_set_callback(ponte_log_callback callback, void *user_data, int32_t max_level);
 
 /**
+ * Captures orders from the integration's store: orders in the fetch and reservation statuses
+ * modified since the last capture (minus an overlap), each journaled once; customers registered;
+ * orders validated; stock held for reservations and unconfirmed orders; queued write-backs sent.
+ *
+ * Parameters: `handle`; `integration`; `report_out` receives `{"integration", "counts",
+ * "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
+ * waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), network and store
+ * errors (-3xx; what was journaled before the failure is kept and handed out next time),
+ * storage errors.
+ * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `report_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_capture_orders(ponte *handle, const char *integration, char **report_out);
+
+/**
+ * Lists the orders waiting for the ERP (a JSON array of `{"store_order_id", "number",
+ * "sales_order"}`), without asking the store.
+ *
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*orders_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `orders_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_orders_pending(ponte *handle, const char *integration, char **orders_out);
+
+/**
+ * Records that the ERP has a pending order as its sales order `erp_order_number`; the return
+ * status is written to the store at the next capture. Confirming again with the same number is
+ * fine; with another, `PONTE_E_CONFLICT`.
+ *
+ * Parameters: `handle`; `integration`; `store_order_id`; `erp_order_number`; `state_out`
+ * receives `{"store_order_id", "state", "erp_order_number"}`, or may be NULL.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`
+ * (an empty number), `PONTE_E_NOT_FOUND` (never captured), `PONTE_E_CONFLICT` (another number,
+ * or the order is not pending), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `state_out` is NULL or valid
+ * for a write.
+ */
+PONTE_API int32_t ponte_order_confirm(ponte *handle, const char *integration, const char *store_order_id, const char *erp_order_number, char **state_out);
+
+/**
+ * Records that the ERP refuses a pending order, with the reason the user will see; the rejected
+ * status and a note with the reason are written to the store at the next capture.
+ *
+ * Parameters: `handle`; `integration`; `store_order_id`; `reason`, not empty; `state_out`
+ * receives the order's state, or may be NULL.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`,
+ * `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (not pending), `PONTE_E_INTEGRATION_NOT_FOUND`,
+ * storage errors.
+ * Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `state_out` is NULL or valid
+ * for a write.
+ */
+PONTE_API int32_t ponte_order_reject(ponte *handle, const char *integration, const char *store_order_id, const char *reason, char **state_out);
+
+/**
+ * Validates a rejected order again, after the user fixed the data (published the product,
+ * linked the SKU). If it passes now it is pending again and handed to the ERP.
+ *
+ * Parameters: `handle`; `integration`; `store_order_id`; `state_out` receives `{"state",
+ * "reasons"}`: `pending`, or `rejected` with the reasons that still apply.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_NOT_FOUND`,
+ * `PONTE_E_CONFLICT` (not rejected), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `state_out` is NULL or valid
+ * for a write.
+ */
+PONTE_API int32_t ponte_order_retry(ponte *handle, const char *integration, const char *store_order_id, char **state_out);
+
+/**
+ * Lists the stock held by the integration's orders, by SKU: `reservation` for orders in a
+ * reservation status, `unconfirmed` for orders the ERP has not confirmed yet. Product sync
+ * subtracts both from the stock it sends.
+ *
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*reservations_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `reservations_out` is NULL
+ * or valid for a write.
+ */
+PONTE_API int32_t ponte_reservations(ponte *handle, const char *integration, char **reservations_out);
+
+/**
+ * The integration report ("Relatório de Integrações"): a JSON array, newest first, of
+ * `{"store_order_id", "number", "created_at", "customer", "document", "total_cents", "state",
+ * "store_status", "reasons", "erp_order_number", "writeback"}`.
+ *
+ * Parameters: `handle`; `integration`; `filter_json`, `{"from", "to", "state", "text"}`, each
+ * optional (`"{}"` for everything); `report_out` receives the rows.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+ * `PONTE_E_INVALID_DATA` (a bad date or state), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `report_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_report(ponte *handle, const char *integration, const char *filter_json, char **report_out);
+
+/**
  * Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
  *
  * Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,

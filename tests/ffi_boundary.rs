@@ -164,6 +164,13 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_sync_products",
     "ponte_product_status",
     "ponte_sync_runs",
+    "ponte_capture_orders",
+    "ponte_orders_pending",
+    "ponte_order_confirm",
+    "ponte_order_reject",
+    "ponte_order_retry",
+    "ponte_reservations",
+    "ponte_report",
 ];
 
 /// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
@@ -1159,6 +1166,282 @@ fn the_sync_exports_refuse_bad_arguments_by_name() {
             assert_eq!(status, PONTE_E_PANIC, "{name}");
             assert_eq!(
                 ponte_sync_runs(h, c"loja".as_ptr(), 5, &mut out),
+                PONTE_E_HANDLE_POISONED,
+                "{name}"
+            );
+        }
+    }
+}
+
+/// A handle capturing `processing` orders from a sandbox that has one order for TRA-PP-45.
+fn capture_fixture() -> (SyncFixture, String) {
+    let rig = SyncFixture::new();
+    let sandbox = &rig._sandbox;
+    let key = sandbox.key();
+    let config = CString::new(
+        json!({"id": "loja", "platform": "woocommerce", "base_url": sandbox.base_url(), "allow_http": true, "locale": "en",
+               "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
+               "order_capture": {"enabled": true, "fetch_statuses": ["processing"], "rejected_status": "failed",
+                                 "default_payment_terms": "A VISTA", "default_payment_method": "PIX", "require_document": false}})
+        .to_string(),
+    )
+    .unwrap();
+    // SAFETY: live handle and C strings.
+    unsafe {
+        assert_eq!(
+            ponte_integration_put(rig.fixture.handle, config.as_ptr()),
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_sync_products(
+                rig.fixture.handle,
+                c"loja".as_ptr(),
+                c"{}".as_ptr(),
+                None,
+                ptr::null_mut(),
+                &mut ptr::null_mut()
+            ),
+            PONTE_OK
+        );
+    }
+    let order = sandbox
+        .place_order(&json!({"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}],
+            "billing": {"first_name": "Ana", "address_1": "Rua A", "city": "Curitiba", "state": "PR", "postcode": "80010-000"}}))
+        .unwrap();
+    let id = order["id"].as_u64().unwrap().to_string();
+    (rig, id)
+}
+
+#[test]
+fn orders_are_captured_confirmed_and_reported_through_the_c_abi() {
+    let (rig, id) = capture_fixture();
+    let h = rig.fixture.handle;
+    let order_id = CString::new(id.clone()).unwrap();
+    let mut out = SENTINEL;
+    // SAFETY: live handle, C strings and out slots.
+    unsafe {
+        assert_eq!(
+            ponte_capture_orders(h, c"loja".as_ptr(), &mut out),
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        let report = take(out);
+        assert_eq!(report["pending"][0]["sales_order"]["status"], "closed");
+        out = ptr::null_mut();
+        assert_eq!(
+            ponte_orders_pending(h, c"loja".as_ptr(), &mut out),
+            PONTE_OK
+        );
+        assert_eq!(take(out).as_array().unwrap().len(), 1);
+        out = ptr::null_mut();
+        assert_eq!(ponte_reservations(h, c"loja".as_ptr(), &mut out), PONTE_OK);
+        assert_eq!(take(out)[0]["kind"], "unconfirmed");
+        out = ptr::null_mut();
+        assert_eq!(
+            ponte_order_confirm(
+                h,
+                c"loja".as_ptr(),
+                order_id.as_ptr(),
+                c"PV-1".as_ptr(),
+                &mut out
+            ),
+            PONTE_OK
+        );
+        assert_eq!(take(out)["state"], "confirmed");
+        assert_eq!(
+            ponte_order_confirm(
+                h,
+                c"loja".as_ptr(),
+                order_id.as_ptr(),
+                c"PV-1".as_ptr(),
+                ptr::null_mut()
+            ),
+            PONTE_OK
+        );
+        assert_eq!(
+            ponte_order_confirm(
+                h,
+                c"loja".as_ptr(),
+                order_id.as_ptr(),
+                c"PV-2".as_ptr(),
+                ptr::null_mut()
+            ),
+            PONTE_E_CONFLICT
+        );
+        assert!(last_message().contains("already confirmed as ERP order PV-1"));
+        assert_eq!(
+            ponte_order_reject(
+                h,
+                c"loja".as_ptr(),
+                order_id.as_ptr(),
+                c"sem estoque".as_ptr(),
+                ptr::null_mut()
+            ),
+            PONTE_E_CONFLICT
+        );
+        out = ptr::null_mut();
+        assert_eq!(
+            ponte_order_retry(h, c"loja".as_ptr(), order_id.as_ptr(), &mut out),
+            PONTE_E_CONFLICT
+        );
+        assert!(out.is_null());
+        assert_eq!(
+            ponte_order_confirm(
+                h,
+                c"loja".as_ptr(),
+                c"424242".as_ptr(),
+                c"PV-3".as_ptr(),
+                ptr::null_mut()
+            ),
+            PONTE_E_NOT_FOUND
+        );
+        assert_eq!(
+            ponte_order_reject(
+                h,
+                c"loja".as_ptr(),
+                order_id.as_ptr(),
+                c" ".as_ptr(),
+                ptr::null_mut()
+            ),
+            PONTE_E_INVALID_DATA
+        );
+        out = ptr::null_mut();
+        assert_eq!(
+            ponte_report(
+                h,
+                c"loja".as_ptr(),
+                c"{\"state\":\"confirmed\"}".as_ptr(),
+                &mut out
+            ),
+            PONTE_OK
+        );
+        assert_eq!(take(out)[0]["erp_order_number"], "PV-1");
+        assert_eq!(
+            ponte_report(
+                h,
+                c"loja".as_ptr(),
+                c"{\"states\":\"x\"}".as_ptr(),
+                &mut out
+            ),
+            PONTE_E_INVALID_JSON
+        );
+        assert!(
+            last_message().starts_with("filter.states: unknown field"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_report(
+                h,
+                c"loja".as_ptr(),
+                c"{\"from\":\"ontem\"}".as_ptr(),
+                &mut out
+            ),
+            PONTE_E_INVALID_DATA
+        );
+        assert!(out.is_null());
+    }
+}
+
+#[test]
+fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
+    let (rig, _) = capture_fixture();
+    let h = rig.fixture.handle;
+    let mut out = SENTINEL;
+    let expect_null = |status: i32, message: &str, out: *mut c_char| {
+        assert_eq!(
+            (status, last_message().as_str()),
+            (PONTE_E_NULL_ARGUMENT, message)
+        );
+        assert!(out.is_null(), "{message}: out not reset");
+    };
+    let l = c"loja".as_ptr();
+    let o = c"1".as_ptr();
+    // SAFETY: NULL, a live handle, C strings and out slots only.
+    unsafe {
+        expect_null(
+            ponte_capture_orders(h, ptr::null(), &mut out),
+            "argument `integration` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_capture_orders(h, l, ptr::null_mut()),
+            "argument `report_out` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_orders_pending(ptr::null_mut(), l, &mut out),
+            "argument `handle` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_orders_pending(h, l, ptr::null_mut()),
+            "argument `orders_out` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_order_confirm(h, l, ptr::null(), c"PV".as_ptr(), &mut out),
+            "argument `store_order_id` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_order_confirm(h, l, o, ptr::null(), &mut out),
+            "argument `erp_order_number` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_order_reject(h, l, o, ptr::null(), &mut out),
+            "argument `reason` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_order_retry(h, l, o, ptr::null_mut()),
+            "argument `state_out` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_reservations(h, ptr::null(), &mut out),
+            "argument `integration` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_report(h, l, ptr::null(), &mut out),
+            "argument `filter_json` is NULL",
+            out,
+        );
+        let cp1252 = CString::new(b"M\xfcller".to_vec()).unwrap();
+        assert_eq!(
+            ponte_order_reject(h, l, o, cp1252.as_ptr(), &mut out),
+            PONTE_E_INVALID_UTF8
+        );
+        assert!(last_message().starts_with("argument `reason` is not valid UTF-8"));
+        for name in [
+            "ponte_capture_orders",
+            "ponte_orders_pending",
+            "ponte_order_confirm",
+            "ponte_order_reject",
+            "ponte_order_retry",
+            "ponte_reservations",
+            "ponte_report",
+        ] {
+            let (other, _) = capture_fixture();
+            let h = other.fixture.handle;
+            ::ponte::failpoint::arm_panic(name);
+            let status = match name {
+                "ponte_capture_orders" => ponte_capture_orders(h, l, &mut out),
+                "ponte_orders_pending" => ponte_orders_pending(h, l, &mut out),
+                "ponte_order_confirm" => ponte_order_confirm(h, l, o, c"PV".as_ptr(), &mut out),
+                "ponte_order_reject" => ponte_order_reject(h, l, o, c"x".as_ptr(), &mut out),
+                "ponte_order_retry" => ponte_order_retry(h, l, o, &mut out),
+                "ponte_reservations" => ponte_reservations(h, l, &mut out),
+                _ => ponte_report(h, l, c"{}".as_ptr(), &mut out),
+            };
+            assert_eq!(status, PONTE_E_PANIC, "{name}");
+            assert_eq!(
+                ponte_orders_pending(h, l, &mut out),
                 PONTE_E_HANDLE_POISONED,
                 "{name}"
             );

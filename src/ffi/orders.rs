@@ -1,0 +1,248 @@
+//! Order capture: capture, hand-off, confirm, reject, retry, reservations, report.
+
+use std::ffi::c_char;
+
+use super::boundary::{arg_out, arg_str, reset_out, set_json, set_optional_json};
+use super::handle::{ponte, with_handle};
+use crate::capture::ReportFilter;
+use crate::model::json;
+
+/// Captures orders from the integration's store: orders in the fetch and reservation statuses
+/// modified since the last capture (minus an overlap), each journaled once; customers registered;
+/// orders validated; stock held for reservations and unconfirmed orders; queued write-backs sent.
+///
+/// Parameters: `handle`; `integration`; `report_out` receives `{"integration", "counts",
+/// "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
+/// waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+/// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), network and store
+/// errors (-3xx; what was journaled before the failure is kept and handed out next time),
+/// storage errors.
+/// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; `integration` is NULL or NUL-terminated; `report_out` is NULL or
+/// valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_capture_orders(
+    handle: *mut ponte,
+    integration: *const c_char,
+    report_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(report_out) };
+    with_handle("ponte_capture_orders", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let integration = unsafe { arg_str(integration, "integration") }?;
+        let out = arg_out(report_out, "report_out")?;
+        set_json(out, &ponte.capture_orders(integration)?)
+    })
+}
+
+/// Lists the orders waiting for the ERP (a JSON array of `{"store_order_id", "number",
+/// "sales_order"}`), without asking the store.
+///
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+/// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+/// Ownership: Caller owns `*orders_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; `integration` is NULL or NUL-terminated; `orders_out` is NULL or
+/// valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_orders_pending(
+    handle: *mut ponte,
+    integration: *const c_char,
+    orders_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(orders_out) };
+    with_handle("ponte_orders_pending", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let integration = unsafe { arg_str(integration, "integration") }?;
+        let out = arg_out(orders_out, "orders_out")?;
+        set_json(out, &ponte.orders_pending(integration)?)
+    })
+}
+
+/// Records that the ERP has a pending order as its sales order `erp_order_number`; the return
+/// status is written to the store at the next capture. Confirming again with the same number is
+/// fine; with another, `PONTE_E_CONFLICT`.
+///
+/// Parameters: `handle`; `integration`; `store_order_id`; `erp_order_number`; `state_out`
+/// receives `{"store_order_id", "state", "erp_order_number"}`, or may be NULL.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`
+/// (an empty number), `PONTE_E_NOT_FOUND` (never captured), `PONTE_E_CONFLICT` (another number,
+/// or the order is not pending), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+/// Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; the strings are NULL or NUL-terminated; `state_out` is NULL or valid
+/// for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_order_confirm(
+    handle: *mut ponte,
+    integration: *const c_char,
+    store_order_id: *const c_char,
+    erp_order_number: *const c_char,
+    state_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(state_out) };
+    with_handle("ponte_order_confirm", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let (integration, order, number) = unsafe {
+            (
+                arg_str(integration, "integration")?,
+                arg_str(store_order_id, "store_order_id")?,
+                arg_str(erp_order_number, "erp_order_number")?,
+            )
+        };
+        let state = ponte.order_confirm(integration, order, number)?;
+        // SAFETY: NULL or valid for a write, by this function's contract.
+        unsafe { set_optional_json(state_out, &state) }
+    })
+}
+
+/// Records that the ERP refuses a pending order, with the reason the user will see; the rejected
+/// status and a note with the reason are written to the store at the next capture.
+///
+/// Parameters: `handle`; `integration`; `store_order_id`; `reason`, not empty; `state_out`
+/// receives the order's state, or may be NULL.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`,
+/// `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (not pending), `PONTE_E_INTEGRATION_NOT_FOUND`,
+/// storage errors.
+/// Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; the strings are NULL or NUL-terminated; `state_out` is NULL or valid
+/// for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_order_reject(
+    handle: *mut ponte,
+    integration: *const c_char,
+    store_order_id: *const c_char,
+    reason: *const c_char,
+    state_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(state_out) };
+    with_handle("ponte_order_reject", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let (integration, order, reason) = unsafe {
+            (
+                arg_str(integration, "integration")?,
+                arg_str(store_order_id, "store_order_id")?,
+                arg_str(reason, "reason")?,
+            )
+        };
+        let state = ponte.order_reject(integration, order, reason)?;
+        // SAFETY: NULL or valid for a write, by this function's contract.
+        unsafe { set_optional_json(state_out, &state) }
+    })
+}
+
+/// Validates a rejected order again, after the user fixed the data (published the product,
+/// linked the SKU). If it passes now it is pending again and handed to the ERP.
+///
+/// Parameters: `handle`; `integration`; `store_order_id`; `state_out` receives `{"state",
+/// "reasons"}`: `pending`, or `rejected` with the reasons that still apply.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_NOT_FOUND`,
+/// `PONTE_E_CONFLICT` (not rejected), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+/// Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; the strings are NULL or NUL-terminated; `state_out` is NULL or valid
+/// for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_order_retry(
+    handle: *mut ponte,
+    integration: *const c_char,
+    store_order_id: *const c_char,
+    state_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(state_out) };
+    with_handle("ponte_order_retry", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let (integration, order) = unsafe {
+            (
+                arg_str(integration, "integration")?,
+                arg_str(store_order_id, "store_order_id")?,
+            )
+        };
+        let out = arg_out(state_out, "state_out")?;
+        set_json(out, &ponte.order_retry(integration, order)?)
+    })
+}
+
+/// Lists the stock held by the integration's orders, by SKU: `reservation` for orders in a
+/// reservation status, `unconfirmed` for orders the ERP has not confirmed yet. Product sync
+/// subtracts both from the stock it sends.
+///
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+/// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+/// Ownership: Caller owns `*reservations_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; `integration` is NULL or NUL-terminated; `reservations_out` is NULL
+/// or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_reservations(
+    handle: *mut ponte,
+    integration: *const c_char,
+    reservations_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(reservations_out) };
+    with_handle("ponte_reservations", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let integration = unsafe { arg_str(integration, "integration") }?;
+        let out = arg_out(reservations_out, "reservations_out")?;
+        set_json(out, &ponte.reservations(integration)?)
+    })
+}
+
+/// The integration report ("Relatório de Integrações"): a JSON array, newest first, of
+/// `{"store_order_id", "number", "created_at", "customer", "document", "total_cents", "state",
+/// "store_status", "reasons", "erp_order_number", "writeback"}`.
+///
+/// Parameters: `handle`; `integration`; `filter_json`, `{"from", "to", "state", "text"}`, each
+/// optional (`"{}"` for everything); `report_out` receives the rows.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+/// `PONTE_E_INVALID_DATA` (a bad date or state), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+/// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; the strings are NULL or NUL-terminated; `report_out` is NULL or
+/// valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_report(
+    handle: *mut ponte,
+    integration: *const c_char,
+    filter_json: *const c_char,
+    report_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(report_out) };
+    with_handle("ponte_report", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let (integration, filter) = unsafe {
+            (
+                arg_str(integration, "integration")?,
+                arg_str(filter_json, "filter_json")?,
+            )
+        };
+        let filter: ReportFilter =
+            json::from_value(json::parse_value(filter, "filter")?, "filter")?;
+        let out = arg_out(report_out, "report_out")?;
+        set_json(out, &ponte.report(integration, &filter)?)
+    })
+}
