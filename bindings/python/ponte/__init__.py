@@ -249,6 +249,43 @@ class Ponte:
         """The latest sync runs, newest first, with counts per outcome."""
         return self._call_out(lib.ponte_sync_runs, integration.encode("utf-8"), limit)
 
+    # Order capture
+
+    def capture_orders(self, integration: str) -> Dict[str, Any]:
+        """Captures orders from the store; ``report["pending"]`` holds every order for the ERP."""
+        return self._call_out(lib.ponte_capture_orders, integration.encode("utf-8"))
+
+    def orders_pending(self, integration: str) -> List[Dict[str, Any]]:
+        """The orders waiting for the ERP to confirm or reject them."""
+        return self._call_out(lib.ponte_orders_pending, integration.encode("utf-8"))
+
+    def order_confirm(self, integration: str, store_order_id: str, erp_order_number: str) -> Dict[str, Any]:
+        """The ERP has the order as its sales order ``erp_order_number``."""
+        return self._call_out(
+            lib.ponte_order_confirm, integration.encode("utf-8"), str(store_order_id).encode("utf-8"),
+            erp_order_number.encode("utf-8"),
+        )
+
+    def order_reject(self, integration: str, store_order_id: str, reason: str) -> Dict[str, Any]:
+        """The ERP refuses the order; the store gets the rejected status and a note with ``reason``."""
+        return self._call_out(
+            lib.ponte_order_reject, integration.encode("utf-8"), str(store_order_id).encode("utf-8"), reason.encode("utf-8")
+        )
+
+    def order_retry(self, integration: str, store_order_id: str) -> Dict[str, Any]:
+        """Validates a rejected order again after the data was fixed."""
+        return self._call_out(lib.ponte_order_retry, integration.encode("utf-8"), str(store_order_id).encode("utf-8"))
+
+    def reservations(self, integration: str) -> List[Dict[str, Any]]:
+        """Stock held by reservations and unconfirmed orders, by SKU."""
+        return self._call_out(lib.ponte_reservations, integration.encode("utf-8"))
+
+    def report(self, integration: str, **filters: Any) -> List[Dict[str, Any]]:
+        """The integration report; filters ``from_``, ``to``, ``state`` and ``text`` are optional."""
+        if "from_" in filters:
+            filters["from"] = filters.pop("from_")
+        return self._call_out(lib.ponte_report, integration.encode("utf-8"), _json_arg(filters))
+
 
 class Sandbox:
     """A sandbox store on 127.0.0.1 that speaks the platform's real API, for rehearsing an

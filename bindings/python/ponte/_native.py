@@ -106,6 +106,13 @@ _SIGNATURES = {
     "ponte_sync_products": (_c_int32, [_c_handle, _c_str, _c_str, PROGRESS_CALLBACK, ctypes.c_void_p, _c_out], _check_status),
     "ponte_product_status": (_c_int32, [_c_handle, _c_str, _c_str, _c_out], _check_status),
     "ponte_sync_runs": (_c_int32, [_c_handle, _c_str, _c_int32, _c_out], _check_status),
+    "ponte_capture_orders": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_orders_pending": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_order_confirm": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
+    "ponte_order_reject": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
+    "ponte_order_retry": (_c_int32, [_c_handle, _c_str, _c_str, _c_out], _check_status),
+    "ponte_reservations": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_report": (_c_int32, [_c_handle, _c_str, _c_str, _c_out], _check_status),
     "ponte_sandbox_start": (_c_int32, [_c_str, ctypes.POINTER(_c_handle), _c_out], _check_status),
     "ponte_sandbox_stop": (None, [_c_handle], None),
 }

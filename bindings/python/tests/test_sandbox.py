@@ -144,3 +144,47 @@ class SyncTest(unittest.TestCase):
             self.assertEqual([r["status"] for r in runs], ["cancelled", "completed"])
             with self.assertRaises(ponte.IntegrationNotFoundError):
                 p.sync_products("nenhuma")
+
+
+class CaptureTest(unittest.TestCase):
+    """Order capture from Python: a shopper's order, captured, confirmed and reported."""
+
+    def test_capture_confirm_reject_and_report(self):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as d, ponte.Sandbox() as store, ponte.Ponte(str(Path(d) / "ponte.db")) as p:
+            config = store.integration_config("loja", locale="en")
+            config["order_capture"] = {
+                "enabled": True, "fetch_statuses": ["processing"], "return_status": "completed", "rejected_status": "failed",
+                "default_payment_terms": "30 DIAS", "default_payment_method": "BOLETO",
+            }
+            p.integration_put(config)
+            p.catalog_put_brands([{"id": "HERING", "name": "Hering", "show_in_electronic_order": True}])
+            p.catalog_put_products([{"erp_id": "1", "name": "Camiseta", "brand_id": "HERING", "show_in_store": True,
+                                     "sync_stock": True, "variants": [{"sku": "CAM", "price_cents": 4990, "stock": 5}]}])
+            p.sync_products("loja")
+            billing = {"first_name": "Ana", "last_name": "Souza", "address_1": "Rua B", "number": "5", "city": "Recife",
+                       "state": "PE", "postcode": "50000-000", "cpf": "529.982.247-25", "email": "ana@example.com.br"}
+            good = store.place_order({"status": "processing", "billing": billing, "line_items": [{"sku": "CAM", "quantity": 1}]})
+            bad = store.place_order({"status": "processing", "billing": dict(billing, cpf="111.111.111-11"),
+                                     "line_items": [{"sku": "CAM", "quantity": 1}]})
+
+            report = p.capture_orders("loja")
+            self.assertEqual([o["store_order_id"] for o in report["pending"]], [str(good["id"])])
+            sales = report["pending"][0]["sales_order"]
+            self.assertEqual((sales["payment_terms"], sales["payment_method"]), ("30 DIAS", "BOLETO"))
+            self.assertEqual(report["rejected"][0]["reasons"][0]["code"], "document_invalid")
+            self.assertEqual(p.reservations("loja")[0]["quantity"], 1)
+
+            self.assertEqual(p.order_confirm("loja", good["id"], "PV-42")["state"], "confirmed")
+            with self.assertRaises(ponte.ConflictError):
+                p.order_confirm("loja", good["id"], "PV-43")
+            with self.assertRaises(ponte.NotFoundError):
+                p.order_reject("loja", "999999", "x")
+            p.capture_orders("loja")
+            rows = p.report("loja", state="confirmed")
+            self.assertEqual((rows[0]["erp_order_number"], rows[0]["writeback"]), ("PV-42", "done"))
+            self.assertEqual(len(p.report("loja", text="111.111")), 0)
+            self.assertEqual(len(p.report("loja", from_="2000-01-01")), 2)
+            self.assertEqual(p.order_retry("loja", bad["id"])["state"], "rejected")
