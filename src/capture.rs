@@ -826,19 +826,15 @@ pub(crate) fn report(
             if filter.state.as_deref().is_some_and(|s| s != row.state) {
                 continue;
             }
-            let customer = match row.customer_id {
-                Some(id) => journal::customer(tx, id)?,
-                None => None,
-            };
-            let name = customer
-                .as_ref()
+            // The buyer as the order names them: a returning customer's record may have changed since.
+            let buyer = row.order.as_ref().map(|o| &o["customer"]);
+            let name = buyer
                 .and_then(|c| c["name"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            let document = customer
-                .as_ref()
+            let document = buyer
                 .and_then(|c| c["cpf"].as_str().or(c["cnpj"].as_str()))
-                .map(str::to_string);
+                .map(documents::normalize);
             let total_cents = row
                 .order
                 .as_ref()

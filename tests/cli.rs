@@ -48,6 +48,91 @@ fn the_demo_runs_the_main_job_end_to_end() {
         "{out}"
     );
     assert!(out.contains("(0 requests to the store)"), "{out}");
+    assert!(out.contains("6. The ERP captures orders"), "{out}");
+    assert!(
+        out.contains("[unknown_sku]") && out.contains("[document_invalid]"),
+        "{out}"
+    );
+    assert!(out.contains("3 x TRA-JC-6 (reservation"), "{out}");
+    assert!(out.contains("confirmed  PV-0001"), "{out}");
+}
+
+#[test]
+fn capture_confirm_and_the_report_as_csv_from_the_command_line() {
+    let store = WooSandbox::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let key = store.key();
+    let config = serde_json::json!({"id": "loja", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
+        "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
+        "order_capture": {"enabled": true, "fetch_statuses": ["processing"], "default_payment_terms": "A VISTA",
+                          "default_payment_method": "PIX", "require_document": false}});
+    std::fs::write(path("config.json"), config.to_string()).unwrap();
+    std::fs::write(path("brands.json"), common::sync::BRANDS).unwrap();
+    std::fs::write(
+        path("products.json"),
+        format!("[{}]", common::sync::product("1", "A", None, 1000, 5)),
+    )
+    .unwrap();
+    let (state, config_path) = (path("ponte.db"), path("config.json"));
+    let base = ["--state", state.as_str(), "--config", config_path.as_str()];
+    let synced = ponte(
+        &[
+            &["sync"][..],
+            &base,
+            &[
+                "--brands",
+                &path("brands.json"),
+                "--products",
+                &path("products.json"),
+            ],
+        ]
+        .concat(),
+    );
+    assert!(synced.status.success(), "{}", text(&synced));
+    let order = store
+        .place_order(&serde_json::json!({"status": "processing", "line_items": [{"sku": "A", "quantity": 2}],
+            "billing": {"first_name": "Ana, a \"Aninha\"", "address_1": "Rua A", "city": "Curitiba", "state": "PR", "postcode": "80010-000"}}))
+        .unwrap();
+    let id = order["id"].as_u64().unwrap().to_string();
+
+    let captured = ponte(&[&["capture"][..], &base, &["--json"]].concat());
+    assert!(captured.status.success(), "{}", text(&captured));
+    let report: serde_json::Value = serde_json::from_slice(&captured.stdout).unwrap();
+    assert_eq!(report["pending"][0]["store_order_id"], id.as_str());
+    let confirmed = ponte(
+        &[
+            &["confirm"][..],
+            &base,
+            &["--order", &id, "--erp-number", "PV-9"],
+        ]
+        .concat(),
+    );
+    assert!(
+        text(&confirmed).contains(r#""state":"confirmed""#),
+        "{}",
+        text(&confirmed)
+    );
+    let conflict = ponte(
+        &[
+            &["confirm"][..],
+            &base,
+            &["--order", &id, "--erp-number", "PV-10"],
+        ]
+        .concat(),
+    );
+    assert_eq!(conflict.status.code(), Some(1));
+
+    let csv = ponte(&[&["report"][..], &base, &["--csv"]].concat());
+    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    let mut lines = csv.split("\r\n");
+    assert_eq!(lines.next(), Some("store_order_id,number,created_at,customer,document,total,state,store_status,erp_order_number,writeback,reasons"));
+    let row = lines.next().unwrap();
+    assert!(row.starts_with(&format!("{id},{id},")), "{row}");
+    assert!(row.contains(r#","Ana, a ""Aninha""","#), "{row}");
+    assert!(row.contains(",20.00,confirmed,processing,PV-9,"), "{row}");
+    let table = ponte(&[&["report"][..], &base, &["--only", "confirmed"]].concat());
+    assert!(text(&table).contains("PV-9"), "{}", text(&table));
 }
 
 #[test]

@@ -21,6 +21,11 @@ usage:
   ponte sync   --state FILE --config CONFIG.json [CATALOG] [--dry-run] [--stock-only] [--full] [--json]
   ponte status --state FILE --config CONFIG.json (--erp-id ID | --sku SKU) [--json]
   ponte runs   --state FILE --config CONFIG.json [--limit N] [--json]
+  ponte capture --state FILE --config CONFIG.json [--json]
+  ponte report  --state FILE --config CONFIG.json [--from DATE] [--to DATE] [--only STATE] [--text TEXT] [--csv | --json]
+  ponte confirm --state FILE --config CONFIG.json --order ID --erp-number NUMBER
+  ponte reject  --state FILE --config CONFIG.json --order ID --reason TEXT
+  ponte retry   --state FILE --config CONFIG.json --order ID
   ponte integration-put --state FILE CONFIG.json
   ponte catalog-put --state FILE [CATALOG]
   ponte catalog-get --state FILE (--erp-id ID | --sku SKU)
@@ -66,7 +71,14 @@ fn main() -> ExitCode {
     }
 }
 
-const FLAGS: [&str; 5] = ["--json", "--dry-run", "--stock-only", "--full", "--help"];
+const FLAGS: [&str; 6] = [
+    "--json",
+    "--csv",
+    "--dry-run",
+    "--stock-only",
+    "--full",
+    "--help",
+];
 
 fn run(args: &[String]) -> Result<u8, Failure> {
     let Some((command, rest)) = args.split_first() else {
@@ -142,6 +154,65 @@ fn run(args: &[String]) -> Result<u8, Failure> {
                     );
                 }
             }
+            Ok(0)
+        }
+        "capture" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            options.positional::<0>()?;
+            let report = ponte.capture_orders(&integration)?;
+            if json {
+                println!("{}", to_json_pretty(&report));
+            } else {
+                print_capture(&report);
+            }
+            Ok(if report.failures.is_empty() { 0 } else { 3 })
+        }
+        "report" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            let filter = ponte::capture::ReportFilter {
+                from: options.take("--from"),
+                to: options.take("--to"),
+                state: options.take("--only"),
+                text: options.take("--text"),
+            };
+            let csv = options.flag("--csv");
+            options.positional::<0>()?;
+            let rows = ponte.report(&integration, &filter)?;
+            if json {
+                println!("{}", to_json_pretty(&rows));
+            } else if csv {
+                print!("{}", report_csv(&rows));
+            } else {
+                print_report_table(&rows);
+            }
+            Ok(0)
+        }
+        "confirm" | "reject" | "retry" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            let order = options
+                .take("--order")
+                .ok_or_else(|| Failure::Usage("--order ID is required".into()))?;
+            let state = match command.as_str() {
+                "confirm" => {
+                    let number = options
+                        .take("--erp-number")
+                        .ok_or_else(|| Failure::Usage("--erp-number NUMBER is required".into()))?;
+                    options.positional::<0>()?;
+                    ponte.order_confirm(&integration, &order, &number)?
+                }
+                "reject" => {
+                    let reason = options
+                        .take("--reason")
+                        .ok_or_else(|| Failure::Usage("--reason TEXT is required".into()))?;
+                    options.positional::<0>()?;
+                    ponte.order_reject(&integration, &order, &reason)?
+                }
+                _ => {
+                    options.positional::<0>()?;
+                    ponte.order_retry(&integration, &order)?
+                }
+            };
+            println!("{}", to_json(&state));
             Ok(0)
         }
         "integration-put" => {
@@ -351,6 +422,107 @@ fn print_status(status: &ProductStatus) {
     }
 }
 
+fn money(cents: i64) -> String {
+    ponte::model::money::format_cents(cents)
+}
+
+fn print_capture(report: &ponte::capture::CaptureReport) {
+    println!(
+        "Capture from {}: {}, {} requests",
+        report.integration,
+        counts_line(&report.counts),
+        report.requests
+    );
+    for order in &report.pending {
+        let sales = &order.sales_order;
+        let items: Vec<String> = sales["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| format!("{} x {}", i["quantity"], i["sku"].as_str().unwrap_or("")))
+            .collect();
+        println!(
+            "  pending   order {:<6} {:<24} {:>10}  {}",
+            order.number,
+            sales["customer"]["name"].as_str().unwrap_or(""),
+            money(sales["total_cents"].as_i64().unwrap_or(0)),
+            items.join(", ")
+        );
+    }
+    for order in &report.rejected {
+        println!(
+            "  rejected  order {:<6} {}",
+            order.number,
+            order.customer["name"].as_str().unwrap_or("")
+        );
+        for reason in &order.reasons {
+            println!("              - {} [{}]", reason.message, reason.code);
+        }
+    }
+    for failure in &report.failures {
+        println!(
+            "  unreadable order {}: {}",
+            failure.store_id, failure.reason
+        );
+    }
+}
+
+fn print_report_table(rows: &[ponte::capture::ReportRow]) {
+    println!(
+        "{:<8} {:<20} {:<22} {:>10} {:<10} {:<10} {:<10} reasons",
+        "order", "created (UTC)", "customer", "total", "state", "ERP order", "write-back"
+    );
+    for row in rows {
+        let reasons: Vec<&str> = row.reasons.iter().map(|r| r.code.as_str()).collect();
+        println!(
+            "{:<8} {:<20} {:<22} {:>10} {:<10} {:<10} {:<10} {}",
+            row.number,
+            row.created_at
+                .as_deref()
+                .unwrap_or("")
+                .trim_end_matches('Z')
+                .replace('T', " "),
+            row.customer.chars().take(22).collect::<String>(),
+            money(row.total_cents),
+            row.state,
+            row.erp_order_number.as_deref().unwrap_or("-"),
+            row.writeback.chars().take(10).collect::<String>(),
+            reasons.join(", ")
+        );
+    }
+}
+
+/// The report as CSV (RFC 4180), for a spreadsheet.
+fn report_csv(rows: &[ponte::capture::ReportRow]) -> String {
+    let field = |text: &str| {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::from("store_order_id,number,created_at,customer,document,total,state,store_status,erp_order_number,writeback,reasons\r\n");
+    for row in rows {
+        let reasons: Vec<&str> = row.reasons.iter().map(|r| r.message.as_str()).collect();
+        let cells = [
+            row.store_order_id.clone(),
+            row.number.clone(),
+            row.created_at.clone().unwrap_or_default(),
+            row.customer.clone(),
+            row.document.clone().unwrap_or_default(),
+            money(row.total_cents),
+            row.state.clone(),
+            row.store_status.clone(),
+            row.erp_order_number.clone().unwrap_or_default(),
+            row.writeback.clone(),
+            reasons.join(" "),
+        ];
+        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// The main job: a WooCommerce sandbox store, the sample catalog, a sync limited by the EAN test
 /// filter, then a full sync, as the ERP's integration guide advises.
 fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
@@ -420,6 +592,78 @@ fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
         counts_line(&again.counts),
         store.total_requests()
     );
+
+    println!("\n5. Shoppers place orders in the store:");
+    store
+        .seed_product(serde_json::json!({"id": 6000, "type": "simple", "name": "Brinde da loja", "sku": "LOJA-BRINDE",
+            "status": "publish", "regular_price": "5.00", "price": "5.00", "parent_id": 0}))
+        .map_err(Failure::Io)?;
+    let shopper = |name: &str, cpf: &str, sku: &str, quantity: i64, status: &str| {
+        serde_json::json!({
+            "status": status, "payment_method_title": "Pix",
+            "billing": {"first_name": name, "last_name": "Oliveira", "address_1": "Rua XV de Novembro", "number": "100",
+                        "neighborhood": "Centro", "city": "Curitiba", "state": "PR", "postcode": "80020-310", "country": "BR",
+                        "email": format!("{}@example.com.br", name.to_lowercase()), "phone": "(41) 99999-0000", "cpf": cpf},
+            "line_items": [{"sku": sku, "quantity": quantity}],
+            "shipping_lines": [{"method_id": "correios", "method_title": "PAC", "total": "18.90"}]
+        })
+    };
+    let orders = [
+        (
+            "a valid order",
+            shopper("Ana", "529.982.247-25", "TRA-PP-45", 1, "processing"),
+        ),
+        (
+            "another valid order",
+            shopper("Bruno", "111.444.777-35", "HER-CAM-AZ-G", 2, "processing"),
+        ),
+        (
+            "a product the ERP does not have",
+            shopper("Carla", "068.149.843-93", "LOJA-BRINDE", 1, "processing"),
+        ),
+        (
+            "an invalid CPF",
+            shopper("Diego", "123.456.789-00", "TRA-PP-45", 1, "processing"),
+        ),
+        (
+            "awaiting payment: a reservation",
+            shopper("Elisa", "390.533.447-05", "TRA-JC-6", 3, "pending"),
+        ),
+    ];
+    for (what, order) in &orders {
+        let placed = store.place_order(order).map_err(Failure::Io)?;
+        let name = order["billing"]["first_name"].as_str().unwrap_or("");
+        println!(
+            "   order {} by {name}: {what}",
+            placed["number"].as_str().unwrap_or("")
+        );
+    }
+
+    println!("\n6. The ERP captures orders:\n");
+    let captured = ponte.capture_orders(&config.id)?;
+    print_capture(&captured);
+    println!("\n   Stock held for the store's orders (product sync sends what is left):");
+    for hold in ponte.reservations(&config.id)? {
+        println!(
+            "   {} x {} ({}, order {})",
+            hold.quantity, hold.sku, hold.kind, hold.store_order_id
+        );
+    }
+
+    println!("\n7. The ERP confirms the valid orders with its own sales-order numbers:");
+    for (index, order) in captured.pending.iter().enumerate() {
+        let number = format!("PV-{:04}", index + 1);
+        ponte.order_confirm(&config.id, &order.store_order_id, &number)?;
+        println!("   order {} is sales order {number}", order.number);
+    }
+    let again = ponte.capture_orders(&config.id)?;
+    println!(
+        "   the next capture writes the statuses back: {}",
+        counts_line(&again.counts)
+    );
+
+    println!("\n8. Relatório de Integrações:\n");
+    print_report_table(&ponte.report(&config.id, &ponte::capture::ReportFilter::default())?);
 
     println!(
         "\nThe store now has {} products and variations. State file kept at {}.",

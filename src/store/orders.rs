@@ -298,11 +298,3 @@ pub fn register_customer(
         }
     }
 }
-
-pub fn customer(tx: &Transaction<'_>, id: i64) -> Result<Option<Value>> {
-    let text: Option<String> = tx
-        .prepare_cached("SELECT doc FROM customer WHERE id = ?1")?
-        .query_row([id], |row| row.get(0))
-        .optional()?;
-    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-}
