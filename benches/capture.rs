@@ -62,7 +62,7 @@ fn main() {
             .expect("order");
     }
 
-    let mut phase = |name: &str, ponte: &mut Ponte| {
+    let phase = |name: &str, ponte: &mut Ponte| {
         store.reset_counters();
         let started = Instant::now();
         let report = ponte.capture_orders("bench").expect("capture");
