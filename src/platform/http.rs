@@ -405,6 +405,10 @@ impl HttpClient {
             E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
                 (Error::Network(format!("{what}: the store refused the connection")), false)
             }
+            // rustls reports a certificate it does not trust through the I/O error.
+            E::Io(io) if io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) => {
+                (Error::Tls(format!("{what}: TLS failed: {io}")), false)
+            }
             E::Io(io) => (Error::Network(format!("{what}: connection failed: {io}")), true),
             E::TooManyRedirects | E::RedirectFailed => (
                 Error::RedirectRefused(format!(
