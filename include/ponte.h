@@ -522,7 +522,8 @@ PONTE_API int32_t ponte_log_set_callback(ponte_log_callback callback, void *user
  * "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
  * waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
- * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), network and store
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), `PONTE_E_CONFLICT`
+ * (a capture of this integration is running on another handle or process), network and store
  * errors (-3xx; what was journaled before the failure is kept and handed out next time),
  * storage errors.
  * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
@@ -709,9 +710,10 @@ PONTE_API int32_t ponte_sync_plan(ponte *handle, const char *integration, const 
  * (`{"run_id", "status": "completed" | "cancelled" | "dry_run", "counts", "requests", "items"}`).
  * A cancelled run returns `PONTE_OK` with its report.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
- * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG`, `PONTE_E_AUTH` (no credentials in
- * this session, or refused), other network and store errors (-3xx) when the store cannot be read
- * at all, storage errors.
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG`, `PONTE_E_CONFLICT` (a sync of this
+ * integration is running on another handle or process), `PONTE_E_AUTH` (no credentials in this
+ * session, or refused), other network and store errors (-3xx) when the store cannot be read at
+ * all, storage errors.
  * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
  * Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread.
  *

@@ -16,6 +16,7 @@ use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
 use crate::platform::http::{RealSleeper, Sleeper};
 use crate::platform::woocommerce::WooCommerce;
 use crate::platform::Platform;
+use crate::store::lease::Lease;
 use crate::store::sync::RunSummary;
 use crate::store::{self, Db, ProductsSummary, RetireSummary, StockSummary, UpsertSummary};
 use crate::sync::{Plan, ProductStatus, RunReport, SyncOptions, SyncProgress};
@@ -32,6 +33,8 @@ pub struct Ponte {
     /// dropped whenever the integration's config changes.
     platforms: HashMap<String, Box<dyn Platform>>,
     sleeper: Arc<dyn Sleeper>,
+    /// This handle's id in run leases.
+    holder: String,
 }
 
 impl std::fmt::Debug for Ponte {
@@ -67,6 +70,7 @@ impl Ponte {
             credentials: HashMap::new(),
             platforms: HashMap::new(),
             sleeper: Arc::new(RealSleeper),
+            holder: crate::platform::oauth::nonce(),
         })
     }
 
@@ -196,7 +200,21 @@ impl Ponte {
             .get(integration)
             .map(Box::as_ref)
             .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
-        crate::sync::run(&mut self.db, &config, platform, options, progress)
+        if options.dry_run {
+            return crate::sync::run(&mut self.db, &config, platform, options, None, progress);
+        }
+        // Two runs at once would push the same writes twice; the second is refused.
+        let lease = Lease::take(&mut self.db, integration, "sync", &self.holder)?;
+        let result = crate::sync::run(
+            &mut self.db,
+            &config,
+            platform,
+            options,
+            Some(&lease),
+            progress,
+        );
+        let _ = lease.release(&mut self.db);
+        result
     }
 
     /// Why a product is (not) in the integration's store, and what the next sync would do.
@@ -223,7 +241,11 @@ impl Ponte {
             .get(integration)
             .map(Box::as_ref)
             .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
-        crate::capture::capture(&mut self.db, &config, platform)
+        // Two captures at once would write the same statuses and notes back twice.
+        let lease = Lease::take(&mut self.db, integration, "capture", &self.holder)?;
+        let result = crate::capture::capture(&mut self.db, &config, platform, &lease);
+        let _ = lease.release(&mut self.db);
+        result
     }
 
     /// The orders waiting for the ERP to confirm or reject them; no request to the store.

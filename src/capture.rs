@@ -19,6 +19,7 @@ use crate::platform::{ItemFailure, OrderQuery, Platform, StatusUpdate};
 use crate::rules::documents;
 use crate::rules::eligibility::{self, CatalogIndex};
 use crate::rules::orders::{self as order_rules, Rejection, SkuInfo};
+use crate::store::lease::Lease;
 use crate::store::orders::{self as journal, JournalRow};
 use crate::store::Db;
 
@@ -160,6 +161,7 @@ pub(crate) fn capture(
     db: &mut Db,
     config: &IntegrationConfig,
     platform: &dyn Platform,
+    lease: &Lease,
 ) -> Result<CaptureReport> {
     capture_config_check(config)?;
     let integration = config.id.as_str();
@@ -203,6 +205,7 @@ pub(crate) fn capture(
         for order in &page_of.items {
             newest = newest.max(crate::time::parse(&order.modified_at));
         }
+        lease.renew(db)?;
         if !page_of.has_more {
             break;
         }

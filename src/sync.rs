@@ -21,6 +21,7 @@ use crate::rules::eligibility::{self, CatalogIndex};
 use crate::rules::matching::{self, Match};
 use crate::rules::Reason;
 use crate::store::catalog::CatalogSnapshot;
+use crate::store::lease::Lease;
 use crate::store::sync::{self as history, Link, LinkState};
 use crate::store::Db;
 
@@ -717,6 +718,7 @@ pub(crate) fn run(
     config: &IntegrationConfig,
     platform: &dyn Platform,
     options: SyncOptions,
+    lease: Option<&Lease>,
     progress: &mut dyn FnMut(SyncProgress) -> bool,
 ) -> Result<RunReport> {
     sync_config_check(config)?;
@@ -841,6 +843,9 @@ pub(crate) fn run(
             Ok(())
         })?;
         done += batch.len() as u64;
+        if let Some(lease) = lease {
+            lease.renew(db)?;
+        }
         if !progress(SyncProgress { done, total }) {
             cancelled = true;
             break;

@@ -649,3 +649,40 @@ fn the_report_filters_by_period_state_and_text() {
     );
     let _ = ProductKey::Sku("A".into());
 }
+
+#[test]
+fn a_second_handle_cannot_capture_while_a_capture_runs() {
+    let mut rig = stocked();
+    place(&rig, shopper("A", 1, "processing", CPF));
+    let path = rig._dir.path().join("ponte.db");
+    let mut other = ponte::Ponte::open(&path).unwrap();
+    let mut config = rig.sandbox.integration_config("loja");
+    config.http.max_requests_per_second = 0;
+    config.order_capture.enabled = true;
+    config.order_capture.fetch_statuses = vec!["processing".into()];
+    config.order_capture.default_payment_terms = "A VISTA".into();
+    config.order_capture.default_payment_method = "PIX".into();
+    other.integration_put(config).unwrap();
+    rig.sandbox.inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: Some("/orders".into()),
+        times: 1,
+        after: 0,
+        fault: Fault::Slow { delay_ms: 800 },
+    });
+    let Rig { ponte, .. } = &mut rig;
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| ponte.capture_orders("loja"));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let err = other.capture_orders("loja").unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("a capture of integration 'loja' is already running"),
+            "{err}"
+        );
+        assert_eq!(first.join().unwrap().unwrap().pending.len(), 1);
+    });
+    // Once it ended, the other handle captures (nothing new) without trouble.
+    assert_eq!(other.capture_orders("loja").unwrap().pending.len(), 1);
+}

@@ -15,7 +15,8 @@ use crate::model::json;
 /// "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
 /// waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
-/// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), network and store
+/// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), `PONTE_E_CONFLICT`
+/// (a capture of this integration is running on another handle or process), network and store
 /// errors (-3xx; what was journaled before the failure is kept and handed out next time),
 /// storage errors.
 /// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.

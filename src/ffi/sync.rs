@@ -68,9 +68,10 @@ pub unsafe extern "C" fn ponte_sync_plan(
 /// (`{"run_id", "status": "completed" | "cancelled" | "dry_run", "counts", "requests", "items"}`).
 /// A cancelled run returns `PONTE_OK` with its report.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
-/// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG`, `PONTE_E_AUTH` (no credentials in
-/// this session, or refused), other network and store errors (-3xx) when the store cannot be read
-/// at all, storage errors.
+/// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG`, `PONTE_E_CONFLICT` (a sync of this
+/// integration is running on another handle or process), `PONTE_E_AUTH` (no credentials in this
+/// session, or refused), other network and store errors (-3xx) when the store cannot be read at
+/// all, storage errors.
 /// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
 /// Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread.
 ///

@@ -171,7 +171,20 @@ CREATE TABLE capture_state (
 ) STRICT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+/// Leases, so that two processes never sync or capture the same integration at once: each would
+/// otherwise write the same change back to the store twice.
+const V4: &str = "
+CREATE TABLE run_lease (
+    integration_id  TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL CHECK (kind IN ('sync', 'capture')),
+    holder          TEXT NOT NULL,          -- random id of the handle holding it
+    pid             INTEGER NOT NULL,       -- its process, to recognise a holder that died
+    expires_at      INTEGER NOT NULL,       -- Unix seconds
+    PRIMARY KEY (integration_id, kind)
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

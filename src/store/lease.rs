@@ -1,0 +1,102 @@
+//! Leases on sync and capture runs. A run takes its integration's lease before it talks to the
+//! store and renews it as it goes; another handle, in this process or another, is refused while
+//! the lease is held. A lease whose process has died, or that was not renewed in time, is taken
+//! over.
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use super::Db;
+use crate::error::{Error, Result};
+
+/// How long a lease lasts without renewal; runs renew it after every page or batch.
+pub const LEASE_SECONDS: i64 = 10 * 60;
+
+/// Takes the lease `kind` on `integration` for `holder`, or says who has it.
+pub fn acquire(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Result<()> {
+    let tx = db
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = crate::time::now_unix();
+    let current: Option<(String, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT holder, pid, expires_at FROM run_lease WHERE integration_id = ?1 AND kind = ?2",
+        )?
+        .query_row([integration, kind], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    if let Some((other, pid, expires_at)) = current {
+        if other != holder && expires_at > now && process_alive(pid) {
+            return Err(Error::Conflict(format!(
+                "a {kind} of integration '{integration}' is already running (process {pid}); try again when it ends"
+            )));
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO run_lease (integration_id, kind, holder, pid, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (integration_id, kind) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
+             expires_at = excluded.expires_at",
+    )?
+    .execute(params![integration, kind, holder, i64::from(std::process::id()), now + LEASE_SECONDS])?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Extends the lease, if `holder` still has it.
+pub fn renew(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Result<()> {
+    db.write(|tx| {
+        tx.prepare_cached("UPDATE run_lease SET expires_at = ?4 WHERE integration_id = ?1 AND kind = ?2 AND holder = ?3")?
+            .execute(params![integration, kind, holder, crate::time::now_unix() + LEASE_SECONDS])?;
+        Ok(())
+    })
+}
+
+pub fn release(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Result<()> {
+    db.write(|tx| {
+        tx.prepare_cached(
+            "DELETE FROM run_lease WHERE integration_id = ?1 AND kind = ?2 AND holder = ?3",
+        )?
+        .execute(params![integration, kind, holder])?;
+        Ok(())
+    })
+}
+
+/// Whether a process still runs. Known on Linux through /proc; elsewhere a lease is trusted until
+/// it expires.
+fn process_alive(pid: i64) -> bool {
+    if pid == i64::from(std::process::id()) {
+        return true;
+    }
+    let proc = std::path::Path::new("/proc");
+    if proc.join("self").exists() {
+        return proc.join(pid.to_string()).exists();
+    }
+    true
+}
+
+/// A run's lease, renewed by the engine as it goes.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub integration: String,
+    pub kind: &'static str,
+    pub holder: String,
+}
+
+impl Lease {
+    pub fn take(db: &mut Db, integration: &str, kind: &'static str, holder: &str) -> Result<Lease> {
+        acquire(db, integration, kind, holder)?;
+        Ok(Lease {
+            integration: integration.to_string(),
+            kind,
+            holder: holder.to_string(),
+        })
+    }
+
+    pub fn renew(&self, db: &mut Db) -> Result<()> {
+        renew(db, &self.integration, self.kind, &self.holder)
+    }
+
+    pub fn release(&self, db: &mut Db) -> Result<()> {
+        release(db, &self.integration, self.kind, &self.holder)
+    }
+}
