@@ -11,21 +11,35 @@ use ponte::sandbox::{Fault, FaultRule};
 use ponte::Error;
 use serde_json::{json, Value};
 
-/// A rig whose integration captures `processing` orders, reserves stock for `pending` ones, and
-/// writes back a custom `recebido` status, `failed` and `completed`.
+/// Captures `processing` orders, reserves stock for `pending` ones, and writes back a custom
+/// `recebido` status, `failed` and `completed`.
+fn capture_settings(c: &mut ponte::model::config::IntegrationConfig) {
+    c.order_capture.enabled = true;
+    c.order_capture.fetch_statuses = vec!["processing".into()];
+    c.order_capture.reservation_statuses = vec!["pending".into()];
+    c.order_capture.received_status = Some("recebido".into());
+    c.order_capture.rejected_status = Some("failed".into());
+    c.order_capture.return_status = Some("completed".into());
+    c.order_capture.default_payment_terms = "A VISTA".into();
+    c.order_capture.default_payment_method = "PIX".into();
+}
+
 fn rig() -> Rig {
-    let rig = Rig::with(|c| {
-        c.order_capture.enabled = true;
-        c.order_capture.fetch_statuses = vec!["processing".into()];
-        c.order_capture.reservation_statuses = vec!["pending".into()];
-        c.order_capture.received_status = Some("recebido".into());
-        c.order_capture.rejected_status = Some("failed".into());
-        c.order_capture.return_status = Some("completed".into());
-        c.order_capture.default_payment_terms = "A VISTA".into();
-        c.order_capture.default_payment_method = "PIX".into();
-    });
+    let rig = Rig::with(capture_settings);
     rig.sandbox.register_status("recebido");
     rig
+}
+
+/// Another handle on the rig's state file, as a restarted ERP or a cron job opens it.
+fn another_handle(rig: &Rig) -> ponte::Ponte {
+    let mut other = ponte::Ponte::open(rig._dir.path().join("ponte.db")).unwrap();
+    other.set_sleeper(rig.sleeper.clone());
+    let mut config = rig.sandbox.integration_config("loja");
+    config.http.max_requests_per_second = 0;
+    config.locale = ponte::model::config::Locale::En;
+    capture_settings(&mut config);
+    other.integration_put(config).unwrap();
+    other
 }
 
 /// The catalog and store: A and B published and synced, OFF in the store but not published.
@@ -380,17 +394,8 @@ fn a_crash_before_the_hand_off_returns_the_orders_again_and_each_once() {
     });
     assert!(rig.ponte.capture_orders("loja").is_err());
     rig.sandbox.clear_faults();
-    let path = rig._dir.path().join("ponte.db");
     // The ERP restarts: a new handle on the same file, with the credentials given again.
-    rig.ponte = ponte::Ponte::open(&path).unwrap();
-    rig.ponte.set_sleeper(rig.sleeper.clone());
-    let mut config = rig.sandbox.integration_config("loja");
-    config.http.max_requests_per_second = 0;
-    config.order_capture.enabled = true;
-    config.order_capture.fetch_statuses = vec!["processing".into()];
-    config.order_capture.default_payment_terms = "A VISTA".into();
-    config.order_capture.default_payment_method = "PIX".into();
-    rig.ponte.integration_put(config).unwrap();
+    rig.ponte = another_handle(&rig);
     let report = capture(&mut rig);
     assert_eq!(report.pending.len(), 150);
     let mut handed: Vec<String> = report
@@ -654,15 +659,7 @@ fn the_report_filters_by_period_state_and_text() {
 fn a_second_handle_cannot_capture_while_a_capture_runs() {
     let mut rig = stocked();
     place(&rig, shopper("A", 1, "processing", CPF));
-    let path = rig._dir.path().join("ponte.db");
-    let mut other = ponte::Ponte::open(&path).unwrap();
-    let mut config = rig.sandbox.integration_config("loja");
-    config.http.max_requests_per_second = 0;
-    config.order_capture.enabled = true;
-    config.order_capture.fetch_statuses = vec!["processing".into()];
-    config.order_capture.default_payment_terms = "A VISTA".into();
-    config.order_capture.default_payment_method = "PIX".into();
-    other.integration_put(config).unwrap();
+    let mut other = another_handle(&rig);
     rig.sandbox.inject(FaultRule {
         method: Some("GET".into()),
         path_contains: Some("/orders".into()),
