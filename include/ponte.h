@@ -658,6 +658,24 @@ PONTE_API int32_t ponte_report(ponte *handle, const char *integration, const cha
 PONTE_API int32_t ponte_sandbox_start(const char *options_json, ponte_sandbox **sandbox_out, char **info_out);
 
 /**
+ * Places an order in a sandbox store as a shopper would at checkout, so a caller without an HTTP
+ * client can rehearse order capture. The same as `POST <control_url>/orders`.
+ *
+ * Parameters: `sandbox`; `order_json`, such as `{"status": "processing", "line_items": [{"sku":
+ * "TRA-PP-45", "quantity": 1}], "billing": {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`;
+ * `order_out` receives the order as the store's API shows it, or may be NULL.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+ * `PONTE_E_INVALID_DATA` (the store refused it: an unknown SKU, say), `PONTE_E_UNSUPPORTED`.
+ * Ownership: Caller owns `*order_out`; release with `ponte_string_free`.
+ * Thread safety: any thread.
+ *
+ * # Safety
+ * `sandbox` is NULL or from `ponte_sandbox_start`; `order_json` is NULL or NUL-terminated;
+ * `order_out` is NULL or valid for a write.
+ */
+PONTE_API int32_t ponte_sandbox_place_order(ponte_sandbox *sandbox, const char *order_json, char **order_out);
+
+/**
  * Stops a sandbox store and frees it; its data is gone.
  *
  * Ownership: takes `sandbox`. Calling with NULL is fine.

@@ -97,6 +97,11 @@ fn the_sync_example_syncs_to_a_sandbox_from_c() {
         "{stdout}"
     );
     assert!(stdout.contains(r#""code":"not_published""#), "{stdout}");
+    assert!(stdout.contains(r#""status":"closed""#), "{stdout}");
+    assert!(
+        stdout.contains(r#""erp_order_number":"PV-0001""#),
+        "{stdout}"
+    );
     assert!(output.stderr.is_empty(), "the library wrote to stderr");
 }
 

@@ -160,6 +160,7 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_log_set_callback",
     "ponte_sandbox_start",
     "ponte_sandbox_stop",
+    "ponte_sandbox_place_order",
     "ponte_sync_plan",
     "ponte_sync_products",
     "ponte_product_status",
@@ -1446,5 +1447,58 @@ fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
                 "{name}"
             );
         }
+    }
+}
+
+#[test]
+fn a_shopper_order_is_placed_through_the_c_abi_and_bad_ones_are_refused() {
+    let mut sandbox = ptr::null_mut();
+    let mut info = ptr::null_mut();
+    // SAFETY: valid C strings and out slots; the sandbox is stopped once at the end.
+    unsafe {
+        assert_eq!(
+            ponte_sandbox_start(
+                c"{\"platform\":\"woocommerce\"}".as_ptr(),
+                &mut sandbox,
+                &mut info
+            ),
+            PONTE_OK
+        );
+        free(info);
+        let mut out = SENTINEL;
+        assert_eq!(
+            ponte_sandbox_place_order(ptr::null_mut(), c"{}".as_ptr(), &mut out),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(last_message(), "argument `sandbox` is NULL");
+        assert!(out.is_null());
+        assert_eq!(
+            ponte_sandbox_place_order(sandbox, ptr::null(), &mut out),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(last_message(), "argument `order_json` is NULL");
+        assert_eq!(
+            ponte_sandbox_place_order(sandbox, c"{".as_ptr(), &mut out),
+            PONTE_E_INVALID_JSON
+        );
+        let unknown =
+            c"{\"status\":\"processing\",\"line_items\":[{\"sku\":\"NOPE\",\"quantity\":1}]}";
+        assert_eq!(
+            ponte_sandbox_place_order(sandbox, unknown.as_ptr(), &mut out),
+            PONTE_E_INVALID_DATA
+        );
+        assert!(last_message().contains("SKU NOPE"), "{}", last_message());
+        let empty = c"{\"status\":\"processing\",\"line_items\":[]}";
+        assert_eq!(
+            ponte_sandbox_place_order(sandbox, empty.as_ptr(), ptr::null_mut()),
+            PONTE_E_INVALID_DATA
+        );
+        ::ponte::failpoint::arm_panic("ponte_sandbox_place_order");
+        assert_eq!(
+            ponte_sandbox_place_order(sandbox, empty.as_ptr(), &mut out),
+            PONTE_E_PANIC
+        );
+        assert!(out.is_null());
+        ponte_sandbox_stop(sandbox);
     }
 }

@@ -1,7 +1,8 @@
 /*
- * sync.c: product sync from C, against a sandbox store started through the same library.
- * Loads a small catalog, plans, syncs with a progress callback, explains a skipped product and
- * reads the run history.
+ * sync.c: product sync and order capture from C, against a sandbox store started through the
+ * same library. Loads a small catalog, plans, syncs with a progress callback, explains a skipped
+ * product, reads the run history, then captures a shopper's order, confirms it and prints the
+ * integration report.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,13 +51,18 @@ static const char *PRODUCTS =
     "  \"show_in_store\": false, \"sync_stock\": true,"
     "  \"variants\": [{\"sku\": \"TRA-FAQ\", \"price_cents\": 24990, \"stock\": 3}]}]";
 
+static const char *ORDER =
+    "{\"status\": \"processing\", \"line_items\": [{\"sku\": \"TRA-PP-45\", \"quantity\": 2}],"
+    " \"billing\": {\"first_name\": \"Ana\", \"last_name\": \"Oliveira\", \"address_1\": \"Rua XV\", \"number\": \"100\","
+    "  \"city\": \"Curitiba\", \"state\": \"PR\", \"postcode\": \"80020-310\", \"cpf\": \"529.982.247-25\"}}";
+
 int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "ponte-sync.db";
     ponte_sandbox *store = NULL;
     ponte *handle = NULL;
     char *info = NULL;
     char *out = NULL;
-    char base_url[128], key[128], secret[128], config[1024];
+    char base_url[128], key[128], secret[128], config[1024], order_id[32];
     int batches = 0;
     int status = 1;
 
@@ -70,7 +76,9 @@ int main(int argc, char **argv) {
     }
     snprintf(config, sizeof config,
              "{\"id\": \"loja\", \"platform\": \"woocommerce\", \"base_url\": \"%s\", \"allow_http\": true,"
-             " \"locale\": \"en\", \"credentials\": {\"consumer_key\": \"%s\", \"consumer_secret\": \"%s\"}}",
+             " \"locale\": \"en\", \"credentials\": {\"consumer_key\": \"%s\", \"consumer_secret\": \"%s\"},"
+             " \"order_capture\": {\"enabled\": true, \"fetch_statuses\": [\"processing\"],"
+             " \"return_status\": \"completed\", \"default_payment_terms\": \"A VISTA\", \"default_payment_method\": \"PIX\"}}",
              base_url, key, secret);
 
     if (ponte_open(path, &handle) != PONTE_OK) {
@@ -114,7 +122,35 @@ int main(int argc, char **argv) {
     }
     printf("runs: %s\n", out);
     printf("%d progress calls\n", batches);
-    status = batches == 1 ? 0 : 1;
+    ponte_string_free(out);
+    out = NULL;
+
+    /* A shopper buys in the store; the ERP captures the order and confirms it. */
+    if (ponte_sandbox_place_order(store, ORDER, NULL) != PONTE_OK) {
+        fail("ponte_sandbox_place_order");
+        goto done;
+    }
+    if (ponte_capture_orders(handle, "loja", &out) != PONTE_OK) {
+        fail("ponte_capture_orders");
+        goto done;
+    }
+    printf("capture: %s\n", out);
+    if (!json_field(out, "store_order_id", order_id, sizeof order_id)) {
+        fprintf(stderr, "no pending order in the capture\n");
+        goto done;
+    }
+    ponte_string_free(out);
+    out = NULL;
+    if (ponte_order_confirm(handle, "loja", order_id, "PV-0001", NULL) != PONTE_OK) {
+        fail("ponte_order_confirm");
+        goto done;
+    }
+    if (ponte_report(handle, "loja", "{}", &out) != PONTE_OK) {
+        fail("ponte_report");
+        goto done;
+    }
+    printf("report: %s\n", out);
+    status = batches == 1 && strstr(out, "\"erp_order_number\":\"PV-0001\"") != NULL ? 0 : 1;
 
 done:
     ponte_string_free(out);

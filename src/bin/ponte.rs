@@ -35,9 +35,13 @@ CATALOG is any of --brands FILE, --products FILE, --stock FILE, loaded before th
 Every file is JSON in the shapes the README describes.
 Exit codes: 0 success, 1 the operation failed, 2 wrong usage, 3 some products failed or conflict.";
 
+#[cfg(feature = "sandbox")]
 const SAMPLE_INTEGRATION: &str = include_str!("../../samples/integration.json");
+#[cfg(feature = "sandbox")]
 const SAMPLE_BRANDS: &str = include_str!("../../samples/brands.json");
+#[cfg(feature = "sandbox")]
 const SAMPLE_PRODUCTS: &str = include_str!("../../samples/products.json");
+#[cfg(feature = "sandbox")]
 const SAMPLE_STOCK: &str = include_str!("../../samples/stock.json");
 
 enum Failure {
@@ -523,8 +527,16 @@ fn report_csv(rows: &[ponte::capture::ReportRow]) -> String {
     out
 }
 
+#[cfg(not(feature = "sandbox"))]
+fn demo(_state: Option<PathBuf>) -> Result<(), Failure> {
+    Err(Failure::Io(
+        "this build of ponte has no sandbox store; build it with the `sandbox` feature".into(),
+    ))
+}
+
 /// The main job: a WooCommerce sandbox store, the sample catalog, a sync limited by the EAN test
 /// filter, then a full sync, as the ERP's integration guide advises.
+#[cfg(feature = "sandbox")]
 fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
     use ponte::sandbox::WooSandbox;
 

@@ -12,9 +12,9 @@ use crate::model::json;
 /// `ponte_sandbox_stop`.
 #[allow(non_camel_case_types)]
 pub struct ponte_sandbox {
-    /// Kept only to be dropped by `ponte_sandbox_stop`, which stops the server.
+    /// The store; `ponte_sandbox_stop` drops it, which stops the server.
     #[cfg(feature = "sandbox")]
-    _store: crate::sandbox::WooSandbox,
+    store: crate::sandbox::WooSandbox,
 }
 
 #[derive(Deserialize)]
@@ -100,13 +100,64 @@ fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
         consumer_secret: key.consumer_secret,
         control_url: format!("{}/__sandbox", store.base_url()),
     };
-    Ok((ponte_sandbox { _store: store }, info))
+    Ok((ponte_sandbox { store }, info))
 }
 
 #[cfg(not(feature = "sandbox"))]
 fn start(_options: Options) -> Result<(ponte_sandbox, Info), Failure> {
     Err(Failure::Unsupported(
         "this build of Ponte has no sandbox; build it with the `sandbox` feature".to_string(),
+    ))
+}
+
+/// Places an order in a sandbox store as a shopper would at checkout, so a caller without an HTTP
+/// client can rehearse order capture. The same as `POST <control_url>/orders`.
+///
+/// Parameters: `sandbox`; `order_json`, such as `{"status": "processing", "line_items": [{"sku":
+/// "TRA-PP-45", "quantity": 1}], "billing": {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`;
+/// `order_out` receives the order as the store's API shows it, or may be NULL.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+/// `PONTE_E_INVALID_DATA` (the store refused it: an unknown SKU, say), `PONTE_E_UNSUPPORTED`.
+/// Ownership: Caller owns `*order_out`; release with `ponte_string_free`.
+/// Thread safety: any thread.
+///
+/// # Safety
+/// `sandbox` is NULL or from `ponte_sandbox_start`; `order_json` is NULL or NUL-terminated;
+/// `order_out` is NULL or valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_sandbox_place_order(
+    sandbox: *mut ponte_sandbox,
+    order_json: *const c_char,
+    order_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(order_out) };
+    run("ponte_sandbox_place_order", || {
+        // SAFETY: NULL or a live sandbox, by this function's contract.
+        let sandbox = unsafe { sandbox.as_ref() }.ok_or(Failure::NullArgument("sandbox"))?;
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let order = json::parse_value(unsafe { arg_str(order_json, "order_json") }?, "order")?;
+        let placed = place(sandbox, &order)?;
+        // SAFETY: NULL or valid for a write, by this function's contract.
+        unsafe { super::boundary::set_optional_json(order_out, &placed) }
+    })
+}
+
+#[cfg(feature = "sandbox")]
+fn place(sandbox: &ponte_sandbox, order: &serde_json::Value) -> Result<serde_json::Value, Failure> {
+    sandbox
+        .store
+        .place_order(order)
+        .map_err(|reason| Failure::Core(crate::Error::invalid_data("order", reason)))
+}
+
+#[cfg(not(feature = "sandbox"))]
+fn place(
+    _sandbox: &ponte_sandbox,
+    _order: &serde_json::Value,
+) -> Result<serde_json::Value, Failure> {
+    Err(Failure::Unsupported(
+        "this build of Ponte has no sandbox".to_string(),
     ))
 }
 

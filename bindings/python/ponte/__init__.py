@@ -357,7 +357,11 @@ class Sandbox:
 
     def place_order(self, order: Dict[str, Any]) -> Dict[str, Any]:
         """Places an order as a shopper would: line items by ``sku`` and ``quantity``."""
-        return self._control("POST", "orders", order)
+        if self._handle is None:
+            raise ValueError("operation on a stopped sandbox")
+        out = ctypes.c_void_p()
+        lib.ponte_sandbox_place_order(self._handle, _json_arg(order), ctypes.byref(out))
+        return json.loads(take_string(out) or "null")
 
     def inject_fault(self, fault: Dict[str, Any], times: int = 1, method: Optional[str] = None, path_contains: Optional[str] = None) -> None:
         """Makes the next ``times`` matching requests fail, e.g. ``{"kind": "too_many_requests", "retry_after_seconds": 2}``."""

@@ -115,6 +115,7 @@ _SIGNATURES = {
     "ponte_report": (_c_int32, [_c_handle, _c_str, _c_str, _c_out], _check_status),
     "ponte_sandbox_start": (_c_int32, [_c_str, ctypes.POINTER(_c_handle), _c_out], _check_status),
     "ponte_sandbox_stop": (None, [_c_handle], None),
+    "ponte_sandbox_place_order": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
 }
 
 for _name, (_restype, _argtypes, _errcheck) in _SIGNATURES.items():
