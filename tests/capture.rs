@@ -683,3 +683,39 @@ fn a_second_handle_cannot_capture_while_a_capture_runs() {
     // Once it ended, the other handle captures (nothing new) without trouble.
     assert_eq!(other.capture_orders("loja").unwrap().pending.len(), 1);
 }
+
+/// Orders whose modification time is behind the watermark when they become visible (a slow
+/// database replica, a plugin writing late): scenario 5.
+fn late_order(overlap_seconds: u32) -> (Rig, String, u64) {
+    let mut rig = Rig::with(|c| {
+        capture_settings(c);
+        c.order_capture.overlap_seconds = overlap_seconds;
+    });
+    rig.sandbox.register_status("recebido");
+    rig.put(&[product("1", "A", None, 1000, 10)]);
+    rig.sync();
+    place(&rig, shopper("A", 1, "processing", CPF));
+    let first = capture(&mut rig);
+    let watermark = ponte::time::parse(first.watermark.as_deref().unwrap()).unwrap();
+    // The order appears now, modified ten seconds before what the last capture saw.
+    let late = place(&rig, shopper("A", 1, "processing", CPF));
+    let stamp = ponte::time::format_naive(watermark - 10);
+    rig.sandbox
+        .update_order(late.parse().unwrap(), &json!({"date_modified_gmt": stamp}))
+        .unwrap();
+    let second = capture(&mut rig);
+    (rig, late, count(&second, "captured"))
+}
+
+#[test]
+fn an_order_that_becomes_visible_late_is_caught_by_the_overlap() {
+    let (_rig, _late, captured) = late_order(600);
+    assert_eq!(captured, 1);
+}
+
+#[test]
+fn without_an_overlap_the_late_order_would_be_missed() {
+    // The reason `overlap_seconds` exists: with none, the order stays behind the watermark.
+    let (_rig, _late, captured) = late_order(0);
+    assert_eq!(captured, 0);
+}

@@ -592,3 +592,36 @@ fn the_run_history_counts_outcomes_and_full_resync_sends_everything_again() {
     assert_eq!((runs[0].counts["update"], runs[1].counts["create"]), (1, 1));
     assert_eq!(runs[1].status, "completed");
 }
+
+#[test]
+fn erp_stock_that_changes_during_a_push_is_pushed_again_next_run() {
+    let mut rig = Rig::new();
+    let products: Vec<String> = (0..150)
+        .map(|n| product(&format!("P{n:03}"), &format!("S{n:03}"), None, 1000, 5))
+        .collect();
+    rig.put(&products);
+    // Another handle (the ERP's stock screen) changes a product of the first batch while the
+    // second batch is still to go.
+    let mut erp = ponte::Ponte::open(rig._dir.path().join("ponte.db")).unwrap();
+    let mut changed = false;
+    let report = rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |progress| {
+            if progress.done == 100 && !changed {
+                erp.catalog_put_stock(&parse_stock(r#"[{"sku":"S000","quantity":42}]"#).unwrap())
+                    .unwrap();
+                changed = true;
+            }
+            true
+        })
+        .unwrap();
+    assert_eq!(Rig::count(&report, "create"), 150);
+    assert_eq!(
+        rig.store_items("S000")[0]["stock_quantity"],
+        5,
+        "the push carried the value planned"
+    );
+    let next = rig.sync();
+    assert_eq!(item(&next, "P000").action, Action::StockOnly);
+    assert_eq!(rig.store_items("S000")[0]["stock_quantity"], 42);
+}
