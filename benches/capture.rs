@@ -2,6 +2,8 @@
 //! new. Reports wall time, requests by route and peak memory. Run: `cargo bench --bench capture`;
 //! `PONTE_BENCH_ORDERS` changes the count.
 
+mod common;
+
 use std::time::Instant;
 
 use ponte::model::catalog::{parse_brands, parse_products};
@@ -9,16 +11,6 @@ use ponte::sandbox::WooSandbox;
 use ponte::sync::SyncOptions;
 use ponte::Ponte;
 use serde_json::json;
-
-fn peak_memory_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn main() {
     let count: u64 = std::env::var("PONTE_BENCH_ORDERS")
@@ -73,7 +65,7 @@ fn main() {
             store.counters(),
             report.counts,
             report.pending.len(),
-            peak_memory_mib()
+            common::peak_memory_mib()
         );
     };
     phase(&format!("capture of {count} new orders"), &mut ponte);

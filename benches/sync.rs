@@ -3,6 +3,8 @@
 //! peak memory. Run: `cargo bench --bench sync`. `PONTE_BENCH_PRODUCTS` changes the catalog size;
 //! `PONTE_BENCH_LATENCY_MS` and `PONTE_BENCH_ITEM_MS` model a real store's latency.
 
+mod common;
+
 use std::time::Instant;
 
 use ponte::model::catalog::{parse_brands, parse_products, parse_stock};
@@ -15,16 +17,6 @@ fn env_number(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn peak_memory_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn product(n: u64, price: u64) -> String {
@@ -75,7 +67,7 @@ fn main() {
             store.total_requests(),
             store.write_requests(),
             report.counts,
-            peak_memory_mib()
+            common::peak_memory_mib()
         );
     };
     phase(&format!("initial sync of {count} products"), &mut ponte);

@@ -175,14 +175,9 @@ impl Ponte {
     /// The plan of a product sync: for every catalog product, what a sync would do and why.
     /// Looks products not yet linked up in the store (reads only); writes nothing.
     pub fn sync_plan(&mut self, integration: &str, options: SyncOptions) -> Result<Plan> {
-        let config = self.integration_config(integration)?;
-        self.connect(&config)?;
-        let platform = self
-            .platforms
-            .get(integration)
-            .map(Box::as_ref)
-            .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
-        crate::sync::plan(&mut self.db, &config, platform, options)
+        self.with_store(integration, |db, config, platform, _| {
+            crate::sync::plan(db, config, platform, options)
+        })
     }
 
     /// Syncs products to the integration's store. `progress` is called after each batch with
@@ -234,18 +229,13 @@ impl Ponte {
     /// validates it, holds stock for reservations and unconfirmed orders, flushes queued
     /// write-backs, and returns every order waiting for the ERP.
     pub fn capture_orders(&mut self, integration: &str) -> Result<CaptureReport> {
-        let config = self.integration_config(integration)?;
-        self.connect(&config)?;
-        let platform = self
-            .platforms
-            .get(integration)
-            .map(Box::as_ref)
-            .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
-        // Two captures at once would write the same statuses and notes back twice.
-        let lease = Lease::take(&mut self.db, integration, "capture", &self.holder)?;
-        let result = crate::capture::capture(&mut self.db, &config, platform, &lease);
-        let _ = lease.release(&mut self.db);
-        result
+        self.with_store(integration, |db, config, platform, holder| {
+            // Two captures at once would write the same statuses and notes back twice.
+            let lease = Lease::take(db, integration, "capture", holder)?;
+            let result = crate::capture::capture(db, config, platform, &lease);
+            let _ = lease.release(db);
+            result
+        })
     }
 
     /// The orders waiting for the ERP to confirm or reject them; no request to the store.
@@ -303,6 +293,23 @@ impl Ponte {
 
     fn integration_config(&mut self, id: &str) -> Result<IntegrationConfig> {
         Ok(self.db.read(|tx| store::integrations::get(tx, id))?.config)
+    }
+
+    /// Runs `work` with the state file, the integration's config, its connected store and this
+    /// handle's lease id.
+    fn with_store<T>(
+        &mut self,
+        integration: &str,
+        work: impl FnOnce(&mut Db, &IntegrationConfig, &dyn Platform, &str) -> Result<T>,
+    ) -> Result<T> {
+        let config = self.integration_config(integration)?;
+        self.connect(&config)?;
+        let platform = self
+            .platforms
+            .get(integration)
+            .map(Box::as_ref)
+            .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
+        work(&mut self.db, &config, platform, &self.holder)
     }
 
     /// Connects to the integration's store once; later calls reuse the connection.
