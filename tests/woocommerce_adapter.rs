@@ -746,3 +746,25 @@ fn missing_credentials_are_an_authentication_error_naming_the_integration() {
         "{err}"
     );
 }
+
+#[test]
+fn a_keep_alive_connection_the_store_closed_is_not_an_error_nor_an_unknown_create() {
+    let s = store();
+    s.sandbox.set_idle_timeout(Some(Duration::from_millis(100)));
+    assert!(s.woo.list_products(1).is_ok());
+    // The store closes the pooled connection while Ponte waits.
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(s.woo.list_products(1).is_ok());
+    std::thread::sleep(Duration::from_millis(700));
+    let outcomes = s
+        .woo
+        .push_products(&[ProductWrite::Create(draft(simple(1)))]);
+    done(&outcomes[0]);
+    assert_eq!(s.sandbox.products().len(), 1);
+    assert_eq!(s.woo.http_stats().retries, 0, "{:?}", s.woo.http_stats());
+    assert_eq!(
+        s.sandbox.connections(),
+        3,
+        "the store did not close the idle connections"
+    );
+}

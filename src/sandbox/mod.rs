@@ -134,6 +134,12 @@ impl WooSandbox {
         self.server.controls().clear_faults();
     }
 
+    /// Closes keep-alive connections left idle this long, as a web server does; `None`, the
+    /// default, keeps them open.
+    pub fn set_idle_timeout(&self, idle: Option<std::time::Duration>) {
+        self.server.controls().set_idle_timeout(idle);
+    }
+
     pub fn set_latency(&self, latency: Latency) {
         self.server.controls().set_latency(latency);
     }
@@ -154,6 +160,11 @@ impl WooSandbox {
 
     pub fn total_requests(&self) -> u64 {
         self.counters().values().sum()
+    }
+
+    /// TCP connections accepted so far (keep-alive reuses one for many requests).
+    pub fn connections(&self) -> u64 {
+        self.server.controls().connections()
     }
 
     pub fn reset_counters(&self) {

@@ -130,6 +130,8 @@ pub struct Latency {
 #[derive(Default)]
 pub struct Controls {
     faults: Mutex<Vec<FaultRule>>,
+    idle_timeout: Mutex<Option<Duration>>,
+    connections: std::sync::atomic::AtomicU64,
     latency: Mutex<Latency>,
     counters: Mutex<BTreeMap<String, u64>>,
 }
@@ -141,6 +143,16 @@ impl Controls {
 
     pub fn clear_faults(&self) {
         lock(&self.faults).clear();
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Closes keep-alive connections left idle this long; `None` keeps them open.
+    pub fn set_idle_timeout(&self, idle: Option<Duration>) {
+        *lock(&self.idle_timeout) = idle;
     }
 
     pub fn set_latency(&self, latency: Latency) {
@@ -213,6 +225,7 @@ impl Server {
                             break;
                         }
                         let Ok(stream) = stream else { continue };
+                        controls.connections.fetch_add(1, Ordering::Relaxed);
                         let (handler, stop, controls) =
                             (handler.clone(), stop.clone(), controls.clone());
                         let spawned = std::thread::Builder::new()
@@ -281,7 +294,8 @@ fn serve_connection(
     let mut writer = write_half;
     let mut reader = BufReader::new(stream);
     loop {
-        let request = match read_request(&mut reader, stop) {
+        let idle = *lock(&controls.idle_timeout);
+        let request = match read_request(&mut reader, stop, idle) {
             Ok(Some(request)) => request,
             Ok(None) => return,
             Err(status) => {
@@ -369,9 +383,12 @@ fn serve_connection(
 
 /// `Ok(None)` when the client closed the connection or the server is stopping; `Err(status)`
 /// for a request that cannot be read.
+/// `idle` closes a keep-alive connection that waited that long for its next request, as a web
+/// server's keep-alive timeout does.
 fn read_request(
     reader: &mut BufReader<TcpStream>,
     stop: &AtomicBool,
+    idle: Option<Duration>,
 ) -> Result<Option<HttpRequest>, u16> {
     let mut head = Vec::new();
     let started = Instant::now();
@@ -394,7 +411,10 @@ fn read_request(
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
-                    continue
+                    if idle.is_some_and(|idle| started.elapsed() >= idle) {
+                        return Ok(None);
+                    }
+                    continue;
                 }
                 Err(_) => return Ok(None),
             }
