@@ -625,3 +625,48 @@ fn erp_stock_that_changes_during_a_push_is_pushed_again_next_run() {
     assert_eq!(item(&next, "P000").action, Action::StockOnly);
     assert_eq!(rig.store_items("S000")[0]["stock_quantity"], 42);
 }
+
+/// A throttled store (RELIABILITY.md scenario 30, scaled down): 10 requests at once, 10 a second.
+fn throttled_rig(client_rate: u32) -> Rig {
+    let mut rig = Rig::with(|c| c.http.max_requests_per_second = client_rate);
+    rig.ponte
+        .set_sleeper(std::sync::Arc::new(ponte::platform::http::RealSleeper));
+    let products: Vec<String> = (0..600)
+        .map(|n| product(&format!("P{n:03}"), &format!("T{n:03}"), None, 1000, 3))
+        .collect();
+    rig.put(&products);
+    rig.sandbox.set_rate_limit(Some((10, 10)));
+    rig
+}
+
+#[test]
+fn a_client_within_the_stores_rate_is_never_throttled() {
+    let mut rig = throttled_rig(8);
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "create"), 600);
+    assert_eq!(rig.sandbox.products().len(), 600);
+    assert_eq!(
+        rig.sandbox.throttled(),
+        0,
+        "the client went faster than its configured rate"
+    );
+}
+
+#[test]
+fn a_client_above_the_stores_rate_waits_out_the_429s_and_creates_nothing_twice() {
+    let mut rig = throttled_rig(0);
+    // Enough look-ups and batches, sent without pause, to overflow the bucket.
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "create"), 600);
+    assert!(
+        rig.sandbox.throttled() > 0,
+        "the store never throttled: the test proves nothing"
+    );
+    let skus: std::collections::BTreeSet<String> = rig
+        .sandbox
+        .products()
+        .iter()
+        .filter_map(|p| p["sku"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!((skus.len(), rig.sandbox.products().len()), (600, 600));
+}

@@ -162,6 +162,17 @@ impl WooSandbox {
         self.counters().values().sum()
     }
 
+    /// Throttles the API like a host or WAF: `capacity` requests at once, drained at
+    /// `per_second`; above that, 429 with `Retry-After`. `None` lifts the limit.
+    pub fn set_rate_limit(&self, limit: Option<(u32, u32)>) {
+        self.server.controls().set_rate_limit(limit);
+    }
+
+    /// Requests the rate limit answered with 429.
+    pub fn throttled(&self) -> u64 {
+        self.server.controls().throttled()
+    }
+
     /// TCP connections accepted so far (keep-alive reuses one for many requests).
     pub fn connections(&self) -> u64 {
         self.server.controls().connections()

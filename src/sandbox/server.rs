@@ -126,12 +126,41 @@ pub struct Latency {
     pub per_item_written_ms: u64,
 }
 
+/// A leaky bucket, as hosts and WAFs throttle a store's API: `capacity` requests at once, drained
+/// at `per_second`; a request that does not fit gets 429 with `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    capacity: f64,
+    per_second: f64,
+    level: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    /// Admits a request, or says how many seconds to wait.
+    fn admit(&mut self) -> Result<(), u64> {
+        let now = Instant::now();
+        self.level =
+            (self.level - now.duration_since(self.last).as_secs_f64() * self.per_second).max(0.0);
+        self.last = now;
+        if self.level + 1.0 > self.capacity {
+            return Err(((self.level + 1.0 - self.capacity) / self.per_second)
+                .ceil()
+                .max(1.0) as u64);
+        }
+        self.level += 1.0;
+        Ok(())
+    }
+}
+
 /// The knobs shared by the server and its control surface.
 #[derive(Default)]
 pub struct Controls {
     faults: Mutex<Vec<FaultRule>>,
     idle_timeout: Mutex<Option<Duration>>,
     connections: std::sync::atomic::AtomicU64,
+    bucket: Mutex<Option<Bucket>>,
+    throttled: std::sync::atomic::AtomicU64,
     latency: Mutex<Latency>,
     counters: Mutex<BTreeMap<String, u64>>,
 }
@@ -143,6 +172,21 @@ impl Controls {
 
     pub fn clear_faults(&self) {
         lock(&self.faults).clear();
+    }
+
+    /// Throttles API requests with a leaky bucket; `None` lifts the limit.
+    pub fn set_rate_limit(&self, limit: Option<(u32, u32)>) {
+        *lock(&self.bucket) = limit.map(|(capacity, per_second)| Bucket {
+            capacity: f64::from(capacity.max(1)),
+            per_second: f64::from(per_second.max(1)),
+            level: 0.0,
+            last: Instant::now(),
+        });
+    }
+
+    /// Requests the rate limit answered with 429.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
     }
 
     /// Connections accepted so far.
@@ -323,7 +367,18 @@ fn serve_connection(
                 normalize_path(&request.path)
             ))
             .or_default() += 1;
-        let fault = controls.take_fault(&request);
+        let throttled = lock(&controls.bucket)
+            .as_mut()
+            .and_then(|bucket| bucket.admit().err());
+        let fault = match throttled {
+            Some(seconds) => {
+                controls.throttled.fetch_add(1, Ordering::Relaxed);
+                Some(Fault::TooManyRequests {
+                    retry_after_seconds: seconds,
+                })
+            }
+            None => controls.take_fault(&request),
+        };
         let mut delay = Duration::ZERO;
         let response = match &fault {
             Some(Fault::Drop) => {
