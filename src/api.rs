@@ -188,28 +188,15 @@ impl Ponte {
         options: SyncOptions,
         progress: &mut dyn FnMut(SyncProgress) -> bool,
     ) -> Result<RunReport> {
-        let config = self.integration_config(integration)?;
-        self.connect(&config)?;
-        let platform = self
-            .platforms
-            .get(integration)
-            .map(Box::as_ref)
-            .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
-        if options.dry_run {
-            return crate::sync::run(&mut self.db, &config, platform, options, None, progress);
-        }
-        // Two runs at once would push the same writes twice; the second is refused.
-        let lease = Lease::take(&mut self.db, integration, "sync", &self.holder)?;
-        let result = crate::sync::run(
-            &mut self.db,
-            &config,
-            platform,
-            options,
-            Some(&lease),
-            progress,
-        );
-        let _ = lease.release(&mut self.db);
-        result
+        self.with_store(integration, |db, config, platform, holder| {
+            if options.dry_run {
+                return crate::sync::run(db, config, platform, options, None, progress);
+            }
+            // Two runs at once would push the same writes twice; the second is refused.
+            Lease::hold(db, integration, "sync", holder, |db, lease| {
+                crate::sync::run(db, config, platform, options, Some(lease), progress)
+            })
+        })
     }
 
     /// Why a product is (not) in the integration's store, and what the next sync would do.
@@ -231,10 +218,9 @@ impl Ponte {
     pub fn capture_orders(&mut self, integration: &str) -> Result<CaptureReport> {
         self.with_store(integration, |db, config, platform, holder| {
             // Two captures at once would write the same statuses and notes back twice.
-            let lease = Lease::take(db, integration, "capture", holder)?;
-            let result = crate::capture::capture(db, config, platform, &lease);
-            let _ = lease.release(db);
-            result
+            Lease::hold(db, integration, "capture", holder, |db, lease| {
+                crate::capture::capture(db, config, platform, lease)
+            })
         })
     }
 

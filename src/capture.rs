@@ -167,7 +167,11 @@ pub(crate) fn capture(
     let integration = config.id.as_str();
     let capture = &config.order_capture;
     let requests_before = platform.http_stats().requests;
-    let catalog = load_catalog(db, config)?;
+    // Read only when an order needs validating: a capture with nothing new stays cheap.
+    let mut catalog: Option<Catalog> = None;
+    let no_catalog = Catalog {
+        skus: BTreeMap::new(),
+    };
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut rejected = Vec::new();
     let mut failures = Vec::new();
@@ -190,10 +194,15 @@ pub(crate) fn capture(
     };
     for page in 1.. {
         let page_of = platform.list_orders(&query, page)?;
+        let catalog = if page_of.items.is_empty() {
+            &no_catalog
+        } else {
+            loaded(&mut catalog, db, config)?
+        };
         db.write(|tx| {
             for order in &page_of.items {
                 seen.insert(order.store_order_id.clone());
-                process(tx, config, &catalog, order, &mut counts, &mut rejected)?;
+                process(tx, config, catalog, order, &mut counts, &mut rejected)?;
             }
             for failure in &page_of.failures {
                 seen.insert(failure.store_id.clone());
@@ -235,9 +244,14 @@ pub(crate) fn capture(
             ids: ids.to_vec(),
         };
         let page_of = platform.list_orders(&by_id, 1)?;
+        let catalog = if page_of.items.is_empty() {
+            &no_catalog
+        } else {
+            loaded(&mut catalog, db, config)?
+        };
         db.write(|tx| {
             for order in &page_of.items {
-                process(tx, config, &catalog, order, &mut counts, &mut rejected)?;
+                process(tx, config, catalog, order, &mut counts, &mut rejected)?;
             }
             for failure in &page_of.failures {
                 journal_failure(tx, integration, failure, &mut counts)?;
@@ -267,6 +281,18 @@ pub(crate) fn capture(
         rejected,
         failures,
     })
+}
+
+/// The catalog, read the first time a page has orders to validate.
+fn loaded<'a>(
+    catalog: &'a mut Option<Catalog>,
+    db: &mut Db,
+    config: &IntegrationConfig,
+) -> Result<&'a Catalog> {
+    if catalog.is_none() {
+        *catalog = Some(load_catalog(db, config)?);
+    }
+    Ok(catalog.as_ref().expect("set just above"))
 }
 
 fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {

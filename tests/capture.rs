@@ -6,7 +6,6 @@ mod common;
 
 use common::sync::*;
 use ponte::capture::ReportFilter;
-use ponte::model::catalog::ProductKey;
 use ponte::sandbox::{Fault, FaultRule};
 use ponte::Error;
 use serde_json::{json, Value};
@@ -652,7 +651,6 @@ fn the_report_filters_by_period_state_and_text() {
             .starts_with("filter.state: \"lost\" is not one of"),
         "{err}"
     );
-    let _ = ProductKey::Sku("A".into());
 }
 
 #[test]

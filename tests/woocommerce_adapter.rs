@@ -698,18 +698,19 @@ fn one_bad_product_from_the_store_is_a_failure_and_the_others_go_on() {
 
 #[test]
 fn the_request_rate_limit_spaces_requests() {
-    let s = store_with(|config| config.http.max_requests_per_second = 20);
+    let s = store_with(|config| config.http.max_requests_per_second = 2);
     for _ in 0..5 {
         s.woo.list_products(1).unwrap();
     }
-    // The sleeper does not really sleep, so each wait is measured from the same instant: the
-    // n-th request is asked to wait about n × 50 ms.
+    // The sleeper does not really sleep, so the n-th request is asked to wait n × 500 ms less
+    // the little time the requests themselves took: the waits grow by about 500 ms each.
     let waits = s.sleeper.waits.lock().unwrap().clone();
     assert_eq!(waits.len(), 4, "{waits:?}");
     assert!(
-        waits[3] > Duration::from_millis(150) && waits[3] <= Duration::from_millis(200),
+        waits[3] > Duration::from_millis(1500) && waits[3] <= Duration::from_millis(2000),
         "{waits:?}"
     );
+    assert!(waits.windows(2).all(|w| w[1] > w[0]), "{waits:?}");
 }
 
 #[test]

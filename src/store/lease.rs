@@ -83,20 +83,31 @@ pub struct Lease {
 }
 
 impl Lease {
-    pub fn take(db: &mut Db, integration: &str, kind: &'static str, holder: &str) -> Result<Lease> {
+    /// Runs `work` holding the lease, and releases it whatever `work` returns.
+    pub fn hold<T>(
+        db: &mut Db,
+        integration: &str,
+        kind: &'static str,
+        holder: &str,
+        work: impl FnOnce(&mut Db, &Lease) -> Result<T>,
+    ) -> Result<T> {
         acquire(db, integration, kind, holder)?;
-        Ok(Lease {
+        let lease = Lease {
             integration: integration.to_string(),
             kind,
             holder: holder.to_string(),
-        })
+        };
+        let result = work(db, &lease);
+        // A lease left behind expires; the run's own result matters more than this cleanup.
+        let _ = lease.release(db);
+        result
     }
 
     pub fn renew(&self, db: &mut Db) -> Result<()> {
         renew(db, &self.integration, self.kind, &self.holder)
     }
 
-    pub fn release(&self, db: &mut Db) -> Result<()> {
+    fn release(&self, db: &mut Db) -> Result<()> {
         release(db, &self.integration, self.kind, &self.holder)
     }
 }
