@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use ponte::model::catalog::parse_products;
 use ponte::model::config::{NewProductStatus, Visibility, ALL_SYNC_FIELDS};
-use ponte::platform::http::RealSleeper;
+use ponte::platform::http::SystemClock;
 use ponte::platform::woocommerce::WooCommerce;
 use ponte::platform::{OrderQuery, Platform, ProductDraft, ProductWrite};
 use ponte::sandbox::{Latency, WooSandbox};
@@ -29,7 +29,7 @@ fn main() {
     };
     let mut config = sandbox.integration_config("bench");
     config.http.max_requests_per_second = 0;
-    let woo = WooCommerce::connect(&config, config.credentials.as_ref(), Arc::new(RealSleeper))
+    let woo = WooCommerce::connect(&config, config.credentials.as_ref(), Arc::new(SystemClock))
         .expect("connect");
 
     let writes: Vec<ProductWrite> = (0..1000)

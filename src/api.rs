@@ -13,7 +13,7 @@ use crate::capture::{
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::catalog::{self, Brand, CatalogProduct, Product, ProductKey, StockLevel};
 use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
-use crate::platform::http::{RealSleeper, Sleeper};
+use crate::platform::http::{Clock, SystemClock};
 use crate::platform::woocommerce::WooCommerce;
 use crate::platform::Platform;
 use crate::store::lease::Lease;
@@ -32,7 +32,7 @@ pub struct Ponte {
     /// Connected stores by integration id, kept so their connection pools serve the next call;
     /// dropped whenever the integration's config changes.
     platforms: HashMap<String, Box<dyn Platform>>,
-    sleeper: Arc<dyn Sleeper>,
+    clock: Arc<dyn Clock>,
     /// This handle's id in run leases.
     holder: String,
 }
@@ -69,7 +69,7 @@ impl Ponte {
             db,
             credentials: HashMap::new(),
             platforms: HashMap::new(),
-            sleeper: Arc::new(RealSleeper),
+            clock: Arc::new(SystemClock),
             holder: crate::platform::oauth::nonce(),
         })
     }
@@ -272,8 +272,8 @@ impl Ponte {
 
     /// Replaces how retries and rate limits wait; tests record the waits instead of sleeping.
     #[doc(hidden)]
-    pub fn set_sleeper(&mut self, sleeper: Arc<dyn Sleeper>) {
-        self.sleeper = sleeper;
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
         self.platforms.clear();
     }
 
@@ -308,7 +308,7 @@ impl Ponte {
             PlatformKind::Woocommerce => Box::new(WooCommerce::connect(
                 config,
                 credentials,
-                self.sleeper.clone(),
+                self.clock.clone(),
             )?),
             PlatformKind::Nuvemshop => {
                 return Err(Error::InvalidConfig(vec![ConfigProblem {

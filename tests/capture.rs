@@ -32,7 +32,7 @@ fn rig() -> Rig {
 /// Another handle on the rig's state file, as a restarted ERP or a cron job opens it.
 fn another_handle(rig: &Rig) -> ponte::Ponte {
     let mut other = ponte::Ponte::open(rig._dir.path().join("ponte.db")).unwrap();
-    other.set_sleeper(rig.sleeper.clone());
+    other.set_clock(rig.clock.clone());
     let mut config = rig.sandbox.integration_config("loja");
     config.http.max_requests_per_second = 0;
     config.locale = ponte::model::config::Locale::En;
@@ -663,12 +663,16 @@ fn a_second_handle_cannot_capture_while_a_capture_runs() {
         path_contains: Some("/orders".into()),
         times: 1,
         after: 0,
-        fault: Fault::Slow { delay_ms: 800 },
+        fault: Fault::Slow { delay_ms: 3000 },
     });
-    let Rig { ponte, .. } = &mut rig;
+    let Rig { ponte, sandbox, .. } = &mut rig;
+    let sandbox = &*sandbox;
     std::thread::scope(|scope| {
         let first = scope.spawn(|| ponte.capture_orders("loja"));
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // The first capture holds its lease before it lists orders, and its listing is slow.
+        common::wait_until("the first capture lists orders", || {
+            sandbox.counters().contains_key("GET /wp-json/wc/v3/orders")
+        });
         let err = other.capture_orders("loja").unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
         assert!(

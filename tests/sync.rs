@@ -627,15 +627,16 @@ fn erp_stock_that_changes_during_a_push_is_pushed_again_next_run() {
 }
 
 /// A throttled store (RELIABILITY.md scenario 30, scaled down): 10 requests at once, 10 a second.
+/// The bucket drains on the client's own clock, which moves only when the client waits: whether
+/// a request is throttled depends on what Ponte sends and waits, not on the machine's speed.
 fn throttled_rig(client_rate: u32) -> Rig {
     let mut rig = Rig::with(|c| c.http.max_requests_per_second = client_rate);
-    rig.ponte
-        .set_sleeper(std::sync::Arc::new(ponte::platform::http::RealSleeper));
     let products: Vec<String> = (0..600)
         .map(|n| product(&format!("P{n:03}"), &format!("T{n:03}"), None, 1000, 3))
         .collect();
     rig.put(&products);
-    rig.sandbox.set_rate_limit(Some((10, 10)));
+    rig.sandbox
+        .set_rate_limit_on(Some((10, 10)), rig.clock.clone());
     rig
 }
 
@@ -661,6 +662,15 @@ fn a_client_above_the_stores_rate_waits_out_the_429s_and_creates_nothing_twice()
     assert!(
         rig.sandbox.throttled() > 0,
         "the store never throttled: the test proves nothing"
+    );
+    // Each 429 was waited out as the store asked (`Retry-After: 1`), not retried at once.
+    let waits = rig.clock.waits.lock().unwrap().clone();
+    assert!(
+        waits.len() as u64 >= rig.sandbox.throttled()
+            && waits
+                .iter()
+                .all(|w| *w >= std::time::Duration::from_secs(1)),
+        "{waits:?}"
     );
     let skus: std::collections::BTreeSet<String> = rig
         .sandbox

@@ -66,7 +66,7 @@ fn a_self_signed_certificate_is_refused_before_any_request_is_sent() {
     let woo = WooCommerce::connect(
         &config,
         config.credentials.as_ref(),
-        Arc::new(common::woo::RecordingSleeper::default()),
+        Arc::new(common::woo::TestClock::default()),
     )
     .unwrap();
     let err = woo.list_products(1).unwrap_err();

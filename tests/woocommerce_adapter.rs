@@ -226,7 +226,7 @@ fn a_read_only_key_can_list_but_not_write() {
     let woo = ponte::platform::woocommerce::WooCommerce::connect(
         &config,
         config.credentials.as_ref(),
-        s.sleeper.clone(),
+        s.clock.clone(),
     )
     .unwrap();
     assert!(woo.find_products_by_sku(&["X".into()]).is_ok());
@@ -257,7 +257,7 @@ fn a_429_with_retry_after_is_waited_out_then_succeeds() {
     });
     assert!(s.woo.find_products_by_sku(&["X".into()]).is_ok());
     assert_eq!(
-        *s.sleeper.waits.lock().unwrap(),
+        *s.clock.waits.lock().unwrap(),
         vec![Duration::from_secs(2), Duration::from_secs(2)]
     );
     assert_eq!(s.woo.http_stats().throttled, 2);
@@ -277,10 +277,7 @@ fn a_retry_after_longer_than_allowed_stops_as_throttled() {
     });
     let err = s.woo.find_products_by_sku(&["X".into()]).unwrap_err();
     assert!(matches!(err, Error::Throttled(_)), "{err:?}");
-    assert!(
-        s.sleeper.waits.lock().unwrap().is_empty(),
-        "it waited anyway"
-    );
+    assert!(s.clock.waits.lock().unwrap().is_empty(), "it waited anyway");
 }
 
 #[test]
@@ -297,20 +294,22 @@ fn a_5xx_on_a_read_is_retried_with_backoff() {
         },
     });
     assert!(s.woo.find_products_by_sku(&["X".into()]).is_ok());
-    let waits = s.sleeper.waits.lock().unwrap().clone();
+    let waits = s.clock.waits.lock().unwrap().clone();
     assert_eq!(waits.len(), 2);
     assert!(waits[1] >= Duration::from_millis(250), "{waits:?}");
 }
 
 #[test]
 fn a_slow_read_times_out_and_is_retried() {
-    let s = store_with(|config| config.http.read_timeout_ms = 300);
+    // A second of patience for the retry, which a loaded machine answers well within; four for
+    // the stall, which it cannot.
+    let s = store_with(|config| config.http.read_timeout_ms = 1000);
     s.sandbox.inject(FaultRule {
         method: Some("GET".into()),
         path_contains: None,
         times: 1,
         after: 0,
-        fault: Fault::Slow { delay_ms: 1500 },
+        fault: Fault::Slow { delay_ms: 4000 },
     });
     assert!(s.woo.find_products_by_sku(&["X".into()]).is_ok());
     assert_eq!(s.woo.http_stats().retries, 1);
@@ -318,13 +317,13 @@ fn a_slow_read_times_out_and_is_retried() {
 
 #[test]
 fn a_create_whose_answer_is_lost_is_unknown_not_resent() {
-    let s = store_with(|config| config.http.read_timeout_ms = 300);
+    let s = store_with(|config| config.http.read_timeout_ms = 1000);
     s.sandbox.inject(FaultRule {
         method: Some("POST".into()),
         path_contains: Some("/products/batch".into()),
         times: 1,
         after: 0,
-        fault: Fault::Slow { delay_ms: 1500 },
+        fault: Fault::Slow { delay_ms: 4000 },
     });
     let outcomes = s
         .woo
@@ -334,8 +333,8 @@ fn a_create_whose_answer_is_lost_is_unknown_not_resent() {
         "{outcomes:?}"
     );
     assert_eq!(batch_requests(&s), 1, "a create was sent again blindly");
-    // The store did apply it: a look-up by SKU finds it, which is how sync reconciles.
-    std::thread::sleep(Duration::from_millis(1300));
+    // The store did apply it (before stalling): a look-up by SKU finds it, which is how sync
+    // reconciles.
     assert_eq!(
         s.woo
             .find_products_by_sku(&["SKU-00001".into()])
@@ -630,7 +629,7 @@ fn a_store_that_is_down_is_a_network_error_after_the_retries() {
     let woo = ponte::platform::woocommerce::WooCommerce::connect(
         &config,
         config.credentials.as_ref(),
-        s.sleeper.clone(),
+        s.clock.clone(),
     )
     .unwrap();
     let err = woo.list_products(1).unwrap_err();
@@ -702,15 +701,10 @@ fn the_request_rate_limit_spaces_requests() {
     for _ in 0..5 {
         s.woo.list_products(1).unwrap();
     }
-    // The sleeper does not really sleep, so the n-th request is asked to wait n × 500 ms less
-    // the little time the requests themselves took: the waits grow by about 500 ms each.
-    let waits = s.sleeper.waits.lock().unwrap().clone();
-    assert_eq!(waits.len(), 4, "{waits:?}");
-    assert!(
-        waits[3] > Duration::from_millis(1500) && waits[3] <= Duration::from_millis(2000),
-        "{waits:?}"
-    );
-    assert!(waits.windows(2).all(|w| w[1] > w[0]), "{waits:?}");
+    // On the test clock only the waits move time on: each request waits out the 500 ms since
+    // the one before, whatever the requests themselves took.
+    let waits = s.clock.waits.lock().unwrap().clone();
+    assert_eq!(waits, vec![Duration::from_millis(500); 4]);
 }
 
 #[test]
@@ -723,7 +717,7 @@ fn https_to_a_server_without_tls_fails_before_any_request_is_read() {
     let woo = ponte::platform::woocommerce::WooCommerce::connect(
         &config,
         config.credentials.as_ref(),
-        s.sleeper.clone(),
+        s.clock.clone(),
     )
     .unwrap();
     let err = woo.list_products(1).unwrap_err();
@@ -738,7 +732,7 @@ fn missing_credentials_are_an_authentication_error_naming_the_integration() {
     let err = ponte::platform::woocommerce::WooCommerce::connect(
         &config,
         None,
-        std::sync::Arc::new(RecordingSleeper::default()),
+        std::sync::Arc::new(TestClock::default()),
     )
     .unwrap_err();
     assert!(

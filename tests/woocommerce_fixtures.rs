@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ponte::model::config::{HttpSettings, Secret};
-use ponte::platform::http::{Auth, HttpClient, Method, RealSleeper, Request};
+use ponte::platform::http::{Auth, HttpClient, Method, Request, SystemClock};
 use ponte::platform::woocommerce::mapping;
 use ponte::sandbox::WooSandbox;
 use serde_json::{json, Value};
@@ -207,7 +207,7 @@ impl Rig {
             true,
             auth,
             HttpSettings::default(),
-            Arc::new(RealSleeper),
+            Arc::new(SystemClock),
         )
         .unwrap();
         // What the fixtures refer to: products 22 (variable, variations 23, 732, 733), 79, 93,
@@ -471,7 +471,7 @@ fn the_sandbox_answers_errors_with_the_plugins_exact_envelopes() {
         true,
         Auth::None,
         HttpSettings::default(),
-        Arc::new(RealSleeper),
+        Arc::new(SystemClock),
     )
     .unwrap();
     let response = anonymous
@@ -495,7 +495,7 @@ fn the_sandbox_answers_errors_with_the_plugins_exact_envelopes() {
         true,
         auth,
         HttpSettings::default(),
-        Arc::new(RealSleeper),
+        Arc::new(SystemClock),
     )
     .unwrap();
     let response = reader

@@ -137,14 +137,21 @@ impl From<SendError> for Error {
 }
 
 /// Waits; tests substitute one that records the waits and returns at once.
-pub trait Sleeper: Send + Sync {
+/// The time the client spaces its requests by, and how it waits. Tests give a clock that skips
+/// the waits and moves its own time on by them, so that what a test asserts never depends on
+/// the machine's speed; the sandbox's rate limit can read the same clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
     fn sleep(&self, duration: Duration);
 }
 
+/// The machine's clock: real time, real waits.
 #[derive(Debug, Default)]
-pub struct RealSleeper;
+pub struct SystemClock;
 
-impl Sleeper for RealSleeper {
+impl Clock for SystemClock {
     fn sleep(&self, duration: Duration) {
         std::thread::sleep(duration);
     }
@@ -164,7 +171,7 @@ pub struct HttpClient {
     base_url: String,
     auth: Auth,
     settings: HttpSettings,
-    sleeper: Arc<dyn Sleeper>,
+    clock: Arc<dyn Clock>,
     next_slot: Mutex<Instant>,
     stats: Mutex<HttpStats>,
 }
@@ -185,7 +192,7 @@ impl HttpClient {
         allow_http: bool,
         auth: Auth,
         settings: HttpSettings,
-        sleeper: Arc<dyn Sleeper>,
+        clock: Arc<dyn Clock>,
     ) -> Result<HttpClient, Error> {
         if base_url.starts_with("http://") && !allow_http {
             return Err(Error::Tls(format!(
@@ -208,8 +215,8 @@ impl HttpClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             auth,
             settings,
-            sleeper,
-            next_slot: Mutex::new(Instant::now()),
+            next_slot: Mutex::new(clock.now()),
+            clock,
             stats: Mutex::new(HttpStats::default()),
         })
     }
@@ -265,7 +272,7 @@ impl HttpClient {
                     attempt += 1;
                     self.count(|s| s.retries += 1);
                     log::debug!(target: "ponte::http", "{} retry {attempt} in {} ms", request.describe(), wait.as_millis());
-                    self.sleeper.sleep(wait);
+                    self.clock.sleep(wait);
                 }
                 _ => {
                     return match outcome {
@@ -442,13 +449,13 @@ impl HttpClient {
         let interval = Duration::from_secs(1) / self.settings.max_requests_per_second;
         let wait = {
             let mut next = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
+            let now = self.clock.now();
             let start = (*next).max(now);
             *next = start + interval;
             start - now
         };
         if !wait.is_zero() {
-            self.sleeper.sleep(wait);
+            self.clock.sleep(wait);
         }
     }
 
@@ -518,7 +525,7 @@ mod tests {
             false,
             Auth::None,
             HttpSettings::default(),
-            Arc::new(RealSleeper),
+            Arc::new(SystemClock),
         )
         .unwrap_err();
         assert!(matches!(err, Error::Tls(_)), "{err:?}");
@@ -535,7 +542,7 @@ mod tests {
             true,
             auth,
             HttpSettings::default(),
-            Arc::new(RealSleeper),
+            Arc::new(SystemClock),
         )
         .unwrap();
         assert!(!format!("{client:?}").contains("CANARY"));

@@ -165,7 +165,17 @@ impl WooSandbox {
     /// Throttles the API like a host or WAF: `capacity` requests at once, drained at
     /// `per_second`; above that, 429 with `Retry-After`. `None` lifts the limit.
     pub fn set_rate_limit(&self, limit: Option<(u32, u32)>) {
-        self.server.controls().set_rate_limit(limit);
+        self.set_rate_limit_on(limit, Arc::new(crate::platform::http::SystemClock));
+    }
+
+    /// The same, draining on `clock`'s time rather than the machine's: given the client's own
+    /// clock, whether a request is throttled depends only on what the client sent and waited.
+    pub fn set_rate_limit_on(
+        &self,
+        limit: Option<(u32, u32)>,
+        clock: Arc<dyn crate::platform::http::Clock>,
+    ) {
+        self.server.controls().set_rate_limit(limit, clock);
     }
 
     /// Requests the rate limit answered with 429.

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::platform::http::Clock;
+
 /// Largest request head and body the server reads; a bigger body gets 413.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -127,19 +129,21 @@ pub struct Latency {
 }
 
 /// A leaky bucket, as hosts and WAFs throttle a store's API: `capacity` requests at once, drained
-/// at `per_second`; a request that does not fit gets 429 with `Retry-After`.
-#[derive(Debug, Clone, Copy)]
+/// at `per_second`; a request that does not fit gets 429 with `Retry-After`. It drains on its
+/// clock's time: a test gives the client's own clock, so the bucket fills or not by what the
+/// client sends and waits, never by how fast the machine is.
 struct Bucket {
     capacity: f64,
     per_second: f64,
     level: f64,
     last: Instant,
+    clock: Arc<dyn Clock>,
 }
 
 impl Bucket {
     /// Admits a request, or says how many seconds to wait.
     fn admit(&mut self) -> Result<(), u64> {
-        let now = Instant::now();
+        let now = self.clock.now();
         self.level =
             (self.level - now.duration_since(self.last).as_secs_f64() * self.per_second).max(0.0);
         self.last = now;
@@ -174,13 +178,15 @@ impl Controls {
         lock(&self.faults).clear();
     }
 
-    /// Throttles API requests with a leaky bucket; `None` lifts the limit.
-    pub fn set_rate_limit(&self, limit: Option<(u32, u32)>) {
+    /// Throttles API requests with a leaky bucket that drains on `clock`'s time; `None` lifts
+    /// the limit.
+    pub fn set_rate_limit(&self, limit: Option<(u32, u32)>, clock: Arc<dyn Clock>) {
         *lock(&self.bucket) = limit.map(|(capacity, per_second)| Bucket {
             capacity: f64::from(capacity.max(1)),
             per_second: f64::from(per_second.max(1)),
             level: 0.0,
-            last: Instant::now(),
+            last: clock.now(),
+            clock,
         });
     }
 

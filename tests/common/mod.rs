@@ -62,3 +62,16 @@ pub fn header_functions() -> Vec<String> {
     names.sort();
     names
 }
+
+/// Waits, up to a minute, until `done` says so; the test fails naming `what` if it never does.
+/// For a step another thread takes, so the test does not guess how long the machine needs.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}

@@ -7,12 +7,12 @@ use ponte::sandbox::WooSandbox;
 use ponte::sync::{RunReport, SyncOptions};
 use ponte::Ponte;
 
-use super::woo::RecordingSleeper;
+use super::woo::TestClock;
 
 pub struct Rig {
     pub ponte: Ponte,
     pub sandbox: WooSandbox,
-    pub sleeper: Arc<RecordingSleeper>,
+    pub clock: Arc<TestClock>,
     pub _dir: tempfile::TempDir,
 }
 
@@ -38,8 +38,8 @@ impl Rig {
     pub fn with(adjust: impl FnOnce(&mut ponte::model::config::IntegrationConfig)) -> Rig {
         let dir = tempfile::tempdir().unwrap();
         let mut ponte = Ponte::open(dir.path().join("ponte.db")).unwrap();
-        let sleeper = Arc::new(RecordingSleeper::default());
-        ponte.set_sleeper(sleeper.clone());
+        let clock = Arc::new(TestClock::default());
+        ponte.set_clock(clock.clone());
         let sandbox = WooSandbox::start().unwrap();
         let mut config = sandbox.integration_config("loja");
         config.http.max_requests_per_second = 0;
@@ -52,7 +52,7 @@ impl Rig {
         Rig {
             ponte,
             sandbox,
-            sleeper,
+            clock,
             _dir: dir,
         }
     }

@@ -1,26 +1,40 @@
 //! A WooCommerce sandbox with an adapter connected to it, retries made instant.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ponte::model::config::IntegrationConfig;
-use ponte::platform::http::Sleeper;
+use ponte::platform::http::Clock;
 use ponte::platform::woocommerce::WooCommerce;
 use ponte::sandbox::WooSandbox;
 
-/// Records the waits asked for instead of waiting.
-#[derive(Default)]
-pub struct RecordingSleeper {
+/// Records the waits asked for instead of waiting, and moves its own time on by them: time on
+/// this clock passes only when someone waits, however fast or slow the machine is.
+pub struct TestClock {
     pub waits: Mutex<Vec<Duration>>,
+    start: Instant,
 }
 
-impl Sleeper for RecordingSleeper {
+impl Default for TestClock {
+    fn default() -> TestClock {
+        TestClock {
+            waits: Mutex::new(Vec::new()),
+            start: Instant::now(),
+        }
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Instant {
+        self.start + self.total()
+    }
+
     fn sleep(&self, duration: Duration) {
         self.waits.lock().unwrap().push(duration);
     }
 }
 
-impl RecordingSleeper {
+impl TestClock {
     pub fn total(&self) -> Duration {
         self.waits.lock().unwrap().iter().sum()
     }
@@ -29,7 +43,7 @@ impl RecordingSleeper {
 pub struct Store {
     pub sandbox: WooSandbox,
     pub woo: WooCommerce,
-    pub sleeper: Arc<RecordingSleeper>,
+    pub clock: Arc<TestClock>,
 }
 
 pub fn config(sandbox: &WooSandbox) -> IntegrationConfig {
@@ -46,12 +60,12 @@ pub fn store_with(adjust: impl FnOnce(&mut IntegrationConfig)) -> Store {
     let sandbox = WooSandbox::start().expect("the sandbox starts");
     let mut config = config(&sandbox);
     adjust(&mut config);
-    let sleeper = Arc::new(RecordingSleeper::default());
-    let woo = WooCommerce::connect(&config, config.credentials.as_ref(), sleeper.clone())
+    let clock = Arc::new(TestClock::default());
+    let woo = WooCommerce::connect(&config, config.credentials.as_ref(), clock.clone())
         .expect("connects");
     Store {
         sandbox,
         woo,
-        sleeper,
+        clock,
     }
 }

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::catalog::Brand;
 use crate::model::config::{Credentials, IntegrationConfig};
 use crate::platform::http::{
-    Auth, HttpClient, HttpStats, Method, Request, Response, SendError, Sleeper,
+    Auth, Clock, HttpClient, HttpStats, Method, Request, Response, SendError,
 };
 use crate::platform::{
     Capabilities, ItemError, ItemFailure, OrderQuery, Page, Platform, ProductWrite, RemoteProduct,
@@ -74,7 +74,7 @@ impl WooCommerce {
     pub fn connect(
         config: &IntegrationConfig,
         credentials: Option<&Credentials>,
-        sleeper: Arc<dyn Sleeper>,
+        clock: Arc<dyn Clock>,
     ) -> Result<WooCommerce> {
         let missing = || {
             Error::Auth(format!(
@@ -103,7 +103,7 @@ impl WooCommerce {
             config.allow_http,
             auth,
             config.http,
-            sleeper,
+            clock,
         )?;
         Ok(WooCommerce {
             http,
