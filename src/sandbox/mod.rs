@@ -130,6 +130,17 @@ impl WooSandbox {
         self.server.controls().add_fault(rule);
     }
 
+    /// Waits until a request is held by a `Fault::Hold` named `name` (false after two minutes
+    /// without one).
+    pub fn wait_held(&self, name: &str) -> bool {
+        self.server.controls().wait_held(name)
+    }
+
+    /// Lets the request held under `name` go on.
+    pub fn release(&self, name: &str) {
+        self.server.controls().release(name);
+    }
+
     pub fn clear_faults(&self) {
         self.server.controls().clear_faults();
     }

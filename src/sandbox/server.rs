@@ -100,6 +100,9 @@ pub enum Fault {
     Slow { delay_ms: u64 },
     /// Answer a redirect to this location.
     Redirect { location: String },
+    /// Hold the request, before the store reads it, until `release` is called with this name:
+    /// a test changes the store between two requests of one run, at exactly that point.
+    Hold { name: String },
 }
 
 /// Which requests a fault applies to, and how many times.
@@ -167,6 +170,9 @@ pub struct Controls {
     throttled: std::sync::atomic::AtomicU64,
     latency: Mutex<Latency>,
     counters: Mutex<BTreeMap<String, u64>>,
+    /// Held requests by name: `true` once a request is held, removed when released.
+    holds: Mutex<BTreeMap<String, bool>>,
+    hold_changed: std::sync::Condvar,
 }
 
 impl Controls {
@@ -216,6 +222,55 @@ impl Controls {
 
     pub fn reset_counters(&self) {
         lock(&self.counters).clear();
+    }
+
+    /// Waits, at most `MAX_STALL`, until a request is held under `name`; false if none came.
+    pub fn wait_held(&self, name: &str) -> bool {
+        let deadline = Instant::now() + MAX_STALL;
+        let mut holds = lock(&self.holds);
+        while holds.get(name) != Some(&true) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            holds = self
+                .hold_changed
+                .wait_timeout(holds, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        true
+    }
+
+    /// Lets the request held under `name` go on (or the next one, if none is held yet).
+    pub fn release(&self, name: &str) {
+        lock(&self.holds).insert(name.to_string(), false);
+        self.hold_changed.notify_all();
+    }
+
+    /// Holds this request until released, at most `MAX_STALL`.
+    fn hold(&self, name: &str) {
+        let deadline = Instant::now() + MAX_STALL;
+        let mut holds = lock(&self.holds);
+        if holds.get(name) == Some(&false) {
+            // Released before it came.
+            holds.remove(name);
+            return;
+        }
+        holds.insert(name.to_string(), true);
+        self.hold_changed.notify_all();
+        while holds.get(name) == Some(&true) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            holds = self
+                .hold_changed
+                .wait_timeout(holds, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        holds.remove(name);
     }
 
     fn take_fault(&self, request: &HttpRequest) -> Option<Fault> {
@@ -416,7 +471,10 @@ fn serve_connection(
                 headers: vec![("Location".into(), location.clone())],
                 body: Vec::new(),
             },
-            None | Some(Fault::ApplyThenDrop) | Some(Fault::Slow { .. }) => {
+            None | Some(Fault::ApplyThenDrop) | Some(Fault::Slow { .. }) | Some(Fault::Hold { .. }) => {
+                if let Some(Fault::Hold { name }) = &fault {
+                    controls.hold(name);
+                }
                 let handled = handler.handle(&request);
                 let latency = *lock(&controls.latency);
                 delay = Duration::from_millis(

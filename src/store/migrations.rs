@@ -184,7 +184,40 @@ CREATE TABLE run_lease (
 ) STRICT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+/// A write-back can fail for good: the store answered but did not keep the status (WooCommerce
+/// turns a status it does not know into `pending`). Such a write-back waits for a person, not
+/// for the next capture. SQLite cannot change a CHECK, so the table is rebuilt.
+const V5: &str = "
+CREATE TABLE writeback_v5 (
+    id              INTEGER PRIMARY KEY,
+    integration_id  TEXT NOT NULL,
+    store_order_id  TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('received', 'rejected', 'return', 'note')),
+    value           TEXT NOT NULL,          -- the status, or the note's text
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'in_flight', 'done', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    UNIQUE (integration_id, store_order_id, kind),
+    FOREIGN KEY (integration_id, store_order_id) REFERENCES order_journal ON DELETE CASCADE
+) STRICT;
+INSERT INTO writeback_v5 SELECT * FROM writeback;
+DROP TABLE writeback;
+ALTER TABLE writeback_v5 RENAME TO writeback;
+";
+
+/// What the last integration check found about each store (version, brands, GTIN, statuses),
+/// so a plan made without the store still says which fields it cannot hold.
+const V6: &str = "
+CREATE TABLE store_facts (
+    integration_id  TEXT PRIMARY KEY REFERENCES integration (id) ON DELETE CASCADE,
+    facts           TEXT NOT NULL,          -- JSON
+    updated_at      TEXT NOT NULL
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

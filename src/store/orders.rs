@@ -202,11 +202,11 @@ fn writeback_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Writeback> {
     })
 }
 
-/// Write-backs still to do, oldest first.
+/// Write-backs still to send or to check, oldest first; failed ones wait for a person.
 pub fn outbox(tx: &Transaction<'_>, integration: &str) -> Result<Vec<Writeback>> {
     let mut statement = tx.prepare_cached(
         "SELECT id, store_order_id, kind, value, state, attempts, last_error FROM writeback
-         WHERE integration_id = ?1 AND state <> 'done' ORDER BY id",
+         WHERE integration_id = ?1 AND state IN ('queued', 'in_flight') ORDER BY id",
     )?;
     let rows = statement.query_map([integration], writeback_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

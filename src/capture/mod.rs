@@ -7,15 +7,22 @@
 //! at every capture, until it confirms or rejects each one. Status write-backs and notes wait in
 //! an outbox until the store has them; one whose answer was lost is checked before it is resent.
 
+mod report;
+pub(crate) mod walk;
+mod writeback;
+
+pub use report::{ReportFilter, ReportRow};
+pub(crate) use report::report;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::config::{IntegrationConfig, Locale};
 use crate::model::order::{Address, PersonType, StoreOrder};
-use crate::platform::{ItemFailure, OrderQuery, Platform, StatusUpdate};
+use crate::platform::{ItemFailure, OrderQuery, OrderSort, Page, Platform};
 use crate::rules::documents;
 use crate::rules::eligibility::{self, CatalogIndex};
 use crate::rules::orders::{self as order_rules, Rejection, SkuInfo};
@@ -50,45 +57,18 @@ pub struct CaptureReport {
     pub counts: BTreeMap<String, u64>,
     /// Requests made to the store, retries included.
     pub requests: u64,
-    /// The newest store modification captured, UTC.
+    /// Where the next capture starts reading (less the overlap): every order modified up to
+    /// then has been read, UTC.
     pub watermark: Option<String>,
+    /// Why this capture stopped reading before the end, if it did; the next one goes on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<String>,
     /// Every order waiting for the ERP, this capture's and earlier ones'.
     pub pending: Vec<PendingOrder>,
     /// Orders rejected by this capture.
     pub rejected: Vec<RejectedOrder>,
     /// Orders the store sent in a shape Ponte cannot read: journaled as failed, read again next time.
     pub failures: Vec<ItemFailure>,
-}
-
-/// Filters of the integration report; every one optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ReportFilter {
-    /// Orders created at or after this time (RFC 3339, or a date `YYYY-MM-DD`).
-    pub from: Option<String>,
-    /// Orders created before this time.
-    pub to: Option<String>,
-    /// `pending`, `confirmed`, `rejected`, `reserved`, `failed` or `cancelled`.
-    pub state: Option<String>,
-    /// Text found in the order number, customer, document, ERP number or reasons.
-    pub text: Option<String>,
-}
-
-/// One line of the integration report ("Relatório de Integrações").
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReportRow {
-    pub store_order_id: String,
-    pub number: String,
-    pub created_at: Option<String>,
-    pub customer: String,
-    pub document: Option<String>,
-    pub total_cents: i64,
-    pub state: String,
-    pub store_status: String,
-    pub reasons: Vec<Rejection>,
-    pub erp_order_number: Option<String>,
-    /// `none`, `done`, or what is still waiting and why.
-    pub writeback: String,
 }
 
 /// A stock hold: a reservation, or an order the ERP has not confirmed yet.
@@ -167,18 +147,9 @@ pub(crate) fn capture(
     let integration = config.id.as_str();
     let capture = &config.order_capture;
     let requests_before = platform.http_stats().requests;
-    // Read only when an order needs validating: a capture with nothing new stays cheap.
-    let mut catalog: Option<Catalog> = None;
-    let no_catalog = Catalog {
-        skus: BTreeMap::new(),
-    };
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut rejected = Vec::new();
-    let mut failures = Vec::new();
-    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut pages = Journaling::default();
 
     let watermark = db.read(|tx| journal::watermark(tx, integration))?;
-    let mut newest = watermark;
     let statuses: Vec<String> = capture
         .fetch_statuses
         .iter()
@@ -187,38 +158,17 @@ pub(crate) fn capture(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let query = OrderQuery {
-        statuses,
-        modified_after: watermark.map(|w| w - i64::from(capture.overlap_seconds)),
-        ids: Vec::new(),
-    };
-    for page in 1.. {
-        let page_of = platform.list_orders(&query, page)?;
-        let catalog = if page_of.items.is_empty() {
-            &no_catalog
-        } else {
-            loaded(&mut catalog, db, config)?
-        };
-        db.write(|tx| {
-            for order in &page_of.items {
-                seen.insert(order.store_order_id.clone());
-                process(tx, config, catalog, order, &mut counts, &mut rejected)?;
-            }
-            for failure in &page_of.failures {
-                seen.insert(failure.store_id.clone());
-                journal_failure(tx, integration, failure, &mut counts)?;
-            }
-            Ok(())
-        })?;
-        failures.extend(page_of.failures);
-        for order in &page_of.items {
-            newest = newest.max(crate::time::parse(&order.modified_at));
-        }
-        lease.renew(db)?;
-        if !page_of.has_more {
-            break;
-        }
-    }
+    let from = watermark.map(|w| w - i64::from(capture.overlap_seconds));
+    let end = walk::walk(
+        platform,
+        &statuses,
+        from,
+        capture.max_listing_requests,
+        &mut |page| {
+            pages.journal(db, config, page)?;
+            lease.renew(db)
+        },
+    )?;
 
     // Reserved orders may have left the reservation statuses (paid, cancelled) and unreadable
     // ones may read now: ask for them by id, in any status.
@@ -235,40 +185,37 @@ pub(crate) fn capture(
     })?;
     let recheck: Vec<String> = recheck
         .into_iter()
-        .filter(|id| !seen.contains(id))
+        .filter(|id| !pages.seen.contains(id))
         .collect();
     for ids in recheck.chunks(100) {
         let by_id = OrderQuery {
-            statuses: Vec::new(),
-            modified_after: None,
             ids: ids.to_vec(),
+            sort: OrderSort::Id,
+            ..OrderQuery::default()
         };
-        let page_of = platform.list_orders(&by_id, 1)?;
-        let catalog = if page_of.items.is_empty() {
-            &no_catalog
-        } else {
-            loaded(&mut catalog, db, config)?
-        };
-        db.write(|tx| {
-            for order in &page_of.items {
-                process(tx, config, catalog, order, &mut counts, &mut rejected)?;
-            }
-            for failure in &page_of.failures {
-                journal_failure(tx, integration, failure, &mut counts)?;
-            }
-            Ok(())
-        })?;
-        failures.extend(page_of.failures);
+        let page = platform.list_orders(&by_id, 1)?;
+        pages.journal(db, config, page)?;
     }
 
-    // Only now, with every page committed, does the watermark move.
-    if let Some(newest) = newest {
-        db.write(|tx| journal::set_watermark(tx, integration, newest))?;
+    // Only now, with every page committed, does the watermark move, and only as far as the
+    // walk proved every order read.
+    if let Some(proven) = end.proven {
+        db.write(|tx| journal::set_watermark(tx, integration, proven))?;
     }
+    let watermark = db.read(|tx| journal::watermark(tx, integration))?;
 
-    let (done, waiting) = flush_writebacks(db, config, platform)?;
-    counts.insert("writebacks_done".into(), done);
-    counts.insert("writebacks_waiting".into(), waiting);
+    let flushed = writeback::flush_writebacks(db, config, platform)?;
+    let Journaling {
+        mut counts,
+        rejected,
+        failures,
+        ..
+    } = pages;
+    counts.insert("writebacks_done".into(), flushed.done);
+    counts.insert("writebacks_waiting".into(), flushed.waiting);
+    if flushed.failed > 0 {
+        counts.insert("writebacks_failed".into(), flushed.failed);
+    }
     let pending = orders_pending(db, integration)?;
     let requests = platform.http_stats().requests - requests_before;
     log::info!(target: "ponte::capture", "capture of {integration}: {counts:?}, {} pending, {requests} requests", pending.len());
@@ -276,11 +223,62 @@ pub(crate) fn capture(
         integration: integration.to_string(),
         counts,
         requests,
-        watermark: newest.map(crate::time::format_rfc3339),
+        watermark: watermark.map(crate::time::format_rfc3339),
+        unfinished: end.unfinished,
         pending,
         rejected,
         failures,
     })
+}
+
+/// What a capture learns as it journals the pages it reads.
+#[derive(Default)]
+struct Journaling {
+    /// Read when a page first has orders to validate: a capture with nothing new stays cheap.
+    catalog: Option<Catalog>,
+    counts: BTreeMap<String, u64>,
+    rejected: Vec<RejectedOrder>,
+    failures: Vec<ItemFailure>,
+    /// Every order read.
+    seen: BTreeSet<String>,
+}
+
+impl Journaling {
+    /// Journals a page of orders in one transaction.
+    fn journal(
+        &mut self,
+        db: &mut Db,
+        config: &IntegrationConfig,
+        page: Page<StoreOrder>,
+    ) -> Result<()> {
+        let no_catalog = Catalog {
+            skus: BTreeMap::new(),
+        };
+        let catalog = if page.items.is_empty() {
+            &no_catalog
+        } else {
+            loaded(&mut self.catalog, db, config)?
+        };
+        let Journaling {
+            counts,
+            rejected,
+            seen,
+            ..
+        } = self;
+        db.write(|tx| {
+            for order in &page.items {
+                seen.insert(order.store_order_id.clone());
+                process(tx, config, catalog, order, counts, rejected)?;
+            }
+            for failure in &page.failures {
+                seen.insert(failure.store_id.clone());
+                journal_failure(tx, &config.id, failure, counts)?;
+            }
+            Ok(())
+        })?;
+        self.failures.extend(page.failures);
+        Ok(())
+    }
 }
 
 /// The catalog, read the first time a page has orders to validate.
@@ -803,232 +801,3 @@ pub(crate) fn reservations(db: &mut Db, integration: &str) -> Result<Vec<Reserva
         .collect())
 }
 
-/// The integration report, newest first.
-pub(crate) fn report(
-    db: &mut Db,
-    integration: &str,
-    filter: &ReportFilter,
-) -> Result<Vec<ReportRow>> {
-    let bound = |text: &Option<String>, name: &str| -> Result<Option<i64>> {
-        match text.as_deref() {
-            None => Ok(None),
-            Some(t) => {
-                let full = if t.len() == 10 {
-                    format!("{t}T00:00:00Z")
-                } else {
-                    t.to_string()
-                };
-                crate::time::parse(&full).map(Some).ok_or_else(|| {
-                    Error::invalid_data(
-                        format!("filter.{name}"),
-                        format!("{t:?} is not a date or an RFC 3339 time"),
-                    )
-                })
-            }
-        }
-    };
-    let (from, to) = (bound(&filter.from, "from")?, bound(&filter.to, "to")?);
-    const STATES: [&str; 6] = [
-        "pending",
-        "confirmed",
-        "rejected",
-        "reserved",
-        "failed",
-        "cancelled",
-    ];
-    if let Some(state) = filter.state.as_deref().filter(|s| !STATES.contains(s)) {
-        return Err(Error::invalid_data(
-            "filter.state",
-            format!("{state:?} is not one of {}", STATES.join(", ")),
-        ));
-    }
-    let text = filter.text.as_deref().map(str::to_lowercase);
-    db.read(|tx| {
-        let mut rows = Vec::new();
-        for row in journal::journal_all(tx, integration)? {
-            let created = row.created_at.as_deref().and_then(crate::time::parse);
-            if from.is_some_and(|f| created.is_none_or(|c| c < f))
-                || to.is_some_and(|t| created.is_none_or(|c| c >= t))
-            {
-                continue;
-            }
-            if filter.state.as_deref().is_some_and(|s| s != row.state) {
-                continue;
-            }
-            // The buyer as the order names them: a returning customer's record may have changed since.
-            let buyer = row.order.as_ref().map(|o| &o["customer"]);
-            let name = buyer
-                .and_then(|c| c["name"].as_str())
-                .unwrap_or_default()
-                .to_string();
-            let document = buyer
-                .and_then(|c| c["cpf"].as_str().or(c["cnpj"].as_str()))
-                .map(documents::normalize);
-            let total_cents = row
-                .order
-                .as_ref()
-                .and_then(|o| o["total_cents"].as_i64())
-                .unwrap_or(0);
-            let writebacks = journal::writebacks_of(tx, integration, &row.store_order_id)?;
-            let writeback = if writebacks.is_empty() {
-                "none".to_string()
-            } else if writebacks.iter().all(|w| w.state == "done") {
-                "done".to_string()
-            } else {
-                let waiting: Vec<String> = writebacks
-                    .iter()
-                    .filter(|w| w.state != "done")
-                    .map(|w| match &w.last_error {
-                        Some(error) => {
-                            format!("{} waiting after {} attempts: {error}", w.kind, w.attempts)
-                        }
-                        None => format!("{} waiting", w.kind),
-                    })
-                    .collect();
-                waiting.join("; ")
-            };
-            let report_row = ReportRow {
-                store_order_id: row.store_order_id,
-                number: row.number,
-                created_at: row.created_at,
-                customer: name,
-                document,
-                total_cents,
-                state: row.state,
-                store_status: row.store_status,
-                reasons: row.reasons,
-                erp_order_number: row.erp_order_number,
-                writeback,
-            };
-            if let Some(text) = &text {
-                let haystack = serde_json::to_string(&report_row)
-                    .unwrap_or_default()
-                    .to_lowercase();
-                if !haystack.contains(text) {
-                    continue;
-                }
-            }
-            rows.push(report_row);
-        }
-        Ok(rows)
-    })
-}
-
-/// Sends the queued write-backs: statuses in batches, notes one by one. A write-back whose answer
-/// was lost last time is checked in the store before it is sent again. Returns (done, waiting).
-fn flush_writebacks(
-    db: &mut Db,
-    config: &IntegrationConfig,
-    platform: &dyn Platform,
-) -> Result<(u64, u64)> {
-    let integration = config.id.as_str();
-    let outbox = db.read(|tx| journal::outbox(tx, integration))?;
-    if outbox.is_empty() {
-        return Ok((0, 0));
-    }
-    let mut done = 0u64;
-
-    // First, what may already have arrived.
-    let doubtful: Vec<&journal::Writeback> =
-        outbox.iter().filter(|w| w.state == "in_flight").collect();
-    let mut settled: BTreeSet<i64> = BTreeSet::new();
-    if !doubtful.is_empty() {
-        let ids: Vec<String> = doubtful
-            .iter()
-            .filter(|w| w.kind != "note")
-            .map(|w| w.store_order_id.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut current: BTreeMap<String, String> = BTreeMap::new();
-        for chunk in ids.chunks(100) {
-            let page = platform.list_orders(
-                &OrderQuery {
-                    statuses: Vec::new(),
-                    modified_after: None,
-                    ids: chunk.to_vec(),
-                },
-                1,
-            )?;
-            current.extend(page.items.into_iter().map(|o| (o.store_order_id, o.status)));
-        }
-        for w in &doubtful {
-            let arrived = if w.kind == "note" {
-                platform.order_notes(&w.store_order_id)?.contains(&w.value)
-            } else {
-                current.get(&w.store_order_id) == Some(&w.value)
-            };
-            if arrived {
-                settled.insert(w.id);
-            }
-        }
-        db.write(|tx| {
-            for id in &settled {
-                journal::writeback_set(tx, *id, "done", None, true)?;
-            }
-            Ok(())
-        })?;
-        done += settled.len() as u64;
-    }
-
-    let to_send: Vec<&journal::Writeback> =
-        outbox.iter().filter(|w| !settled.contains(&w.id)).collect();
-    let (notes, statuses): (Vec<&journal::Writeback>, Vec<&journal::Writeback>) =
-        to_send.into_iter().partition(|w| w.kind == "note");
-    let batch = platform.capabilities().max_batch.max(1);
-    for chunk in statuses.chunks(batch) {
-        db.write(|tx| {
-            for w in chunk {
-                journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)?;
-            }
-            Ok(())
-        })?;
-        let updates: Vec<StatusUpdate> = chunk
-            .iter()
-            .map(|w| StatusUpdate {
-                store_order_id: w.store_order_id.clone(),
-                status: w.value.clone(),
-            })
-            .collect();
-        let results = platform.set_order_statuses(&updates);
-        db.write(|tx| {
-            for (w, result) in chunk.iter().zip(results) {
-                match result {
-                    Ok(()) => {
-                        journal::writeback_set(tx, w.id, "done", None, true)?;
-                        done += 1;
-                    }
-                    // The answer may be lost: stay in flight, to be checked before a resend.
-                    Err(error) if error.code == "ponte_transport" => {
-                        journal::writeback_set(tx, w.id, "in_flight", Some(&error.message), true)?;
-                    }
-                    Err(error) => {
-                        let text = format!("{} ({})", error.message, error.code);
-                        journal::writeback_set(tx, w.id, "queued", Some(&text), true)?;
-                    }
-                }
-            }
-            Ok(())
-        })?;
-    }
-    for w in notes {
-        db.write(|tx| {
-            journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)
-        })?;
-        let outcome = platform.add_order_note(&w.store_order_id, &w.value);
-        db.write(|tx| match &outcome {
-            Ok(()) => journal::writeback_set(tx, w.id, "done", None, true),
-            Err(error @ (Error::Timeout(_) | Error::Network(_))) => {
-                journal::writeback_set(tx, w.id, "in_flight", Some(&error.to_string()), true)
-            }
-            Err(error) => {
-                journal::writeback_set(tx, w.id, "queued", Some(&error.to_string()), true)
-            }
-        })?;
-        if outcome.is_ok() {
-            done += 1;
-        }
-    }
-    let waiting = db.read(|tx| journal::outbox(tx, integration))?.len() as u64;
-    Ok((done, waiting))
-}

@@ -1,0 +1,221 @@
+//! The write-back outbox: statuses and notes Ponte owes a store, sent until the store has them.
+//!
+//! A write-back is marked in flight before it is sent, so one whose answer is lost (a crash, a
+//! dropped connection) is checked in the store before it is sent again: a status change or a note
+//! reaches the store once. A status counts as written only when the store reports the order in
+//! that status afterwards: WooCommerce answers 200 to a status it does not know and keeps the
+//! order in `pending`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::model::config::{IntegrationConfig, Locale};
+use crate::platform::{OrderQuery, OrderSort, Platform, StatusUpdate};
+use crate::store::orders::{self as journal, Writeback};
+use crate::store::Db;
+
+/// Notes recorded per transaction: a crash leaves at most this many to check in the store.
+const NOTES_PER_ROUND: usize = 100;
+
+/// What a flush of the outbox did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Flushed {
+    pub done: u64,
+    /// Statuses the store did not keep; they wait for a person, not for the next capture.
+    pub failed: u64,
+    /// Still to send, or to check.
+    pub waiting: u64,
+}
+
+/// Sends the queued write-backs: statuses in batches, notes a few at a time.
+pub(super) fn flush_writebacks(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    platform: &dyn Platform,
+) -> Result<Flushed> {
+    let integration = config.id.as_str();
+    let outbox = db.read(|tx| journal::outbox(tx, integration))?;
+    let mut flushed = Flushed::default();
+    if outbox.is_empty() {
+        return Ok(flushed);
+    }
+    let settled = settle_in_flight(db, platform, &outbox)?;
+    flushed.done += settled.len() as u64;
+
+    let (notes, statuses): (Vec<&Writeback>, Vec<&Writeback>) = outbox
+        .iter()
+        .filter(|w| !settled.contains(&w.id))
+        .partition(|w| w.kind == "note");
+    let batch = platform.capabilities().max_batch.max(1);
+    for chunk in statuses.chunks(batch) {
+        send_statuses(db, platform, config.locale, chunk, &mut flushed)?;
+    }
+    let concurrency = config.order_capture.note_concurrency.max(1) as usize;
+    for round in notes.chunks(NOTES_PER_ROUND) {
+        flushed.done += send_notes(db, platform, round, concurrency)?;
+    }
+    flushed.waiting = db.read(|tx| journal::outbox(tx, integration))?.len() as u64;
+    Ok(flushed)
+}
+
+/// Write-backs whose answer was lost last time: marked done when the store already has them.
+/// Returns their ids.
+fn settle_in_flight(
+    db: &mut Db,
+    platform: &dyn Platform,
+    outbox: &[Writeback],
+) -> Result<BTreeSet<i64>> {
+    let doubtful: Vec<&Writeback> = outbox.iter().filter(|w| w.state == "in_flight").collect();
+    let mut settled = BTreeSet::new();
+    if doubtful.is_empty() {
+        return Ok(settled);
+    }
+    let ids: Vec<String> = doubtful
+        .iter()
+        .filter(|w| w.kind != "note")
+        .map(|w| w.store_order_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut current: BTreeMap<String, String> = BTreeMap::new();
+    for chunk in ids.chunks(100) {
+        let query = OrderQuery {
+            ids: chunk.to_vec(),
+            sort: OrderSort::Id,
+            ..OrderQuery::default()
+        };
+        let page = platform.list_orders(&query, 1)?;
+        current.extend(page.items.into_iter().map(|o| (o.store_order_id, o.status)));
+    }
+    for w in &doubtful {
+        let arrived = if w.kind == "note" {
+            platform.order_notes(&w.store_order_id)?.contains(&w.value)
+        } else {
+            current.get(&w.store_order_id) == Some(&w.value)
+        };
+        if arrived {
+            settled.insert(w.id);
+        }
+    }
+    db.write(|tx| {
+        for id in &settled {
+            journal::writeback_set(tx, *id, "done", None, true)?;
+        }
+        Ok(())
+    })?;
+    Ok(settled)
+}
+
+/// Sends one batch of status changes and records what the store then reports for each order.
+fn send_statuses(
+    db: &mut Db,
+    platform: &dyn Platform,
+    locale: Locale,
+    chunk: &[&Writeback],
+    flushed: &mut Flushed,
+) -> Result<()> {
+    db.write(|tx| {
+        for w in chunk {
+            journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)?;
+        }
+        Ok(())
+    })?;
+    let updates: Vec<StatusUpdate> = chunk
+        .iter()
+        .map(|w| StatusUpdate {
+            store_order_id: w.store_order_id.clone(),
+            status: w.value.clone(),
+        })
+        .collect();
+    let results = platform.set_order_statuses(&updates);
+    db.write(|tx| {
+        for (w, result) in chunk.iter().zip(results) {
+            match result {
+                Ok(reported) if reported == w.value => {
+                    journal::writeback_set(tx, w.id, "done", None, true)?;
+                    flushed.done += 1;
+                }
+                Ok(reported) => {
+                    let reason = not_kept(locale, &w.store_order_id, &w.value, &reported);
+                    log::warn!(target: "ponte::capture", "{reason}");
+                    journal::writeback_set(tx, w.id, "failed", Some(&reason), true)?;
+                    flushed.failed += 1;
+                }
+                // The answer may be lost: stay in flight, to be checked before a resend.
+                Err(error) if error.code == "ponte_transport" => {
+                    journal::writeback_set(tx, w.id, "in_flight", Some(&error.message), true)?;
+                }
+                Err(error) => {
+                    let text = format!("{} ({})", error.message, error.code);
+                    journal::writeback_set(tx, w.id, "queued", Some(&text), true)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Why a status write-back failed although the store answered it.
+fn not_kept(locale: Locale, order: &str, asked: &str, reported: &str) -> String {
+    match locale {
+        Locale::PtBr => format!(
+            "a loja deixou o pedido {order} com o status '{reported}', não '{asked}': verifique se o status '{asked}' está cadastrado na loja"
+        ),
+        Locale::En => format!(
+            "the store left order {order} in status '{reported}', not '{asked}': check that status '{asked}' is registered in the store"
+        ),
+    }
+}
+
+/// Sends a round of notes, `concurrency` at a time: each note is a request of its own. All are
+/// marked in flight first, so a note whose answer was lost is looked for before it is sent again.
+/// Returns how many the store took.
+fn send_notes(
+    db: &mut Db,
+    platform: &dyn Platform,
+    round: &[&Writeback],
+    concurrency: usize,
+) -> Result<u64> {
+    db.write(|tx| {
+        for w in round {
+            journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)?;
+        }
+        Ok(())
+    })?;
+    let next = Mutex::new(round.iter());
+    let outcomes: Mutex<Vec<(i64, Result<()>)>> = Mutex::new(Vec::with_capacity(round.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency.min(round.len()) {
+            scope.spawn(|| loop {
+                let taken = next.lock().unwrap_or_else(|p| p.into_inner()).next();
+                let Some(w) = taken else { break };
+                let outcome = platform.add_order_note(&w.store_order_id, &w.value);
+                outcomes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((w.id, outcome));
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut done = 0;
+    db.write(|tx| {
+        for (id, outcome) in &outcomes {
+            match outcome {
+                Ok(()) => {
+                    journal::writeback_set(tx, *id, "done", None, true)?;
+                    done += 1;
+                }
+                Err(error @ (Error::Timeout(_) | Error::Network(_))) => {
+                    journal::writeback_set(tx, *id, "in_flight", Some(&error.to_string()), true)?
+                }
+                Err(error) => {
+                    journal::writeback_set(tx, *id, "queued", Some(&error.to_string()), true)?
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(done)
+}
