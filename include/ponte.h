@@ -429,6 +429,31 @@ PONTE_API int32_t ponte_integration_list(ponte *handle, char **list_out);
 PONTE_API int32_t ponte_integration_remove(ponte *handle, const char *id);
 
 /**
+ * Checks an integration against its store before anything is written: the address answers, the
+ * key is accepted and may write (tried with a write that changes nothing), the store's version
+ * and what it can hold (brands, EAN/GTIN, batch size), its currency, and that every order status
+ * the config names exists in the store. Sync and capture run the same check once per handle and
+ * integration, and refuse to start on a key that cannot write (`PONTE_E_AUTH`) or a status the
+ * store lacks (`PONTE_E_INVALID_CONFIG`).
+ *
+ * Parameters: `handle`; `id`, the integration id; `check_out` receives `{"integration", "ok",
+ * "store": {"software", "version", "currency", "brands", "gtin", "max_batch", "order_statuses",
+ * "checked_at"}, "items": [{"item", "path", "status": "ok"|"warning"|"problem", "message":
+ * {"pt_br", "en"}, "action": {"pt_br", "en"}}], "requests"}`. A store that cannot be reached or
+ * refuses the key is a `problem` item, not an error.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_AUTH` (no credentials given in this session),
+ * `PONTE_E_INVALID_CONFIG`, storage errors.
+ * Ownership: Caller owns `*check_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `id` is NULL or a NUL-terminated string; `check_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_integration_check(ponte *handle, const char *id, char **check_out);
+
+/**
  * Opens the state file at `path`, creating it and its schema if it does not exist.
  *
  * Parameters: `path`, a UTF-8 file path on a local disk (its directory must exist);

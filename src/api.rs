@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::check::IntegrationCheck;
 use crate::capture::{
     CaptureReport, OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
 };
@@ -32,6 +33,8 @@ pub struct Ponte {
     /// Connected stores by integration id, kept so their connection pools serve the next call;
     /// dropped whenever the integration's config changes.
     platforms: HashMap<String, Box<dyn Platform>>,
+    /// The check each connected store passed in this session; dropped with the connection.
+    checks: HashMap<String, IntegrationCheck>,
     clock: Arc<dyn Clock>,
     /// This handle's id in run leases.
     holder: String,
@@ -69,6 +72,7 @@ impl Ponte {
             db,
             credentials: HashMap::new(),
             platforms: HashMap::new(),
+            checks: HashMap::new(),
             clock: Arc::new(SystemClock),
             holder: crate::platform::oauth::nonce(),
         })
@@ -90,7 +94,7 @@ impl Ponte {
             .ok()
             .map(|stored| stored.config.platform);
         self.db.write(|tx| store::integrations::put(tx, &config))?;
-        self.platforms.remove(&config.id);
+        self.disconnect(&config.id);
         match credentials {
             Some(credentials) => {
                 self.credentials.insert(config.id.clone(), credentials);
@@ -120,7 +124,7 @@ impl Ponte {
     pub fn integration_remove(&mut self, id: &str) -> Result<()> {
         self.db.write(|tx| store::integrations::remove(tx, id))?;
         self.credentials.remove(id);
-        self.platforms.remove(id);
+        self.disconnect(id);
         log::info!(target: "ponte::config", "integration {id} removed");
         Ok(())
     }
@@ -128,6 +132,16 @@ impl Ponte {
     /// The credentials given for an integration in this session.
     pub fn credentials(&self, id: &str) -> Option<&Credentials> {
         self.credentials.get(id)
+    }
+
+    /// Checks an integration against its store, writing nothing: the address answers, the key
+    /// reads and writes, what the store can hold, and every status the config names exists.
+    /// Store problems are lines of the checklist, not errors.
+    pub fn integration_check(&mut self, integration: &str) -> Result<IntegrationCheck> {
+        let config = self.integration_config(integration)?;
+        self.connect(&config)?;
+        let (check, _) = self.run_check(&config)?;
+        Ok(check)
     }
 
     /// Upserts a batch of products in one transaction: one invalid product changes nothing.
@@ -275,6 +289,7 @@ impl Ponte {
     pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
         self.clock = clock;
         self.platforms.clear();
+        self.checks.clear();
     }
 
     fn integration_config(&mut self, id: &str) -> Result<IntegrationConfig> {
@@ -282,7 +297,8 @@ impl Ponte {
     }
 
     /// Runs `work` with the state file, the integration's config, its connected store and this
-    /// handle's lease id.
+    /// handle's lease id. The store is checked first, once per session: a run does not start on
+    /// a key that cannot write or a status the store does not have.
     fn with_store<T>(
         &mut self,
         integration: &str,
@@ -290,12 +306,50 @@ impl Ponte {
     ) -> Result<T> {
         let config = self.integration_config(integration)?;
         self.connect(&config)?;
+        if !self.checks.contains_key(integration) {
+            let (_, asked) = self.run_check(&config)?;
+            asked?;
+        }
+        if let Some(refusal) = self.checks.get(integration).and_then(IntegrationCheck::refusal) {
+            return Err(refusal);
+        }
         let platform = self
             .platforms
             .get(integration)
             .map(Box::as_ref)
             .ok_or_else(|| Error::IntegrationNotFound(integration.into()))?;
         work(&mut self.db, &config, platform, &self.holder)
+    }
+
+    /// Checks a connected integration's store. When the store could be asked, the check is
+    /// kept for this session and what it found is written to the state file; otherwise the
+    /// store's error comes back beside the checklist.
+    fn run_check(&mut self, config: &IntegrationConfig) -> Result<(IntegrationCheck, Result<()>)> {
+        let platform = self
+            .platforms
+            .get(&config.id)
+            .map(Box::as_ref)
+            .ok_or_else(|| Error::IntegrationNotFound(config.id.clone()))?;
+        let (check, facts) = crate::check::check(config, platform);
+        let asked = match facts {
+            Ok(facts) => {
+                self.db
+                    .write(|tx| store::integrations::put_store_facts(tx, &config.id, &facts))?;
+                self.checks.insert(config.id.clone(), check.clone());
+                Ok(())
+            }
+            Err(error) => {
+                self.checks.remove(&config.id);
+                Err(error)
+            }
+        };
+        Ok((check, asked))
+    }
+
+    /// Forgets the connection to an integration's store and the check it passed.
+    fn disconnect(&mut self, integration: &str) {
+        self.platforms.remove(integration);
+        self.checks.remove(integration);
     }
 
     /// Connects to the integration's store once; later calls reuse the connection.

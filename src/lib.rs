@@ -15,6 +15,7 @@
 
 mod api;
 pub mod capture;
+pub mod check;
 pub mod error;
 #[doc(hidden)]
 pub mod failpoint;

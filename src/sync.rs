@@ -86,6 +86,9 @@ pub struct PlanItem {
     /// The store's refusal last time, when this is a retry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<ItemError>,
+    /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_supported: Vec<Reason>,
 }
 
 /// The plan for a whole catalog.
@@ -121,6 +124,9 @@ pub struct RunItem {
     pub error: Option<ItemError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_product_id: Option<String>,
+    /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_supported: Vec<Reason>,
 }
 
 /// A run's report: counts per outcome and a line per product acted on, skipped or in conflict
@@ -165,6 +171,9 @@ pub struct ProductStatus {
     pub reasons: Vec<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<ItemError>,
+    /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_supported: Vec<Reason>,
 }
 
 /// One write to carry out, and what to remember once the store confirms it.
@@ -182,6 +191,15 @@ struct Context<'a> {
     snapshot: CatalogSnapshot,
     links: BTreeMap<String, Link>,
     index: CatalogIndex,
+    /// The fields sync sends: the config's, less those the store cannot hold.
+    fields: BTreeSet<SyncField>,
+    /// Fields the config sends that the store cannot hold (a brand before WooCommerce 9.6, an
+    /// EAN before 9.2): never sent, never recorded as pushed, and said so in every plan.
+    unsupported: BTreeSet<SyncField>,
+    /// The store, as the check describes it, for messages.
+    store: String,
+    /// Units of orders the store has counted but Ponte has not captured yet, by SKU.
+    uncaptured: BTreeMap<String, i64>,
 }
 
 fn sync_config_check(config: &IntegrationConfig) -> Result<()> {
@@ -194,11 +212,18 @@ fn sync_config_check(config: &IntegrationConfig) -> Result<()> {
     }]))
 }
 
-fn load<'a>(db: &mut Db, config: &'a IntegrationConfig) -> Result<Context<'a>> {
-    let (snapshot, links) = db.read(|tx| {
+/// Reads what a plan is made from. What the store can hold comes from the connected store, or,
+/// for a plan made without it, from the last check of it.
+fn load<'a>(
+    db: &mut Db,
+    config: &'a IntegrationConfig,
+    platform: Option<&dyn Platform>,
+) -> Result<Context<'a>> {
+    let (snapshot, links, facts) = db.read(|tx| {
         Ok((
             crate::store::catalog::snapshot(tx)?,
             history::links(tx, &config.id)?,
+            crate::store::integrations::store_facts(tx, &config.id)?,
         ))
     })?;
     let index = CatalogIndex::new(
@@ -209,15 +234,150 @@ fn load<'a>(db: &mut Db, config: &'a IntegrationConfig) -> Result<Context<'a>> {
             .map(|(p, _)| p),
         snapshot.brands.clone(),
     );
+    let (brands, gtin) = match (platform, &facts) {
+        (Some(platform), _) => {
+            let capabilities = platform.capabilities();
+            (capabilities.brands, capabilities.gtin)
+        }
+        (None, Some(facts)) => (facts.brands, facts.gtin),
+        (None, None) => (true, true),
+    };
+    let mut unsupported = BTreeSet::new();
+    if !brands {
+        unsupported.insert(SyncField::Brand);
+    }
+    if !gtin {
+        unsupported.insert(SyncField::Ean);
+    }
+    let unsupported: BTreeSet<SyncField> = config
+        .product_sync
+        .fields
+        .intersection(&unsupported)
+        .copied()
+        .collect();
+    let fields = config
+        .product_sync
+        .fields
+        .difference(&unsupported)
+        .copied()
+        .collect();
+    let store = match facts.as_ref().and_then(|f| f.version.as_ref().map(|v| (f, v))) {
+        Some((facts, version)) => format!("{} {version}", facts.software),
+        None => config.platform.name().to_string(),
+    };
     Ok(Context {
         config,
         snapshot,
         links,
         index,
+        fields,
+        unsupported,
+        store,
+        uncaptured: BTreeMap::new(),
     })
 }
 
+/// Units the store has already taken off its own stock for orders Ponte has not journaled yet
+/// (paid between two captures), by SKU. WooCommerce lowers its stock when an order is paid; a
+/// push of ERP stock that did not hold these would put the sold units back on sale.
+///
+/// Ponte holds them for this push rather than capturing first: a sync then neither hands
+/// orders to the ERP nor writes statuses back, and cannot be blocked by a capture running
+/// elsewhere. The orders read are those modified since the capture watermark (less its overlap),
+/// or since the integration was set up when capture has not run; with none, it costs one request.
+fn uncaptured_holds(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    platform: &dyn Platform,
+) -> Result<BTreeMap<String, i64>> {
+    let capture = &config.order_capture;
+    let sends_stock = config.product_sync.fields.contains(&SyncField::Stock);
+    if !capture.enabled || !sends_stock {
+        // Without capture the store's orders never reach the ERP through Ponte: nothing to hold.
+        return Ok(BTreeMap::new());
+    }
+    let integration = config.id.as_str();
+    let (watermark, created_at) = db.read(|tx| {
+        Ok((
+            crate::store::orders::watermark(tx, integration)?,
+            crate::store::integrations::get(tx, integration)?.created_at,
+        ))
+    })?;
+    let from = match watermark {
+        Some(watermark) => watermark - i64::from(capture.overlap_seconds),
+        None => crate::time::parse(&created_at).unwrap_or(0) - i64::from(capture.overlap_seconds),
+    };
+    let statuses: Vec<String> = platform
+        .capabilities()
+        .stock_reducing_statuses
+        .iter()
+        .map(|s| s.to_string())
+        .chain(capture.fetch_statuses.iter().cloned())
+        .chain(capture.reservation_statuses.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut held: BTreeMap<String, i64> = BTreeMap::new();
+    let mut orders = 0u64;
+    crate::capture::walk::walk(
+        platform,
+        &statuses,
+        Some(from),
+        capture.max_listing_requests,
+        &mut |page| {
+            db.read(|tx| {
+                for order in &page.items {
+                    if crate::store::orders::journal_get(tx, integration, &order.store_order_id)?
+                        .is_some()
+                    {
+                        continue;
+                    }
+                    orders += 1;
+                    for line in &order.lines {
+                        if let Some(sku) = &line.sku {
+                            *held.entry(sku.clone()).or_default() += line.quantity.max(0);
+                        }
+                    }
+                }
+                Ok(())
+            })
+        },
+    )?;
+    if orders > 0 {
+        log::info!(target: "ponte::sync", "{orders} orders in the store not captured yet: their units are held for this push");
+    }
+    Ok(held)
+}
+
 impl Context<'_> {
+    /// The fields of `product` that the config sends but the store cannot hold, with why.
+    fn not_supported(&self, product: &Product) -> Vec<Reason> {
+        let locale = self.config.locale;
+        let store = &self.store;
+        let mut reasons = Vec::new();
+        if self.unsupported.contains(&SyncField::Brand) {
+            if let Some(brand) = self.brand(product) {
+                reasons.push(Reason::new(
+                    "not_supported_by_store",
+                    locale,
+                    format!("Marca \"{}\" não enviada: a loja ({store}) não tem marcas de produto.", brand.name),
+                    format!("Brand \"{}\" not sent: the store ({store}) has no product brands.", brand.name),
+                ));
+            }
+        }
+        if self.unsupported.contains(&SyncField::Ean)
+            && product.variants.iter().any(|v| v.ean.is_some())
+        {
+            reasons.push(Reason::new(
+                "not_supported_by_store",
+                locale,
+                format!("EAN não enviado: a loja ({store}) não guarda EAN (GTIN)."),
+                format!("EAN not sent: the store ({store}) keeps no EAN (GTIN)."),
+            ));
+        }
+        reasons
+    }
+
     fn brand(&self, product: &Product) -> Option<&Brand> {
         product
             .brand_id
@@ -226,7 +386,8 @@ impl Context<'_> {
     }
 
     /// Stock a store may sell: the ERP's stock in the integration's warehouses, minus what store
-    /// orders hold (reservations, orders the ERP has not confirmed yet), never below zero.
+    /// orders hold (reservations, orders the ERP has not confirmed yet, orders the store counted
+    /// that no capture has read yet), never below zero.
     fn sellable(&self, sku: &str) -> i64 {
         let warehouses = &self.config.product_sync.warehouses;
         let on_hand: i64 = self
@@ -238,12 +399,13 @@ impl Context<'_> {
             .filter(|(warehouse, _)| warehouses.is_empty() || warehouses.contains(warehouse))
             .map(|(_, quantity)| *quantity)
             .sum();
-        let held = self.snapshot.held.get(sku).copied().unwrap_or(0);
+        let held = self.snapshot.held.get(sku).copied().unwrap_or(0)
+            + self.uncaptured.get(sku).copied().unwrap_or(0);
         (on_hand - held).max(0)
     }
 
     fn stock_of(&self, product: &Product) -> BTreeMap<String, i64> {
-        if !product.sync_stock || !self.config.product_sync.fields.contains(&SyncField::Stock) {
+        if !product.sync_stock || !self.fields.contains(&SyncField::Stock) {
             return BTreeMap::new();
         }
         product
@@ -273,7 +435,7 @@ impl Context<'_> {
 
     /// The values a store should have for `product`, in the fields the config sends.
     fn desired(&self, product: &Product) -> Value {
-        let fields = &self.config.product_sync.fields;
+        let fields = &self.fields;
         let stock = self.stock_of(product);
         let mut state = Map::new();
         if fields.contains(&SyncField::Name) {
@@ -430,9 +592,12 @@ fn plan_with(
             reasons: Vec::new(),
             store_product_id: linked.as_ref().map(|(_, t)| t.product_id.clone()),
             last_error: link.and_then(|l| l.last_error.clone()),
+            not_supported: Vec::new(),
         };
         let index = items.len();
-        if !reasons.is_empty() {
+        if reasons.is_empty() {
+            item.not_supported = ctx.not_supported(product);
+        } else {
             let unpublished = reasons.iter().any(eligibility::unpublishes);
             match (&linked, unpublished, sync.unpublished_policy) {
                 (Some((link, target)), true, UnpublishedPolicy::Hide) if !options.stock_only => {
@@ -587,7 +752,7 @@ fn plan_with(
     for index in to_match {
         let product = products[items[index].erp_id.as_str()];
         let desired = ctx.desired(product);
-        let all_fields: BTreeSet<SyncField> = sync.fields.clone();
+        let all_fields: BTreeSet<SyncField> = ctx.fields.clone();
         match matches.get(&product.erp_id).cloned().unwrap_or(Match::None) {
             Match::None => {
                 items[index].action = Action::Create;
@@ -706,7 +871,8 @@ pub(crate) fn plan(
     options: SyncOptions,
 ) -> Result<Plan> {
     sync_config_check(config)?;
-    let ctx = load(db, config)?;
+    let mut ctx = load(db, config, Some(platform))?;
+    ctx.uncaptured = uncaptured_holds(db, config, platform)?;
     Ok(plan_with(&ctx, Some(platform), options)?.0)
 }
 
@@ -723,7 +889,8 @@ pub(crate) fn run(
 ) -> Result<RunReport> {
     sync_config_check(config)?;
     let requests_before = platform.http_stats().requests;
-    let ctx = load(db, config)?;
+    let mut ctx = load(db, config, Some(platform))?;
+    ctx.uncaptured = uncaptured_holds(db, config, platform)?;
     let (plan, work) = plan_with(&ctx, Some(platform), options)?;
     if options.dry_run {
         let items = plan
@@ -920,11 +1087,12 @@ fn run_item(item: &PlanItem, result: &'static str, error: Option<ItemError>) -> 
         reasons: item.reasons.clone(),
         error,
         store_product_id: item.store_product_id.clone(),
+        not_supported: item.not_supported.clone(),
     }
 }
 
 fn item_detail(item: &RunItem) -> Value {
-    json!({"fields": item.fields, "reasons": item.reasons, "error": item.error, "store_product_id": item.store_product_id})
+    json!({"fields": item.fields, "reasons": item.reasons, "error": item.error, "store_product_id": item.store_product_id, "not_supported": item.not_supported})
 }
 
 /// Why a product is or is not in a store, and what the next sync would do, without asking the
@@ -938,7 +1106,7 @@ pub(crate) fn status(
         .read(|tx| crate::store::catalog::get_product(tx, key))?
         .product
         .erp_id;
-    let ctx = load(db, config)?;
+    let ctx = load(db, config, None)?;
     let (plan, _) = plan_with(&ctx, None, SyncOptions::default())?;
     let item = plan
         .items
@@ -974,5 +1142,6 @@ pub(crate) fn status(
         },
         reasons: item.reasons,
         last_error: link.and_then(|l| l.last_error.clone()),
+        not_supported: item.not_supported,
     })
 }

@@ -64,6 +64,17 @@ const HANDLE_EXPORTS: &[HandleExport] = &[
         out_optional: false,
     },
     HandleExport {
+        name: "ponte_integration_check",
+        call: Call::StrOut(ponte_integration_check),
+        input: Some(Input {
+            name: "id",
+            valid: "loja",
+            wrong_shape: None,
+        }),
+        out: Some("check_out"),
+        out_optional: false,
+    },
+    HandleExport {
         name: "ponte_integration_list",
         call: Call::Out(ponte_integration_list),
         input: None,

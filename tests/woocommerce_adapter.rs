@@ -11,7 +11,7 @@ use common::woo::*;
 use ponte::model::catalog::{parse_products, Product};
 use ponte::model::config::{NewProductStatus, Visibility, ALL_SYNC_FIELDS};
 use ponte::platform::{
-    OrderQuery, Platform, ProductDraft, ProductWrite, RemoteKind, StatusUpdate, WriteOutcome,
+    OrderQuery, OrderSort, Platform, ProductDraft, ProductWrite, RemoteKind, StatusUpdate, WriteOutcome,
 };
 use ponte::sandbox::{Fault, FaultRule, Permissions};
 use ponte::Error;
@@ -430,8 +430,8 @@ fn orders_are_read_across_pages_with_variations_and_brazilian_fields() {
     s.sandbox.reset_counters();
     let query = OrderQuery {
         statuses: vec!["processing".into()],
-        modified_after: None,
-        ids: Vec::new(),
+        sort: OrderSort::Id,
+        ..OrderQuery::default()
     };
     let mut seen = Vec::new();
     for page in 1.. {
@@ -520,7 +520,7 @@ fn modified_after_returns_only_newer_orders() {
     let query = OrderQuery {
         statuses: vec!["processing".into()],
         modified_after: Some(ponte::time::parse("2024-01-01T00:00:00").unwrap()),
-        ids: Vec::new(),
+        ..OrderQuery::default()
     };
     let page = s.woo.list_orders(&query, 1).unwrap();
     assert_eq!(

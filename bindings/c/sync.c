@@ -1,8 +1,8 @@
 /*
  * sync.c: product sync and order capture from C, against a sandbox store started through the
- * same library. Loads a small catalog, plans, syncs with a progress callback, explains a skipped
- * product, reads the run history, then captures a shopper's order, confirms it and prints the
- * integration report.
+ * same library. Checks the integration against the store, loads a small catalog, plans, syncs
+ * with a progress callback, explains a skipped product, reads the run history, then captures a
+ * shopper's order, confirms it and prints the integration report.
  */
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +91,20 @@ int main(int argc, char **argv) {
         fail("loading the catalog");
         goto done;
     }
+
+    /* Before anything is written: does the store answer, may the key write, does every status
+     * the config names exist? Store problems come back as lines of the checklist. */
+    if (ponte_integration_check(handle, "loja", &out) != PONTE_OK) {
+        fail("ponte_integration_check");
+        goto done;
+    }
+    printf("check: %s\n", out);
+    if (strstr(out, "\"ok\":true") == NULL) {
+        fprintf(stderr, "the store did not pass the check\n");
+        ponte_string_free(out);
+        goto done;
+    }
+    ponte_string_free(out);
 
     if (ponte_sync_plan(handle, "loja", "{}", &out) != PONTE_OK) {
         fail("ponte_sync_plan");

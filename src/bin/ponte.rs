@@ -17,6 +17,9 @@ usage:
   ponte demo [--state FILE]
       the main job: a WooCommerce sandbox store, a sample Brazilian catalog, a sync with the EAN
       test filter on one product, then a full sync; prints the plans, reports and a status
+  ponte check  --state FILE --config CONFIG.json [--json]
+      checks the integration against its store, writing nothing: the address, the key (read and
+      write), the store's version and what it can hold, and every order status the config names
   ponte plan   --state FILE --config CONFIG.json [CATALOG] [--stock-only] [--full] [--json]
   ponte sync   --state FILE --config CONFIG.json [CATALOG] [--dry-run] [--stock-only] [--full] [--json]
   ponte status --state FILE --config CONFIG.json (--erp-id ID | --sku SKU) [--json]
@@ -33,7 +36,8 @@ usage:
 CATALOG is any of --brands FILE, --products FILE, --stock FILE, loaded before the command runs.
 --config puts the integration (credentials included: they are never stored) before the command.
 Every file is JSON in the shapes the README describes.
-Exit codes: 0 success, 1 the operation failed, 2 wrong usage, 3 some products failed or conflict.";
+Exit codes: 0 success, 1 the operation failed, 2 wrong usage, 3 some products failed or conflict
+(for check: the checklist has a problem).";
 
 #[cfg(feature = "sandbox")]
 const SAMPLE_INTEGRATION: &str = include_str!("../../samples/integration.json");
@@ -121,6 +125,17 @@ fn run(args: &[String]) -> Result<u8, Failure> {
                 .iter()
                 .any(|i| matches!(i.result, "failed" | "unknown" | "conflict"));
             Ok(if troubled { 3 } else { 0 })
+        }
+        "check" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            options.positional::<0>()?;
+            let check = ponte.integration_check(&integration)?;
+            if json {
+                println!("{}", to_json_pretty(&check));
+            } else {
+                print_check(&check);
+            }
+            Ok(if check.ok { 0 } else { 3 })
         }
         "status" => {
             let (mut ponte, integration) = open_with_config(&mut options)?;
@@ -347,8 +362,30 @@ fn print_plan(plan: &Plan) {
             line.push_str(&format!(" (store product {id})"));
         }
         println!("{line}");
-        for reason in &item.reasons {
+        for reason in item.reasons.iter().chain(&item.not_supported) {
             println!("              - {} [{}]", reason.message, reason.code);
+        }
+    }
+}
+
+fn print_check(check: &ponte::check::IntegrationCheck) {
+    println!(
+        "Check of {}: {} ({} requests)",
+        check.integration,
+        if check.ok { "ok" } else { "problems found" },
+        check.requests
+    );
+    for item in &check.items {
+        let mark = match item.status {
+            ponte::check::ItemStatus::Ok => "ok     ",
+            ponte::check::ItemStatus::Warning => "warning",
+            ponte::check::ItemStatus::Problem => "PROBLEM",
+        };
+        println!("  {mark} {:<11} {}", item.item, item.message.en);
+        println!("                      {}", item.message.pt_br);
+        if let Some(action) = &item.action {
+            println!("          what to do: {}", action.en);
+            println!("          o que fazer: {}", action.pt_br);
         }
     }
 }
@@ -383,7 +420,7 @@ fn print_report(report: &RunReport) {
             line.push_str(&format!(" fields: {}", item.fields.join(", ")));
         }
         println!("{line}");
-        for reason in &item.reasons {
+        for reason in item.reasons.iter().chain(&item.not_supported) {
             println!("              - {} [{}]", reason.message, reason.code);
         }
         if let Some(error) = &item.error {
@@ -417,6 +454,9 @@ fn print_status(status: &ProductStatus) {
         for reason in &status.reasons {
             println!("    - {} [{}]", reason.message, reason.code);
         }
+    }
+    for reason in &status.not_supported {
+        println!("  {} [{}]", reason.message, reason.code);
     }
     if let Some(error) = &status.last_error {
         println!(

@@ -283,6 +283,14 @@ pub struct OrderCaptureConfig {
     /// became visible late is not lost.
     #[serde(default = "default_overlap")]
     pub overlap_seconds: u32,
+    /// Most listing requests (100 orders each) one capture makes. A capture that reaches it
+    /// stops there and the next one goes on, so a store whose listing never ends cannot hold a
+    /// capture, or its memory, without bound.
+    #[serde(default = "default_max_listing_requests")]
+    pub max_listing_requests: u32,
+    /// Rejection notes sent to the store at once: each note is a request of its own.
+    #[serde(default = "default_note_concurrency")]
+    pub note_concurrency: u32,
 }
 
 /// "Agendar horário de menor movimento": heavy syncs run inside this window.
@@ -305,6 +313,14 @@ fn default_currency() -> String {
 
 fn default_overlap() -> u32 {
     600
+}
+
+fn default_max_listing_requests() -> u32 {
+    1000
+}
+
+fn default_note_concurrency() -> u32 {
+    4
 }
 
 fn all_fields() -> BTreeSet<SyncField> {
@@ -344,6 +360,8 @@ impl Default for OrderCaptureConfig {
             require_document: true,
             currency: default_currency(),
             overlap_seconds: default_overlap(),
+            max_listing_requests: default_max_listing_requests(),
+            note_concurrency: default_note_concurrency(),
         }
     }
 }
@@ -485,6 +503,18 @@ impl IntegrationConfig {
             } else if capture.reservation_statuses.contains(status) {
                 problem(path, "must differ from every reservation status".into());
             }
+        }
+        if capture.max_listing_requests == 0 {
+            problem(
+                "order_capture.max_listing_requests",
+                "must be at least 1".into(),
+            );
+        }
+        if !(1..=16).contains(&capture.note_concurrency) {
+            problem(
+                "order_capture.note_concurrency",
+                format!("{} is not between 1 and 16", capture.note_concurrency),
+            );
         }
         if capture.enabled {
             if capture.fetch_statuses.is_empty() {

@@ -48,6 +48,8 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Delete,
+    Options,
 }
 
 impl Method {
@@ -56,6 +58,8 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
         }
     }
 }
@@ -334,11 +338,13 @@ impl HttpClient {
         };
 
         let result = match request.method {
-            Method::Get => {
-                let mut builder = self
-                    .agent
-                    .get(&full_url)
-                    .header("Accept", "application/json");
+            Method::Get | Method::Delete | Method::Options => {
+                let builder = match request.method {
+                    Method::Delete => self.agent.delete(&full_url),
+                    Method::Options => self.agent.options(&full_url),
+                    _ => self.agent.get(&full_url),
+                };
+                let mut builder = builder.header("Accept", "application/json");
                 if let Some((name, value)) = &authorization {
                     builder = builder.header(*name, value);
                 }

@@ -23,6 +23,8 @@ pub struct Capabilities {
     pub max_batch: usize,
     /// Products carry a brand.
     pub brands: bool,
+    /// Products and variants keep a GTIN (EAN, UPC) of their own, and can be found by it.
+    pub gtin: bool,
     /// Products have a catalog visibility of their own.
     pub visibility: bool,
     /// Every product has variants, even a simple one (Nuvemshop).
@@ -31,6 +33,31 @@ pub struct Capabilities {
     pub free_form_statuses: bool,
     /// The order statuses every store of this platform has.
     pub order_statuses: &'static [&'static str],
+    /// Orders in these statuses have been taken off the store's own stock by the store.
+    pub stock_reducing_statuses: &'static [&'static str],
+}
+
+/// What a store is and can do, as a check finds it without writing anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreProbe {
+    /// The store's software, such as `WooCommerce`.
+    pub software: &'static str,
+    pub version: Option<String>,
+    /// The currency the store sells in.
+    pub currency: Option<String>,
+    /// Why the key may not write, when a write that changes nothing was refused.
+    pub write_refused: Option<String>,
+    pub capabilities: Capabilities,
+    /// The order statuses the store has registered (slug and label), custom ones included;
+    /// `None` when the store would not say.
+    pub order_statuses: Option<Vec<OrderStatus>>,
+}
+
+/// An order status a store has registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OrderStatus {
+    pub slug: String,
+    pub name: String,
 }
 
 /// A product or variation as the store holds it.
@@ -78,6 +105,10 @@ pub struct ItemFailure {
     /// The store's id of the item, or its position when it has none.
     pub store_id: String,
     pub reason: String,
+    /// When the store last modified it (RFC 3339 UTC), if that much could be read: a reader by
+    /// modification time places the item without reading the rest.
+    #[serde(skip)]
+    pub modified_at: Option<String>,
 }
 
 /// What sync wants the store to have for one ERP product.
@@ -153,15 +184,31 @@ pub enum WriteOutcome {
     },
 }
 
+/// The order a listing of orders comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderSort {
+    /// Oldest modification first. Orders modified in the same second come in no fixed order,
+    /// not even from one page to the next.
+    #[default]
+    Modified,
+    /// Lowest id first: the one order a store cannot shuffle.
+    Id,
+}
+
 /// Which orders to list.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderQuery {
     /// Any of these statuses; every status when empty.
     pub statuses: Vec<String>,
-    /// Only orders modified at or after this time, Unix seconds UTC.
+    /// Only orders modified strictly after this second, Unix seconds UTC.
     pub modified_after: Option<i64>,
+    /// Only orders modified strictly before this second, Unix seconds UTC.
+    pub modified_before: Option<i64>,
+    /// Leave these orders out (those of the cursor's second already read).
+    pub exclude: Vec<String>,
     /// Only these orders (at most one page of them); all orders when empty.
     pub ids: Vec<String>,
+    pub sort: OrderSort,
 }
 
 /// Set an order's status in the store.
@@ -172,8 +219,14 @@ pub struct StatusUpdate {
 }
 
 /// A store, as the engines see it. Methods are synchronous and each may make several requests.
-pub trait Platform: Send {
-    fn capabilities(&self) -> &Capabilities;
+pub trait Platform: Send + Sync {
+    /// What this store can do: the platform's own, narrowed by what `probe` found.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Finds out what the store is and can do, with reads and a write that changes nothing, and
+    /// narrows `capabilities` to it. An error means the store could not be asked at all (its
+    /// address, its credentials).
+    fn probe(&self) -> Result<StoreProbe>;
 
     /// Products and variations with any of these SKUs (exact match).
     fn find_products_by_sku(&self, skus: &[String]) -> Result<Vec<RemoteProduct>>;
@@ -188,11 +241,13 @@ pub trait Platform: Send {
     /// write, in order; an item the store refuses is an outcome, not an error.
     fn push_products(&self, writes: &[ProductWrite]) -> Vec<WriteOutcome>;
 
-    /// One page (from 1) of the orders in the query's statuses, oldest modification first.
+    /// One page (from 1) of the orders the query selects, in the query's order.
     fn list_orders(&self, query: &OrderQuery, page: u32) -> Result<Page<StoreOrder>>;
 
-    /// Sets order statuses; one outcome per update, in order.
-    fn set_order_statuses(&self, updates: &[StatusUpdate]) -> Vec<Result<(), ItemError>>;
+    /// Sets order statuses; one outcome per update, in order: the status the store reports for
+    /// the order afterwards, which the caller compares with the one asked for (a store may keep
+    /// or coerce a status it does not know).
+    fn set_order_statuses(&self, updates: &[StatusUpdate]) -> Vec<Result<String, ItemError>>;
 
     /// Adds a private note to an order.
     fn add_order_note(&self, store_order_id: &str, note: &str) -> Result<()>;

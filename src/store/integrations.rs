@@ -3,6 +3,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::NOW;
+use crate::check::StoreFacts;
 use crate::error::{Error, Result};
 use crate::model::config::IntegrationConfig;
 
@@ -75,4 +76,27 @@ fn decode(
         created_at,
         updated_at,
     })
+}
+
+/// The facts the last check found about an integration's store.
+pub fn store_facts(tx: &Transaction<'_>, id: &str) -> Result<Option<StoreFacts>> {
+    let json: Option<String> = tx
+        .prepare_cached("SELECT facts FROM store_facts WHERE integration_id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    json.map(|json| {
+        serde_json::from_str(&json)
+            .map_err(|err| Error::Storage(format!("store facts of {id:?} are unreadable: {err}")))
+    })
+    .transpose()
+}
+
+pub fn put_store_facts(tx: &Transaction<'_>, id: &str, facts: &StoreFacts) -> Result<()> {
+    let json = serde_json::to_string(facts).map_err(|err| Error::Storage(err.to_string()))?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO store_facts (integration_id, facts, updated_at) VALUES (?1, ?2, {NOW})
+         ON CONFLICT (integration_id) DO UPDATE SET facts = excluded.facts, updated_at = excluded.updated_at"
+    ))?
+    .execute(params![id, json])?;
+    Ok(())
 }

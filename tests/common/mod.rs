@@ -1,6 +1,8 @@
 //! Shared by the integration tests: fixtures of our own and paths of the built library.
 #![allow(dead_code)]
 
+pub mod capture;
+pub mod realwoo;
 pub mod sync;
 pub mod woo;
 

@@ -36,11 +36,18 @@ impl Rig {
     }
 
     pub fn with(adjust: impl FnOnce(&mut ponte::model::config::IntegrationConfig)) -> Rig {
+        Rig::on(WooSandbox::start().unwrap(), adjust)
+    }
+
+    /// A rig on a sandbox started some other way (another WooCommerce version, say).
+    pub fn on(
+        sandbox: WooSandbox,
+        adjust: impl FnOnce(&mut ponte::model::config::IntegrationConfig),
+    ) -> Rig {
         let dir = tempfile::tempdir().unwrap();
         let mut ponte = Ponte::open(dir.path().join("ponte.db")).unwrap();
         let clock = Arc::new(TestClock::default());
         ponte.set_clock(clock.clone());
-        let sandbox = WooSandbox::start().unwrap();
         let mut config = sandbox.integration_config("loja");
         config.http.max_requests_per_second = 0;
         config.locale = ponte::model::config::Locale::En;

@@ -178,6 +178,11 @@ class Ponte:
         """The integration's settings, with ``credentials_set`` naming (not showing) credentials."""
         return self._call_out(lib.ponte_integration_get, integration_id.encode("utf-8"))
 
+    def integration_check(self, integration_id: str) -> Dict[str, Any]:
+        """Checks the integration against its store, writing nothing: a checklist of items, each
+        ``ok``, ``warning`` or ``problem`` with a message (and what to do) in pt-BR and English."""
+        return self._call_out(lib.ponte_integration_check, integration_id.encode("utf-8"))
+
     def integration_list(self) -> List[Dict[str, Any]]:
         return self._call_out(lib.ponte_integration_list)
 

@@ -95,6 +95,7 @@ _SIGNATURES = {
     "ponte_log_set_callback": (_c_int32, [LOG_CALLBACK, ctypes.c_void_p, _c_int32], _check_status),
     "ponte_integration_put": (_c_int32, [_c_handle, _c_str], _check_status),
     "ponte_integration_get": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_integration_check": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_integration_list": (_c_int32, [_c_handle, _c_out], _check_status),
     "ponte_integration_remove": (_c_int32, [_c_handle, _c_str], _check_status),
     "ponte_catalog_put_products": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),

@@ -15,8 +15,8 @@ use crate::platform::http::{
     Auth, Clock, HttpClient, HttpStats, Method, Request, Response, SendError,
 };
 use crate::platform::{
-    Capabilities, ItemError, ItemFailure, OrderQuery, Page, Platform, ProductWrite, RemoteProduct,
-    StatusUpdate, StoreRef, WriteOutcome,
+    Capabilities, ItemError, ItemFailure, OrderQuery, OrderSort, OrderStatus, Page, Platform, ProductWrite, RemoteProduct,
+    StatusUpdate, StoreProbe, StoreRef, WriteOutcome,
 };
 
 /// Where the REST routes live, below the site's address.
@@ -34,24 +34,46 @@ pub const ORDER_STATUSES: [&str; 8] = [
     "checkout-draft",
 ];
 
+/// What WooCommerce can do from 9.6 on; a probe narrows it for older stores.
 pub const CAPABILITIES: Capabilities = Capabilities {
     platform: "woocommerce",
     max_batch: 100,
     brands: true,
+    gtin: true,
     visibility: true,
     variants_always: false,
     free_form_statuses: true,
     order_statuses: &ORDER_STATUSES,
+    // `wc_maybe_reduce_stock_levels` runs when an order is paid or enters one of these; only
+    // `cancelled` and `pending` give the units back (`failed` does not).
+    stock_reducing_statuses: &["processing", "on-hold", "completed"],
 };
 
 /// Most keys asked for in one `?sku=` or `?global_unique_id=` look-up: one page of 100.
 const SKUS_PER_LOOKUP: usize = 100;
 
+/// A product key the store filters its listing by.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Sku,
+    Gtin,
+}
+
+impl Key {
+    fn param(self) -> &'static str {
+        match self {
+            Key::Sku => "sku",
+            Key::Gtin => "global_unique_id",
+        }
+    }
+}
+
 /// A connection to one WooCommerce store.
 #[derive(Debug)]
 pub struct WooCommerce {
     http: HttpClient,
-    capabilities: Capabilities,
+    /// Narrowed by `probe` to what this store has.
+    capabilities: Mutex<Capabilities>,
     /// Brand term ids by lower-case name, loaded on first use; `None` inside once the store is
     /// known to have no brands endpoint (WooCommerce before 9.4).
     brand_terms: Mutex<Option<Option<BTreeMap<String, u64>>>>,
@@ -107,7 +129,7 @@ impl WooCommerce {
         )?;
         Ok(WooCommerce {
             http,
-            capabilities: CAPABILITIES,
+            capabilities: Mutex::new(CAPABILITIES),
             brand_terms: Mutex::new(None),
         })
     }
@@ -205,7 +227,7 @@ impl WooCommerce {
             .map(|v| (true, v))
             .chain(updates.into_iter().map(|v| (false, v)))
             .collect();
-        for chunk in tagged.chunks(self.capabilities.max_batch) {
+        for chunk in tagged.chunks(self.capabilities().max_batch) {
             for (is_create, result) in self.send_chunk(path, chunk, resend_updates) {
                 if is_create {
                     create_results.push(result);
@@ -316,8 +338,16 @@ impl WooCommerce {
         results
     }
 
-    /// Products and variations whose `field` is any of `keys`, asked for in groups.
-    fn find_by(&self, field: &str, keys: &[String]) -> Result<Vec<RemoteProduct>> {
+    /// Products and variations whose `field` is any of `keys`, asked for in groups. Only items
+    /// whose own value is one of the keys are kept: a store that ignores the filter (WooCommerce
+    /// 8.9 ignores `global_unique_id`) answers with its whole catalog, which is never taken for
+    /// a match. Then the catalog is listed once, and matched here.
+    fn find_by(&self, field: Key, keys: &[String]) -> Result<Vec<RemoteProduct>> {
+        let wanted: std::collections::BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+        let value_of = |item: &RemoteProduct| match field {
+            Key::Sku => item.sku.clone(),
+            Key::Gtin => item.ean.clone(),
+        };
         let mut found = Vec::new();
         // A key holding a comma would be split by the filter; it is asked for on its own.
         let (plain, with_comma): (Vec<&String>, Vec<&String>) =
@@ -335,7 +365,7 @@ impl WooCommerce {
         for group in groups {
             for page in 1.. {
                 let query = vec![
-                    (field.to_string(), group.clone()),
+                    (field.param().to_string(), group.clone()),
                     ("per_page".to_string(), "100".to_string()),
                     ("page".to_string(), page.to_string()),
                 ];
@@ -344,10 +374,37 @@ impl WooCommerce {
                 for failure in &page_of.failures {
                     log::warn!(target: "ponte::woocommerce", "product {} unreadable: {}", failure.store_id, failure.reason);
                 }
+                // MySQL compares without case and trailing spaces: so does this check.
+                let fold = |text: &str| text.trim_end().to_lowercase();
+                let asked: std::collections::BTreeSet<String> =
+                    group.split(',').map(fold).chain([fold(&group)]).collect();
+                let filtered = page_of
+                    .items
+                    .iter()
+                    .all(|item| value_of(item).is_some_and(|v| asked.contains(&fold(&v))));
+                if !filtered {
+                    log::warn!(target: "ponte::woocommerce", "the store ignores the {} filter; its catalog is listed instead", field.param());
+                    return self.list_matching(|item| {
+                        value_of(item).is_some_and(|v| wanted.contains(v.as_str()))
+                    });
+                }
                 found.extend(page_of.items);
                 if !page_of.has_more {
                     break;
                 }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every product of the store (variations not included) that `keep` keeps.
+    fn list_matching(&self, keep: impl Fn(&RemoteProduct) -> bool) -> Result<Vec<RemoteProduct>> {
+        let mut found = Vec::new();
+        for page in 1.. {
+            let page_of = self.list_products(page)?;
+            found.extend(page_of.items.into_iter().filter(&keep));
+            if !page_of.has_more {
+                break;
             }
         }
         Ok(found)
@@ -369,16 +426,102 @@ impl WooCommerce {
 }
 
 impl Platform for WooCommerce {
-    fn capabilities(&self) -> &Capabilities {
-        &self.capabilities
+    fn capabilities(&self) -> Capabilities {
+        self.capabilities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Five requests: `system_status` (the address, the credentials, the version and currency),
+    /// an empty `products/batch` (the key may write; an empty batch changes nothing), the brands
+    /// route (404 before WooCommerce 9.4), the products schema (`global_unique_id` from 9.2),
+    /// and `reports/orders/totals` (every registered order status, custom ones too).
+    fn probe(&self) -> Result<StoreProbe> {
+        let (status, _) = self.get("/system_status", Vec::new())?;
+        let version = status
+            .pointer("/environment/version")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let currency = status
+            .pointer("/settings/currency")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let write = Request::json(
+            Method::Post,
+            format!("{API}/products/batch"),
+            &json!({}),
+            true,
+        );
+        let write_refused = match self.call(&write) {
+            Ok(_) => None,
+            Err(Error::Auth(message)) => Some(message),
+            Err(err) => return Err(err),
+        };
+        let brands = match self.get("/products/brands", vec![("per_page".into(), "1".into())]) {
+            Ok(_) => true,
+            Err(Error::Remote { code, .. }) if code == "rest_no_route" => false,
+            Err(err) => return Err(err),
+        };
+        let schema = Request {
+            method: Method::Options,
+            ..Request::get(format!("{API}/products"), Vec::new())
+        };
+        let gtin = match self.call(&schema) {
+            Ok((value, _)) => value
+                .pointer("/schema/properties/global_unique_id")
+                .is_some(),
+            // Some hosts refuse OPTIONS: the field came with WooCommerce 9.2.
+            Err(_) => version.as_deref().is_some_and(|v| at_least(v, (9, 2))),
+        };
+        let order_statuses = match self.get("/reports/orders/totals", Vec::new()) {
+            Ok((value, _)) => Some(
+                value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| {
+                        Some(OrderStatus {
+                            slug: s.get("slug")?.as_str()?.to_string(),
+                            name: s.get("name")?.as_str()?.to_string(),
+                        })
+                    })
+                    .collect(),
+            ),
+            Err(err) => {
+                log::warn!(target: "ponte::woocommerce", "order statuses not listed: {err}");
+                None
+            }
+        };
+        let capabilities = {
+            let mut capabilities = self.capabilities.lock().unwrap_or_else(|p| p.into_inner());
+            capabilities.brands = brands;
+            capabilities.gtin = gtin;
+            capabilities.clone()
+        };
+        if !brands {
+            *self.brand_terms.lock().unwrap_or_else(|p| p.into_inner()) = Some(None);
+        }
+        Ok(StoreProbe {
+            software: "WooCommerce",
+            version,
+            currency,
+            write_refused,
+            capabilities,
+            order_statuses,
+        })
     }
 
     fn find_products_by_sku(&self, skus: &[String]) -> Result<Vec<RemoteProduct>> {
-        self.find_by("sku", skus)
+        self.find_by(Key::Sku, skus)
     }
 
     fn find_products_by_gtin(&self, gtins: &[String]) -> Result<Vec<RemoteProduct>> {
-        self.find_by("global_unique_id", gtins)
+        if !self.capabilities().gtin {
+            // The store keeps no GTIN, so none of its products can be found by one.
+            return Ok(Vec::new());
+        }
+        self.find_by(Key::Gtin, gtins)
     }
 
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>> {
@@ -626,10 +769,14 @@ impl Platform for WooCommerce {
         query: &OrderQuery,
         page: u32,
     ) -> Result<Page<crate::model::order::StoreOrder>> {
+        let orderby = match query.sort {
+            OrderSort::Modified => "modified",
+            OrderSort::Id => "id",
+        };
         let mut params = vec![
             ("per_page".to_string(), "100".to_string()),
             ("page".to_string(), page.to_string()),
-            ("orderby".to_string(), "modified".to_string()),
+            ("orderby".to_string(), orderby.to_string()),
             ("order".to_string(), "asc".to_string()),
         ];
         if !query.statuses.is_empty() {
@@ -638,11 +785,20 @@ impl Platform for WooCommerce {
         if !query.ids.is_empty() {
             params.push(("include".to_string(), query.ids.join(",")));
         }
-        if let Some(after) = query.modified_after {
-            params.push((
-                "modified_after".to_string(),
-                crate::time::format_naive(after),
-            ));
+        if !query.exclude.is_empty() {
+            params.push(("exclude".to_string(), query.exclude.join(",")));
+        }
+        // WooCommerce compares both bounds strictly, in whole seconds.
+        let bounds = [
+            ("modified_after", query.modified_after),
+            ("modified_before", query.modified_before),
+        ];
+        for (name, bound) in bounds {
+            if let Some(unix) = bound {
+                params.push((name.to_string(), crate::time::format_naive(unix)));
+            }
+        }
+        if query.modified_after.is_some() || query.modified_before.is_some() {
             params.push(("dates_are_gmt".to_string(), "true".to_string()));
         }
         let (value, response) = self.get("/orders", params)?;
@@ -652,7 +808,7 @@ impl Platform for WooCommerce {
     fn set_order_statuses(
         &self,
         updates: &[StatusUpdate],
-    ) -> Vec<std::result::Result<(), ItemError>> {
+    ) -> Vec<std::result::Result<String, ItemError>> {
         let bodies = updates
             .iter()
             .map(|u| match u.store_order_id.parse::<u64>() {
@@ -664,7 +820,18 @@ impl Platform for WooCommerce {
         results
             .into_iter()
             .map(|result| match result {
-                ItemResult::Ok(_) => Ok(()),
+                // WooCommerce answers 200 even when it did not keep the status (an unregistered
+                // one becomes `pending`): what counts is the status the item comes back with.
+                ItemResult::Ok(order) => order
+                    .get("status")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| ItemError {
+                        code: "ponte_no_status".into(),
+                        message: "the store's answer for the order has no status".into(),
+                        status: 200,
+                        resource_id: None,
+                    }),
                 ItemResult::Err(error) => Err(error),
                 ItemResult::Unknown(reason) => Err(transport_item_error(&reason)),
             })
@@ -695,6 +862,13 @@ impl Platform for WooCommerce {
     fn http_stats(&self) -> HttpStats {
         self.http.stats()
     }
+}
+
+/// Whether a version such as `9.5.2` is at least `major.minor`.
+fn at_least(version: &str, (major, minor): (u32, u32)) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    found >= (major, minor)
 }
 
 /// A simple product's reference points every SKU at the product itself.
@@ -736,6 +910,11 @@ fn parse_page<T>(
                     .map(|id| id.to_string())
                     .unwrap_or_else(|| format!("page {page} item {position}")),
                 reason,
+                modified_at: item
+                    .get("date_modified_gmt")
+                    .and_then(Value::as_str)
+                    .and_then(crate::time::parse)
+                    .map(crate::time::format_rfc3339),
             }),
         }
     }

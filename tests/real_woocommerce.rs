@@ -1,0 +1,685 @@
+//! Ponte against a real WooCommerce: WordPress, WooCommerce and the Brazilian Market plugin on
+//! PHP and MariaDB, started offline on 127.0.0.1 by `../shared/realstores/woocommerce`, one
+//! store per version (10.0.2, and 8.9.3 without brands or GTIN), shared by the checks below and
+//! emptied before each. Every check asserts on what the store then holds, read back through its
+//! REST API, not on what Ponte says it did.
+//!
+//! Its own harness (`harness = false`): the stores are started once, the checks run one after
+//! another on each (they share its orders), the versions side by side, and the stores are
+//! stopped at the end. Where PHP and MariaDB cannot be installed the suite says so on one line
+//! and is skipped; `.ci/run` installs them, and with `CI` set a missing store is a failure.
+//!
+//! `cargo test --test real_woocommerce [NAME]` runs the checks whose name contains NAME.
+//! `REALWOO_DIRS=10.0.2=/tmp/rw10,8.9.3=/tmp/rw8` reuses stores already made with `run.sh up`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use common::realwoo::{self, RealStore};
+use ponte::capture::ReportFilter;
+use ponte::check::ItemStatus;
+use ponte::model::catalog::{parse_brands, parse_products, parse_stock, ProductKey};
+use ponte::model::config::{IntegrationConfig, UnpublishedPolicy};
+use ponte::sync::{RunReport, SyncOptions};
+use ponte::{Error, Ponte};
+use serde_json::{json, Value};
+
+const VERSIONS: [&str; 2] = ["10.0.2", "8.9.3"];
+
+type Check = fn(&RealStore);
+
+const CHECKS: &[(&str, Check)] = &[
+    ("check_reports_the_store_and_refuses_what_would_go_wrong", check_reports_the_store),
+    ("sync_sends_simple_and_variable_products_with_brand_and_ean", sync_sends_products),
+    ("sync_links_products_the_merchant_created_by_sku_and_ean", sync_links_merchant_products),
+    ("unpublished_products_are_hidden_or_zeroed_in_the_store", unpublished_policies),
+    ("a_stock_only_sync_sends_stock_and_nothing_else", stock_only_sync),
+    ("brazilian_orders_are_captured_and_statuses_written_back", brazilian_orders),
+    ("orders_sharing_one_modified_second_and_placed_while_paging_are_captured_once", crowded_second),
+    ("a_status_the_store_no_longer_has_is_a_failed_write_back", lost_status),
+    ("an_order_paid_between_two_syncs_never_goes_back_on_sale", paid_between_syncs),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        for (name, _) in CHECKS {
+            println!("{name}: test");
+        }
+        return ExitCode::SUCCESS;
+    }
+    if args.iter().any(|a| a == "--ignored") {
+        return ExitCode::SUCCESS;
+    }
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    // A failed check prints its message below its name; the hook only says where.
+    std::panic::set_hook(Box::new(|info| {
+        if let Some(at) = info.location() {
+            println!("    panicked at {}:{}", at.file(), at.line());
+        }
+    }));
+    if let Some(why) = realwoo::unavailable() {
+        if std::env::var_os("CI").is_some() {
+            eprintln!("real WooCommerce suite: cannot run in CI: {why}");
+            return ExitCode::FAILURE;
+        }
+        println!("real WooCommerce suite SKIPPED: {why}");
+        return ExitCode::SUCCESS;
+    }
+    let started = Instant::now();
+    let outcomes: Vec<(String, usize, usize, Duration)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = VERSIONS
+            .iter()
+            .map(|version| scope.spawn(|| run_version(version, filter.as_deref())))
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    let mut failed = 0;
+    for (version, passed, failures, took) in &outcomes {
+        println!(
+            "real WooCommerce {version}: {passed} checks passed, {failures} failed, in {:.0} s",
+            took.as_secs_f64()
+        );
+        failed += failures;
+    }
+    println!(
+        "real WooCommerce suite: {} in {:.0} s",
+        if failed == 0 { "ok" } else { "FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Starts the store of `version`, runs every check on it, and stops it.
+fn run_version(version: &str, filter: Option<&str>) -> (String, usize, usize, Duration) {
+    let started = Instant::now();
+    let store = match reuse_or_start(version) {
+        Ok(store) => store,
+        Err(why) => {
+            println!("test [{version}] store ... FAILED\n{why}");
+            return (version.to_string(), 0, 1, started.elapsed());
+        }
+    };
+    println!(
+        "real WooCommerce {} at {} up in {:.1} s",
+        store.version,
+        store.base_url,
+        started.elapsed().as_secs_f64()
+    );
+    let (mut passed, mut failed) = (0, 0);
+    for (name, check) in CHECKS {
+        if filter.is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let begun = Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            store.empty();
+            check(&store);
+        }));
+        let took = begun.elapsed().as_secs_f64();
+        match outcome {
+            Ok(()) => {
+                passed += 1;
+                println!("test [{version}] {name} ... ok ({took:.1} s)");
+            }
+            Err(panic) => {
+                failed += 1;
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                println!("test [{version}] {name} ... FAILED ({took:.1} s)\n    {message}");
+            }
+        }
+    }
+    (version.to_string(), passed, failed, started.elapsed())
+}
+
+fn reuse_or_start(version: &str) -> Result<RealStore, String> {
+    let reuse = std::env::var("REALWOO_DIRS").unwrap_or_default();
+    match reuse
+        .split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(v, _)| *v == version)
+    {
+        Some((_, dir)) => RealStore::reuse(dir),
+        None => RealStore::up(version),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rigs
+
+/// A state file with an integration of `store` (capture on, Brazilian statuses), adjusted.
+struct Rig {
+    ponte: Ponte,
+    _dir: tempfile::TempDir,
+}
+
+fn capture_settings(config: &mut IntegrationConfig) {
+    let capture = &mut config.order_capture;
+    capture.enabled = true;
+    capture.fetch_statuses = vec!["processing".into()];
+    capture.reservation_statuses = vec!["pending".into()];
+    capture.received_status = Some("received".into());
+    capture.rejected_status = Some("erp-rejected".into());
+    capture.return_status = Some("completed".into());
+    capture.default_payment_terms = "A VISTA".into();
+    capture.default_payment_method = "PIX".into();
+}
+
+fn new_rig(store: &RealStore, adjust: impl FnOnce(&mut IntegrationConfig)) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ponte = Ponte::open(dir.path().join("ponte.db")).unwrap();
+    let mut config = store.config("loja");
+    capture_settings(&mut config);
+    adjust(&mut config);
+    ponte.integration_put(config).unwrap();
+    ponte
+        .catalog_put_brands(
+            &parse_brands(r#"[{"id":"TRA","name":"Tramontina","show_in_electronic_order":true}]"#)
+                .unwrap(),
+        )
+        .unwrap();
+    Rig { ponte, _dir: dir }
+}
+
+impl Rig {
+    fn put(&mut self, products: Value) {
+        self.ponte
+            .catalog_put_products(&parse_products(&products.to_string()).unwrap())
+            .unwrap();
+    }
+
+    fn stock(&mut self, sku: &str, quantity: i64) {
+        let levels = json!([{"sku": sku, "quantity": quantity}]).to_string();
+        self.ponte
+            .catalog_put_stock(&parse_stock(&levels).unwrap())
+            .unwrap();
+    }
+
+    fn sync(&mut self) -> RunReport {
+        self.sync_with(SyncOptions::default())
+    }
+
+    fn sync_with(&mut self, options: SyncOptions) -> RunReport {
+        self.ponte
+            .sync_products("loja", options, &mut |_| true)
+            .unwrap()
+    }
+
+    fn capture(&mut self) -> ponte::capture::CaptureReport {
+        self.ponte.capture_orders("loja").unwrap()
+    }
+}
+
+fn count(counts: &std::collections::BTreeMap<String, u64>, key: &str) -> u64 {
+    counts.get(key).copied().unwrap_or(0)
+}
+
+/// A valid EAN-13 from twelve digits.
+fn ean13(twelve: &str) -> String {
+    let sum: u32 = twelve
+        .chars()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap() * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    format!("{twelve}{}", (10 - sum % 10) % 10)
+}
+
+fn simple(erp_id: &str, sku: &str, ean: Option<&str>, price: i64, stock: i64) -> Value {
+    let mut variant = json!({"sku": sku, "price_cents": price, "stock": stock});
+    if let Some(ean) = ean {
+        variant["ean"] = json!(ean);
+    }
+    json!({"erp_id": erp_id, "name": format!("Produto {erp_id}"), "brand_id": "TRA",
+           "show_in_store": true, "sync_stock": true, "variants": [variant]})
+}
+
+fn price_of(product: &Value) -> &str {
+    product["regular_price"].as_str().unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The integration check
+
+fn check_reports_the_store(store: &RealStore) {
+    let mut rig = new_rig(store, |_| {});
+    let check = rig.ponte.integration_check("loja").unwrap();
+    assert!(check.ok, "{:#?}", check.items);
+    let facts = check.store.as_ref().unwrap();
+    assert_eq!(facts.version.as_deref(), Some(store.version.as_str()));
+    assert_eq!((facts.brands, facts.gtin), (store.is_modern(), store.is_modern()));
+    assert_eq!(facts.currency.as_deref(), Some("BRL"));
+    let slugs: Vec<&str> = facts
+        .order_statuses
+        .iter()
+        .flatten()
+        .map(|s| s.slug.as_str())
+        .collect();
+    assert!(slugs.contains(&"received") && slugs.contains(&"erp-rejected"), "{slugs:?}");
+    assert_eq!(
+        check.items.iter().filter(|i| i.item == "status").count(),
+        5,
+        "one line per status the config names"
+    );
+
+    // A status the store does not have: the checklist names it, sync and capture refuse.
+    let mut wrong = new_rig(store, |c| c.order_capture.received_status = Some("recebido".into()));
+    let check = wrong.ponte.integration_check("loja").unwrap();
+    assert!(!check.ok);
+    let line = check
+        .items
+        .iter()
+        .find(|i| i.status == ItemStatus::Problem)
+        .unwrap();
+    assert_eq!(line.path.as_deref(), Some("order_capture.received_status"));
+    assert!(line.message.pt_br.contains("\"recebido\" não existe na loja"), "{line:?}");
+    for err in [
+        wrong.ponte.capture_orders("loja").unwrap_err(),
+        wrong
+            .ponte
+            .sync_products("loja", SyncOptions::default(), &mut |_| true)
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(&err, Error::InvalidConfig(p) if p[0].path == "order_capture.received_status"),
+            "{err:?}"
+        );
+    }
+
+    // A key that may only read: the check says so and a sync does not start.
+    let (key, secret) = store.add_key("read");
+    let mut config = store.config("loja");
+    config.credentials = Some(store.credentials(&key, &secret));
+    let mut read_only = new_rig(store, |_| {});
+    read_only.ponte.integration_put(config).unwrap();
+    read_only.put(json!([simple("1", "RW-RO", None, 1000, 1)]));
+    let check = read_only.ponte.integration_check("loja").unwrap();
+    let write = check.items.iter().find(|i| i.item == "write").unwrap();
+    assert_eq!(write.status, ItemStatus::Problem, "{write:?}");
+    let err = read_only
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |_| true)
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(store.products_with_sku("RW-RO").is_empty(), "a refused sync wrote");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Product sync
+
+fn sync_sends_products(store: &RealStore) {
+    let mut rig = new_rig(store, |_| {});
+    let (ean_s, ean_p, ean_m) = (ean13("789100020001"), ean13("789100020002"), ean13("789100020003"));
+    rig.put(json!([
+        simple("S1", "RW-S1", Some(&ean_s), 18990, 42),
+        {"erp_id": "V1", "name": "Camiseta", "brand_id": "TRA", "show_in_store": true, "sync_stock": true,
+         "variants": [
+            {"sku": "RW-V1-P", "ean": ean_p, "price_cents": 5990, "stock": 7, "attributes": {"tamanho": "P"}},
+            {"sku": "RW-V1-M", "ean": ean_m, "price_cents": 6490, "stock": 3, "attributes": {"tamanho": "M"}}
+         ]}
+    ]));
+    let report = rig.sync();
+    assert_eq!(count(&report.counts, "create"), 2, "{:?}", report.items);
+
+    let s1 = store.products_with_sku("RW-S1");
+    assert_eq!(s1.len(), 1, "{s1:?}");
+    let s1 = &s1[0];
+    assert_eq!(
+        (price_of(s1), s1["stock_quantity"].as_i64(), s1["manage_stock"].as_bool()),
+        ("189.90", Some(42), Some(true))
+    );
+    let parent = store.get(
+        &format!("/products/{}", store.products_with_sku("RW-V1-P")[0]["parent_id"]),
+        &[],
+    );
+    assert_eq!(parent["type"], "variable");
+    for (sku, ean, price, stock) in [("RW-V1-P", &ean_p, "59.90", 7), ("RW-V1-M", &ean_m, "64.90", 3)] {
+        let variation = &store.products_with_sku(sku)[0];
+        assert_eq!(variation["type"], "variation");
+        assert_eq!(
+            (price_of(variation), variation["stock_quantity"].as_i64()),
+            (price, Some(stock)),
+            "{sku}"
+        );
+        if store.is_modern() {
+            assert_eq!(variation["global_unique_id"], json!(ean), "{sku}");
+        }
+    }
+    if store.is_modern() {
+        assert_eq!(s1["global_unique_id"], json!(ean_s));
+        for product in [s1, &parent] {
+            assert_eq!(product["brands"][0]["name"], "Tramontina", "{product}");
+        }
+        assert!(report.items.iter().all(|i| i.not_supported.is_empty()));
+    } else {
+        // WooCommerce 8.9 keeps neither: Ponte says so and does not count them as pushed.
+        assert!(s1.get("global_unique_id").is_none() && s1.get("brands").is_none());
+        for item in &report.items {
+            let codes: Vec<&str> = item.not_supported.iter().map(|r| r.code).collect();
+            assert_eq!(codes, ["not_supported_by_store"; 2], "{item:?}");
+        }
+        let status = rig
+            .ponte
+            .product_status("loja", &ProductKey::Sku("RW-S1".into()))
+            .unwrap();
+        assert_eq!(status.not_supported.len(), 2, "{status:?}");
+        let pushed = status.last_pushed.unwrap();
+        assert!(pushed.get("brand").is_none(), "{pushed}");
+        assert!(pushed["variants"]["RW-S1"].get("ean").is_none(), "{pushed}");
+        assert_eq!(status.next_action, "unchanged");
+    }
+    // Nothing changed: the next sync sends nothing.
+    let again = rig.sync();
+    assert_eq!(count(&again.counts, "unchanged"), 2, "{:?}", again.counts);
+}
+
+fn sync_links_merchant_products(store: &RealStore) {
+    let mut rig = new_rig(store, |_| {});
+    let ean = ean13("789100030001");
+    let by_sku = store.post(
+        "/products",
+        json!({"name": "Feito na loja", "sku": "RW-L1", "regular_price": "10.00"}),
+    );
+    let by_ean = store.is_modern().then(|| {
+        store.post(
+            "/products",
+            json!({"name": "Feito na loja, com EAN", "global_unique_id": ean, "regular_price": "11.00"}),
+        )
+    });
+    rig.put(json!([
+        simple("L1", "RW-L1", None, 2500, 4),
+        simple("L2", "RW-L2", Some(&ean), 3500, 6),
+    ]));
+    let report = rig.sync();
+    let item = |erp_id: &str| report.items.iter().find(|i| i.erp_id == erp_id).unwrap();
+    assert_eq!(item("L1").action, ponte::sync::Action::Link);
+    assert_eq!(item("L1").store_product_id.as_deref(), Some(by_sku["id"].to_string().as_str()));
+    let l1 = store.products_with_sku("RW-L1");
+    assert_eq!(l1.len(), 1, "linked, not duplicated: {l1:?}");
+    assert_eq!((price_of(&l1[0]), l1[0]["stock_quantity"].as_i64()), ("25.00", Some(4)));
+    let products = store.all("/products", &[]);
+    match by_ean {
+        Some(by_ean) => {
+            assert_eq!(item("L2").action, ponte::sync::Action::Link);
+            let linked = store.get(&format!("/products/{}", by_ean["id"]), &[]);
+            assert_eq!((price_of(&linked), linked["stock_quantity"].as_i64()), ("35.00", Some(6)));
+            assert_eq!(products.len(), 2, "no duplicate by EAN");
+        }
+        None => {
+            // No EAN in the store to match by: created, and said why the EAN was not sent.
+            assert_eq!(item("L2").action, ponte::sync::Action::Create);
+            assert!(!item("L2").not_supported.is_empty());
+            assert_eq!(products.len(), 2);
+        }
+    }
+}
+
+fn unpublished_policies(store: &RealStore) {
+    for (policy, sku) in [(UnpublishedPolicy::Hide, "RW-H1"), (UnpublishedPolicy::ZeroStock, "RW-Z1")] {
+        let mut rig = new_rig(store, |c| {
+            c.product_sync.unpublished_policy = policy;
+            c.product_sync.only_eans = sku.to_string();
+        });
+        let mut product = simple(sku, sku, None, 1000, 8);
+        rig.put(json!([product.clone()]));
+        rig.sync();
+        product["show_in_store"] = json!(false);
+        rig.put(json!([product]));
+        let report = rig.sync();
+        let held = &store.products_with_sku(sku)[0];
+        match policy {
+            UnpublishedPolicy::Hide => {
+                assert_eq!(count(&report.counts, "hide"), 1, "{:?}", report.counts);
+                assert_eq!(held["catalog_visibility"], "hidden");
+            }
+            _ => {
+                assert_eq!(count(&report.counts, "zero_stock"), 1, "{:?}", report.counts);
+                assert_eq!(held["stock_quantity"], 0);
+            }
+        }
+    }
+}
+
+fn stock_only_sync(store: &RealStore) {
+    let mut rig = new_rig(store, |_| {});
+    rig.put(json!([simple("X1", "RW-X1", None, 1000, 5)]));
+    rig.sync();
+    rig.put(json!([simple("X1", "RW-X1", None, 2000, 5)]));
+    rig.stock("RW-X1", 9);
+    let report = rig.sync_with(SyncOptions {
+        stock_only: true,
+        ..SyncOptions::default()
+    });
+    assert_eq!(count(&report.counts, "stock_only"), 1, "{:?}", report.counts);
+    let held = &store.products_with_sku("RW-X1")[0];
+    assert_eq!((held["stock_quantity"].as_i64(), price_of(held)), (Some(9), "10.00"));
+    rig.sync();
+    assert_eq!(price_of(&store.products_with_sku("RW-X1")[0]), "20.00");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Order capture
+
+/// An order as the checkout leaves it, Brazilian Market fields in meta (REST ignores them in
+/// `billing`).
+fn order(product_id: &Value, quantity: i64, status: &str, person: Person) -> Value {
+    let mut meta = vec![
+        json!({"key": "_billing_number", "value": "1500"}),
+        json!({"key": "_billing_neighborhood", "value": "Bela Vista"}),
+    ];
+    let mut billing = json!({"first_name": "Maria", "last_name": "Silva", "address_1": "Avenida Paulista",
+        "city": "São Paulo", "state": "SP", "postcode": "01310-100", "country": "BR",
+        "email": "maria@example.com.br", "phone": "11999990000"});
+    match person {
+        Person::Cpf(cpf) => {
+            meta.push(json!({"key": "_billing_persontype", "value": "1"}));
+            meta.push(json!({"key": "_billing_cpf", "value": cpf}));
+        }
+        Person::Cnpj(cnpj) => {
+            billing["company"] = json!("Panelas Paulista Ltda");
+            meta.push(json!({"key": "_billing_persontype", "value": "2"}));
+            meta.push(json!({"key": "_billing_cnpj", "value": cnpj}));
+        }
+    }
+    json!({"status": status, "billing": billing, "meta_data": meta,
+           "line_items": [{"product_id": product_id, "quantity": quantity}],
+           "shipping_lines": [{"method_id": "flat_rate", "method_title": "PAC", "total": "15.00"}]})
+}
+
+#[derive(Clone, Copy)]
+enum Person {
+    Cpf(&'static str),
+    Cnpj(&'static str),
+}
+
+const CPF: &str = "529.982.247-25";
+
+/// A rig with products RW-A and RW-B synced; returns their store ids.
+fn stocked(store: &RealStore) -> (Rig, Value, Value) {
+    let mut rig = new_rig(store, |_| {});
+    rig.put(json!([simple("A", "RW-A", None, 1000, 50), simple("B", "RW-B", None, 2500, 50)]));
+    rig.sync();
+    let id = |sku: &str| store.products_with_sku(sku)[0]["id"].clone();
+    (rig, id("RW-A"), id("RW-B"))
+}
+
+fn brazilian_orders(store: &RealStore) {
+    let (mut rig, a, b) = stocked(store);
+    let merchant_only = store.post(
+        "/products",
+        json!({"name": "Só na loja", "sku": "RW-LOJA", "regular_price": "5.00"}),
+    )["id"]
+        .clone();
+    let ids = store.create_orders(&[
+        order(&a, 2, "processing", Person::Cpf(CPF)),
+        order(&b, 1, "processing", Person::Cnpj("11.222.333/0001-81")),
+        order(&a, 1, "processing", Person::Cpf("123.456.789-00")),
+        order(&merchant_only, 1, "processing", Person::Cpf(CPF)),
+        order(&b, 3, "pending", Person::Cpf(CPF)),
+    ]);
+    let [cpf, cnpj, bad_cpf, unknown, reservation] = <[String; 5]>::try_from(ids).unwrap();
+    let report = rig.capture();
+    assert_eq!(
+        [
+            count(&report.counts, "accepted"),
+            count(&report.counts, "rejected"),
+            count(&report.counts, "reserved")
+        ],
+        [2, 2, 1],
+        "{:?}",
+        report.counts
+    );
+    let sales = |id: &str| {
+        report
+            .pending
+            .iter()
+            .find(|p| p.store_order_id == id)
+            .unwrap()
+            .sales_order
+            .clone()
+    };
+    assert_eq!(sales(&cpf)["customer"]["cpf"], "52998224725");
+    assert_eq!(sales(&cnpj)["customer"]["cnpj"], "11222333000181");
+    assert_eq!(sales(&cnpj)["customer"]["person_type"], "company");
+    assert_eq!(sales(&cpf)["payment_terms"], "A VISTA");
+    // The store's own total, taxes and shipping included, in cents.
+    let store_total = store.order(&cpf)["total"].as_str().unwrap().replace('.', "");
+    assert_eq!(sales(&cpf)["total_cents"].to_string(), store_total.trim_start_matches('0'));
+    let codes = |id: &str| -> Vec<String> {
+        let rejected = report.rejected.iter().find(|r| r.store_order_id == id).unwrap();
+        rejected.reasons.iter().map(|r| r.code.clone()).collect()
+    };
+    assert_eq!(codes(&bad_cpf), ["document_invalid"]);
+    assert_eq!(codes(&unknown), ["unknown_sku"]);
+
+    // What the store now holds.
+    let status = |id: &str| store.order(id)["status"].as_str().unwrap().to_string();
+    assert_eq!(status(&cpf), "received");
+    assert_eq!(status(&cnpj), "received");
+    assert_eq!(status(&bad_cpf), "erp-rejected");
+    assert_eq!(status(&reservation), "pending");
+    assert!(
+        store.order_notes(&unknown).iter().any(|n| n.contains("Order not imported into the ERP")),
+        "{:?}",
+        store.order_notes(&unknown)
+    );
+
+    // The ERP confirms one and refuses the other; a fixed order is retried.
+    rig.ponte.order_confirm("loja", &cpf, "PV-1").unwrap();
+    rig.ponte.order_reject("loja", &cnpj, "cliente bloqueado").unwrap();
+    rig.put(json!([simple("LOJA", "RW-LOJA", None, 500, 10)]));
+    assert_eq!(rig.ponte.order_retry("loja", &unknown).unwrap().state, "pending");
+    let flush = rig.capture();
+    assert_eq!(count(&flush.counts, "writebacks_waiting"), 0, "{:?}", flush.counts);
+    assert_eq!(status(&cpf), "completed");
+    assert_eq!(status(&cnpj), "erp-rejected");
+    assert!(store.order_notes(&cnpj).iter().any(|n| n.contains("cliente bloqueado")));
+    assert_eq!(status(&unknown), "received");
+
+    let rows = rig.ponte.report("loja", &ReportFilter::default()).unwrap();
+    assert_eq!(rows.len(), 5);
+    let row = |id: &str| rows.iter().find(|r| r.store_order_id == id).unwrap();
+    assert_eq!(row(&cpf).erp_order_number.as_deref(), Some("PV-1"));
+    assert_eq!(row(&cnpj).state, "rejected");
+    assert_eq!(row(&reservation).state, "reserved");
+    assert!(rows.iter().all(|r| r.writeback == "done" || r.writeback == "none"), "{rows:#?}");
+}
+
+fn crowded_second(store: &RealStore) {
+    let (mut rig, a, _) = stocked(store);
+    let orders: Vec<Value> = (0..160).map(|_| order(&a, 1, "processing", Person::Cpf(CPF))).collect();
+    let mut ids = store.create_orders(&orders);
+    // As after a bulk action in the admin: one modification second for all of them.
+    store.set_modified(&ids, "2026-01-15 12:00:00");
+    let late: Vec<String> = std::thread::scope(|scope| {
+        let shopper = scope.spawn(|| {
+            (0..5)
+                .map(|_| store.post("/orders", order(&a, 1, "processing", Person::Cpf(CPF)))["id"].to_string())
+                .collect::<Vec<String>>()
+        });
+        rig.capture();
+        shopper.join().unwrap()
+    });
+    rig.capture();
+    ids.extend(late);
+    let journaled: Vec<String> = rig
+        .ponte
+        .report("loja", &ReportFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.store_order_id)
+        .collect();
+    assert_eq!(journaled.len(), 165, "each order journaled once");
+    let journaled: BTreeSet<String> = journaled.into_iter().collect();
+    assert_eq!(journaled, ids.iter().cloned().collect::<BTreeSet<_>>());
+    let received = store.all("/orders", &[("status", "received".into())]);
+    assert_eq!(received.len(), 165, "every order marked received in the store");
+}
+
+fn lost_status(store: &RealStore) {
+    let (mut rig, _, _) = stocked(store);
+    let merchant_only = store.post(
+        "/products",
+        json!({"name": "Só na loja", "sku": "RW-LOJA2", "regular_price": "5.00"}),
+    )["id"]
+        .clone();
+    // The check passes; then a status plugin is reconfigured without `erp-rejected`.
+    assert!(rig.ponte.integration_check("loja").unwrap().ok);
+    store.register_statuses(&[("received", "Recebido")]);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let id = store.create_orders(&[order(&merchant_only, 1, "processing", Person::Cpf(CPF))]);
+        let report = rig.capture();
+        assert_eq!(count(&report.counts, "rejected"), 1);
+        assert_eq!(count(&report.counts, "writebacks_failed"), 1, "{:?}", report.counts);
+        // WooCommerce answered 200 and left the order in `pending`.
+        assert_eq!(store.order(&id[0])["status"], "pending");
+        let rows = rig.ponte.report("loja", &ReportFilter::default()).unwrap();
+        assert!(
+            rows[0].writeback.contains("rejected failed")
+                && rows[0].writeback.contains("not 'erp-rejected'"),
+            "{}",
+            rows[0].writeback
+        );
+    }));
+    store.register_statuses(&[("received", "Recebido"), ("erp-rejected", "Rejeitado")]);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn paid_between_syncs(store: &RealStore) {
+    let mut rig = new_rig(store, |_| {});
+    rig.put(json!([simple("P", "RW-P", None, 1000, 10)]));
+    rig.sync();
+    let product = store.products_with_sku("RW-P")[0]["id"].clone();
+    let stock = || store.products_with_sku("RW-P")[0]["stock_quantity"].as_i64();
+    assert_eq!(stock(), Some(10));
+    let id = store.create_orders(&[order(&product, 3, "processing", Person::Cpf(CPF))]);
+    // WooCommerce took the units off when the order was paid.
+    assert_eq!(stock(), Some(7));
+    // A sync before any capture: the ERP still says 10, the store must keep 7.
+    rig.sync_with(SyncOptions {
+        full_resync: true,
+        ..SyncOptions::default()
+    });
+    assert_eq!(stock(), Some(7), "the sold units went back on sale");
+    rig.capture();
+    rig.sync();
+    assert_eq!(stock(), Some(7));
+    // The ERP takes the order and lowers its own stock: still 7.
+    rig.ponte.order_confirm("loja", &id[0], "PV-9").unwrap();
+    rig.stock("RW-P", 7);
+    rig.sync();
+    assert_eq!(stock(), Some(7));
+}
