@@ -291,14 +291,29 @@ class Sandbox:
     """A sandbox store on 127.0.0.1 that speaks the platform's real API, for rehearsing an
     integration without a live store. Use it as a context manager, or call ``stop()``.
 
-    ``info`` holds ``base_url``, ``consumer_key``, ``consumer_secret`` and ``control_url``; the
-    control methods below use the store's HTTP control surface.
+    ``info`` holds ``wc_version``, ``base_url``, ``consumer_key``, ``consumer_secret`` and
+    ``control_url``; the control methods below use the store's HTTP control surface.
+
+    ``wc_version`` picks the WooCommerce release the store answers as: ``"10.0.2"`` (the default),
+    ``"9.5.2"`` (no brands route) or ``"8.9.3"`` (no brands, ``global_unique_id`` dropped and not a
+    filter). ``brazilian_market=False`` plays a store without the Brazilian Market plugin.
     """
 
-    def __init__(self, platform: str = "woocommerce", port: int = 0, latency: Optional[Dict[str, int]] = None) -> None:
+    def __init__(
+        self,
+        platform: str = "woocommerce",
+        port: int = 0,
+        latency: Optional[Dict[str, int]] = None,
+        wc_version: Optional[str] = None,
+        brazilian_market: Optional[bool] = None,
+    ) -> None:
         options: Dict[str, Any] = {"platform": platform, "port": port}
         if latency:
             options["latency"] = latency
+        if wc_version is not None:
+            options["wc_version"] = wc_version
+        if brazilian_market is not None:
+            options["brazilian_market"] = brazilian_market
         handle = ctypes.c_void_p()
         info = ctypes.c_void_p()
         lib.ponte_sandbox_start(_json_arg(options), ctypes.byref(handle), ctypes.byref(info))
@@ -326,6 +341,11 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         return self.info["base_url"]
+
+    @property
+    def wc_version(self) -> str:
+        """The WooCommerce release the store answers as, such as ``"10.0.2"``."""
+        return self.info["wc_version"]
 
     @property
     def consumer_key(self) -> str:
