@@ -1825,7 +1825,7 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
     let mut answer = Map::new();
     let mut written = 0u32;
     let item_error = |id: Value, error: WooError| json!({"id": id, "error": error.body()});
-    if body.get("create").is_some() {
+    if !creates.is_empty() {
         let results = creates
             .iter()
             .map(|item| {
@@ -1845,7 +1845,7 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
             .collect();
         answer.insert("create".into(), Value::Array(results));
     }
-    if body.get("update").is_some() {
+    if !updates.is_empty() {
         let results = updates
             .iter()
             .map(|item| {
@@ -1872,7 +1872,7 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
             .collect();
         answer.insert("update".into(), Value::Array(results));
     }
-    if body.get("delete").is_some() {
+    if !deletes.is_empty() {
         let results = deletes
             .iter()
             .filter(|id| id.as_u64() != Some(0))
@@ -1899,8 +1899,8 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
             .collect();
         answer.insert("delete".into(), Value::Array(results));
     }
-    // An empty PHP array: a body with none of the three keys is answered `[]` (seen on 10.0.2
-    // and 8.9.3 for `{}`).
+    // Only non-empty parts are answered, and with none the answer is an empty PHP array: `[]`
+    // (seen on 10.0.2 for `{}`, `{"create": []}` and `{"update": []}`, and on 8.9.3 for `{}`).
     let answer = if answer.is_empty() {
         json!([])
     } else {

@@ -184,16 +184,10 @@ pub(super) fn read_query(
     };
     let exclude = id_list(request, "exclude");
     let include = id_list(request, "include");
-    let offset = match integer_param(request, "offset", errors) {
-        Some(n) if n < 0 => {
-            errors.push(ParamError::out_of_bounds(
-                "offset",
-                "offset must be greater than or equal to 0",
-            ));
-            None
-        }
-        other => other.map(|n| n as usize),
-    };
+    // The schema sets no minimum: a real store answers `offset=-1` as if none was given.
+    let offset = integer_param(request, "offset", errors)
+        .filter(|n| *n >= 0)
+        .map(|n| n as usize);
     let descending = match request.param("order") {
         None | Some("desc") => true,
         Some("asc") => false,
