@@ -383,6 +383,20 @@ class Sandbox:
         lib.ponte_sandbox_place_order(self._handle, _json_arg(order), ctypes.byref(out))
         return json.loads(take_string(out) or "null")
 
+    def register_status(self, slug: str, label: Optional[str] = None) -> None:
+        """Registers a custom order status (``"received"``, labelled ``"Recebido"``), as a status
+        plugin does; the label is the status's ``name`` in ``reports/orders/totals``."""
+        self._control("POST", "statuses", {"slug": slug, "label": label or slug})
+
+    def set_tax_rate(self, tax_class: str, label: str, basis_points: int, shipping: bool = True) -> int:
+        """Sets the one tax rate of ``tax_class`` (``"standard"``, ``"reduced-rate"``,
+        ``"zero-rate"``) in basis points (1000 is 10%), for Brazil, and turns taxes on; returns the
+        rate's id. Orders created afterwards carry their taxes as WooCommerce computes them."""
+        answer = self._control(
+            "POST", "taxes", {"class": tax_class, "label": label, "basis_points": basis_points, "shipping": shipping}
+        )
+        return int(answer["id"])
+
     def inject_fault(self, fault: Dict[str, Any], times: int = 1, method: Optional[str] = None, path_contains: Optional[str] = None) -> None:
         """Makes the next ``times`` matching requests fail, e.g. ``{"kind": "too_many_requests", "retry_after_seconds": 2}``."""
         self._control("POST", "faults", {"method": method, "path_contains": path_contains, "times": times, "fault": fault})

@@ -121,6 +121,25 @@ class OfficialPythonClientTest(unittest.TestCase):
             self.assertEqual(len(api.get("products", params={"global_unique_id": "0000"}).json()), 2)
             self.assertEqual(api.get("system_status").json()["environment"]["version"], "8.9.3")
 
+    def test_custom_statuses_and_taxes_as_a_real_store_shows_them(self):
+        # Real 10.0.2 (kit --statuses received:Recebido): reports/orders/totals lists the custom
+        # status with its label before checkout-draft. With a 10% "ICMS" standard rate on shipping
+        # and a 5% "IPI reduzido" reduced rate, 2 x R$100 (reduced) + 1 x R$50 + R$20 shipping
+        # came to total "287.00", total_tax "17.00", cart_tax "15.00", shipping_tax "2.00".
+        self.sandbox.register_status("received", "Recebido")
+        totals = self.wcapi.get("reports/orders/totals").json()
+        self.assertEqual([t["slug"] for t in totals][-2:], ["received", "checkout-draft"])
+        self.assertEqual(totals[-2]["name"], "Recebido")
+        icms = self.sandbox.set_tax_rate("standard", "ICMS", 1000)
+        ipi = self.sandbox.set_tax_rate("reduced-rate", "IPI reduzido", 500, shipping=False)
+        self.wcapi.post("products", {"name": "Panela", "sku": "R100", "regular_price": "100.00", "tax_class": "reduced-rate"})
+        self.wcapi.post("products", {"name": "Tampa", "sku": "S50", "regular_price": "50.00"})
+        order = self.wcapi.post("orders", {"line_items": [{"sku": "R100", "quantity": 2}, {"sku": "S50", "quantity": 1}],
+                                           "shipping_lines": [{"method_id": "flat_rate", "total": "20.00"}]}).json()
+        self.assertEqual((order["total"], order["total_tax"], order["cart_tax"], order["shipping_tax"]),
+                         ("287.00", "17.00", "15.00", "2.00"))
+        self.assertEqual([(t["rate_id"], t["tax_total"]) for t in order["tax_lines"]], [(ipi, "10.00"), (icms, "5.00")])
+
     def test_a_wrong_secret_is_refused_like_woocommerce(self):
         bad = WooCommerceAPI(url=self.sandbox.base_url, consumer_key=self.sandbox.consumer_key,
                              consumer_secret="cs_wrong", version="wc/v3", timeout=10)
