@@ -1883,10 +1883,13 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
                     BatchKind::Variations(parent) => {
                         delete_product(state, id, Some(parent)).map(|r| r.1)
                     }
-                    BatchKind::Orders => state
-                        .orders
-                        .remove(&id)
-                        .ok_or_else(|| WooError::invalid_id("order", 404)),
+                    BatchKind::Orders => {
+                        state.stock_taken.remove(&id);
+                        state
+                            .orders
+                            .remove(&id)
+                            .ok_or_else(|| WooError::invalid_id("order", 404))
+                    }
                 };
                 match result {
                     Ok(deleted) => {
@@ -2425,10 +2428,11 @@ fn update_order(
     body: &Value,
     origin: Origin,
 ) -> Result<Value, WooError> {
+    // WordPress checks the body against the schema before the controller looks the order up.
+    let mut new_status = requested_status(state, body.get("status"), origin)?;
     let Some(current) = state.orders.get(&id).map(|o| o["status"].clone()) else {
         return Err(WooError::invalid_id("order", 400));
     };
-    let mut new_status = requested_status(state, body.get("status"), origin)?;
     // `set_paid` completes the payment of an order still waiting for it.
     let awaiting = matches!(
         current.as_str(),
