@@ -667,8 +667,12 @@ PONTE_API int32_t ponte_report(ponte *handle, const char *integration, const cha
  * Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
  *
  * Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,
- * the default, picks a free one) and `latency` (`{"per_request_ms", "per_item_written_ms"}`);
- * `sandbox_out` receives the store; `info_out` receives `{"platform", "base_url",
+ * the default, picks a free one), `latency` (`{"per_request_ms", "per_item_written_ms"}`),
+ * `wc_version` (the WooCommerce release the store answers as: `"10.0.2"`, the default, with
+ * brands and GTINs; `"9.5.2"`, without the brands route; `"8.9.3"`, without brands, and dropping
+ * and ignoring `global_unique_id`) and `brazilian_market` (true, the default: orders show the
+ * Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields);
+ * `sandbox_out` receives the store; `info_out` receives `{"platform", "wc_version", "base_url",
  * "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_NETWORK` (the port is taken), `PONTE_E_UNSUPPORTED` (built without the sandbox).

@@ -390,7 +390,14 @@ fn the_sandbox_answers_errors_with_the_plugins_exact_envelopes() {
             "{name}"
         );
         assert_eq!(got["code"], expected["code"], "{name}: {got}");
-        assert_eq!(got["message"], expected["message"], "{name}: {got}");
+        // The docs print "No route was found matching the URL and request method"; a real
+        // store (10.0.2 and 8.9.3, `GET products/brands` on 8.9.3) ends the sentence with a
+        // period, and the real store wins.
+        let message = match expected["code"].as_str() {
+            Some("rest_no_route") => json!(format!("{}.", expected["message"].as_str().unwrap())),
+            _ => expected["message"].clone(),
+        };
+        assert_eq!(got["message"], message, "{name}: {got}");
         for key in expected["data"].as_object().unwrap().keys() {
             assert!(
                 got["data"].get(key).is_some(),

@@ -27,6 +27,14 @@ struct Options {
     #[cfg(feature = "sandbox")]
     #[serde(default)]
     latency: crate::sandbox::Latency,
+    #[serde(default)]
+    wc_version: WcVersion,
+    #[serde(default = "on")]
+    brazilian_market: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -35,9 +43,34 @@ enum Platform {
     Woocommerce,
 }
 
+/// The WooCommerce release a sandbox answers as; an unknown one is refused by name.
+#[derive(Deserialize, Default, Clone, Copy)]
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
+enum WcVersion {
+    #[default]
+    #[serde(rename = "10.0.2")]
+    V10_0_2,
+    #[serde(rename = "9.5.2")]
+    V9_5_2,
+    #[serde(rename = "8.9.3")]
+    V8_9_3,
+}
+
+#[cfg(feature = "sandbox")]
+impl From<WcVersion> for crate::sandbox::WcVersion {
+    fn from(version: WcVersion) -> Self {
+        match version {
+            WcVersion::V10_0_2 => crate::sandbox::WcVersion::V10_0_2,
+            WcVersion::V9_5_2 => crate::sandbox::WcVersion::V9_5_2,
+            WcVersion::V8_9_3 => crate::sandbox::WcVersion::V8_9_3,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Info {
     platform: &'static str,
+    wc_version: &'static str,
     base_url: String,
     consumer_key: String,
     consumer_secret: String,
@@ -47,8 +80,12 @@ struct Info {
 /// Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
 ///
 /// Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,
-/// the default, picks a free one) and `latency` (`{"per_request_ms", "per_item_written_ms"}`);
-/// `sandbox_out` receives the store; `info_out` receives `{"platform", "base_url",
+/// the default, picks a free one), `latency` (`{"per_request_ms", "per_item_written_ms"}`),
+/// `wc_version` (the WooCommerce release the store answers as: `"10.0.2"`, the default, with
+/// brands and GTINs; `"9.5.2"`, without the brands route; `"8.9.3"`, without brands, and dropping
+/// and ignoring `global_unique_id`) and `brazilian_market` (true, the default: orders show the
+/// Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields);
+/// `sandbox_out` receives the store; `info_out` receives `{"platform", "wc_version", "base_url",
 /// "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_NETWORK` (the port is taken), `PONTE_E_UNSUPPORTED` (built without the sandbox).
@@ -86,7 +123,12 @@ pub unsafe extern "C" fn ponte_sandbox_start(
 #[cfg(feature = "sandbox")]
 fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
     let Platform::Woocommerce = options.platform;
-    let store = crate::sandbox::WooSandbox::start_on(options.port).map_err(|err| {
+    let store = crate::sandbox::WooSandbox::start_with(crate::sandbox::WooOptions {
+        port: options.port,
+        version: options.wc_version.into(),
+        brazilian_market: options.brazilian_market,
+    })
+    .map_err(|err| {
         Failure::Core(crate::Error::Network(format!(
             "cannot start the sandbox: {err}"
         )))
@@ -95,6 +137,7 @@ fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
     let key = store.key();
     let info = Info {
         platform: "woocommerce",
+        wc_version: store.version().as_str(),
         base_url: store.base_url(),
         consumer_key: key.consumer_key,
         consumer_secret: key.consumer_secret,

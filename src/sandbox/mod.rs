@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use server::{Fault, FaultRule, Latency};
-pub use woocommerce::{ApiKey, Permissions};
+pub use woocommerce::{ApiKey, Permissions, WcVersion, WooOptions};
 
 use crate::model::config::{Credentials, IntegrationConfig, Secret};
 use server::Server;
@@ -40,13 +40,31 @@ impl WooSandbox {
 
     /// Starts a store on `port` of 127.0.0.1 (0 picks a free one).
     pub fn start_on(port: u16) -> std::io::Result<WooSandbox> {
+        Self::start_with(WooOptions {
+            port,
+            ..WooOptions::default()
+        })
+    }
+
+    /// Starts a store as `options` say: its port, the WooCommerce version it answers as (10.0.2
+    /// by default; 9.5.2 and 8.9.3 lack brands, 8.9.3 also GTINs), and whether the Brazilian
+    /// Market plugin is active (it is by default).
+    pub fn start_with(options: WooOptions) -> std::io::Result<WooSandbox> {
         // The store signs its URLs with its own address, so bind first, then build the store.
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))?;
         let address = listener.local_addr()?;
         drop(listener);
-        let store = Arc::new(WooStore::new(&format!("http://{address}")));
+        let store = Arc::new(WooStore::with_options(
+            &format!("http://{address}"),
+            &options,
+        ));
         let server = Server::start(store.clone(), address.port())?;
         Ok(WooSandbox { server, store })
+    }
+
+    /// The WooCommerce version this store answers as.
+    pub fn version(&self) -> WcVersion {
+        self.store.version()
     }
 
     /// `http://127.0.0.1:PORT`, the site address an integration config uses.
@@ -84,9 +102,34 @@ impl WooSandbox {
         self.store.add_key(permissions)
     }
 
-    /// Registers a custom order status, as a plugin would.
+    /// Registers a custom order status, labelled with its slug, as a plugin would.
     pub fn register_status(&self, slug: &str) {
         self.store.register_status(slug);
+    }
+
+    /// Registers a custom order status with its label (`"received"`, `"Recebido"`), as the kit's
+    /// `--statuses received:Recebido` does; the label is the `name` in the order totals report.
+    pub fn register_status_labeled(&self, slug: &str, label: &str) {
+        self.store.register_status_labeled(slug, label);
+    }
+
+    /// Sets the one tax rate of a class (`""`/`"standard"`, `"reduced-rate"`, `"zero-rate"`):
+    /// `basis_points` (1000 is 10%), its label, whether shipping pays it. Turns taxes on. Returns
+    /// the rate's id.
+    pub fn set_tax_rate(
+        &self,
+        class: &str,
+        label: &str,
+        basis_points: u32,
+        shipping: bool,
+    ) -> Result<u64, String> {
+        self.store
+            .set_tax_rate(class, label, basis_points, shipping)
+    }
+
+    /// Turns tax calculation on or off (`woocommerce_calc_taxes`; off on a new store).
+    pub fn set_calc_taxes(&self, on: bool) {
+        self.store.set_calc_taxes(on);
     }
 
     /// Places an order as a shopper would; see `WooStore::place_order`.

@@ -1,8 +1,16 @@
-//! A WooCommerce store in memory that answers the REST API v3 as the official docs and the
-//! plugin's code describe it (`shared/platforms/WOOCOMMERCE.md`): OAuth 1.0a over plain HTTP with
-//! the timestamp window and nonce store, key permissions, unique SKU and GTIN with the exact
-//! duplicate errors, `sku=` look-ups that return variations, paging headers, 100-item batches,
-//! order statuses and notes, and the Brazilian Market plugin's order fields.
+//! A WooCommerce store in memory that answers the REST API v3 as the official docs, the plugin's
+//! code and a real store (`shared/realstores/woocommerce`) show it: OAuth 1.0a over plain HTTP
+//! with the timestamp window and nonce store, key permissions, unique SKU and GTIN with the exact
+//! duplicate errors, `sku=` look-ups that return variations, paging headers and MariaDB's unstable
+//! ties, 100-item batches, order statuses (unregistered ones coerced in batches, refused
+//! elsewhere), notes, stock moved by order statuses, taxes, the Brazilian Market plugin's order
+//! fields, and the differences between WooCommerce versions.
+
+mod brazil;
+mod info;
+mod listing;
+pub mod profile;
+mod taxes;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -13,6 +21,9 @@ use super::server::{Controls, FaultRule, Handled, Handler, HttpRequest, HttpResp
 use crate::model::money::{format_cents, parse_cents};
 use crate::platform::oauth::{self, SignatureMethod};
 use crate::time::{format_naive, now_unix};
+use listing::{Key, ListQuery, Sort};
+pub use profile::{WcVersion, WooOptions};
+use taxes::TaxRate;
 
 const PREFIX: &str = "/wp-json/wc/v3";
 const BATCH_LIMIT: usize = 100;
@@ -21,8 +32,23 @@ const OAUTH_WINDOW_SECONDS: i64 = 15 * 60;
 /// The sandbox store's local time zone (São Paulo, UTC-3), so `date_created` and
 /// `date_created_gmt` differ as they do in a Brazilian store.
 const SITE_OFFSET_SECONDS: i64 = -3 * 3600;
-/// Statuses in which WooCommerce has reduced the stock of an order's items.
+/// Statuses that take an order's stock (`wc_maybe_reduce_stock_levels`), once.
 const STOCK_REDUCING_STATUSES: [&str; 3] = ["processing", "on-hold", "completed"];
+/// Statuses that give taken stock back (`wc_maybe_increase_stock_levels`); `failed` does not.
+const STOCK_RESTORING_STATUSES: [&str; 2] = ["cancelled", "pending"];
+/// WooCommerce's own order statuses and labels, in `wc_get_order_statuses` order. Custom
+/// statuses follow them, and the Blocks checkout's `checkout-draft` comes last.
+const CORE_STATUSES: [(&str, &str); 7] = [
+    ("pending", "Pending payment"),
+    ("processing", "Processing"),
+    ("on-hold", "On hold"),
+    ("completed", "Completed"),
+    ("cancelled", "Cancelled"),
+    ("refunded", "Refunded"),
+    ("failed", "Failed"),
+];
+const DRAFT_STATUS: (&str, &str) = ("checkout-draft", "Draft");
+const NO_ROUTE: &str = "No route was found matching the URL and request method.";
 
 /// What an API key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -49,6 +75,55 @@ struct WooError {
     extra: Map<String, Value>,
 }
 
+/// One parameter WordPress's schema check refused, as `data.params` and `data.details` show it.
+#[derive(Debug, Clone)]
+struct ParamError {
+    param: String,
+    code: &'static str,
+    message: String,
+    data: Value,
+}
+
+impl ParamError {
+    /// `rest_not_in_enum`; `label` is how the message names the value (`status[1]` for the
+    /// second item of an array parameter).
+    fn not_in_enum(param: &str, label: &str, allowed: &[&str]) -> ParamError {
+        ParamError {
+            param: param.to_string(),
+            code: "rest_not_in_enum",
+            message: format!("{label} is not one of {}.", listing::wp_list(allowed)),
+            data: Value::Null,
+        }
+    }
+
+    fn invalid_type(param: &str, expected: &str) -> ParamError {
+        ParamError {
+            param: param.to_string(),
+            code: "rest_invalid_type",
+            message: format!("{param} is not of type {expected}."),
+            data: json!({"param": param}),
+        }
+    }
+
+    fn out_of_bounds(param: &str, message: &str) -> ParamError {
+        ParamError {
+            param: param.to_string(),
+            code: "rest_out_of_bounds",
+            message: message.to_string(),
+            data: Value::Null,
+        }
+    }
+
+    fn invalid_date(param: &str) -> ParamError {
+        ParamError {
+            param: param.to_string(),
+            code: "rest_invalid_date",
+            message: "Invalid date.".to_string(),
+            data: Value::Null,
+        }
+    }
+}
+
 impl WooError {
     fn new(status: u16, code: &'static str, message: impl Into<String>) -> WooError {
         WooError {
@@ -62,6 +137,10 @@ impl WooError {
     fn with(mut self, key: &str, value: Value) -> WooError {
         self.extra.insert(key.to_string(), value);
         self
+    }
+
+    fn no_route() -> WooError {
+        WooError::new(404, "rest_no_route", NO_ROUTE)
     }
 
     fn body(&self) -> Value {
@@ -84,13 +163,26 @@ impl WooError {
         response
     }
 
-    fn invalid_param(param: &str, message: String) -> WooError {
+    /// WordPress's `rest_invalid_param`: every refused parameter named in the message, with its
+    /// message in `data.params` and its code, message and data in `data.details`.
+    fn invalid_params(errors: &[ParamError]) -> WooError {
+        let names: Vec<&str> = errors.iter().map(|e| e.param.as_str()).collect();
+        let mut params = Map::new();
+        let mut details = Map::new();
+        for error in errors {
+            params.insert(error.param.clone(), json!(error.message));
+            details.insert(
+                error.param.clone(),
+                json!({"code": error.code, "message": error.message, "data": error.data}),
+            );
+        }
         WooError::new(
             400,
             "rest_invalid_param",
-            format!("Invalid parameter(s): {param}"),
+            format!("Invalid parameter(s): {}", names.join(", ")),
         )
-        .with("params", json!({param: message}))
+        .with("params", Value::Object(params))
+        .with("details", Value::Object(details))
     }
 
     fn invalid_id(kind: &str, status: u16) -> WooError {
@@ -100,6 +192,15 @@ impl WooError {
             _ => "woocommerce_rest_product_invalid_id",
         };
         WooError::new(status, code, "Invalid ID.")
+    }
+}
+
+/// Fails with every parameter error found, or goes on.
+fn check_params(errors: Vec<ParamError>) -> Result<(), WooError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(WooError::invalid_params(&errors))
     }
 }
 
@@ -113,10 +214,17 @@ struct State {
     keys: Vec<ApiKey>,
     /// Used nonces per consumer key, by timestamp: WooCommerce keeps one nonce per timestamp.
     nonces: HashMap<String, BTreeMap<i64, String>>,
-    custom_statuses: BTreeSet<String>,
+    /// Custom order statuses and their labels, in the order they were registered.
+    custom_statuses: Vec<(String, String)>,
     /// Product or variation id by SKU and by GTIN: both are unique across the store.
     by_sku: HashMap<String, u64>,
     by_gtin: HashMap<String, u64>,
+    /// The stock each order has taken and not given back, by order id: WooCommerce's
+    /// `_order_stock_reduced` flag with each line's `_reduced_stock`.
+    stock_taken: HashMap<u64, Vec<(u64, i64)>>,
+    /// `woocommerce_calc_taxes`: off on a new store, as on the real one.
+    calc_taxes: bool,
+    tax_rates: Vec<TaxRate>,
 }
 
 impl State {
@@ -158,11 +266,42 @@ impl State {
             }
         }
     }
+
+    /// Every registered status with its label, in `wc_get_order_statuses` order.
+    fn statuses(&self) -> Vec<(String, String)> {
+        CORE_STATUSES
+            .iter()
+            .map(|(slug, label)| (slug.to_string(), label.to_string()))
+            .chain(self.custom_statuses.iter().cloned())
+            .chain(std::iter::once((
+                DRAFT_STATUS.0.to_string(),
+                DRAFT_STATUS.1.to_string(),
+            )))
+            .collect()
+    }
+
+    fn is_registered(&self, status: &str) -> bool {
+        self.statuses().iter().any(|(slug, _)| slug == status)
+    }
+
+    /// The `status` enum of an order's schema: `auto-draft` and every registered status.
+    fn status_enum(&self) -> Vec<String> {
+        std::iter::once("auto-draft".to_string())
+            .chain(self.statuses().into_iter().map(|(slug, _)| slug))
+            .collect()
+    }
+}
+
+/// Who the store is: where it answers, which WooCommerce it plays, which plugins it has.
+struct Ctx {
+    home: String,
+    version: WcVersion,
+    brazilian_market: bool,
 }
 
 /// The in-memory WooCommerce store.
 pub struct WooStore {
-    home_url: String,
+    ctx: Ctx,
     state: Mutex<State>,
 }
 
@@ -173,10 +312,20 @@ fn ok(status: u16, value: Value, written: u32) -> Reply {
 }
 
 impl WooStore {
-    /// A store answering at `home_url`, with one read/write API key.
+    /// A WooCommerce 10.0.2 store with the Brazilian Market plugin answering at `home_url`, with
+    /// one read/write API key.
     pub fn new(home_url: &str) -> WooStore {
+        WooStore::with_options(home_url, &WooOptions::default())
+    }
+
+    /// A store answering at `home_url` as `options` say (the port in them is not used here).
+    pub fn with_options(home_url: &str, options: &WooOptions) -> WooStore {
         let store = WooStore {
-            home_url: home_url.trim_end_matches('/').to_string(),
+            ctx: Ctx {
+                home: home_url.trim_end_matches('/').to_string(),
+                version: options.version,
+                brazilian_market: options.brazilian_market,
+            },
             state: Mutex::new(State {
                 next_id: 100,
                 ..State::default()
@@ -184,6 +333,10 @@ impl WooStore {
         };
         store.add_key(Permissions::ReadWrite);
         store
+    }
+
+    pub fn version(&self) -> WcVersion {
+        self.ctx.version
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -205,9 +358,54 @@ impl WooStore {
         self.lock().keys[0].clone()
     }
 
-    /// Registers a custom order status, as a plugin does with `wc_order_statuses`.
+    /// Registers a custom order status labelled with its own slug.
     pub fn register_status(&self, slug: &str) {
-        self.lock().custom_statuses.insert(slug.to_string());
+        self.register_status_labeled(slug, slug);
+    }
+
+    /// Registers a custom order status with its label, as a plugin does with
+    /// `register_post_status` and `wc_order_statuses`. Registering a slug again changes its label.
+    pub fn register_status_labeled(&self, slug: &str, label: &str) {
+        let mut state = self.lock();
+        match state.custom_statuses.iter_mut().find(|(s, _)| s == slug) {
+            Some(existing) => existing.1 = label.to_string(),
+            None => state
+                .custom_statuses
+                .push((slug.to_string(), label.to_string())),
+        }
+    }
+
+    /// Sets the one tax rate of a tax class (`""` or `"standard"`, `"reduced-rate"`,
+    /// `"zero-rate"`), in basis points (1000 is 10%), named `label`, applied to shipping or not,
+    /// for Brazil (country BR, any state: the sandbox's orders and its base address); and turns
+    /// taxes on (`woocommerce_calc_taxes`). Returns the rate's id.
+    pub fn set_tax_rate(
+        &self,
+        class: &str,
+        label: &str,
+        basis_points: u32,
+        shipping: bool,
+    ) -> Result<u64, String> {
+        let class = taxes::rate_class(class).ok_or_else(|| format!("no tax class {class:?}"))?;
+        let mut state = self.lock();
+        state.tax_rates.retain(|r| r.class != class);
+        let mut rate = TaxRate::new(
+            taxes::next_rate_id(&state.tax_rates),
+            class,
+            label,
+            i64::from(basis_points) * 100,
+            shipping,
+        );
+        rate.country = "BR".to_string();
+        let id = rate.id;
+        state.tax_rates.push(rate);
+        state.calc_taxes = true;
+        Ok(id)
+    }
+
+    /// Turns tax calculation on or off, as `woocommerce_calc_taxes` does.
+    pub fn set_calc_taxes(&self, on: bool) {
+        self.lock().calc_taxes = on;
     }
 
     /// Every product and variation, as the API would show them.
@@ -240,7 +438,8 @@ impl WooStore {
         Ok(id)
     }
 
-    /// Puts an order exactly as given (with its `id`), for fixtures and staged scenarios.
+    /// Puts an order exactly as given (with its `id`), for fixtures and staged scenarios. It has
+    /// taken no stock.
     pub fn seed_order(&self, order: Value) -> Result<u64, String> {
         let id = order
             .get("id")
@@ -248,24 +447,27 @@ impl WooStore {
             .ok_or("a seeded order needs a numeric id")?;
         let mut state = self.lock();
         state.next_id = state.next_id.max(id);
+        state.stock_taken.remove(&id);
         state.orders.insert(id, order);
         Ok(id)
     }
 
     /// Places an order as a shopper would at checkout: line items by `sku` (or `product_id`),
-    /// prices from the catalog, totals computed, stock reduced for paid statuses.
+    /// prices from the catalog, taxes and totals computed, stock taken for paid statuses. The
+    /// checkout form's Brazilian fields (`billing.cpf`, `cnpj`, `persontype` "F"/"J", `number`,
+    /// `neighborhood`, ...; `shipping.number`, `neighborhood`) are saved as the order meta the
+    /// Brazilian Market plugin's checkout writes.
     pub fn place_order(&self, order: &Value) -> Result<Value, String> {
         let mut state = self.lock();
-        create_order(&mut state, &self.home_url, order, true)
+        create_order(&mut state, &self.ctx, order, Origin::Checkout)
             .map_err(|e| format!("{}: {}", e.code, e.message))
     }
 
-    /// Changes an order as the merchant or a payment gateway would: its status, or (to stage a
-    /// test) its modification time.
+    /// Changes an order as the merchant or a payment gateway would: its status (with the stock
+    /// that moves), its fields, or (to stage a test) its modification time.
     pub fn update_order(&self, id: u64, changes: &Value) -> Result<Value, String> {
         let mut state = self.lock();
-        let home = self.home_url.clone();
-        let order = update_order(&mut state, &home, id, changes)
+        let order = update_order(&mut state, &self.ctx, id, changes, Origin::Rest)
             .map_err(|e| format!("{}: {}", e.code, e.message))?;
         if let Some(gmt) = changes.get("date_modified_gmt").and_then(Value::as_str) {
             let unix = crate::time::parse(gmt).ok_or("date_modified_gmt: not a date")?;
@@ -336,7 +538,7 @@ impl WooStore {
                 "Invalid signature - signature method is invalid.",
             ));
         };
-        let url = format!("{}{}", self.home_url, request.path);
+        let url = format!("{}{}", self.ctx.home, request.path);
         let pairs: Vec<(String, String)> =
             params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let expected = oauth::sign(
@@ -373,18 +575,25 @@ impl WooStore {
         let editable = matches!(method, "POST" | "PUT" | "PATCH");
         let id = |s: &str| s.parse::<u64>().ok();
         let mut state = self.lock();
-        let home = self.home_url.as_str();
+        let ctx = &self.ctx;
+        let brands = ctx.version.has_brands();
         match (segments.as_slice(), method) {
-            (["products"], "GET") => list_products(&state, home, request, None),
+            (["products"], "GET") => list_products(&state, ctx, request, None),
             (["products"], "POST") => {
-                create_product(&mut state, home, body, None).map(|p| (201, p, Vec::new(), 1))
+                create_product(&mut state, ctx, body, None).map(|p| (201, p, Vec::new(), 1))
             }
+            (["products"], "OPTIONS") => Ok((
+                200,
+                info::products_route(ctx),
+                vec![("Allow".to_string(), "GET, POST".to_string())],
+                0,
+            )),
             (["products", "batch"], _) if editable => {
-                batch(&mut state, home, body, BatchKind::Products)
+                batch(&mut state, ctx, body, BatchKind::Products)
             }
-            (["products", "brands"], "GET") => list_brands(&state, home, request),
-            (["products", "brands"], "POST") => create_brand(&mut state, body),
-            (["products", "brands", b], "GET") if id(b).is_some() => state
+            (["products", "brands"], "GET") if brands => list_brands(&state, ctx, request),
+            (["products", "brands"], "POST") if brands => create_brand(&mut state, body),
+            (["products", "brands", b], "GET") if brands && id(b).is_some() => state
                 .brands
                 .get(&id(b).unwrap_or(0))
                 .cloned()
@@ -400,7 +609,7 @@ impl WooStore {
                 get_product(&state, id(p).unwrap_or(0), None).map(|v| (200, v, Vec::new(), 0))
             }
             (["products", p], _) if editable && id(p).is_some() => {
-                update_product(&mut state, home, id(p).unwrap_or(0), body, None)
+                update_product(&mut state, ctx, id(p).unwrap_or(0), body, None)
                     .map(|v| (200, v, Vec::new(), 1))
             }
             (["products", p], "DELETE") if id(p).is_some() => {
@@ -408,16 +617,16 @@ impl WooStore {
             }
             (["products", p, "variations"], "GET") if id(p).is_some() => {
                 get_product(&state, id(p).unwrap_or(0), None)?;
-                list_products(&state, home, request, id(p))
+                list_products(&state, ctx, request, id(p))
             }
             (["products", p, "variations"], "POST") if id(p).is_some() => {
-                create_product(&mut state, home, body, id(p)).map(|v| (201, v, Vec::new(), 1))
+                create_product(&mut state, ctx, body, id(p)).map(|v| (201, v, Vec::new(), 1))
             }
             (["products", p, "variations", "batch"], _) if editable && id(p).is_some() => {
                 get_product(&state, id(p).unwrap_or(0), None)?;
                 batch(
                     &mut state,
-                    home,
+                    ctx,
                     body,
                     BatchKind::Variations(id(p).unwrap_or(0)),
                 )
@@ -428,19 +637,17 @@ impl WooStore {
             (["products", p, "variations", v], _)
                 if editable && id(p).is_some() && id(v).is_some() =>
             {
-                update_product(&mut state, home, id(v).unwrap_or(0), body, id(p))
+                update_product(&mut state, ctx, id(v).unwrap_or(0), body, id(p))
                     .map(|x| (200, x, Vec::new(), 1))
             }
             (["products", p, "variations", v], "DELETE") if id(p).is_some() && id(v).is_some() => {
                 delete_product(&mut state, id(v).unwrap_or(0), id(p))
             }
-            (["orders"], "GET") => list_orders(&state, home, request),
+            (["orders"], "GET") => list_orders(&state, ctx, request),
             (["orders"], "POST") => {
-                create_order(&mut state, home, body, false).map(|o| (201, o, Vec::new(), 1))
+                create_order(&mut state, ctx, body, Origin::Rest).map(|o| (201, o, Vec::new(), 1))
             }
-            (["orders", "batch"], _) if editable => {
-                batch(&mut state, home, body, BatchKind::Orders)
-            }
+            (["orders", "batch"], _) if editable => batch(&mut state, ctx, body, BatchKind::Orders),
             (["orders", o], "GET") if id(o).is_some() => state
                 .orders
                 .get(&id(o).unwrap_or(0))
@@ -448,7 +655,7 @@ impl WooStore {
                 .map(|v| (200, v, Vec::new(), 0))
                 .ok_or_else(|| WooError::invalid_id("order", 404)),
             (["orders", o], _) if editable && id(o).is_some() => {
-                update_order(&mut state, home, id(o).unwrap_or(0), body)
+                update_order(&mut state, ctx, id(o).unwrap_or(0), body, Origin::Rest)
                     .map(|v| (200, v, Vec::new(), 1))
             }
             (["orders", o, "notes"], "GET") if id(o).is_some() => {
@@ -463,38 +670,95 @@ impl WooStore {
                 )
             }
             (["orders", o, "notes"], "POST") if id(o).is_some() => {
-                create_note(&mut state, home, id(o).unwrap_or(0), body)
+                create_note(&mut state, &ctx.home, id(o).unwrap_or(0), body)
             }
-            _ => Err(WooError::new(
-                404,
-                "rest_no_route",
-                "No route was found matching the URL and request method",
-            )),
+            (["system_status"], "GET") => ok(200, info::system_status(&state, ctx), 0),
+            (["reports", "orders", "totals"], "GET") => ok(200, info::order_totals(&state), 0),
+            (["taxes"], "GET") => {
+                let rates: Vec<Value> = state.tax_rates.iter().map(|r| r.view(ctx)).collect();
+                let total = rates.len().to_string();
+                let pages = if rates.is_empty() { "0" } else { "1" };
+                Ok((
+                    200,
+                    json!(rates),
+                    vec![
+                        ("X-WP-Total".to_string(), total),
+                        ("X-WP-TotalPages".to_string(), pages.to_string()),
+                    ],
+                    0,
+                ))
+            }
+            (["taxes"], "POST") => {
+                let rate = taxes::create_rate(&state.tax_rates, body)?;
+                let view = rate.view(ctx);
+                state.tax_rates.push(rate);
+                ok(201, view, 1)
+            }
+            (["taxes", "classes"], "GET") => ok(200, taxes::classes_view(ctx), 0),
+            (["taxes", t], "GET") if id(t).is_some() => state
+                .tax_rates
+                .iter()
+                .find(|r| Some(r.id) == id(t))
+                .map(|r| (200, r.view(ctx), Vec::new(), 0))
+                .ok_or_else(|| {
+                    WooError::new(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+                }),
+            (["settings", "general", "woocommerce_calc_taxes"], "GET") => {
+                ok(200, taxes::calc_taxes_setting(ctx, state.calc_taxes), 0)
+            }
+            (["settings", "general", "woocommerce_calc_taxes"], _) if editable => {
+                match body.get("value").and_then(Value::as_str) {
+                    Some("yes") => state.calc_taxes = true,
+                    Some("no") => state.calc_taxes = false,
+                    _ => {
+                        return Err(WooError::new(
+                            400,
+                            "rest_setting_value_invalid",
+                            "An invalid setting value was passed.",
+                        ))
+                    }
+                }
+                ok(200, taxes::calc_taxes_setting(ctx, state.calc_taxes), 1)
+            }
+            _ => Err(WooError::no_route()),
         }
     }
 }
 
+/// The `Link` header WordPress sends with every REST answer that has no paging links.
+fn api_link(home: &str) -> (String, String) {
+    (
+        "Link".to_string(),
+        format!("<{home}/wp-json/>; rel=\"https://api.w.org/\""),
+    )
+}
+
 impl Handler for WooStore {
     fn handle(&self, request: &HttpRequest) -> Handled {
-        let reply = |response: HttpResponse, items_written: u32| Handled {
-            response,
-            items_written,
+        let home = self.ctx.home.as_str();
+        let reply = |mut response: HttpResponse, items_written: u32| {
+            if !response.headers.iter().any(|(name, _)| name == "Link") {
+                response.headers.push(api_link(home));
+            }
+            Handled {
+                response,
+                items_written,
+            }
         };
         if !request.path.starts_with("/wp-json/") {
-            let error = WooError::new(
-                404,
-                "rest_no_route",
-                "No route was found matching the URL and request method",
-            );
-            return reply(error.response(), 0);
+            return reply(WooError::no_route().response(), 0);
         }
         let key = match self.authenticate(request) {
             Ok(key) => key,
             Err(error) => return reply(error.response(), 0),
         };
-        let reading = matches!(request.method.as_str(), "GET" | "HEAD");
+        // WooCommerce checks a key's permissions for reads (GET, HEAD) and writes (POST, PUT,
+        // PATCH, DELETE); OPTIONS is neither, and answers anyone (seen on 10.0.2 and 8.9.3).
+        let method = request.method.as_str();
+        let reading = matches!(method, "GET" | "HEAD");
+        let describing = method == "OPTIONS";
         match &key {
-            Some(key) => {
+            Some(key) if !describing => {
                 let allowed = match key.permissions {
                     Permissions::Read => reading,
                     Permissions::Write => !reading,
@@ -510,9 +774,11 @@ impl Handler for WooStore {
                     return reply(error.response(), 0);
                 }
             }
+            Some(_) => {}
+            None if describing => {}
             None => return reply(anonymous_refusal(request).response(), 0),
         }
-        let body = if request.body.is_empty() || reading {
+        let body = if request.body.is_empty() || reading || describing {
             json!({})
         } else {
             match serde_json::from_slice::<Value>(&request.body) {
@@ -527,7 +793,12 @@ impl Handler for WooStore {
             }
         };
         match self.route(request, &body) {
-            Ok((status, value, headers, written)) => {
+            Ok((status, value, mut headers, written)) => {
+                // `Allow` lists the methods the caller may use: none without credentials, so a
+                // real store sends no such header then (10.0.2 and 8.9.3).
+                if key.is_none() {
+                    headers.retain(|(name, _)| name != "Allow");
+                }
                 let mut response = HttpResponse::json(status, &value);
                 response.headers.extend(headers);
                 reply(response, written)
@@ -540,12 +811,15 @@ impl Handler for WooStore {
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(json!({}));
         let path = request.path.trim_start_matches("/__sandbox/");
         let bad = |message: String| HttpResponse::json(400, &json!({"error": message}));
+        let done = || HttpResponse::json(200, &json!({"ok": true}));
         match (path, request.method.as_str()) {
             ("info", "GET") => {
                 let key = self.first_key();
                 HttpResponse::json(
                     200,
-                    &json!({"platform": "woocommerce", "base_url": self.home_url,
+                    &json!({"platform": "woocommerce", "base_url": self.ctx.home,
+                            "wc_version": self.ctx.version.as_str(),
+                            "brazilian_market": self.ctx.brazilian_market,
                             "consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret}),
                 )
             }
@@ -562,25 +836,25 @@ impl Handler for WooStore {
             ("faults", "POST") => match serde_json::from_value::<FaultRule>(body) {
                 Ok(rule) => {
                     controls.add_fault(rule);
-                    HttpResponse::json(200, &json!({"ok": true}))
+                    done()
                 }
                 Err(err) => bad(err.to_string()),
             },
             ("faults", "DELETE") => {
                 controls.clear_faults();
-                HttpResponse::json(200, &json!({"ok": true}))
+                done()
             }
             ("latency", "PUT") => match serde_json::from_value::<Latency>(body) {
                 Ok(latency) => {
                     controls.set_latency(latency);
-                    HttpResponse::json(200, &json!({"ok": true}))
+                    done()
                 }
                 Err(err) => bad(err.to_string()),
             },
             ("counters", "GET") => HttpResponse::json(200, &json!(controls.counters())),
             ("counters", "DELETE") => {
                 controls.reset_counters();
-                HttpResponse::json(200, &json!({"ok": true}))
+                done()
             }
             ("keys", "POST") => match serde_json::from_value::<Permissions>(
                 body.get("permissions")
@@ -592,11 +866,28 @@ impl Handler for WooStore {
             },
             ("statuses", "POST") => match body.get("slug").and_then(Value::as_str) {
                 Some(slug) => {
-                    self.register_status(slug);
-                    HttpResponse::json(200, &json!({"ok": true}))
+                    let label = body.get("label").and_then(Value::as_str).unwrap_or(slug);
+                    self.register_status_labeled(slug, label);
+                    done()
                 }
                 None => bad("slug is required".into()),
             },
+            ("taxes", "POST") => {
+                let class = body.get("class").and_then(Value::as_str).unwrap_or("");
+                let label = body.get("label").and_then(Value::as_str).unwrap_or("");
+                let basis_points = body.get("basis_points").and_then(Value::as_u64);
+                let shipping = body
+                    .get("shipping")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true);
+                match basis_points.and_then(|b| u32::try_from(b).ok()) {
+                    Some(bp) => match self.set_tax_rate(class, label, bp, shipping) {
+                        Ok(id) => HttpResponse::json(200, &json!({"id": id})),
+                        Err(message) => bad(message),
+                    },
+                    None => bad("basis_points is required (1000 is 10%)".into()),
+                }
+            }
             (order, "PUT") if order.starts_with("orders/") => {
                 match order["orders/".len()..].parse::<u64>() {
                     Ok(id) => match self.update_order(id, &body) {
@@ -666,136 +957,6 @@ fn parse_oauth_header(header: &str) -> Vec<(String, String)> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Paging
-
-fn paging(request: &HttpRequest) -> Result<(usize, usize), WooError> {
-    let per_page = match request.param("per_page") {
-        None => 10,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (1..=100).contains(&n) => n as usize,
-            _ => {
-                let message =
-                    "per_page must be between 1 (inclusive) and 100 (inclusive)".to_string();
-                return Err(WooError::invalid_param("per_page", message.clone()).with(
-                    "details",
-                    json!({"per_page": {"code": "rest_out_of_bounds", "message": message, "data": null}}),
-                ));
-            }
-        },
-    };
-    let page = match request.param("page") {
-        None => 1,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if n >= 1 => n as usize,
-            _ => {
-                return Err(WooError::invalid_param(
-                    "page",
-                    "page must be greater than or equal to 1".into(),
-                ))
-            }
-        },
-    };
-    Ok((page, per_page))
-}
-
-/// One page of `items` with `X-WP-Total`, `X-WP-TotalPages` and `Link` (prev and next only, each
-/// keeping the original query with `page` swapped, as the CRUD controller sends them).
-fn paged(
-    home: &str,
-    request: &HttpRequest,
-    items: Vec<&Value>,
-    view: impl Fn(&Value) -> Value,
-) -> Reply {
-    let (page, per_page) = paging(request)?;
-    let total = items.len();
-    let total_pages = total.div_ceil(per_page);
-    let start = (page - 1).saturating_mul(per_page).min(total);
-    // Only the page is copied: a store with many orders answers each page in little time.
-    let slice: Vec<Value> = items
-        .into_iter()
-        .skip(start)
-        .take(per_page)
-        .map(view)
-        .collect();
-    let mut headers = vec![
-        ("X-WP-Total".to_string(), total.to_string()),
-        ("X-WP-TotalPages".to_string(), total_pages.to_string()),
-    ];
-    let link_to = |target: usize| {
-        let mut query: Vec<String> = request
-            .query
-            .iter()
-            .filter(|(k, _)| k != "page" && !k.starts_with("oauth_"))
-            .map(|(k, v)| format!("{}={}", oauth::percent_encode(k), oauth::percent_encode(v)))
-            .collect();
-        query.push(format!("page={target}"));
-        format!("<{home}{}?{}>", request.path, query.join("&"))
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(format!(
-            "{}; rel=\"prev\"",
-            link_to((page - 1).min(total_pages.max(1)))
-        ));
-    }
-    if page < total_pages {
-        links.push(format!("{}; rel=\"next\"", link_to(page + 1)));
-    }
-    if !links.is_empty() {
-        headers.push(("Link".to_string(), links.join(", ")));
-    }
-    Ok((200, Value::Array(slice), headers, 0))
-}
-
-fn order_by(items: &mut [&Value], request: &HttpRequest, allowed: &[&str]) -> Result<(), WooError> {
-    let orderby = request.param("orderby").unwrap_or("date");
-    if !allowed.contains(&orderby) {
-        return Err(WooError::invalid_param(
-            "orderby",
-            format!("orderby is not one of {}.", allowed.join(", ")),
-        ));
-    }
-    let descending = match request.param("order").unwrap_or("desc") {
-        "desc" => true,
-        "asc" => false,
-        _ => {
-            return Err(WooError::invalid_param(
-                "order",
-                "order is not one of asc and desc.".into(),
-            ))
-        }
-    };
-    let key = |v: &Value| -> (String, u64) {
-        let id = v["id"].as_u64().unwrap_or(0);
-        let text = match orderby {
-            "date" => v["date_created_gmt"].as_str().unwrap_or("").to_string(),
-            "modified" => v["date_modified_gmt"].as_str().unwrap_or("").to_string(),
-            "title" => v["name"].as_str().unwrap_or("").to_string(),
-            "slug" => v["slug"].as_str().unwrap_or("").to_string(),
-            _ => String::new(),
-        };
-        // ID breaks ties, so pages stay stable.
-        (text, id)
-    };
-    items.sort_by_cached_key(|item| key(item));
-    if descending {
-        items.reverse();
-    }
-    Ok(())
-}
-
-fn list_of(param: Option<&str>) -> Vec<String> {
-    param
-        .map(|p| {
-            p.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-// ---------------------------------------------------------------------------------------------
 // Products
 
 fn set_dates(object: &mut Value, field: &str, unix: i64) {
@@ -826,7 +987,8 @@ fn links(home: &str, item: &str, collection: &str, up: Option<String>) -> Value 
     links
 }
 
-fn new_product(id: u64, parent: Option<u64>, home: &str) -> Value {
+fn new_product(ctx: &Ctx, id: u64, parent: Option<u64>) -> Value {
+    let home = ctx.home.as_str();
     let mut product = json!({
         "id": id, "name": "", "slug": "", "permalink": "", "type": "simple", "status": "publish", "featured": false,
         "catalog_visibility": "visible", "description": "", "short_description": "", "sku": "", "global_unique_id": "",
@@ -842,6 +1004,15 @@ fn new_product(id: u64, parent: Option<u64>, home: &str) -> Value {
         "purchase_note": "", "categories": [], "tags": [], "brands": [], "images": [], "attributes": [],
         "default_attributes": [], "variations": [], "grouped_products": [], "menu_order": 0, "meta_data": [],
     });
+    // Older stores have no such fields at all.
+    if !ctx.version.has_global_unique_id() {
+        product
+            .as_object_mut()
+            .map(|p| p.remove("global_unique_id"));
+    }
+    if !ctx.version.has_brands() {
+        product.as_object_mut().map(|p| p.remove("brands"));
+    }
     let now = now_unix();
     set_dates(&mut product, "date_created", now);
     set_dates(&mut product, "date_modified", now);
@@ -911,6 +1082,10 @@ const VARIATION_FIELDS: &[&str] = &[
 fn variation_view(product: &Value) -> Value {
     let mut view = Map::new();
     for field in VARIATION_FIELDS {
+        // A store without GTINs (8.9.3) has no such key at all.
+        if *field == "global_unique_id" && product.get(*field).is_none() {
+            continue;
+        }
         view.insert(
             (*field).to_string(),
             product.get(*field).cloned().unwrap_or(Value::Null),
@@ -934,14 +1109,11 @@ fn get_product(state: &State, id: u64, parent: Option<u64>) -> Result<Value, Woo
     }
 }
 
-fn check_enum(body: &Value, field: &str, allowed: &[&str]) -> Result<(), WooError> {
+fn check_enum(body: &Value, field: &str, allowed: &[&str], errors: &mut Vec<ParamError>) {
     match body.get(field) {
-        None => Ok(()),
-        Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(()),
-        Some(_) => Err(WooError::invalid_param(
-            field,
-            format!("{field} is not one of {}.", allowed.join(", ")),
-        )),
+        None => {}
+        Some(Value::String(s)) if allowed.contains(&s.as_str()) => {}
+        Some(_) => errors.push(ParamError::not_in_enum(field, field, allowed)),
     }
 }
 
@@ -950,31 +1122,59 @@ fn check_type(
     field: &str,
     expected: &str,
     fits: fn(&Value) -> bool,
-) -> Result<(), WooError> {
-    match body.get(field) {
-        Some(value) if !fits(value) => Err(WooError::invalid_param(
-            field,
-            format!("{field} is not of type {expected}."),
-        )),
-        _ => Ok(()),
+    errors: &mut Vec<ParamError>,
+) {
+    if body.get(field).is_some_and(|value| !fits(value)) {
+        errors.push(ParamError::invalid_type(field, expected));
     }
 }
 
-/// Applies a create or update body to a stored product or variation, as
-/// `prepare_object_for_database` does, checking SKU and GTIN uniqueness across all items.
-fn apply_product(
-    state: &State,
-    product: &mut Value,
-    body: &Value,
-    is_variation: bool,
-) -> Result<(), WooError> {
-    let Some(fields) = body.as_object() else {
-        return Err(WooError::new(
-            400,
-            "rest_invalid_json",
-            "Invalid JSON body passed.",
-        ));
+/// `rest_is_boolean`: a boolean, `0`/`1`, or one of "0", "1", "false", "true".
+fn as_rest_boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(0) => Some(false),
+            Some(1) => Some(true),
+            _ => None,
+        },
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "0" | "false" => Some(false),
+            "1" | "true" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `rest_is_integer`: an integer, a whole float, or a string holding one.
+fn as_rest_integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            crate::model::money::parse_number_cents(n)
+                .ok()
+                .filter(|cents| cents % 100 == 0)
+                .map(|cents| cents / 100)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Checks a product body against the schema as WordPress does: every bad field is reported
+/// together, in the schema's order.
+fn check_product_body(ctx: &Ctx, body: &Value) -> Result<(), WooError> {
+    let mut errors = Vec::new();
+    let strings = |field: &str, errors: &mut Vec<ParamError>| {
+        check_type(body, field, "string", Value::is_string, errors)
     };
+    strings("name", &mut errors);
+    check_enum(
+        body,
+        "type",
+        &["simple", "grouped", "external", "variable"],
+        &mut errors,
+    );
     check_enum(
         body,
         "status",
@@ -987,34 +1187,64 @@ fn apply_product(
             "auto-draft",
             "trash",
         ],
-    )?;
+        &mut errors,
+    );
     check_enum(
         body,
         "catalog_visibility",
         &["visible", "catalog", "search", "hidden"],
-    )?;
-    check_enum(body, "type", &["simple", "grouped", "external", "variable"])?;
+        &mut errors,
+    );
+    strings("description", &mut errors);
+    strings("sku", &mut errors);
+    if ctx.version.has_global_unique_id() {
+        strings("global_unique_id", &mut errors);
+    }
+    strings("regular_price", &mut errors);
+    strings("sale_price", &mut errors);
+    strings("tax_class", &mut errors);
+    check_type(
+        body,
+        "manage_stock",
+        "boolean",
+        |v| as_rest_boolean(v).is_some(),
+        &mut errors,
+    );
+    check_type(
+        body,
+        "stock_quantity",
+        "integer",
+        |v| as_rest_integer(v).is_some(),
+        &mut errors,
+    );
     check_enum(
         body,
         "stock_status",
         &["instock", "outofstock", "onbackorder"],
-    )?;
-    check_enum(body, "backorders", &["no", "notify", "yes"])?;
-    check_type(body, "manage_stock", "boolean", Value::is_boolean)?;
-    check_type(body, "stock_quantity", "integer", |v| {
-        v.is_i64() || v.is_null()
-    })?;
-    for field in [
-        "regular_price",
-        "sale_price",
-        "sku",
-        "name",
-        "global_unique_id",
-        "weight",
-        "description",
-    ] {
-        check_type(body, field, "string", Value::is_string)?;
-    }
+        &mut errors,
+    );
+    check_enum(body, "backorders", &["no", "notify", "yes"], &mut errors);
+    strings("weight", &mut errors);
+    check_params(errors)
+}
+
+/// Applies a create or update body to a stored product or variation, as
+/// `prepare_object_for_database` does, checking SKU and GTIN uniqueness across all items.
+fn apply_product(
+    state: &State,
+    ctx: &Ctx,
+    product: &mut Value,
+    body: &Value,
+    is_variation: bool,
+) -> Result<(), WooError> {
+    let Some(fields) = body.as_object() else {
+        return Err(WooError::new(
+            400,
+            "rest_invalid_json",
+            "Invalid JSON body passed.",
+        ));
+    };
+    check_product_body(ctx, body)?;
     let id = product["id"].as_u64().unwrap_or(0);
 
     if let Some(sku) = fields.get("sku").and_then(Value::as_str) {
@@ -1037,7 +1267,12 @@ fn apply_product(
         }
         product["sku"] = json!(sku);
     }
-    if let Some(gtin) = fields.get("global_unique_id").and_then(Value::as_str) {
+    // A store before 9.2 has no GTIN: the field is dropped, as WordPress drops unknown fields.
+    let gtin_given = fields
+        .get("global_unique_id")
+        .and_then(Value::as_str)
+        .filter(|_| ctx.version.has_global_unique_id());
+    if let Some(gtin) = gtin_given {
         let gtin: String = gtin
             .chars()
             .filter(|c| c.is_ascii_digit() || matches!(c, 'X' | 'x' | '-'))
@@ -1064,19 +1299,15 @@ fn apply_product(
             "id" | "sku" | "global_unique_id" | "parent_id" | "variations" | "price"
             | "date_created" | "date_modified" | "_links" | "permalink" => {}
             "regular_price" | "sale_price" => {
-                let text = value.as_str().unwrap_or("").trim();
-                if !text.is_empty() && parse_cents(text).is_err() {
-                    return Err(WooError::invalid_param(
-                        field,
-                        format!("{field} is not a valid price."),
-                    ));
-                }
-                product[field] = json!(text
-                    .parse::<f64>()
-                    .map(|_| normalize_price(text))
-                    .unwrap_or_default());
+                product[field] = json!(format_decimal(value.as_str().unwrap_or("")));
             }
-            "stock_quantity" => product["stock_quantity"] = value.clone(),
+            "stock_quantity" => {
+                product["stock_quantity"] = as_rest_integer(value).map_or(Value::Null, |n| json!(n))
+            }
+            "manage_stock" => product["manage_stock"] = json!(as_rest_boolean(value) == Some(true)),
+            "tax_class" => {
+                product["tax_class"] = json!(taxes::product_class(value.as_str().unwrap_or("")))
+            }
             "inventory_delta" => {
                 let current = product["stock_quantity"].as_i64().unwrap_or(0);
                 product["stock_quantity"] = json!(current + value.as_i64().unwrap_or(0));
@@ -1220,11 +1451,17 @@ fn stored_image(product: &Value, image: &Value) -> Value {
     stored
 }
 
-/// `wc_format_decimal`: the price as given, without trailing noise ("24.540" stays a valid price).
-fn normalize_price(text: &str) -> String {
-    parse_cents(text)
-        .map(format_cents)
-        .unwrap_or_else(|_| text.to_string())
+/// `wc_format_decimal` on a price: the store's decimal comma read as a point, anything but
+/// digits, `.` and `-` dropped, and what still is no number stored as `""` (a real store
+/// answers `"regular_price": "abc"` with 201 and an empty price).
+fn format_decimal(text: &str) -> String {
+    let cleaned: String = text
+        .trim()
+        .replace(',', ".")
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, '.' | '-'))
+        .collect();
+    parse_cents(&cleaned).map(format_cents).unwrap_or_default()
 }
 
 /// Derived fields: the active price, stock status, permalink, slug.
@@ -1256,12 +1493,7 @@ fn finish_product(product: &mut Value) {
         if !product["stock_quantity"].is_i64() {
             product["stock_quantity"] = json!(0);
         }
-        let quantity = product["stock_quantity"].as_i64().unwrap_or(0);
-        product["stock_status"] = json!(if quantity > 0 {
-            "instock"
-        } else {
-            "outofstock"
-        });
+        set_stock_status(product);
     } else {
         product["stock_quantity"] = Value::Null;
     }
@@ -1274,6 +1506,21 @@ fn finish_product(product: &mut Value) {
     }
     product["date_modified"] = json!(format_naive(now_unix() + SITE_OFFSET_SECONDS));
     product["date_modified_gmt"] = json!(format_naive(now_unix()));
+}
+
+/// The status of managed stock: in stock above zero, else on backorder when backorders are
+/// allowed (a real store showed -2 as `onbackorder` with `backorders: "notify"`), else out.
+fn set_stock_status(product: &mut Value) {
+    let quantity = product["stock_quantity"].as_i64().unwrap_or(0);
+    let status = if quantity > 0 {
+        "instock"
+    } else if product["backorders"].as_str().is_some_and(|b| b != "no") {
+        "onbackorder"
+    } else {
+        "outofstock"
+    };
+    product["stock_status"] = json!(status);
+    product["backordered"] = json!(quantity < 0 && status == "onbackorder");
 }
 
 /// After a variation changes: the parent's price and stock status follow its children.
@@ -1306,7 +1553,7 @@ fn refresh_parent(state: &mut State, home: &str, parent: u64) {
 
 fn create_product(
     state: &mut State,
-    home: &str,
+    ctx: &Ctx,
     body: &Value,
     parent: Option<u64>,
 ) -> Result<Value, WooError> {
@@ -1330,9 +1577,10 @@ fn create_product(
             ));
         }
     }
+    let home = ctx.home.as_str();
     let id = state.next_id + 1;
-    let mut product = new_product(id, parent, home);
-    apply_product(state, &mut product, body, parent.is_some())?;
+    let mut product = new_product(ctx, id, parent);
+    apply_product(state, ctx, &mut product, body, parent.is_some())?;
     state.take_id();
     if parent.is_none() {
         product["permalink"] = json!(format!(
@@ -1352,7 +1600,7 @@ fn create_product(
 
 fn update_product(
     state: &mut State,
-    home: &str,
+    ctx: &Ctx,
     id: u64,
     body: &Value,
     parent: Option<u64>,
@@ -1364,8 +1612,9 @@ fn update_product(
             e
         }
     })?;
+    let home = ctx.home.as_str();
     let mut product = state.products[&id].clone();
-    apply_product(state, &mut product, body, parent.is_some())?;
+    apply_product(state, ctx, &mut product, body, parent.is_some())?;
     state.put_product(id, product.clone());
     match parent {
         Some(parent) => {
@@ -1396,17 +1645,21 @@ fn delete_product(state: &mut State, id: u64, parent: Option<u64>) -> Reply {
     Ok((200, product, Vec::new(), 1))
 }
 
-fn list_products(state: &State, home: &str, request: &HttpRequest, parent: Option<u64>) -> Reply {
+fn list_products(state: &State, ctx: &Ctx, request: &HttpRequest, parent: Option<u64>) -> Reply {
+    let mut errors = Vec::new();
+    let query = listing::read_query(request, ctx.version.product_orderby(), "date", &mut errors);
+    check_params(errors)?;
     let skus = list_of(request.param("sku"));
     let whole_sku = request.param("sku").unwrap_or("").to_string();
-    let gtins = list_of(request.param("global_unique_id"));
+    // A store without GTINs ignores the filter and answers the unfiltered list (8.9.3).
+    let gtins = if ctx.version.has_global_unique_id() {
+        list_of(request.param("global_unique_id"))
+    } else {
+        Vec::new()
+    };
     let types = list_of(request.param("type"));
     let statuses = list_of(request.param("status"));
     let search = request.param("search").map(str::to_lowercase);
-    let include: Vec<u64> = list_of(request.param("include"))
-        .iter()
-        .filter_map(|s| s.parse().ok())
-        .collect();
     // `sku=` and `global_unique_id=` also return variations, as product-shaped objects.
     let with_variations = parent.is_some() || !skus.is_empty() || !gtins.is_empty();
     // Exact SKU and GTIN filters go through the indexes, as the store's meta query does.
@@ -1445,24 +1698,9 @@ fn list_products(state: &State, home: &str, request: &HttpRequest, parent: Optio
                 .as_ref()
                 .is_none_or(|q| p["name"].as_str().unwrap_or("").to_lowercase().contains(q))
         })
-        .filter(|p| include.is_empty() || p["id"].as_u64().is_some_and(|id| include.contains(&id)))
+        .filter(|p| query.admits(p))
         .collect();
-    order_by(
-        &mut items,
-        request,
-        &[
-            "date",
-            "id",
-            "include",
-            "title",
-            "slug",
-            "modified",
-            "price",
-            "popularity",
-            "rating",
-            "menu_order",
-        ],
-    )?;
+    listing::sort(&mut items, &product_sort(&query), &query);
     let view = |p: &Value| {
         if parent.is_some() {
             variation_view(p)
@@ -1470,12 +1708,63 @@ fn list_products(state: &State, home: &str, request: &HttpRequest, parent: Optio
             p.clone()
         }
     };
-    paged(home, request, items, view)
+    listing::paged(&ctx.home, request, &query, items, view)
 }
 
-fn list_brands(state: &State, home: &str, request: &HttpRequest) -> Reply {
+/// How WP_Query orders products, as a real 10.0.2 store showed with 74 products sharing one
+/// date, modified time and title, read 10 and 7 per page: `date` and `modified` sort on the
+/// date alone (the CRUD controller's `date ID` does not survive the catalog ordering), so ties
+/// move between pages; `title` ties came back in id order; `slug` is unique; `price`,
+/// `popularity` and `rating` end with the product id.
+fn product_sort(query: &ListQuery) -> Sort {
+    match query.orderby.as_str() {
+        "id" => Sort::Id,
+        "include" | "post__in" if !query.include.is_empty() => Sort::Given(query.include.clone()),
+        "include" | "post__in" => Sort::Table,
+        "date" => Sort::KeyOnly(listing::created_key),
+        "modified" => Sort::KeyOnly(listing::modified_key),
+        "title" => Sort::KeyThenTable(listing::name_key),
+        "menu_order" => Sort::KeyThenTable(listing::menu_order_key),
+        "slug" => Sort::KeyThenId(listing::slug_key),
+        "price" => Sort::KeyThenId(listing::price_key),
+        "popularity" | "sales" => Sort::KeyThenId(listing::sales_key),
+        "rating" => Sort::KeyThenId(listing::rating_key),
+        // `random`: every row ties.
+        _ => Sort::KeyOnly(|_| Key::Number(0)),
+    }
+}
+
+fn list_of(param: Option<&str>) -> Vec<String> {
+    param
+        .map(|p| {
+            p.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn list_brands(state: &State, ctx: &Ctx, request: &HttpRequest) -> Reply {
+    let mut errors = Vec::new();
+    let query = listing::read_query(
+        request,
+        &[
+            "id",
+            "include",
+            "name",
+            "slug",
+            "include_slugs",
+            "term_group",
+            "description",
+            "count",
+        ],
+        "name",
+        &mut errors,
+    );
+    check_params(errors)?;
     let items: Vec<&Value> = state.brands.values().collect();
-    paged(home, request, items, Value::clone)
+    listing::paged(&ctx.home, request, &query, items, Value::clone)
 }
 
 fn create_brand(state: &mut State, body: &Value) -> Reply {
@@ -1523,7 +1812,7 @@ enum BatchKind {
 
 /// `{create, update, delete}`, at most 100 items in all (else 413 and nothing done); each item
 /// on its own, creates first, then updates, then deletes; failures are items, not a failed call.
-fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply {
+fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
     let part = |key: &str| {
         body.get(key)
             .and_then(Value::as_array)
@@ -1541,16 +1830,14 @@ fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply 
     let mut answer = Map::new();
     let mut written = 0u32;
     let item_error = |id: Value, error: WooError| json!({"id": id, "error": error.body()});
-    if body.get("create").is_some() {
+    if !creates.is_empty() {
         let results = creates
             .iter()
             .map(|item| {
                 let result = match kind {
-                    BatchKind::Products => create_product(state, home, item, None),
-                    BatchKind::Variations(parent) => {
-                        create_product(state, home, item, Some(parent))
-                    }
-                    BatchKind::Orders => create_order(state, home, item, false),
+                    BatchKind::Products => create_product(state, ctx, item, None),
+                    BatchKind::Variations(parent) => create_product(state, ctx, item, Some(parent)),
+                    BatchKind::Orders => create_order(state, ctx, item, Origin::Batch),
                 };
                 match result {
                     Ok(created) => {
@@ -1563,7 +1850,7 @@ fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply 
             .collect();
         answer.insert("create".into(), Value::Array(results));
     }
-    if body.get("update").is_some() {
+    if !updates.is_empty() {
         let results = updates
             .iter()
             .map(|item| {
@@ -1573,11 +1860,11 @@ fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply 
                     .or_else(|| raw_id.as_str().and_then(|s| s.parse().ok()))
                     .unwrap_or(0);
                 let result = match kind {
-                    BatchKind::Products => update_product(state, home, id, item, None),
+                    BatchKind::Products => update_product(state, ctx, id, item, None),
                     BatchKind::Variations(parent) => {
-                        update_product(state, home, id, item, Some(parent))
+                        update_product(state, ctx, id, item, Some(parent))
                     }
-                    BatchKind::Orders => update_order(state, home, id, item),
+                    BatchKind::Orders => update_order(state, ctx, id, item, Origin::Batch),
                 };
                 match result {
                     Ok(updated) => {
@@ -1590,7 +1877,7 @@ fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply 
             .collect();
         answer.insert("update".into(), Value::Array(results));
     }
-    if body.get("delete").is_some() {
+    if !deletes.is_empty() {
         let results = deletes
             .iter()
             .filter(|id| id.as_u64() != Some(0))
@@ -1601,10 +1888,13 @@ fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply 
                     BatchKind::Variations(parent) => {
                         delete_product(state, id, Some(parent)).map(|r| r.1)
                     }
-                    BatchKind::Orders => state
-                        .orders
-                        .remove(&id)
-                        .ok_or_else(|| WooError::invalid_id("order", 404)),
+                    BatchKind::Orders => {
+                        state.stock_taken.remove(&id);
+                        state
+                            .orders
+                            .remove(&id)
+                            .ok_or_else(|| WooError::invalid_id("order", 404))
+                    }
                 };
                 match result {
                     Ok(deleted) => {
@@ -1617,29 +1907,60 @@ fn batch(state: &mut State, home: &str, body: &Value, kind: BatchKind) -> Reply 
             .collect();
         answer.insert("delete".into(), Value::Array(results));
     }
-    Ok((200, Value::Object(answer), Vec::new(), written))
+    // Only non-empty parts are answered, and with none the answer is an empty PHP array: `[]`
+    // (seen on 10.0.2 for `{}`, `{"create": []}` and `{"update": []}`, and on 8.9.3 for `{}`).
+    let answer = if answer.is_empty() {
+        json!([])
+    } else {
+        Value::Object(answer)
+    };
+    Ok((200, answer, Vec::new(), written))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Orders
 
-fn registered_statuses(state: &State) -> Vec<String> {
-    crate::platform::woocommerce::ORDER_STATUSES
-        .iter()
-        .map(|s| s.to_string())
-        .chain(state.custom_statuses.iter().cloned())
-        .collect()
+/// Where an order write comes from: the checks and translations differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// `POST orders`, `PUT orders/{id}`: the schema refuses an unregistered `status`.
+    Rest,
+    /// `orders/batch` items skip the schema, and `WC_Order::set_status` turns an unregistered
+    /// status into `pending`, silently (seen on 10.0.2 and 8.9.3).
+    Batch,
+    /// A shopper at checkout (`place_order`), whose form fields become order meta.
+    Checkout,
 }
 
-fn check_status(state: &State, status: &str, param: &str) -> Result<(), WooError> {
-    let statuses = registered_statuses(state);
-    if statuses.iter().any(|s| s == status) {
-        return Ok(());
+/// The `orderby` enum of `GET /orders` (10.0.2 and 8.9.3 list the same).
+const ORDER_ORDERBY: [&str; 6] = ["date", "id", "include", "title", "slug", "modified"];
+
+/// The status an order write asks for, checked or coerced as `origin` does it.
+fn requested_status(
+    state: &State,
+    given: Option<&Value>,
+    origin: Origin,
+) -> Result<Option<String>, WooError> {
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let text = given.as_str().unwrap_or("");
+    if origin == Origin::Batch {
+        let slug = text.strip_prefix("wc-").unwrap_or(text);
+        return Ok(Some(if state.is_registered(slug) {
+            slug.to_string()
+        } else {
+            "pending".to_string()
+        }));
     }
-    Err(WooError::invalid_param(
-        param,
-        format!("{param} is not one of {}.", statuses.join(", ")),
-    ))
+    let allowed = state.status_enum();
+    if given.is_string() && allowed.iter().any(|s| s == text) {
+        return Ok(Some(text.to_string()));
+    }
+    let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+    Err(WooError::invalid_params(&[ParamError::not_in_enum(
+        "status", "status", &allowed,
+    )]))
 }
 
 fn money(value: Option<&Value>) -> i64 {
@@ -1650,11 +1971,198 @@ fn money(value: Option<&Value>) -> i64 {
     }
 }
 
+/// WooCommerce's own address keys; anything else in `billing` or `shipping` has no setter and
+/// is dropped (the Brazilian Market fields among them: see `brazil`).
+const ADDRESS_KEYS: [&str; 9] = [
+    "first_name",
+    "last_name",
+    "company",
+    "address_1",
+    "address_2",
+    "city",
+    "state",
+    "postcode",
+    "country",
+];
+
+fn address(source: &Value, billing: bool) -> Value {
+    let text = |key: &str| json!(source.get(key).and_then(Value::as_str).unwrap_or(""));
+    let mut out = Map::new();
+    for key in ADDRESS_KEYS {
+        out.insert(key.to_string(), text(key));
+    }
+    if billing {
+        out.insert("email".to_string(), text("email"));
+    }
+    out.insert("phone".to_string(), text("phone"));
+    Value::Object(out)
+}
+
+/// Writes the core keys of `changes` into a stored address.
+fn update_address(stored: &mut Value, changes: &Value, billing: bool) {
+    let Some(changes) = changes.as_object() else {
+        return;
+    };
+    for (key, value) in changes {
+        let known =
+            ADDRESS_KEYS.contains(&key.as_str()) || key == "phone" || (billing && key == "email");
+        if known {
+            stored[key.as_str()] = json!(value.as_str().unwrap_or(""));
+        }
+    }
+}
+
+/// Adds or replaces meta entries by key, giving new ones ids.
+fn merge_meta(order_id: u64, meta: &mut Vec<Value>, entries: &[Value]) {
+    for entry in entries {
+        let key = entry.get("key").cloned().unwrap_or(Value::Null);
+        let value = entry.get("value").cloned().unwrap_or(Value::Null);
+        match meta.iter_mut().find(|m| m["key"] == key) {
+            Some(existing) => existing["value"] = value,
+            None => {
+                let id = order_id * 1000 + meta.len() as u64;
+                meta.push(json!({"id": id, "key": key, "value": value}));
+            }
+        }
+    }
+}
+
+/// The fields WooCommerce derives from an order's status and total.
+fn refresh_order_flags(order: &mut Value) {
+    let status = order["status"].as_str().unwrap_or("").to_string();
+    let total = money(order.get("total"));
+    order["is_editable"] = json!(matches!(
+        status.as_str(),
+        "pending" | "on-hold" | "auto-draft" | "checkout-draft"
+    ));
+    order["needs_payment"] = json!(matches!(status.as_str(), "pending" | "failed") && total > 0);
+    order["needs_processing"] = json!(true);
+}
+
+/// A line item being priced: its JSON, its tax class and where its stock comes from.
+struct Line {
+    json: Value,
+    tax_class: String,
+    taxable: bool,
+    subtotal: i64,
+    total: i64,
+    stock: Option<(u64, i64)>,
+}
+
+/// Which product's stock a line moves: the product (or variation) that manages stock, else a
+/// variation's parent that does, else none.
+fn stock_holder(state: &State, product: &Value) -> Option<u64> {
+    if product["manage_stock"] == true {
+        return product["id"].as_u64();
+    }
+    let parent = product["parent_id"].as_u64().filter(|p| *p != 0)?;
+    state
+        .products
+        .get(&parent)
+        .filter(|p| p["manage_stock"] == true)
+        .map(|_| parent)
+}
+
+fn build_line(state: &State, order_id: u64, index: usize, item: &Value) -> Result<Line, WooError> {
+    let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
+    let by_sku = item
+        .get("sku")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let wanted = item
+        .get("variation_id")
+        .and_then(Value::as_u64)
+        .filter(|v| *v != 0)
+        .or_else(|| item.get("product_id").and_then(Value::as_u64));
+    let product = match (by_sku, wanted) {
+        (Some(sku), _) => state.by_sku.get(sku).and_then(|id| state.products.get(id)),
+        (None, Some(id)) => state.products.get(&id),
+        (None, None) => {
+            return Err(WooError::new(
+                400,
+                "woocommerce_rest_required_product_reference",
+                "Product ID or SKU is required.",
+            ))
+        }
+    };
+    let Some(product) = product else {
+        let what = by_sku
+            .map(|s| format!("SKU {s}"))
+            .unwrap_or_else(|| format!("product {}", wanted.unwrap_or(0)));
+        return Err(WooError::new(
+            400,
+            "woocommerce_rest_invalid_product_id",
+            format!("Invalid product: {what} (line_items[{index}])."),
+        ));
+    };
+    let unit = match item.get("price").or(item.get("subtotal")) {
+        Some(given) if item.get("price").is_some() => money(Some(given)),
+        Some(given) => money(Some(given)) / quantity.max(1),
+        None => parse_cents(product["price"].as_str().unwrap_or("0")).unwrap_or(0),
+    };
+    let subtotal = unit * quantity;
+    let total = item
+        .get("total")
+        .map(|t| money(Some(t)))
+        .unwrap_or(subtotal);
+    let is_variation = product["type"] == "variation";
+    let parent_id = product["parent_id"].as_u64().unwrap_or(0);
+    let parent = state.products.get(&parent_id);
+    let name = match (parent, is_variation) {
+        (Some(parent), true) => {
+            let options: Vec<&str> = product["attributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["option"].as_str())
+                .collect();
+            json!(format!(
+                "{} - {}",
+                parent["name"].as_str().unwrap_or(""),
+                options.join(", ")
+            ))
+        }
+        _ => product["name"].clone(),
+    };
+    // A variation's class "parent" is its parent's.
+    let class = match product["tax_class"].as_str().unwrap_or("") {
+        "parent" => parent
+            .and_then(|p| p["tax_class"].as_str())
+            .unwrap_or("")
+            .to_string(),
+        class => class.to_string(),
+    };
+    let price = if quantity == 0 {
+        0.0
+    } else {
+        total as f64 / 100.0 / quantity as f64
+    };
+    let json = json!({
+        "id": order_id * 100 + index as u64 + 1, "name": name,
+        "product_id": if is_variation { parent_id } else { product["id"].as_u64().unwrap_or(0) },
+        "variation_id": if is_variation { product["id"].as_u64().unwrap_or(0) } else { 0 },
+        "quantity": quantity, "tax_class": class, "subtotal": format_cents(subtotal), "subtotal_tax": "0.00",
+        "total": format_cents(total), "total_tax": "0.00", "taxes": [], "meta_data": [],
+        "sku": product["sku"],
+        "price": Number::from_f64(price).map(Value::Number).unwrap_or(json!(0)),
+        "image": {"id": "", "src": ""},
+        "parent_name": if is_variation { parent.map(|p| p["name"].clone()).unwrap_or(Value::Null) } else { Value::Null },
+    });
+    Ok(Line {
+        json,
+        tax_class: class,
+        taxable: product["tax_status"].as_str().unwrap_or("taxable") == "taxable",
+        subtotal,
+        total,
+        stock: stock_holder(state, product).map(|holder| (holder, quantity)),
+    })
+}
+
 fn create_order(
     state: &mut State,
-    home: &str,
+    ctx: &Ctx,
     body: &Value,
-    as_shopper: bool,
+    origin: Origin,
 ) -> Result<Value, WooError> {
     if body.get("id").is_some_and(|id| !id.is_null()) {
         return Err(WooError::new(
@@ -1663,18 +2171,13 @@ fn create_order(
             "Cannot create existing order.",
         ));
     }
-    let mut status = body
-        .get("status")
-        .and_then(Value::as_str)
-        .unwrap_or("pending")
-        .to_string();
-    check_status(state, &status, "status")?;
+    let mut status = requested_status(state, body.get("status"), origin)?
+        .unwrap_or_else(|| "pending".to_string());
     if body.get("set_paid") == Some(&json!(true)) && status == "pending" {
         status = "processing".into();
     }
     let id = state.next_id + 1;
     let mut lines = Vec::new();
-    let mut reductions = Vec::new();
     for (index, item) in body
         .get("line_items")
         .and_then(Value::as_array)
@@ -1682,228 +2185,152 @@ fn create_order(
         .flatten()
         .enumerate()
     {
-        let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
-        let by_sku = item
-            .get("sku")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty());
-        let wanted = item
-            .get("variation_id")
-            .and_then(Value::as_u64)
-            .filter(|v| *v != 0)
-            .or_else(|| item.get("product_id").and_then(Value::as_u64));
-        let product = match (by_sku, wanted) {
-            (Some(sku), _) => state
-                .by_sku
-                .get(sku)
-                .and_then(|id| state.products.get(id))
-                .cloned(),
-            (None, Some(id)) => state.products.get(&id).cloned(),
-            (None, None) => {
-                return Err(WooError::new(
-                    400,
-                    "woocommerce_rest_required_product_reference",
-                    "Product ID or SKU is required.",
-                ))
-            }
-        };
-        let Some(product) = product else {
-            let what = by_sku
-                .map(|s| format!("SKU {s}"))
-                .unwrap_or_else(|| format!("product {}", wanted.unwrap_or(0)));
-            return Err(WooError::new(
-                400,
-                "woocommerce_rest_invalid_product_id",
-                format!("Invalid product: {what} (line_items[{index}])."),
-            ));
-        };
-        let unit = match item.get("price").or(item.get("subtotal")) {
-            Some(given) if item.get("price").is_some() => money(Some(given)),
-            Some(given) => money(Some(given)) / quantity.max(1),
-            None => parse_cents(product["price"].as_str().unwrap_or("0")).unwrap_or(0),
-        };
-        let subtotal = unit * quantity;
-        let total = item
-            .get("total")
-            .map(|t| money(Some(t)))
-            .unwrap_or(subtotal);
-        let is_variation = product["type"] == "variation";
-        let parent_id = product["parent_id"].as_u64().unwrap_or(0);
-        let parent_name = state.products.get(&parent_id).map(|p| p["name"].clone());
-        let name = match (&parent_name, is_variation) {
-            (Some(parent), true) => {
-                let options: Vec<&str> = product["attributes"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|a| a["option"].as_str())
-                    .collect();
-                json!(format!(
-                    "{} - {}",
-                    parent.as_str().unwrap_or(""),
-                    options.join(", ")
-                ))
-            }
-            _ => product["name"].clone(),
-        };
-        let price = if quantity == 0 {
-            0.0
-        } else {
-            total as f64 / 100.0 / quantity as f64
-        };
-        lines.push(json!({
-            "id": id * 100 + index as u64 + 1, "name": name,
-            "product_id": if is_variation { parent_id } else { product["id"].as_u64().unwrap_or(0) },
-            "variation_id": if is_variation { product["id"].as_u64().unwrap_or(0) } else { 0 },
-            "quantity": quantity, "tax_class": "", "subtotal": format_cents(subtotal), "subtotal_tax": "0.00",
-            "total": format_cents(total), "total_tax": "0.00", "taxes": [], "meta_data": [],
-            "sku": product["sku"], "global_unique_id": product["global_unique_id"],
-            "price": Number::from_f64(price).map(Value::Number).unwrap_or(json!(0)),
-            "image": {"id": "", "src": ""}, "parent_name": if is_variation { parent_name.unwrap_or(Value::Null) } else { Value::Null },
-        }));
-        reductions.push((product["id"].as_u64().unwrap_or(0), quantity));
+        lines.push(build_line(state, id, index, item)?);
     }
-    if as_shopper && lines.is_empty() {
+    if origin == Origin::Checkout && lines.is_empty() {
         return Err(WooError::new(
             400,
             "woocommerce_rest_required_product_reference",
             "An order needs at least one line item.",
         ));
     }
-    let shipping_lines: Vec<Value> = body
-        .get("shipping_lines")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, s)| json!({"id": id * 100 + 50 + i as u64, "method_title": s.get("method_title").cloned().unwrap_or(json!("")),
-                             "method_id": s.get("method_id").cloned().unwrap_or(json!("")), "instance_id": "",
-                             "total": format_cents(money(s.get("total"))), "total_tax": "0.00", "taxes": [], "meta_data": []}))
-        .collect();
-    let fee_lines: Vec<Value> = body
+    let given_billing = body.get("billing").cloned().unwrap_or(json!({}));
+    let given_shipping = body.get("shipping").cloned().unwrap_or(json!({}));
+    let billing = address(&given_billing, true);
+    let shipping = address(&given_shipping, false);
+
+    // Taxes, as `calculate_totals` works them out: per line and per rate, each rounded to the
+    // cent (half up), summed into the order's tax lines.
+    let location = taxes::Location::of(&billing, &shipping);
+    let rates = if state.calc_taxes {
+        state.tax_rates.as_slice()
+    } else {
+        &[]
+    };
+    let mut ledger = taxes::Ledger::default();
+    for line in &mut lines {
+        if line.taxable {
+            let applied = taxes::apply(
+                taxes::matching(rates, &line.tax_class, &location, false),
+                Some(line.subtotal),
+                line.total,
+            );
+            taxes::write_line_taxes(&mut line.json, &applied, true);
+            ledger.add_cart(&applied);
+        }
+    }
+    let mut next_item = id * 100 + 40;
+    let mut item_id = || {
+        next_item += 1;
+        next_item
+    };
+    let mut fee_lines = Vec::new();
+    for fee in body
         .get("fee_lines")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .enumerate()
-        .map(|(i, f)| json!({"id": id * 100 + 70 + i as u64, "name": f.get("name").cloned().unwrap_or(json!("")), "tax_class": "",
-                             "tax_status": "taxable", "total": format_cents(money(f.get("total"))), "total_tax": "0.00",
-                             "taxes": [], "meta_data": []}))
-        .collect();
+    {
+        let class =
+            taxes::product_class(fee.get("tax_class").and_then(Value::as_str).unwrap_or(""));
+        let tax_status = fee
+            .get("tax_status")
+            .and_then(Value::as_str)
+            .unwrap_or("taxable")
+            .to_string();
+        let total = money(fee.get("total"));
+        let mut line = json!({"id": item_id(), "name": fee.get("name").cloned().unwrap_or(json!("")),
+                              "tax_class": class, "tax_status": tax_status, "amount": "",
+                              "total": format_cents(total), "total_tax": "0.00", "taxes": [], "meta_data": []});
+        if tax_status == "taxable" {
+            let applied = taxes::apply(
+                taxes::matching(rates, &class, &location, false),
+                None,
+                total,
+            );
+            taxes::write_line_taxes(&mut line, &applied, false);
+            ledger.add_cart(&applied);
+        }
+        fee_lines.push(line);
+    }
+    let line_classes: Vec<&str> = lines.iter().map(|l| l.tax_class.as_str()).collect();
+    let shipping_class = taxes::shipping_class(&line_classes);
+    let mut shipping_lines = Vec::new();
+    for given in body
+        .get("shipping_lines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let total = money(given.get("total"));
+        let mut line = json!({"id": item_id(), "method_title": given.get("method_title").cloned().unwrap_or(json!("")),
+                              "method_id": given.get("method_id").cloned().unwrap_or(json!("")), "instance_id": "",
+                              "total": format_cents(total), "total_tax": "0.00", "taxes": [], "meta_data": []});
+        if let Some(class) = &shipping_class {
+            let applied = taxes::apply(taxes::matching(rates, class, &location, true), None, total);
+            taxes::write_line_taxes(&mut line, &applied, false);
+            ledger.add_shipping(&applied);
+        }
+        shipping_lines.push(line);
+    }
     let coupon_lines: Vec<Value> = body
         .get("coupon_lines")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .enumerate()
-        .map(|(i, c)| json!({"id": id * 100 + 90 + i as u64, "code": c.get("code").cloned().unwrap_or(json!("")),
-                             "discount": format_cents(money(c.get("discount"))), "discount_tax": "0.00", "meta_data": []}))
+        .map(|c| json!({"id": item_id(), "code": c.get("code").cloned().unwrap_or(json!("")),
+                        "discount": format_cents(money(c.get("discount"))), "discount_tax": "0.00", "meta_data": []}))
         .collect();
-    let sum = |lines: &[Value], key: &str| lines.iter().map(|l| money(l.get(key))).sum::<i64>();
-    let discount = sum(&coupon_lines, "discount");
-    let shipping_total = sum(&shipping_lines, "total");
-    let total = sum(&lines, "total") + shipping_total + sum(&fee_lines, "total");
+    let tax_lines = ledger.tax_lines(rates, &mut item_id);
+    let discount: i64 = coupon_lines.iter().map(|c| money(c.get("discount"))).sum();
+    let shipping_total: i64 = shipping_lines.iter().map(|l| money(l.get("total"))).sum();
+    let fees_total: i64 = fee_lines.iter().map(|l| money(l.get("total"))).sum();
+    let items_total: i64 = lines.iter().map(|l| l.total).sum();
+    let (cart_tax, shipping_tax) = (ledger.cart_total(), ledger.shipping_total());
+    let total = items_total + fees_total + shipping_total + cart_tax + shipping_tax;
 
-    // The Brazilian Market plugin keeps its fields as order meta and shows them, digits only,
-    // inside `billing` and `shipping`.
-    let billing = body.get("billing").cloned().unwrap_or(json!({}));
-    let shipping = body.get("shipping").cloned().unwrap_or(json!({}));
-    let mut meta: Vec<Value> = body
+    let mut meta: Vec<Value> = Vec::new();
+    let given_meta: Vec<Value> = body
         .get("meta_data")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    for (source, prefix, fields) in [
-        (
-            &billing,
-            "_billing_",
-            &[
-                "persontype",
-                "cpf",
-                "rg",
-                "cnpj",
-                "ie",
-                "birthdate",
-                "gender",
-                "number",
-                "neighborhood",
-                "cellphone",
-            ][..],
-        ),
-        (&shipping, "_shipping_", &["number", "neighborhood"][..]),
-    ] {
-        for field in fields {
-            if let Some(value) = source
-                .get(*field)
-                .and_then(Value::as_str)
-                .filter(|v| !v.is_empty())
-            {
-                let stored = match (*field, value) {
-                    ("persontype", "F") => "1",
-                    ("persontype", "J") => "2",
-                    _ => value,
-                };
-                meta.push(json!({"key": format!("{prefix}{field}"), "value": stored}));
-            }
-        }
+    merge_meta(id, &mut meta, &given_meta);
+    if origin == Origin::Checkout {
+        merge_meta(
+            id,
+            &mut meta,
+            &brazil::checkout_meta(&given_billing, &given_shipping),
+        );
     }
-    for (index, entry) in meta.iter_mut().enumerate() {
-        entry["id"] = json!(id * 1000 + index as u64);
-    }
-    let address = |source: &Value, billing: bool| {
-        let text = |key: &str| {
-            source
-                .get(key)
-                .cloned()
-                .filter(|v| v.is_string())
-                .unwrap_or(json!(""))
-        };
-        let mut out = json!({"first_name": text("first_name"), "last_name": text("last_name"), "company": text("company"),
-            "address_1": text("address_1"), "address_2": text("address_2"), "city": text("city"), "state": text("state"),
-            "postcode": text("postcode"), "country": text("country")});
-        if billing {
-            out["email"] = source.get("email").cloned().unwrap_or(Value::Null);
-        }
-        out["phone"] = text("phone");
-        out["number"] = text("number");
-        out["neighborhood"] = text("neighborhood");
-        if billing {
-            let digits = |key: &str| {
-                json!(text(key)
-                    .as_str()
-                    .unwrap_or("")
-                    .chars()
-                    .filter(char::is_ascii_digit)
-                    .collect::<String>())
-            };
-            out["persontype"] = text("persontype");
-            out["cpf"] = digits("cpf");
-            out["rg"] = digits("rg");
-            out["cnpj"] = digits("cnpj");
-            out["ie"] = digits("ie");
-            out["birthdate"] = text("birthdate");
-            out["gender"] = text("gender");
-            out["cellphone"] = text("cellphone");
-        }
-        out
-    };
+    let order_key = format!("wc_order_{}", &oauth::nonce()[..13]);
+    let home = ctx.home.as_str();
     let mut order = json!({
-        "id": id, "parent_id": 0, "number": id.to_string(), "order_key": format!("wc_order_{}", &oauth::nonce()[..13]),
-        "created_via": if as_shopper { "checkout" } else { "rest-api" }, "version": "9.4.0", "status": status,
+        "id": id, "parent_id": 0, "status": status,
         "currency": body.get("currency").cloned().unwrap_or(json!("BRL")),
-        "discount_total": format_cents(discount), "discount_tax": "0.00", "shipping_total": format_cents(shipping_total),
-        "shipping_tax": "0.00", "cart_tax": "0.00", "total": format_cents(total), "total_tax": "0.00",
-        "prices_include_tax": false, "customer_id": body.get("customer_id").cloned().unwrap_or(json!(0)),
-        "customer_ip_address": "", "customer_user_agent": "",
-        "customer_note": body.get("customer_note").cloned().unwrap_or(json!("")),
-        "billing": address(&billing, true), "shipping": address(&shipping, false),
+        "version": ctx.version.as_str(), "prices_include_tax": false,
+        "discount_total": format_cents(discount), "discount_tax": "0.00",
+        "shipping_total": format_cents(shipping_total), "shipping_tax": format_cents(shipping_tax),
+        "cart_tax": format_cents(cart_tax), "total": format_cents(total),
+        "total_tax": format_cents(cart_tax + shipping_tax),
+        "customer_id": body.get("customer_id").cloned().unwrap_or(json!(0)), "order_key": order_key,
+        "billing": billing, "shipping": shipping,
         "payment_method": body.get("payment_method").cloned().unwrap_or(json!("")),
         "payment_method_title": body.get("payment_method_title").cloned().unwrap_or(json!("")),
-        "transaction_id": "", "date_paid": null, "date_paid_gmt": null, "date_completed": null, "date_completed_gmt": null,
-        "cart_hash": "", "meta_data": meta, "line_items": lines, "tax_lines": [], "shipping_lines": shipping_lines,
-        "fee_lines": fee_lines, "coupon_lines": coupon_lines, "refunds": [],
+        "transaction_id": "", "customer_ip_address": "", "customer_user_agent": "",
+        "created_via": if origin == Origin::Checkout { "checkout" } else { "rest-api" },
+        "customer_note": body.get("customer_note").cloned().unwrap_or(json!("")),
+        "date_completed": null, "date_paid": null, "cart_hash": "", "number": id.to_string(),
+        "meta_data": meta, "line_items": lines.iter().map(|l| l.json.clone()).collect::<Vec<_>>(),
+        "tax_lines": tax_lines, "shipping_lines": shipping_lines, "fee_lines": fee_lines,
+        "coupon_lines": coupon_lines, "refunds": [],
+        "payment_url": format!("{home}/checkout/order-pay/{id}/?pay_for_order=true&key={order_key}"),
+        "date_completed_gmt": null, "date_paid_gmt": null, "currency_symbol": "R$",
         "_links": links(home, &format!("/orders/{id}"), "/orders", None),
     });
+    if ctx.brazilian_market {
+        brazil::show_fields(&mut order);
+    }
     if let Some(customer) = order["customer_id"].as_u64().filter(|c| *c != 0) {
         order["_links"]["customer"] =
             json!([{"href": format!("{home}{PREFIX}/customers/{customer}")}]);
@@ -1914,40 +2341,110 @@ fn create_order(
     if matches!(status.as_str(), "processing" | "completed") {
         set_dates(&mut order, "date_paid", now);
     }
-    state.take_id();
-    if STOCK_REDUCING_STATUSES.contains(&status.as_str()) {
-        reduce_stock(state, &reductions);
+    if status == "completed" {
+        set_dates(&mut order, "date_completed", now);
     }
-    state.orders.insert(id, order.clone());
-    Ok(order)
+    refresh_order_flags(&mut order);
+    state.take_id();
+    state.orders.insert(id, order);
+    if STOCK_REDUCING_STATUSES.contains(&status.as_str()) {
+        let taken: Vec<(u64, i64)> = lines.iter().filter_map(|l| l.stock).collect();
+        take_stock(state, id, taken);
+    }
+    Ok(state.orders[&id].clone())
 }
 
-fn reduce_stock(state: &mut State, reductions: &[(u64, i64)]) {
-    for (product_id, quantity) in reductions {
-        if let Some(product) = state.products.get_mut(product_id) {
-            if product["manage_stock"] == true {
-                let current = product["stock_quantity"].as_i64().unwrap_or(0);
-                product["stock_quantity"] = json!(current - quantity);
-                product["stock_status"] = json!(if current - quantity > 0 {
-                    "instock"
-                } else {
-                    "outofstock"
-                });
-            }
+/// Changes the managed stock of `product_id` by `delta`, as `wc_update_product_stock` does.
+fn move_stock(state: &mut State, product_id: u64, delta: i64) {
+    let parent = state.products.get(&product_id).and_then(|p| {
+        (p["type"] == "variation")
+            .then(|| p["parent_id"].as_u64())
+            .flatten()
+    });
+    if let Some(product) = state.products.get_mut(&product_id) {
+        if product["manage_stock"] == true {
+            let current = product["stock_quantity"].as_i64().unwrap_or(0);
+            product["stock_quantity"] = json!(current + delta);
+            set_stock_status(product);
+            set_dates(product, "date_modified", now_unix());
+        }
+    }
+    if let Some(parent) = parent {
+        refresh_parent_stock(state, parent);
+    }
+}
+
+/// A variable product is in stock while any of its variations is.
+fn refresh_parent_stock(state: &mut State, parent: u64) {
+    let in_stock = state
+        .products
+        .values()
+        .filter(|p| p["parent_id"].as_u64() == Some(parent) && p["type"] == "variation")
+        .any(|c| c["stock_status"] == "instock");
+    if let Some(product) = state.products.get_mut(&parent) {
+        if product["type"] == "variable" && product["manage_stock"] != true {
+            product["stock_status"] = json!(if in_stock { "instock" } else { "outofstock" });
         }
     }
 }
 
-fn update_order(state: &mut State, _home: &str, id: u64, body: &Value) -> Result<Value, WooError> {
-    if !state.orders.contains_key(&id) {
-        return Err(WooError::invalid_id("order", 400));
+/// Takes an order's stock once (WooCommerce's `_order_stock_reduced`); a second call does
+/// nothing until the stock is given back.
+fn take_stock(state: &mut State, order_id: u64, lines: Vec<(u64, i64)>) {
+    if state.stock_taken.contains_key(&order_id) {
+        return;
     }
-    let new_status = body
-        .get("status")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    if let Some(status) = &new_status {
-        check_status(state, status, "status")?;
+    for (product_id, quantity) in &lines {
+        move_stock(state, *product_id, -quantity);
+    }
+    state.stock_taken.insert(order_id, lines);
+}
+
+/// Gives back what an order took, if it took anything.
+fn give_back_stock(state: &mut State, order_id: u64) {
+    if let Some(lines) = state.stock_taken.remove(&order_id) {
+        for (product_id, quantity) in lines {
+            move_stock(state, product_id, quantity);
+        }
+    }
+}
+
+/// What an order's lines would take from stock now.
+fn order_stock_lines(state: &State, order: &Value) -> Vec<(u64, i64)> {
+    order["line_items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|line| {
+            let id = line["variation_id"]
+                .as_u64()
+                .filter(|v| *v != 0)
+                .or_else(|| line["product_id"].as_u64())?;
+            let holder = stock_holder(state, state.products.get(&id)?)?;
+            Some((holder, line["quantity"].as_i64().unwrap_or(0)))
+        })
+        .collect()
+}
+
+fn update_order(
+    state: &mut State,
+    ctx: &Ctx,
+    id: u64,
+    body: &Value,
+    origin: Origin,
+) -> Result<Value, WooError> {
+    // WordPress checks the body against the schema before the controller looks the order up.
+    let mut new_status = requested_status(state, body.get("status"), origin)?;
+    let Some(current) = state.orders.get(&id).map(|o| o["status"].clone()) else {
+        return Err(WooError::invalid_id("order", 400));
+    };
+    // `set_paid` completes the payment of an order still waiting for it.
+    let awaiting = matches!(
+        current.as_str(),
+        Some("pending" | "failed" | "on-hold" | "cancelled")
+    );
+    if new_status.is_none() && body.get("set_paid") == Some(&json!(true)) && awaiting {
+        new_status = Some("processing".to_string());
     }
     let order = state
         .orders
@@ -1964,27 +2461,26 @@ fn update_order(state: &mut State, _home: &str, id: u64, body: &Value) -> Result
             order[field] = value.clone();
         }
     }
-    for part in ["billing", "shipping"] {
-        if let Some(Value::Object(changes)) = body.get(part) {
-            for (key, value) in changes {
-                order[part][key.as_str()] = value.clone();
-            }
+    for (part, billing) in [("billing", true), ("shipping", false)] {
+        if let Some(changes) = body.get(part) {
+            update_address(&mut order[part], changes, billing);
         }
     }
     if let Some(entries) = body.get("meta_data").and_then(Value::as_array) {
         let mut meta = order["meta_data"].as_array().cloned().unwrap_or_default();
-        for entry in entries {
-            let key = entry.get("key").cloned().unwrap_or(Value::Null);
-            match meta.iter_mut().find(|m| m["key"] == key) {
-                Some(existing) => existing["value"] = entry.get("value").cloned().unwrap_or(Value::Null),
-                None => meta.push(json!({"id": id * 1000 + meta.len() as u64, "key": key, "value": entry.get("value").cloned().unwrap_or(Value::Null)})),
-            }
-        }
+        merge_meta(id, &mut meta, entries);
         order["meta_data"] = json!(meta);
     }
+    if ctx.brazilian_market && (body.get("meta_data").is_some() || body.get("billing").is_some()) {
+        brazil::show_fields(order);
+    }
+    let now = now_unix();
+    let changed = new_status
+        .as_ref()
+        .filter(|status| current.as_str() != Some(status.as_str()))
+        .cloned();
     // The status is applied after the other fields, so transitions see the new data.
-    if let Some(status) = new_status {
-        let now = now_unix();
+    if let Some(status) = &new_status {
         if status == "completed" && order["date_completed"].is_null() {
             set_dates(order, "date_completed", now);
         }
@@ -1993,61 +2489,42 @@ fn update_order(state: &mut State, _home: &str, id: u64, body: &Value) -> Result
         }
         order["status"] = json!(status);
     }
-    set_dates(order, "date_modified", now_unix());
-    Ok(order.clone())
-}
-
-fn list_orders(state: &State, home: &str, request: &HttpRequest) -> Reply {
-    // `status` is an array: `status=a,b` or `status[]=a&status[]=b`.
-    let mut statuses = list_of(request.param("status"));
-    statuses.extend(
-        request
-            .query
-            .iter()
-            .filter(|(k, _)| k == "status[]")
-            .map(|(_, v)| v.clone()),
-    );
-    for (index, status) in statuses.iter().enumerate() {
-        if status != "any" && status != "trash" {
-            check_status(state, status, "status").map_err(|_| {
-                let allowed: Vec<String> = ["any".to_string(), "trash".to_string()]
-                    .into_iter()
-                    .chain(registered_statuses(state))
-                    .collect();
-                WooError::invalid_param(
-                    "status",
-                    format!("status[{index}] is not one of {}.", allowed.join(", ")),
-                )
-            })?;
+    refresh_order_flags(order);
+    set_dates(order, "date_modified", now);
+    if let Some(status) = changed {
+        if STOCK_REDUCING_STATUSES.contains(&status.as_str()) {
+            let lines = order_stock_lines(state, &state.orders[&id]);
+            take_stock(state, id, lines);
+        } else if STOCK_RESTORING_STATUSES.contains(&status.as_str()) {
+            give_back_stock(state, id);
         }
     }
-    let gmt = request
-        .param("dates_are_gmt")
-        .is_some_and(|v| matches!(v, "true" | "1"));
-    let bound = |name: &str| -> Result<Option<i64>, WooError> {
-        match request.param(name) {
-            None | Some("") => Ok(None),
-            Some(text) => crate::time::parse(text)
-                .map(|t| Some(if gmt { t } else { t - SITE_OFFSET_SECONDS }))
-                .ok_or_else(|| WooError::invalid_param(name, "Invalid date.".to_string())),
-        }
-    };
-    let (modified_after, modified_before, after, before) = (
-        bound("modified_after")?,
-        bound("modified_before")?,
-        bound("after")?,
-        bound("before")?,
-    );
-    let time_of = |order: &Value, field: &str| {
-        order[field]
-            .as_str()
-            .and_then(crate::time::parse)
-            .unwrap_or(0)
-    };
-    let include: Vec<u64> = list_of(request.param("include"))
-        .iter()
-        .filter_map(|s| s.parse().ok())
+    Ok(state.orders[&id].clone())
+}
+
+fn list_orders(state: &State, ctx: &Ctx, request: &HttpRequest) -> Reply {
+    let mut errors = Vec::new();
+    let query = listing::read_query(request, &ORDER_ORDERBY, "date", &mut errors);
+    // `status` is an array: `status=a,b` or `status[]=a&status[]=b`. WordPress stops at the
+    // first item outside the enum and names it by its index.
+    let statuses = listing::list_param(request, "status");
+    let allowed: Vec<String> = ["any".to_string(), "trash".to_string()]
+        .into_iter()
+        .chain(state.status_enum())
         .collect();
+    if let Some((index, _)) = statuses
+        .iter()
+        .enumerate()
+        .find(|(_, s)| !allowed.contains(s))
+    {
+        let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+        errors.push(ParamError::not_in_enum(
+            "status",
+            &format!("status[{index}]"),
+            &allowed,
+        ));
+    }
+    check_params(errors)?;
     let customer = request
         .param("customer")
         .and_then(|c| c.parse::<u64>().ok());
@@ -2058,21 +2535,28 @@ fn list_orders(state: &State, home: &str, request: &HttpRequest) -> Reply {
             statuses.is_empty()
                 || statuses
                     .iter()
-                    .any(|s| s == "any" || o["status"] == s.as_str())
+                    .any(|s| (s == "any" && o["status"] != "trash") || o["status"] == s.as_str())
         })
-        .filter(|o| modified_after.is_none_or(|t| time_of(o, "date_modified_gmt") > t))
-        .filter(|o| modified_before.is_none_or(|t| time_of(o, "date_modified_gmt") < t))
-        .filter(|o| after.is_none_or(|t| time_of(o, "date_created_gmt") > t))
-        .filter(|o| before.is_none_or(|t| time_of(o, "date_created_gmt") < t))
-        .filter(|o| include.is_empty() || o["id"].as_u64().is_some_and(|id| include.contains(&id)))
         .filter(|o| customer.is_none_or(|c| o["customer_id"].as_u64() == Some(c)))
+        .filter(|o| query.admits(o))
         .collect();
-    order_by(
-        &mut items,
-        request,
-        &["date", "id", "include", "title", "slug", "modified"],
-    )?;
-    paged(home, request, items, Value::clone)
+    listing::sort(&mut items, &order_sort(&query), &query);
+    listing::paged(&ctx.home, request, &query, items, Value::clone)
+}
+
+/// How the HPOS orders query orders rows, as a real 10.0.2 store showed with 94 orders sharing
+/// one created and modified second, read 7, 10 and 25 per page: `modified` sorts on
+/// `date_updated_gmt` alone, so ties move between pages (35 to 44 distinct ids of 94); `date` is
+/// `date_created_gmt, id` (stable); `title` and `slug` are not columns and are dropped, leaving
+/// no ORDER BY: ids ascending in either direction; `include` follows the list given.
+fn order_sort(query: &ListQuery) -> Sort {
+    match query.orderby.as_str() {
+        "id" => Sort::Id,
+        "date" => Sort::KeyThenId(listing::created_key),
+        "modified" => Sort::KeyOnly(listing::modified_key),
+        "include" if !query.include.is_empty() => Sort::Given(query.include.clone()),
+        _ => Sort::Table,
+    }
 }
 
 fn create_note(state: &mut State, home: &str, order_id: u64, body: &Value) -> Reply {

@@ -296,14 +296,29 @@ class Sandbox:
     """A sandbox store on 127.0.0.1 that speaks the platform's real API, for rehearsing an
     integration without a live store. Use it as a context manager, or call ``stop()``.
 
-    ``info`` holds ``base_url``, ``consumer_key``, ``consumer_secret`` and ``control_url``; the
-    control methods below use the store's HTTP control surface.
+    ``info`` holds ``wc_version``, ``base_url``, ``consumer_key``, ``consumer_secret`` and
+    ``control_url``; the control methods below use the store's HTTP control surface.
+
+    ``wc_version`` picks the WooCommerce release the store answers as: ``"10.0.2"`` (the default),
+    ``"9.5.2"`` (no brands route) or ``"8.9.3"`` (no brands, ``global_unique_id`` dropped and not a
+    filter). ``brazilian_market=False`` plays a store without the Brazilian Market plugin.
     """
 
-    def __init__(self, platform: str = "woocommerce", port: int = 0, latency: Optional[Dict[str, int]] = None) -> None:
+    def __init__(
+        self,
+        platform: str = "woocommerce",
+        port: int = 0,
+        latency: Optional[Dict[str, int]] = None,
+        wc_version: Optional[str] = None,
+        brazilian_market: Optional[bool] = None,
+    ) -> None:
         options: Dict[str, Any] = {"platform": platform, "port": port}
         if latency:
             options["latency"] = latency
+        if wc_version is not None:
+            options["wc_version"] = wc_version
+        if brazilian_market is not None:
+            options["brazilian_market"] = brazilian_market
         handle = ctypes.c_void_p()
         info = ctypes.c_void_p()
         lib.ponte_sandbox_start(_json_arg(options), ctypes.byref(handle), ctypes.byref(info))
@@ -331,6 +346,11 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         return self.info["base_url"]
+
+    @property
+    def wc_version(self) -> str:
+        """The WooCommerce release the store answers as, such as ``"10.0.2"``."""
+        return self.info["wc_version"]
 
     @property
     def consumer_key(self) -> str:
@@ -367,6 +387,20 @@ class Sandbox:
         out = ctypes.c_void_p()
         lib.ponte_sandbox_place_order(self._handle, _json_arg(order), ctypes.byref(out))
         return json.loads(take_string(out) or "null")
+
+    def register_status(self, slug: str, label: Optional[str] = None) -> None:
+        """Registers a custom order status (``"received"``, labelled ``"Recebido"``), as a status
+        plugin does; the label is the status's ``name`` in ``reports/orders/totals``."""
+        self._control("POST", "statuses", {"slug": slug, "label": label or slug})
+
+    def set_tax_rate(self, tax_class: str, label: str, basis_points: int, shipping: bool = True) -> int:
+        """Sets the one tax rate of ``tax_class`` (``"standard"``, ``"reduced-rate"``,
+        ``"zero-rate"``) in basis points (1000 is 10%), for Brazil, and turns taxes on; returns the
+        rate's id. Orders created afterwards carry their taxes as WooCommerce computes them."""
+        answer = self._control(
+            "POST", "taxes", {"class": tax_class, "label": label, "basis_points": basis_points, "shipping": shipping}
+        )
+        return int(answer["id"])
 
     def inject_fault(self, fault: Dict[str, Any], times: int = 1, method: Optional[str] = None, path_contains: Optional[str] = None) -> None:
         """Makes the next ``times`` matching requests fail, e.g. ``{"kind": "too_many_requests", "retry_after_seconds": 2}``."""

@@ -1,6 +1,7 @@
 """The sandbox store from Python: started through the C ABI, driven by its control surface, and
 used by the official WooCommerce client library (the `woocommerce` package on PyPI)."""
 
+import json
 import os
 import unittest
 import urllib.error
@@ -24,6 +25,17 @@ class SandboxTest(unittest.TestCase):
             url = sandbox.base_url
         with self.assertRaises(urllib.error.URLError):
             urllib.request.urlopen(url + "/__sandbox/info", timeout=5)
+
+    def test_a_version_profile_is_chosen_at_start(self):
+        with ponte.Sandbox() as default, ponte.Sandbox(wc_version="8.9.3", brazilian_market=False) as old:
+            self.assertEqual(default.wc_version, "10.0.2")
+            self.assertEqual(old.wc_version, "8.9.3")
+            with urllib.request.urlopen(old.info["control_url"] + "/info", timeout=5) as answer:
+                info = json.loads(answer.read().decode("utf-8"))
+            self.assertEqual((info["wc_version"], info["brazilian_market"]), ("8.9.3", False))
+        with self.assertRaises(ponte.InvalidJsonError) as caught:
+            ponte.Sandbox(wc_version="7.0.0")
+        self.assertIn("options.wc_version", caught.exception.message)
 
     def test_an_unknown_platform_is_refused(self):
         with self.assertRaises(ponte.InvalidJsonError) as caught:
@@ -93,6 +105,40 @@ class OfficialPythonClientTest(unittest.TestCase):
         self.assertEqual(notes[0]["note"], "Recebido pelo ERP")
         counters = self.sandbox.counters()
         self.assertEqual(counters["PUT /wp-json/wc/v3/orders/{id}"], 1)
+
+    def test_an_old_store_has_no_brands_and_drops_gtins(self):
+        # WooCommerce 8.9.3 (the kit's old store): brands 404 rest_no_route, global_unique_id
+        # dropped from a product and ignored as a filter.
+        with ponte.Sandbox(wc_version="8.9.3") as old:
+            api = WooCommerceAPI(url=old.base_url, consumer_key=old.consumer_key,
+                                 consumer_secret=old.consumer_secret, version="wc/v3", timeout=10)
+            brands = api.get("products/brands")
+            self.assertEqual((brands.status_code, brands.json()["code"]), (404, "rest_no_route"))
+            created = api.post("products", {"name": "Caneca", "sku": "CAN", "global_unique_id": "7891000100103"})
+            self.assertEqual(created.status_code, 201, created.text)
+            self.assertNotIn("global_unique_id", created.json())
+            api.post("products", {"name": "Prato", "sku": "PRA"})
+            self.assertEqual(len(api.get("products", params={"global_unique_id": "0000"}).json()), 2)
+            self.assertEqual(api.get("system_status").json()["environment"]["version"], "8.9.3")
+
+    def test_custom_statuses_and_taxes_as_a_real_store_shows_them(self):
+        # Real 10.0.2 (kit --statuses received:Recebido): reports/orders/totals lists the custom
+        # status with its label before checkout-draft. With a 10% "ICMS" standard rate on shipping
+        # and a 5% "IPI reduzido" reduced rate, 2 x R$100 (reduced) + 1 x R$50 + R$20 shipping
+        # came to total "287.00", total_tax "17.00", cart_tax "15.00", shipping_tax "2.00".
+        self.sandbox.register_status("received", "Recebido")
+        totals = self.wcapi.get("reports/orders/totals").json()
+        self.assertEqual([t["slug"] for t in totals][-2:], ["received", "checkout-draft"])
+        self.assertEqual(totals[-2]["name"], "Recebido")
+        icms = self.sandbox.set_tax_rate("standard", "ICMS", 1000)
+        ipi = self.sandbox.set_tax_rate("reduced-rate", "IPI reduzido", 500, shipping=False)
+        self.wcapi.post("products", {"name": "Panela", "sku": "R100", "regular_price": "100.00", "tax_class": "reduced-rate"})
+        self.wcapi.post("products", {"name": "Tampa", "sku": "S50", "regular_price": "50.00"})
+        order = self.wcapi.post("orders", {"line_items": [{"sku": "R100", "quantity": 2}, {"sku": "S50", "quantity": 1}],
+                                           "shipping_lines": [{"method_id": "flat_rate", "total": "20.00"}]}).json()
+        self.assertEqual((order["total"], order["total_tax"], order["cart_tax"], order["shipping_tax"]),
+                         ("287.00", "17.00", "15.00", "2.00"))
+        self.assertEqual([(t["rate_id"], t["tax_total"]) for t in order["tax_lines"]], [(ipi, "10.00"), (icms, "5.00")])
 
     def test_a_wrong_secret_is_refused_like_woocommerce(self):
         bad = WooCommerceAPI(url=self.sandbox.base_url, consumer_key=self.sandbox.consumer_key,
