@@ -10,7 +10,7 @@ use ponte::model::catalog::parse_products;
 use ponte::model::config::{NewProductStatus, Visibility, ALL_SYNC_FIELDS};
 use ponte::platform::http::SystemClock;
 use ponte::platform::woocommerce::WooCommerce;
-use ponte::platform::{OrderQuery, Platform, ProductDraft, ProductWrite};
+use ponte::platform::{OrderQuery, OrderSort, Platform, ProductDraft, ProductWrite};
 use ponte::sandbox::{Latency, WooSandbox};
 use serde_json::json;
 
@@ -78,8 +78,8 @@ fn main() {
     let started = Instant::now();
     let query = OrderQuery {
         statuses: vec!["processing".into()],
-        modified_after: None,
-        ids: Vec::new(),
+        sort: OrderSort::Id,
+        ..OrderQuery::default()
     };
     let mut read = 0;
     for page in 1.. {

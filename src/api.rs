@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::check::IntegrationCheck;
 use crate::capture::{
     CaptureReport, OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
 };
+use crate::check::IntegrationCheck;
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::catalog::{self, Brand, CatalogProduct, Product, ProductKey, StockLevel};
 use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
@@ -310,7 +310,11 @@ impl Ponte {
             let (_, asked) = self.run_check(&config)?;
             asked?;
         }
-        if let Some(refusal) = self.checks.get(integration).and_then(IntegrationCheck::refusal) {
+        if let Some(refusal) = self
+            .checks
+            .get(integration)
+            .and_then(IntegrationCheck::refusal)
+        {
             return Err(refusal);
         }
         let platform = self

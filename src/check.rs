@@ -231,7 +231,11 @@ fn unreachable(url: &str, error: &Error) -> CheckItem {
     }
 }
 
-fn store_items(config: &IntegrationConfig, probe: &StoreProbe, facts: &StoreFacts) -> Vec<CheckItem> {
+fn store_items(
+    config: &IntegrationConfig,
+    probe: &StoreProbe,
+    facts: &StoreFacts,
+) -> Vec<CheckItem> {
     let store = facts.describe();
     let sync = &config.product_sync;
     let mut items = vec![
@@ -244,12 +248,27 @@ fn store_items(config: &IntegrationConfig, probe: &StoreProbe, facts: &StoreFact
         ),
         ok(
             "credentials",
-            text("A chave de API foi aceita e pode ler.", "The API key is accepted and can read."),
+            text(
+                "A chave de API foi aceita e pode ler.",
+                "The API key is accepted and can read.",
+            ),
         ),
     ];
-    items.push(match &probe.write_refused {
-        None => ok("write", text("A chave de API pode gravar.", "The API key can write.")),
-        Some(why) => flagged(
+    items.push(match (&probe.write_refused, &probe.write_unverified) {
+        (None, None) => ok("write", text("A chave de API pode gravar.", "The API key can write.")),
+        (None, Some(why)) => flagged(
+            "write",
+            ItemStatus::Warning,
+            text(
+                format!("Não foi possível confirmar que a chave pode gravar: {why}"),
+                format!("Could not confirm that the API key can write: {why}"),
+            ),
+            text(
+                "Confira em WooCommerce > Configurações > Avançado > API REST se a chave tem a permissão Leitura/Gravação.",
+                "Check in WooCommerce > Settings > Advanced > REST API that the key has Read/Write permission.",
+            ),
+        ),
+        (Some(why), _) => flagged(
             "write",
             ItemStatus::Problem,
             text(
@@ -307,8 +326,14 @@ fn store_items(config: &IntegrationConfig, probe: &StoreProbe, facts: &StoreFact
     items.push(ok(
         "batch",
         text(
-            format!("Até {} itens por requisição de gravação (metade, se a loja recusar).", facts.max_batch),
-            format!("Up to {} items per write request (half as many if the store refuses).", facts.max_batch),
+            format!(
+                "Até {} itens por requisição de gravação (metade, se a loja recusar).",
+                facts.max_batch
+            ),
+            format!(
+                "Up to {} items per write request (half as many if the store refuses).",
+                facts.max_batch
+            ),
         ),
     ));
     let capture = &config.order_capture;
@@ -347,7 +372,10 @@ fn status_items(config: &IntegrationConfig, facts: &StoreFacts) -> Vec<CheckItem
         named.push((format!("order_capture.fetch_statuses[{index}]"), status));
     }
     for (index, status) in capture.reservation_statuses.iter().enumerate() {
-        named.push((format!("order_capture.reservation_statuses[{index}]"), status));
+        named.push((
+            format!("order_capture.reservation_statuses[{index}]"),
+            status,
+        ));
     }
     for (path, status) in [
         ("order_capture.received_status", &capture.received_status),

@@ -261,7 +261,10 @@ fn load<'a>(
         .difference(&unsupported)
         .copied()
         .collect();
-    let store = match facts.as_ref().and_then(|f| f.version.as_ref().map(|v| (f, v))) {
+    let store = match facts
+        .as_ref()
+        .and_then(|f| f.version.as_ref().map(|v| (f, v)))
+    {
         Some((facts, version)) => format!("{} {version}", facts.software),
         None => config.platform.name().to_string(),
     };
@@ -360,8 +363,14 @@ impl Context<'_> {
                 reasons.push(Reason::new(
                     "not_supported_by_store",
                     locale,
-                    format!("Marca \"{}\" não enviada: a loja ({store}) não tem marcas de produto.", brand.name),
-                    format!("Brand \"{}\" not sent: the store ({store}) has no product brands.", brand.name),
+                    format!(
+                        "Marca \"{}\" não enviada: a loja ({store}) não tem marcas de produto.",
+                        brand.name
+                    ),
+                    format!(
+                        "Brand \"{}\" not sent: the store ({store}) has no product brands.",
+                        brand.name
+                    ),
                 ));
             }
         }

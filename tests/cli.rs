@@ -47,7 +47,10 @@ fn the_demo_runs_the_main_job_end_to_end() {
             && out.contains("[not_published]"),
         "{out}"
     );
-    assert!(out.contains("(0 requests to the store)"), "{out}");
+    assert!(
+        out.contains("(requests to the store: 1 read, 0 write)"),
+        "{out}"
+    );
     assert!(out.contains("6. The ERP captures orders"), "{out}");
     assert!(
         out.contains("[unknown_sku]") && out.contains("[document_invalid]"),
@@ -179,7 +182,13 @@ fn plan_sync_status_and_runs_work_from_files_with_script_friendly_exit_codes() {
         plan["counts"],
         serde_json::json!({"create": 1, "skipped": 1})
     );
-    assert_eq!(store.write_requests(), 0, "plan wrote to the store");
+    // The check's probe of the key (an empty batch) is its one POST, and it changes nothing.
+    assert_eq!(store.products().len(), 0, "plan wrote to the store");
+    assert_eq!(store.write_requests(), 1, "{:?}", store.counters());
+    assert_eq!(
+        store.counters().get("POST /wp-json/wc/v3/products/batch"),
+        Some(&1)
+    );
 
     let sync = ponte(&[&["sync"][..], &base].concat());
     assert_eq!(sync.status.code(), Some(0), "{}", text(&sync));
@@ -196,11 +205,12 @@ fn plan_sync_status_and_runs_work_from_files_with_script_friendly_exit_codes() {
         text(&status)
     );
 
-    // A store-side failure on one product: exit code 3, the report names it.
+    // A store-side failure on one product: exit code 3, the report names it. (The first batch
+    // of a session is the check's empty one.)
     store.inject(ponte::sandbox::FaultRule {
         method: Some("POST".into()),
         path_contains: Some("/products/batch".into()),
-        times: 1, after: 0,
+        times: 1, after: 1,
         fault: ponte::sandbox::Fault::Status { status: 400, body: r#"{"code":"rest_invalid_json","message":"Invalid JSON body passed.","data":{"status":400}}"#.into() },
     });
     let products = format!("[{}]", common::sync::product("1", "A", None, 1200, 5));

@@ -14,7 +14,6 @@ use ponte::model::catalog::ProductKey;
 use ponte::sandbox::{Permissions, WcVersion, WooOptions, WooSandbox};
 use ponte::sync::SyncOptions;
 use ponte::Error;
-use serde_json::json;
 
 /// A capture rig on a sandbox playing WooCommerce `version`.
 fn rig_on(version: WcVersion) -> Rig {
@@ -80,10 +79,18 @@ fn a_status_the_store_lacks_stops_sync_and_capture_with_its_path() {
         Some("order_capture.received_status")
     );
     assert!(
-        problem.message.en.contains("\"recebido\" does not exist in the store"),
+        problem
+            .message
+            .en
+            .contains("\"recebido\" does not exist in the store"),
         "{problem:?}"
     );
-    assert!(problem.action.as_ref().unwrap().pt_br.contains("Cadastre o status"));
+    assert!(problem
+        .action
+        .as_ref()
+        .unwrap()
+        .pt_br
+        .contains("Cadastre o status"));
     rig.put(&[product("1", "A", None, 1000, 5)]);
     let errors = [
         rig.ponte.capture_orders("loja").unwrap_err(),
@@ -182,10 +189,7 @@ fn an_old_store_gets_neither_brand_nor_ean_and_every_plan_says_so() {
     assert_eq!(status.next_action, "unchanged");
     let pushed = status.last_pushed.unwrap();
     assert!(pushed.get("brand").is_none() && pushed["variants"]["A"].get("ean").is_none());
-    let plan = rig
-        .ponte
-        .sync_plan("loja", SyncOptions::default())
-        .unwrap();
+    let plan = rig.ponte.sync_plan("loja", SyncOptions::default()).unwrap();
     assert_eq!(plan.items[0].not_supported.len(), 2);
     assert_eq!(Rig::count(&rig.sync(), "unchanged"), 1);
 }
@@ -195,7 +199,11 @@ fn a_store_without_brands_still_gets_the_ean() {
     let mut rig = rig_on(WcVersion::V9_5_2);
     rig.put(&[product("1", "A", Some("7891000100103"), 1000, 5)]);
     let report = rig.sync();
-    let codes: Vec<&str> = report.items[0].not_supported.iter().map(|r| r.code).collect();
+    let codes: Vec<&str> = report.items[0]
+        .not_supported
+        .iter()
+        .map(|r| r.code)
+        .collect();
     assert_eq!(codes, ["not_supported_by_store"]);
     assert!(report.items[0].not_supported[0].message.contains("Brand"));
     assert_eq!(rig.store_items("A")[0]["global_unique_id"], "7891000100103");
@@ -209,13 +217,20 @@ fn a_status_the_store_coerces_is_a_failed_write_back_never_done() {
     rig.sandbox.unregister_status("recebido");
     let id = place(&rig, shopper("A", 1, "processing", CPF));
     let report = capture(&mut rig);
-    assert_eq!(count(&report, "writebacks_failed"), 1, "{:?}", report.counts);
+    assert_eq!(
+        count(&report, "writebacks_failed"),
+        1,
+        "{:?}",
+        report.counts
+    );
     assert_eq!(count(&report, "writebacks_done"), 0);
     // The store answered 200 and kept the order in `pending`, as WooCommerce does.
     assert_eq!(store_status(&rig, &id), "pending");
     let rows = rig.ponte.report("loja", &ReportFilter::default()).unwrap();
     assert!(
-        rows[0].writeback.starts_with("received failed: the store left order"),
+        rows[0]
+            .writeback
+            .starts_with("received failed: the store left order"),
         "{}",
         rows[0].writeback
     );

@@ -33,15 +33,42 @@ const VERSIONS: [&str; 2] = ["10.0.2", "8.9.3"];
 type Check = fn(&RealStore);
 
 const CHECKS: &[(&str, Check)] = &[
-    ("check_reports_the_store_and_refuses_what_would_go_wrong", check_reports_the_store),
-    ("sync_sends_simple_and_variable_products_with_brand_and_ean", sync_sends_products),
-    ("sync_links_products_the_merchant_created_by_sku_and_ean", sync_links_merchant_products),
-    ("unpublished_products_are_hidden_or_zeroed_in_the_store", unpublished_policies),
-    ("a_stock_only_sync_sends_stock_and_nothing_else", stock_only_sync),
-    ("brazilian_orders_are_captured_and_statuses_written_back", brazilian_orders),
-    ("orders_sharing_one_modified_second_and_placed_while_paging_are_captured_once", crowded_second),
-    ("a_status_the_store_no_longer_has_is_a_failed_write_back", lost_status),
-    ("an_order_paid_between_two_syncs_never_goes_back_on_sale", paid_between_syncs),
+    (
+        "check_reports_the_store_and_refuses_what_would_go_wrong",
+        check_reports_the_store,
+    ),
+    (
+        "sync_sends_simple_and_variable_products_with_brand_and_ean",
+        sync_sends_products,
+    ),
+    (
+        "sync_links_products_the_merchant_created_by_sku_and_ean",
+        sync_links_merchant_products,
+    ),
+    (
+        "unpublished_products_are_hidden_or_zeroed_in_the_store",
+        unpublished_policies,
+    ),
+    (
+        "a_stock_only_sync_sends_stock_and_nothing_else",
+        stock_only_sync,
+    ),
+    (
+        "brazilian_orders_are_captured_and_statuses_written_back",
+        brazilian_orders,
+    ),
+    (
+        "orders_sharing_one_modified_second_and_placed_while_paging_are_captured_once",
+        crowded_second,
+    ),
+    (
+        "a_status_the_store_no_longer_has_is_a_failed_write_back",
+        lost_status,
+    ),
+    (
+        "an_order_paid_between_two_syncs_never_goes_back_on_sale",
+        paid_between_syncs,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -258,7 +285,10 @@ fn check_reports_the_store(store: &RealStore) {
     assert!(check.ok, "{:#?}", check.items);
     let facts = check.store.as_ref().unwrap();
     assert_eq!(facts.version.as_deref(), Some(store.version.as_str()));
-    assert_eq!((facts.brands, facts.gtin), (store.is_modern(), store.is_modern()));
+    assert_eq!(
+        (facts.brands, facts.gtin),
+        (store.is_modern(), store.is_modern())
+    );
     assert_eq!(facts.currency.as_deref(), Some("BRL"));
     let slugs: Vec<&str> = facts
         .order_statuses
@@ -266,7 +296,10 @@ fn check_reports_the_store(store: &RealStore) {
         .flatten()
         .map(|s| s.slug.as_str())
         .collect();
-    assert!(slugs.contains(&"received") && slugs.contains(&"erp-rejected"), "{slugs:?}");
+    assert!(
+        slugs.contains(&"received") && slugs.contains(&"erp-rejected"),
+        "{slugs:?}"
+    );
     assert_eq!(
         check.items.iter().filter(|i| i.item == "status").count(),
         5,
@@ -274,7 +307,9 @@ fn check_reports_the_store(store: &RealStore) {
     );
 
     // A status the store does not have: the checklist names it, sync and capture refuse.
-    let mut wrong = new_rig(store, |c| c.order_capture.received_status = Some("recebido".into()));
+    let mut wrong = new_rig(store, |c| {
+        c.order_capture.received_status = Some("recebido".into())
+    });
     let check = wrong.ponte.integration_check("loja").unwrap();
     assert!(!check.ok);
     let line = check
@@ -283,7 +318,12 @@ fn check_reports_the_store(store: &RealStore) {
         .find(|i| i.status == ItemStatus::Problem)
         .unwrap();
     assert_eq!(line.path.as_deref(), Some("order_capture.received_status"));
-    assert!(line.message.pt_br.contains("\"recebido\" não existe na loja"), "{line:?}");
+    assert!(
+        line.message
+            .pt_br
+            .contains("\"recebido\" não existe na loja"),
+        "{line:?}"
+    );
     for err in [
         wrong.ponte.capture_orders("loja").unwrap_err(),
         wrong
@@ -312,7 +352,10 @@ fn check_reports_the_store(store: &RealStore) {
         .sync_products("loja", SyncOptions::default(), &mut |_| true)
         .unwrap_err();
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
-    assert!(store.products_with_sku("RW-RO").is_empty(), "a refused sync wrote");
+    assert!(
+        store.products_with_sku("RW-RO").is_empty(),
+        "a refused sync wrote"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,7 +363,11 @@ fn check_reports_the_store(store: &RealStore) {
 
 fn sync_sends_products(store: &RealStore) {
     let mut rig = new_rig(store, |_| {});
-    let (ean_s, ean_p, ean_m) = (ean13("789100020001"), ean13("789100020002"), ean13("789100020003"));
+    let (ean_s, ean_p, ean_m) = (
+        ean13("789100020001"),
+        ean13("789100020002"),
+        ean13("789100020003"),
+    );
     rig.put(json!([
         simple("S1", "RW-S1", Some(&ean_s), 18990, 42),
         {"erp_id": "V1", "name": "Camiseta", "brand_id": "TRA", "show_in_store": true, "sync_stock": true,
@@ -336,15 +383,25 @@ fn sync_sends_products(store: &RealStore) {
     assert_eq!(s1.len(), 1, "{s1:?}");
     let s1 = &s1[0];
     assert_eq!(
-        (price_of(s1), s1["stock_quantity"].as_i64(), s1["manage_stock"].as_bool()),
+        (
+            price_of(s1),
+            s1["stock_quantity"].as_i64(),
+            s1["manage_stock"].as_bool()
+        ),
         ("189.90", Some(42), Some(true))
     );
     let parent = store.get(
-        &format!("/products/{}", store.products_with_sku("RW-V1-P")[0]["parent_id"]),
+        &format!(
+            "/products/{}",
+            store.products_with_sku("RW-V1-P")[0]["parent_id"]
+        ),
         &[],
     );
     assert_eq!(parent["type"], "variable");
-    for (sku, ean, price, stock) in [("RW-V1-P", &ean_p, "59.90", 7), ("RW-V1-M", &ean_m, "64.90", 3)] {
+    for (sku, ean, price, stock) in [
+        ("RW-V1-P", &ean_p, "59.90", 7),
+        ("RW-V1-M", &ean_m, "64.90", 3),
+    ] {
         let variation = &store.products_with_sku(sku)[0];
         assert_eq!(variation["type"], "variation");
         assert_eq!(
@@ -404,16 +461,25 @@ fn sync_links_merchant_products(store: &RealStore) {
     let report = rig.sync();
     let item = |erp_id: &str| report.items.iter().find(|i| i.erp_id == erp_id).unwrap();
     assert_eq!(item("L1").action, ponte::sync::Action::Link);
-    assert_eq!(item("L1").store_product_id.as_deref(), Some(by_sku["id"].to_string().as_str()));
+    assert_eq!(
+        item("L1").store_product_id.as_deref(),
+        Some(by_sku["id"].to_string().as_str())
+    );
     let l1 = store.products_with_sku("RW-L1");
     assert_eq!(l1.len(), 1, "linked, not duplicated: {l1:?}");
-    assert_eq!((price_of(&l1[0]), l1[0]["stock_quantity"].as_i64()), ("25.00", Some(4)));
+    assert_eq!(
+        (price_of(&l1[0]), l1[0]["stock_quantity"].as_i64()),
+        ("25.00", Some(4))
+    );
     let products = store.all("/products", &[]);
     match by_ean {
         Some(by_ean) => {
             assert_eq!(item("L2").action, ponte::sync::Action::Link);
             let linked = store.get(&format!("/products/{}", by_ean["id"]), &[]);
-            assert_eq!((price_of(&linked), linked["stock_quantity"].as_i64()), ("35.00", Some(6)));
+            assert_eq!(
+                (price_of(&linked), linked["stock_quantity"].as_i64()),
+                ("35.00", Some(6))
+            );
             assert_eq!(products.len(), 2, "no duplicate by EAN");
         }
         None => {
@@ -426,7 +492,10 @@ fn sync_links_merchant_products(store: &RealStore) {
 }
 
 fn unpublished_policies(store: &RealStore) {
-    for (policy, sku) in [(UnpublishedPolicy::Hide, "RW-H1"), (UnpublishedPolicy::ZeroStock, "RW-Z1")] {
+    for (policy, sku) in [
+        (UnpublishedPolicy::Hide, "RW-H1"),
+        (UnpublishedPolicy::ZeroStock, "RW-Z1"),
+    ] {
         let mut rig = new_rig(store, |c| {
             c.product_sync.unpublished_policy = policy;
             c.product_sync.only_eans = sku.to_string();
@@ -444,7 +513,12 @@ fn unpublished_policies(store: &RealStore) {
                 assert_eq!(held["catalog_visibility"], "hidden");
             }
             _ => {
-                assert_eq!(count(&report.counts, "zero_stock"), 1, "{:?}", report.counts);
+                assert_eq!(
+                    count(&report.counts, "zero_stock"),
+                    1,
+                    "{:?}",
+                    report.counts
+                );
                 assert_eq!(held["stock_quantity"], 0);
             }
         }
@@ -461,9 +535,17 @@ fn stock_only_sync(store: &RealStore) {
         stock_only: true,
         ..SyncOptions::default()
     });
-    assert_eq!(count(&report.counts, "stock_only"), 1, "{:?}", report.counts);
+    assert_eq!(
+        count(&report.counts, "stock_only"),
+        1,
+        "{:?}",
+        report.counts
+    );
     let held = &store.products_with_sku("RW-X1")[0];
-    assert_eq!((held["stock_quantity"].as_i64(), price_of(held)), (Some(9), "10.00"));
+    assert_eq!(
+        (held["stock_quantity"].as_i64(), price_of(held)),
+        (Some(9), "10.00")
+    );
     rig.sync();
     assert_eq!(price_of(&store.products_with_sku("RW-X1")[0]), "20.00");
 }
@@ -508,7 +590,10 @@ const CPF: &str = "529.982.247-25";
 /// A rig with products RW-A and RW-B synced; returns their store ids.
 fn stocked(store: &RealStore) -> (Rig, Value, Value) {
     let mut rig = new_rig(store, |_| {});
-    rig.put(json!([simple("A", "RW-A", None, 1000, 50), simple("B", "RW-B", None, 2500, 50)]));
+    rig.put(json!([
+        simple("A", "RW-A", None, 1000, 50),
+        simple("B", "RW-B", None, 2500, 50)
+    ]));
     rig.sync();
     let id = |sku: &str| store.products_with_sku(sku)[0]["id"].clone();
     (rig, id("RW-A"), id("RW-B"))
@@ -554,10 +639,20 @@ fn brazilian_orders(store: &RealStore) {
     assert_eq!(sales(&cnpj)["customer"]["person_type"], "company");
     assert_eq!(sales(&cpf)["payment_terms"], "A VISTA");
     // The store's own total, taxes and shipping included, in cents.
-    let store_total = store.order(&cpf)["total"].as_str().unwrap().replace('.', "");
-    assert_eq!(sales(&cpf)["total_cents"].to_string(), store_total.trim_start_matches('0'));
+    let store_total = store.order(&cpf)["total"]
+        .as_str()
+        .unwrap()
+        .replace('.', "");
+    assert_eq!(
+        sales(&cpf)["total_cents"].to_string(),
+        store_total.trim_start_matches('0')
+    );
     let codes = |id: &str| -> Vec<String> {
-        let rejected = report.rejected.iter().find(|r| r.store_order_id == id).unwrap();
+        let rejected = report
+            .rejected
+            .iter()
+            .find(|r| r.store_order_id == id)
+            .unwrap();
         rejected.reasons.iter().map(|r| r.code.clone()).collect()
     };
     assert_eq!(codes(&bad_cpf), ["document_invalid"]);
@@ -570,21 +665,37 @@ fn brazilian_orders(store: &RealStore) {
     assert_eq!(status(&bad_cpf), "erp-rejected");
     assert_eq!(status(&reservation), "pending");
     assert!(
-        store.order_notes(&unknown).iter().any(|n| n.contains("Order not imported into the ERP")),
+        store
+            .order_notes(&unknown)
+            .iter()
+            .any(|n| n.contains("Order not imported into the ERP")),
         "{:?}",
         store.order_notes(&unknown)
     );
 
     // The ERP confirms one and refuses the other; a fixed order is retried.
     rig.ponte.order_confirm("loja", &cpf, "PV-1").unwrap();
-    rig.ponte.order_reject("loja", &cnpj, "cliente bloqueado").unwrap();
+    rig.ponte
+        .order_reject("loja", &cnpj, "cliente bloqueado")
+        .unwrap();
     rig.put(json!([simple("LOJA", "RW-LOJA", None, 500, 10)]));
-    assert_eq!(rig.ponte.order_retry("loja", &unknown).unwrap().state, "pending");
+    assert_eq!(
+        rig.ponte.order_retry("loja", &unknown).unwrap().state,
+        "pending"
+    );
     let flush = rig.capture();
-    assert_eq!(count(&flush.counts, "writebacks_waiting"), 0, "{:?}", flush.counts);
+    assert_eq!(
+        count(&flush.counts, "writebacks_waiting"),
+        0,
+        "{:?}",
+        flush.counts
+    );
     assert_eq!(status(&cpf), "completed");
     assert_eq!(status(&cnpj), "erp-rejected");
-    assert!(store.order_notes(&cnpj).iter().any(|n| n.contains("cliente bloqueado")));
+    assert!(store
+        .order_notes(&cnpj)
+        .iter()
+        .any(|n| n.contains("cliente bloqueado")));
     assert_eq!(status(&unknown), "received");
 
     let rows = rig.ponte.report("loja", &ReportFilter::default()).unwrap();
@@ -593,19 +704,28 @@ fn brazilian_orders(store: &RealStore) {
     assert_eq!(row(&cpf).erp_order_number.as_deref(), Some("PV-1"));
     assert_eq!(row(&cnpj).state, "rejected");
     assert_eq!(row(&reservation).state, "reserved");
-    assert!(rows.iter().all(|r| r.writeback == "done" || r.writeback == "none"), "{rows:#?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.writeback == "done" || r.writeback == "none"),
+        "{rows:#?}"
+    );
 }
 
 fn crowded_second(store: &RealStore) {
     let (mut rig, a, _) = stocked(store);
-    let orders: Vec<Value> = (0..160).map(|_| order(&a, 1, "processing", Person::Cpf(CPF))).collect();
+    let orders: Vec<Value> = (0..160)
+        .map(|_| order(&a, 1, "processing", Person::Cpf(CPF)))
+        .collect();
     let mut ids = store.create_orders(&orders);
     // As after a bulk action in the admin: one modification second for all of them.
     store.set_modified(&ids, "2026-01-15 12:00:00");
     let late: Vec<String> = std::thread::scope(|scope| {
         let shopper = scope.spawn(|| {
             (0..5)
-                .map(|_| store.post("/orders", order(&a, 1, "processing", Person::Cpf(CPF)))["id"].to_string())
+                .map(|_| {
+                    store.post("/orders", order(&a, 1, "processing", Person::Cpf(CPF)))["id"]
+                        .to_string()
+                })
                 .collect::<Vec<String>>()
         });
         rig.capture();
@@ -624,7 +744,11 @@ fn crowded_second(store: &RealStore) {
     let journaled: BTreeSet<String> = journaled.into_iter().collect();
     assert_eq!(journaled, ids.iter().cloned().collect::<BTreeSet<_>>());
     let received = store.all("/orders", &[("status", "received".into())]);
-    assert_eq!(received.len(), 165, "every order marked received in the store");
+    assert_eq!(
+        received.len(),
+        165,
+        "every order marked received in the store"
+    );
 }
 
 fn lost_status(store: &RealStore) {
@@ -641,7 +765,12 @@ fn lost_status(store: &RealStore) {
         let id = store.create_orders(&[order(&merchant_only, 1, "processing", Person::Cpf(CPF))]);
         let report = rig.capture();
         assert_eq!(count(&report.counts, "rejected"), 1);
-        assert_eq!(count(&report.counts, "writebacks_failed"), 1, "{:?}", report.counts);
+        assert_eq!(
+            count(&report.counts, "writebacks_failed"),
+            1,
+            "{:?}",
+            report.counts
+        );
         // WooCommerce answered 200 and left the order in `pending`.
         assert_eq!(store.order(&id[0])["status"], "pending");
         let rows = rig.ponte.report("loja", &ReportFilter::default()).unwrap();

@@ -168,7 +168,7 @@ fn an_ambiguous_match_is_a_conflict_and_nothing_is_pushed() {
     }
     rig.put(&[r#"{"erp_id":"CAM","name":"Camiseta","brand_id":"HERING","show_in_store":true,"sync_stock":true,
         "variants":[{"sku":"M","price_cents":100,"attributes":{"tamanho":"M"}},{"sku":"G","price_cents":100,"attributes":{"tamanho":"G"}}]}"#.into()]);
-    rig.sandbox.reset_counters();
+    rig.checked();
     let report = rig.sync();
     let conflict = item(&report, "CAM");
     assert_eq!(
@@ -189,7 +189,7 @@ fn a_dry_run_returns_the_plan_and_writes_nothing_anywhere() {
         product("1", "A", None, 1000, 5),
         product("2", "B", None, 1000, 5),
     ]);
-    rig.sandbox.reset_counters();
+    rig.checked();
     let plan = rig.ponte.sync_plan("loja", SyncOptions::default()).unwrap();
     assert_eq!(plan.counts["create"], 2);
     let report = rig.sync_with(SyncOptions {
@@ -355,6 +355,7 @@ fn a_create_whose_answer_is_lost_is_reconciled_by_sku_and_never_duplicated() {
         product("1", "A", None, 1000, 5),
         product("2", "B", None, 1000, 5),
     ]);
+    rig.checked();
     rig.sandbox.inject(FaultRule {
         method: Some("POST".into()),
         path_contains: Some("/products/batch".into()),
@@ -450,6 +451,7 @@ fn two_thousand_products_go_in_twenty_batches_and_a_second_run_writes_nothing() 
         })
         .collect();
     rig.put(&products);
+    rig.checked();
     let report = rig.sync();
     assert_eq!(Rig::count(&report, "create"), 2000);
     let counters = rig.sandbox.counters();

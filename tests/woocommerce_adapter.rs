@@ -11,7 +11,8 @@ use common::woo::*;
 use ponte::model::catalog::{parse_products, Product};
 use ponte::model::config::{NewProductStatus, Visibility, ALL_SYNC_FIELDS};
 use ponte::platform::{
-    OrderQuery, OrderSort, Platform, ProductDraft, ProductWrite, RemoteKind, StatusUpdate, WriteOutcome,
+    OrderQuery, OrderSort, Platform, ProductDraft, ProductWrite, RemoteKind, StatusUpdate,
+    WriteOutcome,
 };
 use ponte::sandbox::{Fault, FaultRule, Permissions};
 use ponte::Error;

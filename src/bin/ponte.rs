@@ -636,13 +636,17 @@ fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
     println!("\n3. Why is product 3001 not in the store?\n");
     print_status(&ponte.product_status(&config.id, &ProductKey::ErpId("3001".into()))?);
 
-    println!("\n4. A second sync right away has nothing to send:\n");
+    println!(
+        "\n4. A second sync right away has nothing to send (it only looks for orders the store"
+    );
+    println!("   sold since the last capture, whose units it must not put back on sale):\n");
     store.reset_counters();
     let again = ponte.sync_products(&config.id, SyncOptions::default(), &mut |_| true)?;
+    let writes = store.write_requests();
     println!(
-        "  {} ({} requests to the store)",
+        "  {} (requests to the store: {} read, {writes} write)",
         counts_line(&again.counts),
-        store.total_requests()
+        store.total_requests() - writes
     );
 
     println!("\n5. Shoppers place orders in the store:");

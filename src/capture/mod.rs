@@ -11,8 +11,8 @@ mod report;
 pub(crate) mod walk;
 mod writeback;
 
-pub use report::{ReportFilter, ReportRow};
 pub(crate) use report::report;
+pub use report::{ReportFilter, ReportRow};
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -800,4 +800,3 @@ pub(crate) fn reservations(db: &mut Db, integration: &str) -> Result<Vec<Reserva
         })
         .collect())
 }
-

@@ -40,7 +40,6 @@ pub struct ReportRow {
     pub writeback: String,
 }
 
-
 /// The integration report, newest first.
 pub(crate) fn report(
     db: &mut Db,
@@ -154,4 +153,3 @@ pub(crate) fn report(
         Ok(rows)
     })
 }
-

@@ -156,8 +156,7 @@ impl Walk<'_> {
         on_page: &mut dyn FnMut(Page<StoreOrder>) -> Result<()>,
     ) -> Result<()> {
         let seen = &mut self.seen;
-        page.items
-            .retain(|order| seen.insert(order_stamp(order)));
+        page.items.retain(|order| seen.insert(order_stamp(order)));
         page.failures
             .retain(|failure| seen.insert(failure_stamp(failure)));
         on_page(page)
@@ -195,7 +194,8 @@ impl Walk<'_> {
                     break;
                 }
             }
-            let steady_count = totals.len() == 1 && totals.first() == Some(&Some(in_pass.len() as u64));
+            let steady_count =
+                totals.len() == 1 && totals.first() == Some(&Some(in_pass.len() as u64));
             if steady_count {
                 return Ok(true);
             }

@@ -45,8 +45,10 @@ pub struct StoreProbe {
     pub version: Option<String>,
     /// The currency the store sells in.
     pub currency: Option<String>,
-    /// Why the key may not write, when a write that changes nothing was refused.
+    /// Why the key may not write, when a write that changes nothing was refused for it.
     pub write_refused: Option<String>,
+    /// Why that write could not tell either way (the store failed it for another reason).
+    pub write_unverified: Option<String>,
     pub capabilities: Capabilities,
     /// The order statuses the store has registered (slug and label), custom ones included;
     /// `None` when the store would not say.

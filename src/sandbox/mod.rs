@@ -113,6 +113,11 @@ impl WooSandbox {
         self.store.register_status_labeled(slug, label);
     }
 
+    /// Forgets a custom order status, as a reconfigured status plugin does.
+    pub fn unregister_status(&self, slug: &str) {
+        self.store.unregister_status(slug);
+    }
+
     /// Sets the one tax rate of a class (`""`/`"standard"`, `"reduced-rate"`, `"zero-rate"`):
     /// `basis_points` (1000 is 10%), its label, whether shipping pays it. Turns taxes on. Returns
     /// the rate's id.
@@ -203,11 +208,15 @@ impl WooSandbox {
         self.server.controls().counters()
     }
 
-    /// Requests served that write (anything but GET).
+    /// Requests served that may write (anything but GET, OPTIONS and HEAD).
     pub fn write_requests(&self) -> u64 {
         self.counters()
             .iter()
-            .filter(|(route, _)| !route.starts_with("GET "))
+            .filter(|(route, _)| {
+                !["GET ", "OPTIONS ", "HEAD "]
+                    .iter()
+                    .any(|m| route.starts_with(m))
+            })
             .map(|(_, count)| count)
             .sum()
     }

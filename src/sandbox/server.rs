@@ -471,7 +471,10 @@ fn serve_connection(
                 headers: vec![("Location".into(), location.clone())],
                 body: Vec::new(),
             },
-            None | Some(Fault::ApplyThenDrop) | Some(Fault::Slow { .. }) | Some(Fault::Hold { .. }) => {
+            None
+            | Some(Fault::ApplyThenDrop)
+            | Some(Fault::Slow { .. })
+            | Some(Fault::Hold { .. }) => {
                 if let Some(Fault::Hold { name }) = &fault {
                     controls.hold(name);
                 }

@@ -375,6 +375,12 @@ impl WooStore {
         }
     }
 
+    /// Forgets a custom order status, as when its plugin is reconfigured or turned off; orders
+    /// already in it keep it.
+    pub fn unregister_status(&self, slug: &str) {
+        self.lock().custom_statuses.retain(|(s, _)| s != slug);
+    }
+
     /// Sets the one tax rate of a tax class (`""` or `"standard"`, `"reduced-rate"`,
     /// `"zero-rate"`), in basis points (1000 is 10%), named `label`, applied to shipping or not,
     /// for Brazil (country BR, any state: the sandbox's orders and its base address); and turns

@@ -86,4 +86,3 @@ pub fn store_status(rig: &Rig, id: &str) -> String {
 pub fn count(report: &ponte::capture::CaptureReport, key: &str) -> u64 {
     report.counts.get(key).copied().unwrap_or(0)
 }
-

@@ -97,8 +97,11 @@ impl RealStore {
         let line: Value = serde_json::from_slice(&output.stdout)
             .map_err(|e| format!("run.sh up printed no JSON line: {e}"))?;
         let text = |key: &str| line[key].as_str().unwrap_or_default().to_string();
-        let (base_url, consumer_key, consumer_secret) =
-            (text("base_url"), text("consumer_key"), text("consumer_secret"));
+        let (base_url, consumer_key, consumer_secret) = (
+            text("base_url"),
+            text("consumer_key"),
+            text("consumer_secret"),
+        );
         let http = HttpClient::new(
             &base_url,
             true,
@@ -154,9 +157,17 @@ impl RealStore {
         }
     }
 
-    fn call(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<Value>) -> Value {
-        let query: Vec<(String, String)> =
-            query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Value {
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let path = format!("/wp-json/wc/v3{path}");
         let request = match body {
             Some(body) => {
@@ -242,7 +253,10 @@ impl RealStore {
         for chunk in orders.chunks(100) {
             let answer = self.post("/orders/batch", json!({ "create": chunk }));
             for created in answer["create"].as_array().into_iter().flatten() {
-                assert!(created.get("error").is_none(), "order not created: {created}");
+                assert!(
+                    created.get("error").is_none(),
+                    "order not created: {created}"
+                );
                 ids.push(created["id"].to_string());
             }
         }
@@ -251,10 +265,16 @@ impl RealStore {
 
     /// Deletes every order and product, so the next group of tests starts from an empty store.
     pub fn empty(&self) {
-        for (path, batch) in [("/orders", "/orders/batch"), ("/products", "/products/batch")] {
+        for (path, batch) in [
+            ("/orders", "/orders/batch"),
+            ("/products", "/products/batch"),
+        ] {
             loop {
                 let ids: Vec<Value> = self
-                    .get(path, &[("per_page", "100".into()), ("status", "any".into())])
+                    .get(
+                        path,
+                        &[("per_page", "100".into()), ("status", "any".into())],
+                    )
                     .as_array()
                     .into_iter()
                     .flatten()

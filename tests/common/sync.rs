@@ -64,6 +64,14 @@ impl Rig {
         }
     }
 
+    /// Checks the integration, as the first sync of a session would, and zeroes the store's
+    /// counters: what a test counts next is the run's own requests.
+    pub fn checked(&mut self) {
+        let check = self.ponte.integration_check("loja").unwrap();
+        assert!(check.ok, "{:#?}", check.items);
+        self.sandbox.reset_counters();
+    }
+
     pub fn put(&mut self, products: &[String]) {
         let json = format!("[{}]", products.join(","));
         self.ponte

@@ -15,8 +15,8 @@ use crate::platform::http::{
     Auth, Clock, HttpClient, HttpStats, Method, Request, Response, SendError,
 };
 use crate::platform::{
-    Capabilities, ItemError, ItemFailure, OrderQuery, OrderSort, OrderStatus, Page, Platform, ProductWrite, RemoteProduct,
-    StatusUpdate, StoreProbe, StoreRef, WriteOutcome,
+    Capabilities, ItemError, ItemFailure, OrderQuery, OrderSort, OrderStatus, Page, Platform,
+    ProductWrite, RemoteProduct, StatusUpdate, StoreProbe, StoreRef, WriteOutcome,
 };
 
 /// Where the REST routes live, below the site's address.
@@ -453,10 +453,10 @@ impl Platform for WooCommerce {
             &json!({}),
             true,
         );
-        let write_refused = match self.call(&write) {
-            Ok(_) => None,
-            Err(Error::Auth(message)) => Some(message),
-            Err(err) => return Err(err),
+        let (write_refused, write_unverified) = match self.call(&write) {
+            Ok(_) => (None, None),
+            Err(Error::Auth(message)) => (Some(message), None),
+            Err(err) => (None, Some(err.to_string())),
         };
         let brands = match self.get("/products/brands", vec![("per_page".into(), "1".into())]) {
             Ok(_) => true,
@@ -507,6 +507,7 @@ impl Platform for WooCommerce {
             version,
             currency,
             write_refused,
+            write_unverified,
             capabilities,
             order_statuses,
         })
