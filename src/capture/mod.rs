@@ -1,11 +1,12 @@
 //! Order capture, store → ERP: every store order becomes an ERP sales order exactly once.
 //!
 //! Each order read is journaled under its (integration, store order id) before anything else, in
-//! the same transaction that registers its customer, validates it and queues its write-backs. The
-//! watermark moves only after every page is committed, and each capture re-reads an overlap
-//! window; the journal's key absorbs the repeats. Accepted orders are handed to the ERP, and again
-//! at every capture, until it confirms or rejects each one. Status write-backs and notes wait in
-//! an outbox until the store has them; one whose answer was lost is checked before it is resent.
+//! the same transaction that registers its customer, validates it and queues its write-backs.
+//! Orders are read by key (`walk`), never by offset over a set that moves; the watermark moves
+//! only after every page is committed and only as far as the read proved, and each capture
+//! re-reads an overlap window, whose repeats the journal's key absorbs. Accepted orders are handed
+//! to the ERP, and again at every capture, until it confirms or rejects each one. Status
+//! write-backs and notes wait in an outbox (`writeback`) until the store has them.
 
 mod report;
 pub(crate) mod walk;

@@ -3,6 +3,7 @@ used by the official WooCommerce client library (the `woocommerce` package on Py
 
 import json
 import os
+import tempfile
 import unittest
 import urllib.error
 import urllib.request
@@ -36,6 +37,28 @@ class SandboxTest(unittest.TestCase):
         with self.assertRaises(ponte.InvalidJsonError) as caught:
             ponte.Sandbox(wc_version="7.0.0")
         self.assertIn("options.wc_version", caught.exception.message)
+
+    def test_the_integration_check_reads_the_store_and_names_a_missing_status(self):
+        capture = {"enabled": True, "fetch_statuses": ["processing"], "received_status": "recebido",
+                   "default_payment_terms": "A VISTA", "default_payment_method": "PIX"}
+        with ponte.Sandbox(wc_version="8.9.3") as store, tempfile.TemporaryDirectory() as tmp:
+            with ponte.Ponte(os.path.join(tmp, "ponte.db")) as handle:
+                handle.integration_put(store.integration_config("loja", locale="en", order_capture=capture))
+                check = handle.integration_check("loja")
+                self.assertFalse(check["ok"])
+                self.assertEqual(check["store"]["version"], "8.9.3")
+                lines = {(i["item"], i.get("path")): i for i in check["items"]}
+                self.assertEqual(lines[("brands", None)]["status"], "warning")
+                self.assertEqual(lines[("ean", None)]["status"], "warning")
+                missing = lines[("status", "order_capture.received_status")]
+                self.assertEqual(missing["status"], "problem")
+                self.assertIn('"recebido" não existe na loja', missing["message"]["pt_br"])
+                self.assertIn("Register status", missing["action"]["en"])
+                with self.assertRaises(ponte.InvalidConfigError) as caught:
+                    handle.capture_orders("loja")
+                self.assertIn("order_capture.received_status", caught.exception.message)
+                store.register_status("recebido", "Recebido")
+                self.assertTrue(handle.integration_check("loja")["ok"])
 
     def test_an_unknown_platform_is_refused(self):
         with self.assertRaises(ponte.InvalidJsonError) as caught:
