@@ -182,6 +182,56 @@ fn a_duplicate_ean_is_an_item_error_too() {
 }
 
 #[test]
+fn an_answer_that_ignored_the_gtin_filter_is_never_taken_for_a_match() {
+    let s = store();
+    let mut wanted = simple(1);
+    wanted.variants[0].ean = Some("7891000100103".into());
+    let mut other = simple(2);
+    other.variants[0].ean = Some("7891000100110".into());
+    let created: Vec<String> = s
+        .woo
+        .push_products(&[
+            ProductWrite::Create(draft(wanted)),
+            ProductWrite::Create(draft(other)),
+        ])
+        .iter()
+        .map(|outcome| done(outcome).product_id.clone())
+        .collect();
+    // The look-up is answered as a store that ignores `global_unique_id` answers it (WooCommerce
+    // 8.9): with the other product only.
+    let other_id: u64 = created[1].parse().unwrap();
+    let other_product = s
+        .sandbox
+        .products()
+        .into_iter()
+        .find(|p| p["id"] == other_id);
+    let unfiltered = json!([other_product.unwrap()]);
+    s.sandbox.inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: Some("/wp-json/wc/v3/products".into()),
+        times: 1,
+        after: 0,
+        fault: Fault::Status {
+            status: 200,
+            body: unfiltered.to_string(),
+        },
+    });
+    s.sandbox.reset_counters();
+    let found = s
+        .woo
+        .find_products_by_gtin(&["7891000100103".into()])
+        .unwrap();
+    let ids: Vec<&str> = found.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [created[0].as_str()],
+        "the unfiltered answer was taken"
+    );
+    // Then the catalog was listed once and matched by Ponte.
+    assert_eq!(s.sandbox.counters()["GET /wp-json/wc/v3/products"], 2);
+}
+
+#[test]
 fn updating_a_product_that_is_gone_is_an_invalid_id_item_error() {
     let s = store();
     let target = ponte::platform::StoreRef {

@@ -75,7 +75,7 @@ pub struct WooCommerce {
     /// Narrowed by `probe` to what this store has.
     capabilities: Mutex<Capabilities>,
     /// Brand term ids by lower-case name, loaded on first use; `None` inside once the store is
-    /// known to have no brands endpoint (WooCommerce before 9.4).
+    /// known to have no brands endpoint (WooCommerce before 9.6).
     brand_terms: Mutex<Option<Option<BTreeMap<String, u64>>>>,
 }
 
