@@ -527,7 +527,8 @@ PONTE_API int32_t ponte_version_number(void);
 
 /**
  * Sends Ponte's log records at or above `max_level` to `callback`, process-wide, replacing any
- * callback set before.
+ * callback set before. Records of the libraries Ponte uses come only at `PONTE_LOG_INFO` and
+ * above: below it they carry raw request bytes, credentials included.
  *
  * Parameters: `callback`, or NULL to stop logging; `user_data`, passed back to each call
  * untouched; `max_level`, `PONTE_LOG_OFF` .. `PONTE_LOG_TRACE`.

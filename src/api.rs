@@ -87,6 +87,9 @@ impl Ponte {
     /// session are kept if the platform is the same.
     pub fn integration_put(&mut self, mut config: IntegrationConfig) -> Result<()> {
         config.validate()?;
+        if let Some(pem) = &config.http.trusted_ca_pem {
+            crate::platform::http::trusted_roots(pem)?;
+        }
         let credentials = config.credentials.take();
         let previous_platform = self
             .db

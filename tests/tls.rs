@@ -83,3 +83,48 @@ fn a_self_signed_certificate_is_refused_before_any_request_is_sent() {
         "a certificate error is not retried"
     );
 }
+
+#[test]
+fn a_store_signed_by_a_private_ca_is_trusted_only_through_the_setting() {
+    let store = common::tls::start(8);
+    let sandbox = ponte::sandbox::WooSandbox::start().unwrap();
+    let mut config = sandbox.integration_config("loja");
+    config.base_url = store.url.clone();
+    config.allow_http = false;
+    config.http.max_requests_per_second = 0;
+    let connect = |config: &ponte::model::config::IntegrationConfig| {
+        WooCommerce::connect(
+            config,
+            config.credentials.as_ref(),
+            Arc::new(common::woo::TestClock::default()),
+        )
+        .unwrap()
+    };
+    // With the public roots: refused before a request is sent.
+    let err = connect(&config).list_products(1).unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err:?}");
+    assert_eq!(store.requests(), 0);
+    // Trusting the store's own CA: the request goes, credentials as Basic inside TLS.
+    config.http.trusted_ca_pem = Some(store.ca_pem.clone());
+    let page = connect(&config).list_products(1).unwrap();
+    assert!(page.items.is_empty());
+    assert_eq!(store.requests(), 1);
+    let received = String::from_utf8_lossy(&store.received.lock().unwrap()).to_lowercase();
+    assert!(received.contains("authorization: basic "), "{received}");
+}
+
+#[test]
+fn a_trusted_ca_setting_without_a_certificate_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ponte = ponte::Ponte::open(dir.path().join("ponte.db")).unwrap();
+    let mut config = ponte::sandbox::WooSandbox::start()
+        .unwrap()
+        .integration_config("loja");
+    config.http.trusted_ca_pem = Some("not a certificate".into());
+    let err = ponte.integration_put(config).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("http.trusted_ca_pem: holds no PEM certificate"),
+        "{err}"
+    );
+}

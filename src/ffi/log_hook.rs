@@ -38,9 +38,17 @@ static SINK: RwLock<Option<Sink>> = RwLock::new(None);
 
 struct HostLogger;
 
+/// Whether a record may reach the host: Ponte's own at any level; its dependencies' only at
+/// `info` and above. At `debug` and `trace` the HTTP and TLS crates log raw request bytes, which
+/// hold the `Authorization` header; no byte of a credential may reach the host's log.
+fn forwarded(metadata: &log::Metadata<'_>) -> bool {
+    let ours = metadata.target() == "ponte" || metadata.target().starts_with("ponte::");
+    metadata.level() <= log::max_level() && (ours || metadata.level() <= log::Level::Info)
+}
+
 impl log::Log for HostLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
+        forwarded(metadata)
     }
 
     fn log(&self, record: &log::Record<'_>) {
@@ -70,7 +78,8 @@ impl log::Log for HostLogger {
 static LOGGER: HostLogger = HostLogger;
 
 /// Sends Ponte's log records at or above `max_level` to `callback`, process-wide, replacing any
-/// callback set before.
+/// callback set before. Records of the libraries Ponte uses come only at `PONTE_LOG_INFO` and
+/// above: below it they carry raw request bytes, credentials included.
 ///
 /// Parameters: `callback`, or NULL to stop logging; `user_data`, passed back to each call
 /// untouched; `max_level`, `PONTE_LOG_OFF` .. `PONTE_LOG_TRACE`.

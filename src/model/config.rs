@@ -38,7 +38,7 @@ pub struct IntegrationConfig {
 
 /// How Ponte talks to the store: explicit timeouts (there are none by default in HTTP clients),
 /// bounded retries, a request rate and a response size limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpSettings {
     /// TCP and TLS connection setup.
@@ -55,6 +55,11 @@ pub struct HttpSettings {
     pub max_requests_per_second: u32,
     /// The largest response body accepted, after decompression.
     pub max_response_bytes: u64,
+    /// PEM certificates of a private certificate authority that signed the store's certificate
+    /// (a store on the company's network). When set, these are the only roots trusted for this
+    /// store, instead of the public ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_ca_pem: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -67,6 +72,7 @@ impl Default for HttpSettings {
             max_retry_wait_ms: 60_000,
             max_requests_per_second: 10,
             max_response_bytes: 32 * 1024 * 1024,
+            trusted_ca_pem: None,
         }
     }
 }

@@ -204,7 +204,12 @@ impl HttpClient {
             )));
         }
         let millis = Duration::from_millis;
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(pem) = &settings.trusted_ca_pem {
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&trusted_roots(pem)?));
+        }
         let config = ureq::Agent::config_builder()
+            .tls_config(tls.build())
             .https_only(!allow_http)
             .http_status_as_error(false)
             .max_redirects(0)
@@ -468,6 +473,30 @@ impl HttpClient {
     fn count(&self, update: impl FnOnce(&mut HttpStats)) {
         update(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
     }
+}
+
+/// The certificates of `http.trusted_ca_pem`; an error names the setting when none is there.
+pub fn trusted_roots(pem: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
+    let mut roots = Vec::new();
+    for item in ureq::tls::parse_pem(pem.as_bytes()) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(certificate)) => roots.push(certificate),
+            Ok(_) => {}
+            Err(err) => {
+                return Err(Error::invalid_data(
+                    "http.trusted_ca_pem",
+                    format!("is not PEM: {err}"),
+                ))
+            }
+        }
+    }
+    if roots.is_empty() {
+        return Err(Error::invalid_data(
+            "http.trusted_ca_pem",
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+        ));
+    }
+    Ok(roots)
 }
 
 /// Exponential backoff from 250 ms, capped at 30 s, with jitter so that many clients do not retry

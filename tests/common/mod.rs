@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod realwoo;
 pub mod sync;
+pub mod tls;
 pub mod woo;
 
 use std::path::PathBuf;

@@ -124,7 +124,7 @@ impl WooCommerce {
             &config.base_url,
             config.allow_http,
             auth,
-            config.http,
+            config.http.clone(),
             clock,
         )?;
         Ok(WooCommerce {
