@@ -399,18 +399,31 @@ impl Context<'_> {
     /// that no capture has read yet), never below zero.
     fn sellable(&self, sku: &str) -> i64 {
         let warehouses = &self.config.product_sync.warehouses;
-        let on_hand: i64 = self
+        let on_hand = self
             .snapshot
             .stock
             .get(sku)
             .into_iter()
             .flatten()
             .filter(|(warehouse, _)| warehouses.is_empty() || warehouses.contains(warehouse))
-            .map(|(_, quantity)| *quantity)
-            .sum();
-        let held = self.snapshot.held.get(sku).copied().unwrap_or(0)
-            + self.uncaptured.get(sku).copied().unwrap_or(0);
-        (on_hand - held).max(0)
+            .try_fold(0i64, |sum, (_, quantity)| sum.checked_add(*quantity));
+        let held = [&self.snapshot.held, &self.uncaptured]
+            .iter()
+            .try_fold(0i64, |sum, holds| {
+                sum.checked_add(holds.get(sku).copied().unwrap_or(0))
+            });
+        // Catalog quantities and order lines are bounded, so this cannot overflow; if it ever
+        // did, nothing is offered rather than a wrapped number.
+        match on_hand
+            .zip(held)
+            .and_then(|(on_hand, held)| on_hand.checked_sub(held))
+        {
+            Some(sellable) => sellable.max(0),
+            None => {
+                log::error!(target: "ponte::sync", "stock of SKU {sku} overflows: 0 is sent");
+                0
+            }
+        }
     }
 
     fn stock_of(&self, product: &Product) -> BTreeMap<String, i64> {

@@ -232,6 +232,40 @@ fn an_answer_that_ignored_the_gtin_filter_is_never_taken_for_a_match() {
 }
 
 #[test]
+fn a_product_listing_that_never_ends_is_stopped() {
+    let s = store();
+    let created = done(
+        &s.woo
+            .push_products(&[ProductWrite::Create(draft(simple(1)))])[0],
+    )
+    .clone();
+    let product = s.sandbox.products().into_iter().next().unwrap();
+    assert_eq!(product["id"].to_string(), created.product_id);
+    // The same product on every page of a million.
+    s.sandbox.inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: Some("/wp-json/wc/v3/products".into()),
+        times: 1_000_000,
+        after: 0,
+        fault: Fault::Bytes {
+            status: 200,
+            headers: vec![("X-WP-TotalPages".into(), "1000000".into())],
+            body: json!([product]).to_string().into_bytes(),
+        },
+    });
+    s.sandbox.reset_counters();
+    let err = s
+        .woo
+        .find_products_by_sku(&["SKU-00001".into()])
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidResponse(m) if m.contains("page 2 repeats")),
+        "{err:?}"
+    );
+    assert_eq!(s.sandbox.counters()["GET /wp-json/wc/v3/products"], 2);
+}
+
+#[test]
 fn updating_a_product_that_is_gone_is_an_invalid_id_item_error() {
     let s = store();
     let target = ponte::platform::StoreRef {
@@ -668,10 +702,15 @@ fn a_body_that_is_not_json_or_too_large_is_a_clean_error() {
             body: deep,
         },
     });
-    assert!(matches!(
-        s.woo.list_products(1).unwrap_err(),
-        Error::InvalidResponse(_)
-    ));
+    // An array of one item nested 100,000 deep: that item is unreadable, the page is not.
+    let page = s.woo.list_products(1).unwrap();
+    assert!(page.items.is_empty());
+    assert_eq!(page.failures.len(), 1);
+    assert!(
+        page.failures[0].reason.contains("recursion limit exceeded"),
+        "{:?}",
+        page.failures
+    );
 }
 
 #[test]

@@ -350,7 +350,21 @@ fn process(
     let in_reservation = capture.reservation_statuses.contains(&order.status);
     let existing = journal::journal_get(tx, integration, &order.store_order_id)?;
     let previous_state = existing.as_ref().map(|r| r.state.as_str());
+    // An order no real shopper places (a quantity of 9,223,372,036,854,775,807) is never held
+    // against the stock, not even as a reservation: it is rejected like any invalid sale.
+    let absurd = !order_rules::out_of_bounds(order, capture, config.locale).is_empty();
     match previous_state {
+        None | Some("failed") | Some("reserved") if absurd && (in_fetch || in_reservation) => {
+            bump(
+                counts,
+                if previous_state.is_none() {
+                    "captured"
+                } else {
+                    "recovered"
+                },
+            );
+            decide(tx, config, catalog, order, counts, rejected)?;
+        }
         None | Some("failed") if in_reservation => {
             let customer_id = register(tx, order)?;
             let mut row = new_row(order, "reserved", customer_id);
@@ -361,7 +375,7 @@ fn process(
                 integration,
                 &order.store_order_id,
                 "reservation",
-                &lines_of(order),
+                &lines_of(order)?,
             )?;
             bump(
                 counts,
@@ -401,7 +415,7 @@ fn process(
                 integration,
                 &order.store_order_id,
                 "reservation",
-                &lines_of(order),
+                &lines_of(order)?,
             )?;
             bump(counts, "seen_again");
         }
@@ -442,7 +456,7 @@ fn decide(
             integration,
             &order.store_order_id,
             "unconfirmed",
-            &lines_of(order),
+            &lines_of(order)?,
         )?;
         if let Some(status) = &capture.received_status {
             journal::enqueue(tx, integration, &order.store_order_id, "received", status)?;
@@ -507,15 +521,22 @@ fn new_row(order: &StoreOrder, state: &str, customer_id: Option<i64>) -> Journal
     }
 }
 
-/// Quantities by SKU of an order's lines.
-fn lines_of(order: &StoreOrder) -> Vec<(String, i64)> {
+/// Quantities by SKU of an order's lines. Orders beyond `order_capture.max_quantity` are
+/// rejected before they are held, so the sums are small; they are checked all the same.
+fn lines_of(order: &StoreOrder) -> Result<Vec<(String, i64)>> {
     let mut by_sku: BTreeMap<String, i64> = BTreeMap::new();
     for line in &order.lines {
         if let Some(sku) = &line.sku {
-            *by_sku.entry(sku.clone()).or_default() += line.quantity.max(0);
+            let held = by_sku.entry(sku.clone()).or_default();
+            *held = held.checked_add(line.quantity.max(0)).ok_or_else(|| {
+                Error::invalid_data(
+                    format!("order {}", order.store_order_id),
+                    format!("the quantities of SKU {sku} add up beyond any stock"),
+                )
+            })?;
         }
     }
-    by_sku.into_iter().collect()
+    Ok(by_sku.into_iter().collect())
 }
 
 fn register(tx: &rusqlite::Transaction<'_>, order: &StoreOrder) -> Result<Option<i64>> {
@@ -779,7 +800,7 @@ pub(crate) fn retry(
         row.reasons = Vec::new();
         row.sales_order = Some(sales_order(config, &catalog, &order, row.customer_id));
         journal::journal_put(tx, integration, &row)?;
-        journal::hold(tx, integration, store_order_id, "unconfirmed", &lines_of(&order))?;
+        journal::hold(tx, integration, store_order_id, "unconfirmed", &lines_of(&order)?)?;
         // The store shows the rejected status: mark the order received now.
         if let Some(status) = &config.order_capture.received_status {
             journal::enqueue(tx, integration, store_order_id, "received", status)?;

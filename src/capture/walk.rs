@@ -21,6 +21,14 @@ use crate::platform::{ItemFailure, OrderQuery, OrderSort, Page, Platform};
 /// Passes over one crowded second before the walk gives up on it for this capture.
 const MAX_PASSES: u32 = 4;
 
+const LOOKS_WRONG: &str = "the store answered with orders already read, as if it ignored the cursor or repeated a page: its listing of orders looks wrong; the next capture reads them again";
+
+fn request_limit(requests: u32) -> String {
+    format!(
+        "{requests} listing requests made, the most one capture makes (order_capture.max_listing_requests); the next capture goes on from here"
+    )
+}
+
 /// How a walk ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WalkEnd {
@@ -65,11 +73,7 @@ pub(crate) fn walk(
     loop {
         let before_cursor = from.map(|f| f - 1);
         if walk.requests >= walk.max_requests {
-            let why = format!(
-                "{} listing requests made, the most one capture makes (order_capture.max_listing_requests); the next capture goes on from here",
-                walk.requests
-            );
-            return unfinished(before_cursor, walk.requests, why);
+            return unfinished(before_cursor, walk.requests, request_limit(walk.requests));
         }
         let query = OrderQuery {
             statuses: statuses.to_vec(),
@@ -84,8 +88,7 @@ pub(crate) fn walk(
             break;
         }
         if stamps.iter().all(|stamp| walk.seen.contains(stamp)) {
-            let why = "the store answered with orders already read, as if it ignored the cursor: its listing of orders looks wrong".to_string();
-            return unfinished(before_cursor, walk.requests, why);
+            return unfinished(before_cursor, walk.requests, LOOKS_WRONG.to_string());
         }
         let has_more = page.has_more;
         let times = stamps.iter().filter_map(|(_, t)| *t);
@@ -102,11 +105,16 @@ pub(crate) fn walk(
         newest = newest.max(Some(latest));
         if has_more && oldest == Some(latest) {
             // A whole page of one second, and more behind it: read that second whole, by id.
-            if !walk.read_second(latest, on_page)? {
-                let why = format!(
-                    "the orders modified at {} kept changing while they were read ({MAX_PASSES} passes); the next capture reads them again",
-                    crate::time::format_rfc3339(latest)
-                );
+            let at = crate::time::format_rfc3339(latest);
+            let why = match walk.read_second(latest, on_page)? {
+                SecondRead::Whole => None,
+                SecondRead::Unsteady => Some(format!(
+                    "the orders modified at {at} kept changing while they were read ({MAX_PASSES} passes); the next capture reads them again"
+                )),
+                SecondRead::RequestLimit => Some(request_limit(walk.requests)),
+                SecondRead::LooksWrong => Some(LOOKS_WRONG.to_string()),
+            };
+            if let Some(why) = why {
                 return unfinished(Some(latest - 1), walk.requests, why);
             }
             from = Some(latest + 1);
@@ -165,12 +173,12 @@ impl Walk<'_> {
     /// Reads every order modified in second `second`, by id, until one pass sees as many orders
     /// as the store counts in it with the count unchanged from page to page. Orders can only
     /// leave a past second (a change moves them to a later one, where the walk meets them), so
-    /// such a pass missed none. False when no pass managed that.
+    /// such a pass missed none.
     fn read_second(
         &mut self,
         second: i64,
         on_page: &mut dyn FnMut(Page<StoreOrder>) -> Result<()>,
-    ) -> Result<bool> {
+    ) -> Result<SecondRead> {
         let query = OrderQuery {
             statuses: self.statuses.to_vec(),
             modified_after: Some(second - 1),
@@ -183,11 +191,17 @@ impl Walk<'_> {
             let mut totals: BTreeSet<Option<u64>> = BTreeSet::new();
             for number in 1.. {
                 if self.requests >= self.max_requests {
-                    return Ok(false);
+                    return Ok(SecondRead::RequestLimit);
                 }
                 let page = self.list(&query, number)?;
                 totals.insert(page.total);
-                in_pass.extend(stamps(&page).into_iter().map(|(id, _)| id));
+                let ids = stamps(&page).into_iter().map(|(id, _)| id);
+                let before = in_pass.len();
+                in_pass.extend(ids);
+                if in_pass.len() == before && page.has_more {
+                    // A page of ids already read in this pass, ordered by id: not a listing.
+                    return Ok(SecondRead::LooksWrong);
+                }
                 let has_more = page.has_more;
                 self.hand_over(page, on_page)?;
                 if !has_more {
@@ -197,11 +211,21 @@ impl Walk<'_> {
             let steady_count =
                 totals.len() == 1 && totals.first() == Some(&Some(in_pass.len() as u64));
             if steady_count {
-                return Ok(true);
+                return Ok(SecondRead::Whole);
             }
         }
-        Ok(false)
+        Ok(SecondRead::Unsteady)
     }
+}
+
+/// How reading one crowded second ended.
+enum SecondRead {
+    Whole,
+    /// No pass saw the store's count unchanged.
+    Unsteady,
+    RequestLimit,
+    /// A page brought nothing new, though the store said more would come.
+    LooksWrong,
 }
 
 /// An order's id and the second it was last modified in, when that could be read.

@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::json;
 
+/// The largest stock quantity, price (in cents), weight or dimension Ponte accepts from the ERP:
+/// far above any real one, and low enough that sums over every warehouse and order cannot
+/// overflow.
+pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
+
 /// The warehouse that a plain `stock` number refers to.
 pub const MAIN_WAREHOUSE: &str = "main";
 
@@ -207,6 +212,12 @@ pub fn validate_stock(levels: &[StockLevel]) -> Result<()> {
         let label = format!("stock[{index}] (sku {:?})", level.sku);
         check_key(&label, "sku", &level.sku)?;
         check_key(&label, "warehouse", &level.warehouse)?;
+        if level.quantity.abs() > MAX_QUANTITY {
+            return Err(Error::invalid_data(
+                format!("{label}.quantity"),
+                format!("{} is beyond ±{MAX_QUANTITY}", level.quantity),
+            ));
+        }
         if let Some(first) = seen.insert((level.sku.as_str(), level.warehouse.as_str()), index) {
             return Err(Error::invalid_data(
                 label,
@@ -308,6 +319,12 @@ impl Variant {
                     "must not be negative",
                 ));
             }
+            if value.is_some_and(|v| v > MAX_QUANTITY) {
+                return Err(Error::invalid_data(
+                    format!("{at}.{field}"),
+                    format!("is above {MAX_QUANTITY}"),
+                ));
+            }
         }
         if let (Some(promo), Some(price)) = (self.promo_price_cents, self.price_cents) {
             if promo > price {
@@ -318,10 +335,27 @@ impl Variant {
             }
         }
         if let Some(d) = self.dimensions_mm {
-            if d.length < 0 || d.width < 0 || d.height < 0 {
+            if [d.length, d.width, d.height]
+                .iter()
+                .any(|v| !(0..=MAX_QUANTITY).contains(v))
+            {
                 return Err(Error::invalid_data(
                     format!("{at}.dimensions_mm"),
-                    "dimensions must not be negative",
+                    format!("dimensions must be between 0 and {MAX_QUANTITY}"),
+                ));
+            }
+        }
+        let quantities = self.stock.iter().map(|q| ("stock".to_string(), *q)).chain(
+            self.stock_by_warehouse
+                .iter()
+                .flatten()
+                .map(|(w, q)| (format!("stock_by_warehouse.{w}"), *q)),
+        );
+        for (field, quantity) in quantities {
+            if quantity.abs() > MAX_QUANTITY {
+                return Err(Error::invalid_data(
+                    format!("{at}.{field}"),
+                    format!("{quantity} is beyond ±{MAX_QUANTITY}"),
                 ));
             }
         }

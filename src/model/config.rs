@@ -297,6 +297,14 @@ pub struct OrderCaptureConfig {
     /// Rejection notes sent to the store at once: each note is a request of its own.
     #[serde(default = "default_note_concurrency")]
     pub note_concurrency: u32,
+    /// The largest quantity one order line may have; above it the order is rejected
+    /// (`quantity_out_of_bounds`) rather than held against the stock.
+    #[serde(default = "default_max_quantity")]
+    pub max_quantity: i64,
+    /// The largest amount, in cents, any total, price, shipping, fee or tax of an order may have
+    /// (either sign); above it the order is rejected (`amount_out_of_bounds`).
+    #[serde(default = "default_max_amount_cents")]
+    pub max_amount_cents: i64,
 }
 
 /// "Agendar horário de menor movimento": heavy syncs run inside this window.
@@ -327,6 +335,15 @@ fn default_max_listing_requests() -> u32 {
 
 fn default_note_concurrency() -> u32 {
     4
+}
+
+fn default_max_quantity() -> i64 {
+    100_000
+}
+
+/// R$ 100 million.
+fn default_max_amount_cents() -> i64 {
+    10_000_000_000
 }
 
 fn all_fields() -> BTreeSet<SyncField> {
@@ -368,6 +385,8 @@ impl Default for OrderCaptureConfig {
             overlap_seconds: default_overlap(),
             max_listing_requests: default_max_listing_requests(),
             note_concurrency: default_note_concurrency(),
+            max_quantity: default_max_quantity(),
+            max_amount_cents: default_max_amount_cents(),
         }
     }
 }
@@ -515,6 +534,15 @@ impl IntegrationConfig {
                 "order_capture.max_listing_requests",
                 "must be at least 1".into(),
             );
+        }
+        use crate::model::catalog::MAX_QUANTITY;
+        for (path, bound) in [
+            ("order_capture.max_quantity", capture.max_quantity),
+            ("order_capture.max_amount_cents", capture.max_amount_cents),
+        ] {
+            if !(1..=MAX_QUANTITY).contains(&bound) {
+                problem(path, format!("{bound} is not between 1 and {MAX_QUANTITY}"));
+            }
         }
         if !(1..=16).contains(&capture.note_concurrency) {
             problem(

@@ -46,7 +46,10 @@ pub fn parse_number_cents(number: &serde_json::Number) -> Result<i64, String> {
     let kept = &fraction[..fraction.len().min(2)];
     let mut cents = parse_cents(&format!("{whole}.{kept}"))?;
     if fraction.as_bytes().get(2).is_some_and(|d| *d >= b'5') {
-        cents += if text.starts_with('-') { -1 } else { 1 };
+        let away_from_zero = if text.starts_with('-') { -1 } else { 1 };
+        cents = cents
+            .checked_add(away_from_zero)
+            .ok_or_else(|| format!("{text} is too large"))?;
     }
     Ok(cents)
 }

@@ -46,6 +46,82 @@ pub struct SkuInfo {
     pub published: bool,
 }
 
+/// Why an order's quantities or amounts are beyond what any real order has
+/// (`order_capture.max_quantity`, `max_amount_cents`): such an order is rejected before anything
+/// is held against the stock or summed. Empty when they are within bounds.
+pub fn out_of_bounds(
+    order: &StoreOrder,
+    config: &OrderCaptureConfig,
+    locale: Locale,
+) -> Vec<Rejection> {
+    let mut reasons = Vec::new();
+    for (index, line) in order.lines.iter().enumerate() {
+        if line.quantity > config.max_quantity {
+            let position = index + 1;
+            reasons.push(Rejection::new(
+                "quantity_out_of_bounds",
+                false,
+                locale,
+                format!(
+                    "O item {position} tem quantidade {}, acima do limite de {} da integração.",
+                    line.quantity, config.max_quantity
+                ),
+                format!(
+                    "Item {position} has quantity {}, above the integration's limit of {}.",
+                    line.quantity, config.max_quantity
+                ),
+            ));
+        }
+    }
+    let mut amounts: Vec<(String, i64)> = vec![
+        ("total".into(), order.total_cents),
+        ("shipping".into(), order.shipping_cents),
+        ("tax".into(), order.tax_cents),
+        ("discount".into(), order.discount_cents),
+    ];
+    for (index, line) in order.lines.iter().enumerate() {
+        let item = index + 1;
+        amounts.push((format!("item {item} unit price"), line.unit_price_cents));
+        amounts.push((format!("item {item} subtotal"), line.subtotal_cents));
+        amounts.push((format!("item {item} total"), line.total_cents));
+    }
+    amounts.extend(
+        order
+            .shipping_lines
+            .iter()
+            .map(|s| (format!("shipping {}", s.method), s.total_cents)),
+    );
+    amounts.extend(
+        order
+            .fees
+            .iter()
+            .map(|f| (format!("fee {}", f.name), f.total_cents)),
+    );
+    let beyond: Vec<String> = amounts
+        .into_iter()
+        .filter(|(_, cents)| cents.unsigned_abs() > config.max_amount_cents.unsigned_abs())
+        .map(|(what, cents)| format!("{what} {}", money(cents)))
+        .collect();
+    if !beyond.is_empty() {
+        reasons.push(Rejection::new(
+            "amount_out_of_bounds",
+            false,
+            locale,
+            format!(
+                "Valores acima do limite de {} da integração: {}.",
+                money(config.max_amount_cents),
+                beyond.join(", ")
+            ),
+            format!(
+                "Amounts above the integration's limit of {}: {}.",
+                money(config.max_amount_cents),
+                beyond.join(", ")
+            ),
+        ));
+    }
+    reasons
+}
+
 /// Every reason `order` cannot be accepted; empty means it can.
 pub fn validate(
     order: &StoreOrder,
@@ -53,6 +129,11 @@ pub fn validate(
     config: &OrderCaptureConfig,
     locale: Locale,
 ) -> Vec<Rejection> {
+    let bounds = out_of_bounds(order, config, locale);
+    if !bounds.is_empty() {
+        // Nothing else is checked on numbers no real order has: the sums could overflow.
+        return bounds;
+    }
     let mut reasons = Vec::new();
     let mut add = |code, fixable, pt: String, en: String| {
         reasons.push(Rejection::new(code, fixable, locale, pt, en))
@@ -103,9 +184,14 @@ pub fn validate(
             );
         }
     }
-    let items: i64 = order.lines.iter().map(|l| l.total_cents).sum();
-    let fees: i64 = order.fees.iter().map(|f| f.total_cents).sum();
-    let expected = items + order.shipping_cents + fees + order.tax_cents;
+    let mut parts = order
+        .lines
+        .iter()
+        .map(|l| l.total_cents)
+        .chain(order.fees.iter().map(|f| f.total_cents))
+        .chain([order.shipping_cents, order.tax_cents]);
+    // Within the bounds checked above the sum cannot overflow; checked all the same.
+    let expected = parts.try_fold(0i64, i64::checked_add).unwrap_or(i64::MAX);
     if expected != order.total_cents {
         add(
             "totals_mismatch",

@@ -89,6 +89,14 @@ pub trait Handler: Send + Sync + 'static {
 pub enum Fault {
     /// Answer with this status and body instead of handling the request.
     Status { status: u16, body: String },
+    /// Answer with these exact bytes (not always UTF-8) and headers, such as a listing that
+    /// claims a million pages.
+    Bytes {
+        status: u16,
+        #[serde(default)]
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
     /// Answer 429 with `Retry-After: seconds`.
     TooManyRequests { retry_after_seconds: u64 },
     /// Close the connection without an answer, before handling the request.
@@ -453,6 +461,20 @@ fn serve_connection(
                     "application/json; charset=UTF-8".into(),
                 )],
                 body: body.clone().into_bytes(),
+            },
+            Some(Fault::Bytes {
+                status,
+                headers,
+                body,
+            }) => HttpResponse {
+                status: *status,
+                headers: std::iter::once((
+                    "Content-Type".to_string(),
+                    "application/json; charset=UTF-8".to_string(),
+                ))
+                .chain(headers.iter().cloned())
+                .collect(),
+                body: body.clone(),
             },
             Some(Fault::TooManyRequests {
                 retry_after_seconds,

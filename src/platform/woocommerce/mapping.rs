@@ -294,7 +294,9 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             Some(Value::String(s)) if !s.is_empty() => {
                 parse_cents(s).map_err(|e| at(format!("price: {e}")))?
             }
-            _ if quantity != 0 => total_cents / quantity,
+            _ if quantity != 0 => total_cents
+                .checked_div(quantity)
+                .ok_or_else(|| at("price: cannot be derived from the total".into()))?,
             _ => 0,
         };
         let variation = id_field(item, "variation_id").map_err(at)?;

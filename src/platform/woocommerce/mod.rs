@@ -14,6 +14,7 @@ use crate::model::config::{Credentials, IntegrationConfig};
 use crate::platform::http::{
     Auth, Clock, HttpClient, HttpStats, Method, Request, Response, SendError,
 };
+use crate::platform::json_scan;
 use crate::platform::{
     Capabilities, ItemError, ItemFailure, OrderQuery, OrderSort, OrderStatus, Page, Platform,
     ProductWrite, RemoteProduct, StatusUpdate, StoreProbe, StoreRef, WriteOutcome,
@@ -51,6 +52,51 @@ pub const CAPABILITIES: Capabilities = Capabilities {
 
 /// Most keys asked for in one `?sku=` or `?global_unique_id=` look-up: one page of 100.
 const SKUS_PER_LOOKUP: usize = 100;
+
+/// Most pages Ponte reads of one product or brand listing: a million items.
+const MAX_PAGES: u32 = 10_000;
+
+/// Keeps a paged read finite: a store whose pages repeat, or that claims more pages than any
+/// catalog has, is stopped with an error instead of being read, and held in memory, forever.
+struct PageGuard {
+    what: &'static str,
+    seen: std::collections::BTreeSet<String>,
+    pages: u32,
+}
+
+impl PageGuard {
+    fn new(what: &'static str) -> PageGuard {
+        PageGuard {
+            what,
+            seen: std::collections::BTreeSet::new(),
+            pages: 0,
+        }
+    }
+
+    /// Takes one page's ids: an error when it brought none not read before, or one page too many.
+    fn admit(&mut self, ids: impl IntoIterator<Item = String>) -> Result<()> {
+        self.pages += 1;
+        let before = self.seen.len();
+        let mut any = false;
+        for id in ids {
+            any = true;
+            self.seen.insert(id);
+        }
+        if any && self.seen.len() == before {
+            return Err(Error::InvalidResponse(format!(
+                "{}: page {} repeats what was read before; the store's paging looks wrong",
+                self.what, self.pages
+            )));
+        }
+        if self.pages > MAX_PAGES {
+            return Err(Error::InvalidResponse(format!(
+                "{}: more than {MAX_PAGES} pages; the store's paging looks wrong",
+                self.what
+            )));
+        }
+        Ok(())
+    }
+}
 
 /// A product key the store filters its listing by.
 #[derive(Debug, Clone, Copy)]
@@ -150,6 +196,23 @@ impl WooCommerce {
         self.call(&Request::get(format!("{API}{path}"), query))
     }
 
+    /// One page of a listing, each item read on its own (see `parse_page`).
+    fn list<T>(
+        &self,
+        path: &str,
+        query: Vec<(String, String)>,
+        page: u32,
+        parse: impl Fn(&Value) -> std::result::Result<T, String>,
+    ) -> Result<Page<T>> {
+        let request = Request::get(format!("{API}{path}"), query);
+        let response = self.http.send(&request)?;
+        if !(200..300).contains(&response.status) {
+            let value = read_json(&response, &request)?;
+            return Err(envelope_error(&response, &value, &request));
+        }
+        parse_page(&response, &request, page, parse)
+    }
+
     /// Brand term id for a brand, creating the term when the store lacks it.
     fn brand_term(&self, brand: &Brand) -> Result<Option<u64>> {
         let mut cache = self.brand_terms.lock().unwrap_or_else(|p| p.into_inner());
@@ -184,6 +247,7 @@ impl WooCommerce {
 
     fn load_brand_terms(&self) -> Result<Option<BTreeMap<String, u64>>> {
         let mut terms = BTreeMap::new();
+        let mut guard = PageGuard::new("GET products/brands");
         for page in 1.. {
             let query = vec![
                 ("per_page".to_string(), "100".to_string()),
@@ -194,6 +258,13 @@ impl WooCommerce {
                 Err(Error::Remote { code, .. }) if code == "rest_no_route" => return Ok(None),
                 Err(err) => return Err(err),
             };
+            guard.admit(
+                value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|term| term["id"].to_string()),
+            )?;
             for term in value.as_array().into_iter().flatten() {
                 if let (Some(id), Some(name)) = (
                     term.get("id").and_then(Value::as_u64),
@@ -363,14 +434,15 @@ impl WooCommerce {
             })
             .chain(with_comma.into_iter().cloned());
         for group in groups {
+            let mut guard = PageGuard::new("GET products by key");
             for page in 1.. {
                 let query = vec![
                     (field.param().to_string(), group.clone()),
                     ("per_page".to_string(), "100".to_string()),
                     ("page".to_string(), page.to_string()),
                 ];
-                let (value, response) = self.get("/products", query)?;
-                let page_of = parse_page(&value, &response, page, mapping::remote_product)?;
+                let page_of = self.list("/products", query, page, mapping::remote_product)?;
+                guard.admit(page_of.items.iter().map(|p| p.id.clone()))?;
                 for failure in &page_of.failures {
                     log::warn!(target: "ponte::woocommerce", "product {} unreadable: {}", failure.store_id, failure.reason);
                 }
@@ -400,8 +472,10 @@ impl WooCommerce {
     /// Every product of the store (variations not included) that `keep` keeps.
     fn list_matching(&self, keep: impl Fn(&RemoteProduct) -> bool) -> Result<Vec<RemoteProduct>> {
         let mut found = Vec::new();
+        let mut guard = PageGuard::new("GET products");
         for page in 1.. {
             let page_of = self.list_products(page)?;
+            guard.admit(page_of.items.iter().map(|p| p.id.clone()))?;
             found.extend(page_of.items.into_iter().filter(&keep));
             if !page_of.has_more {
                 break;
@@ -532,8 +606,7 @@ impl Platform for WooCommerce {
             ("orderby".to_string(), "id".to_string()),
             ("order".to_string(), "asc".to_string()),
         ];
-        let (value, response) = self.get("/products", query)?;
-        parse_page(&value, &response, page, mapping::remote_product)
+        self.list("/products", query, page, mapping::remote_product)
     }
 
     fn push_products(&self, writes: &[ProductWrite]) -> Vec<WriteOutcome> {
@@ -802,8 +875,7 @@ impl Platform for WooCommerce {
         if query.modified_after.is_some() || query.modified_before.is_some() {
             params.push(("dates_are_gmt".to_string(), "true".to_string()));
         }
-        let (value, response) = self.get("/orders", params)?;
-        parse_page(&value, &response, page, mapping::store_order)
+        self.list("/orders", params, page, mapping::store_order)
     }
 
     fn set_order_statuses(
@@ -884,15 +956,21 @@ fn has_more_pages(response: &Response, page: u32) -> bool {
         .is_some_and(|total| page < total)
 }
 
-/// Reads a listing page: each item on its own, so one bad item is a failure, not a failed page.
+/// Reads a listing page: the array is split into its items first, and each item is read on its
+/// own, so one bad item (a number like `1e400`, bytes that are not UTF-8, nesting too deep, a field
+/// of the wrong type) is a failure with its id and an excerpt, never a failed page.
 fn parse_page<T>(
-    value: &Value,
     response: &Response,
+    request: &Request,
     page: u32,
     parse: impl Fn(&Value) -> std::result::Result<T, String>,
 ) -> Result<Page<T>> {
-    let items = value.as_array().ok_or_else(|| {
-        Error::InvalidResponse(format!("page {page}: expected a JSON array from the store"))
+    let items = json_scan::array_items(&response.body).ok_or_else(|| {
+        Error::InvalidResponse(format!(
+            "{} page {page}: expected a JSON array from the store, got {:?}",
+            request.describe(),
+            json_scan::excerpt(&response.body, 0, 80)
+        ))
     })?;
     let mut page_of = Page {
         items: Vec::with_capacity(items.len()),
@@ -902,24 +980,47 @@ fn parse_page<T>(
             .header("x-wp-total")
             .and_then(|v| v.trim().parse().ok()),
     };
-    for (position, item) in items.iter().enumerate() {
-        match parse(item) {
+    for (position, raw) in items.into_iter().enumerate() {
+        let parsed = serde_json::from_slice::<Value>(raw)
+            .map_err(|err| unreadable(raw, &err))
+            .and_then(|item| parse(&item));
+        match parsed {
             Ok(parsed) => page_of.items.push(parsed),
             Err(reason) => page_of.failures.push(ItemFailure {
-                store_id: item
-                    .get("id")
-                    .map(|id| id.to_string())
+                store_id: json_scan::top_level_value(raw, "id")
+                    .map(|id| String::from_utf8_lossy(id).trim_matches('"').to_string())
+                    .filter(|id| !id.is_empty())
                     .unwrap_or_else(|| format!("page {page} item {position}")),
                 reason,
-                modified_at: item
-                    .get("date_modified_gmt")
-                    .and_then(Value::as_str)
-                    .and_then(crate::time::parse)
+                modified_at: json_scan::top_level_value(raw, "date_modified_gmt")
+                    .and_then(|text| std::str::from_utf8(text).ok())
+                    .and_then(|text| crate::time::parse(text.trim_matches('"')))
                     .map(crate::time::format_rfc3339),
             }),
         }
     }
     Ok(page_of)
+}
+
+/// Why an item is not readable JSON, with the text around the problem.
+fn unreadable(raw: &[u8], err: &serde_json::Error) -> String {
+    let (cause, at) = match std::str::from_utf8(raw) {
+        Err(utf8) => ("bytes that are not UTF-8".to_string(), utf8.valid_up_to()),
+        Ok(_) => {
+            // The item is one line as stores send it; the column is then its byte offset.
+            let at = raw
+                .split(|b| *b == b'\n')
+                .take(err.line().saturating_sub(1))
+                .map(|line| line.len() + 1)
+                .sum::<usize>()
+                + err.column().saturating_sub(1);
+            (err.to_string(), at)
+        }
+    };
+    format!(
+        "not readable as JSON ({cause}) near {:?}",
+        json_scan::excerpt(raw, at, 60)
+    )
 }
 
 fn read_json(response: &Response, request: &Request) -> Result<Value> {
