@@ -240,6 +240,11 @@
 #define PONTE_E_STORAGE -407
 
 /**
+ * The open state file was deleted or replaced; nothing more was written. Open it again.
+ */
+#define PONTE_E_STORAGE_GONE -408
+
+/**
  * A bug in Ponte: a panic was caught at the boundary. The handle is poisoned.
  */
 #define PONTE_E_PANIC -500

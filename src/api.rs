@@ -308,6 +308,8 @@ impl Ponte {
         work: impl FnOnce(&mut Db, &IntegrationConfig, &dyn Platform, &str) -> Result<T>,
     ) -> Result<T> {
         let config = self.integration_config(integration)?;
+        // A state file deleted or replaced under this handle: nothing is sent to the store.
+        self.db.verify()?;
         self.connect(&config)?;
         if !self.checks.contains_key(integration) {
             let (_, asked) = self.run_check(&config)?;

@@ -53,6 +53,14 @@ pub enum Error {
     #[error("{} is corrupt: {reason}", file_label(path))]
     StateFileCorrupt { path: String, reason: String },
 
+    /// The open state file was deleted or replaced by another file; nothing more is written
+    /// anywhere, the store included, until it is opened again.
+    #[error(
+        "{} {reason}; close the handle and open the state file again",
+        file_label(path)
+    )]
+    StateFileGone { path: String, reason: String },
+
     /// The file is a database, but not a Ponte state file (the ERP's own database, say).
     #[error("'{path}' is not a Ponte state file: {reason}")]
     NotAStateFile { path: String, reason: String },

@@ -202,3 +202,95 @@ fn the_bundled_sqlite_has_the_wal_reset_fix() {
         rusqlite::version()
     );
 }
+
+/// A rig whose state file is then taken away under its open handle by `take_away`.
+fn taken_away(take_away: impl FnOnce(&Path)) -> (common::sync::Rig, ponte::Error) {
+    let mut rig = common::sync::Rig::new();
+    rig.put(&[common::sync::product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    let path = rig._dir.path().join("ponte.db");
+    take_away(&path);
+    rig.put_err(&[common::sync::product("2", "B", None, 1000, 5)])
+        .map(|err| (rig, err))
+        .expect("a write to a state file that is gone must fail")
+}
+
+#[test]
+fn a_state_file_deleted_while_open_takes_no_write_and_nothing_goes_to_the_store() {
+    let (mut rig, err) = taken_away(|path| {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    });
+    assert!(
+        matches!(&err, Error::StateFileGone { reason, .. } if reason == "was deleted while it was open"),
+        "{err:?}"
+    );
+    rig.sandbox.reset_counters();
+    let err = rig
+        .ponte
+        .sync_products("loja", ponte::sync::SyncOptions::default(), &mut |_| true)
+        .unwrap_err();
+    assert!(matches!(err, Error::StateFileGone { .. }), "{err:?}");
+    assert!(
+        err.to_string().ends_with(
+            "was deleted while it was open; close the handle and open the state file again"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        rig.sandbox.total_requests(),
+        0,
+        "the store was sent something"
+    );
+    assert!(rig.ponte.capture_orders("loja").is_err());
+    assert_eq!(rig.sandbox.total_requests(), 0);
+}
+
+#[test]
+fn a_state_file_replaced_while_open_takes_no_write() {
+    let (_rig, err) = taken_away(|path| {
+        let other = path.with_file_name("other.db");
+        drop(Ponte::open(&other).unwrap());
+        std::fs::rename(&other, path).unwrap();
+    });
+    assert!(
+        matches!(&err, Error::StateFileGone { reason, .. } if reason.contains("replaced")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_empty_file_is_refused_by_name_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    std::fs::write(&path, b"").unwrap();
+    let err = Ponte::open(&path).unwrap_err();
+    assert!(matches!(err, Error::NotAStateFile { .. }), "{err:?}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "'{}' is not a Ponte state file: the file is empty",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+}
+
+#[test]
+fn a_new_state_file_appears_whole_and_leaves_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ponte.db");
+    drop(Ponte::open(&path).unwrap());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("ponte.db"))
+        .collect();
+    assert!(names.is_empty(), "left beside the file: {names:?}");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, ponte::store::SCHEMA_VERSION);
+}

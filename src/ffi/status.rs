@@ -68,6 +68,8 @@ pub const PONTE_E_STORAGE_BUSY: i32 = -405;
 pub const PONTE_E_STORAGE_FULL: i32 = -406;
 /// Any other state file failure.
 pub const PONTE_E_STORAGE: i32 = -407;
+/// The open state file was deleted or replaced; nothing more was written. Open it again.
+pub const PONTE_E_STORAGE_GONE: i32 = -408;
 
 /// A bug in Ponte: a panic was caught at the boundary. The handle is poisoned.
 pub const PONTE_E_PANIC: i32 = -500;
@@ -110,6 +112,7 @@ pub(crate) const STATUSES: &[(i32, &CStr)] = &[
     (PONTE_E_STORAGE_BUSY, c"PONTE_E_STORAGE_BUSY"),
     (PONTE_E_STORAGE_FULL, c"PONTE_E_STORAGE_FULL"),
     (PONTE_E_STORAGE, c"PONTE_E_STORAGE"),
+    (PONTE_E_STORAGE_GONE, c"PONTE_E_STORAGE_GONE"),
     (PONTE_E_PANIC, c"PONTE_E_PANIC"),
     (PONTE_E_HANDLE_POISONED, c"PONTE_E_HANDLE_POISONED"),
     (PONTE_E_INTERNAL, c"PONTE_E_INTERNAL"),
@@ -140,6 +143,7 @@ pub(crate) fn status_of(failure: &Failure) -> i32 {
             Error::StorageBusy(_) => PONTE_E_STORAGE_BUSY,
             Error::StorageFull(_) => PONTE_E_STORAGE_FULL,
             Error::Storage(_) => PONTE_E_STORAGE,
+            Error::StateFileGone { .. } => PONTE_E_STORAGE_GONE,
             Error::Network(_) => PONTE_E_NETWORK,
             Error::Timeout(_) => PONTE_E_TIMEOUT,
             Error::Auth(_) => PONTE_E_AUTH,

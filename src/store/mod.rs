@@ -37,6 +37,9 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 pub struct Db {
     conn: Connection,
     path: String,
+    /// Which file the path named when it was opened: if the path later names another file, or
+    /// none, this handle's file was deleted or replaced.
+    identity: Option<FileIdentity>,
 }
 
 impl std::fmt::Debug for Db {
@@ -45,9 +48,35 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// A file as the file system knows it, whatever its name: device and inode on Unix. Elsewhere
+/// an open file cannot be deleted or replaced, so its existence is what is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(metadata: &std::fs::Metadata) -> Option<FileIdentity> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileIdentity {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_metadata: &std::fs::Metadata) -> Option<FileIdentity> {
+        None
+    }
+}
+
 impl Db {
     /// Opens the state file at `path`, creating it if it does not exist, and brings its schema
     /// up to date. A file from a newer Ponte, or another program's database, is left untouched.
+    /// A new file is built beside the path and moved into place whole, so a half-created file
+    /// never sits there; an empty file at the path is refused, not taken for a new one.
     pub fn open(path: &Path) -> Result<Db> {
         let shown = path.display().to_string();
         let unavailable = |reason: String| Error::StateFileUnavailable {
@@ -72,36 +101,64 @@ impl Db {
                 dir.display()
             )));
         }
-        // Opening for writing first tells a read-only location apart from other failures,
-        // which SQLite reports alike as "unable to open database file".
-        if let Err(err) = OpenOptions::new().create(true).append(true).open(path) {
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.len() == 0 => {
+                return Err(Error::NotAStateFile {
+                    path: shown,
+                    reason: "the file is empty (a state file is never empty: Ponte creates it                              whole); remove it to start a new state file, or give the right path"
+                        .into(),
+                })
+            }
+            Ok(_) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => create(path, dir, &shown)?,
+            Err(err) => return Err(unavailable(err.to_string())),
+        }
+        let mut db = Db::connect(path, &shown)?;
+        db.identity = std::fs::metadata(path)
+            .ok()
+            .as_ref()
+            .and_then(FileIdentity::of);
+        Ok(db)
+    }
+
+    /// Opens an existing file (or the temporary one `create` builds) and prepares it.
+    fn connect(path: &Path, shown: &str) -> Result<Db> {
+        // Opening for writing first tells a read-only file apart from other failures, which
+        // SQLite reports alike as "unable to open database file".
+        if let Err(err) = OpenOptions::new().append(true).open(path) {
             return Err(match err.kind() {
                 io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
                     Error::StateFileReadOnly {
-                        path: shown,
+                        path: shown.to_string(),
                         reason: err.to_string(),
                     }
                 }
-                _ => unavailable(err.to_string()),
+                _ => Error::StateFileUnavailable {
+                    path: shown.to_string(),
+                    reason: err.to_string(),
+                },
             });
         }
-
         // No URI flag: a path like "file:x?mode=ro" is a file name, not instructions.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
-            Connection::open_with_flags(path, flags).map_err(|err| opening_error(&shown, err))?;
+            Connection::open_with_flags(path, flags).map_err(|err| opening_error(shown, err))?;
         conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|err| opening_error(&shown, err))?;
+            .map_err(|err| opening_error(shown, err))?;
         if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(Error::StateFileReadOnly {
-                path: shown,
+                path: shown.to_string(),
                 reason: "the file cannot be written".into(),
             });
         }
 
-        let mut db = Db { conn, path: shown };
+        let mut db = Db {
+            conn,
+            path: shown.to_string(),
+            identity: None,
+        };
         // Switching a new file to WAL takes an exclusive lock that SQLite does not wait for, so
         // two processes creating the same file at once retry here instead of failing.
         let deadline = Instant::now() + BUSY_TIMEOUT;
@@ -160,9 +217,34 @@ impl Db {
         migrations::refuse_newer(&self.path, version)
     }
 
+    /// Fails with `StateFileGone` when the path no longer names the file this handle opened
+    /// (deleted, or replaced by another file): writes would go to a file no one will open again,
+    /// and a store would be sent changes whose record is lost.
+    pub fn verify(&self) -> Result<()> {
+        let gone = |reason: &str| {
+            Err(Error::StateFileGone {
+                path: self.path.clone(),
+                reason: reason.to_string(),
+            })
+        };
+        match std::fs::metadata(&self.path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                gone("was deleted while it was open")
+            }
+            Ok(metadata)
+                if self.identity.is_some() && FileIdentity::of(&metadata) != self.identity =>
+            {
+                gone("was replaced by another file while it was open")
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Runs `work` in one write transaction, begun with `BEGIN IMMEDIATE` so that it either takes
-    /// the write lock up front or waits for it; an error rolls everything back.
+    /// the write lock up front or waits for it; an error rolls everything back. Refused when the
+    /// file was deleted or replaced (`verify`).
     pub fn write<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.verify()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -178,6 +260,59 @@ impl Db {
             .transaction_with_behavior(TransactionBehavior::Deferred)?;
         work(&tx)
     }
+}
+
+/// Builds a new state file beside `path` and moves it into place whole. If another process
+/// created the file meanwhile, its file is kept.
+fn create(path: &Path, dir: &Path, shown: &str) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ponte.db".into());
+    let building = dir.join(format!(
+        ".{name}.creating-{}",
+        crate::platform::oauth::nonce()
+    ));
+    let created = (|| {
+        if let Err(err) = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&building)
+        {
+            return Err(match err.kind() {
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                    Error::StateFileReadOnly {
+                        path: shown.to_string(),
+                        reason: err.to_string(),
+                    }
+                }
+                _ => Error::StateFileUnavailable {
+                    path: shown.to_string(),
+                    reason: err.to_string(),
+                },
+            });
+        }
+        // Closing the connection checkpoints the WAL into the file and removes it.
+        drop(Db::connect(&building, shown)?);
+        // A hard link never replaces a file another process put at the path first.
+        match std::fs::hard_link(&building, path) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Err(_) if !path.exists() => {
+                std::fs::rename(&building, path).map_err(|err| Error::StateFileUnavailable {
+                    path: shown.to_string(),
+                    reason: err.to_string(),
+                })
+            }
+            Err(_) => Ok(()),
+        }
+    })();
+    for leftover in ["", "-wal", "-shm", "-journal"] {
+        let mut name = building.clone().into_os_string();
+        name.push(leftover);
+        let _ = std::fs::remove_file(name);
+    }
+    created
 }
 
 /// Maps SQLite's errors while opening to ones that say what to do.

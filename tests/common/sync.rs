@@ -79,6 +79,14 @@ impl Rig {
             .unwrap();
     }
 
+    /// Puts products and returns the error, if the put failed.
+    pub fn put_err(&mut self, products: &[String]) -> Option<ponte::Error> {
+        let json = format!("[{}]", products.join(","));
+        self.ponte
+            .catalog_put_products(&parse_products(&json).unwrap())
+            .err()
+    }
+
     pub fn sync(&mut self) -> RunReport {
         self.sync_with(SyncOptions::default())
     }

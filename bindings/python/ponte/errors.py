@@ -76,6 +76,10 @@ class StorageBusyError(StorageError):
     """PONTE_E_STORAGE_BUSY: another process held the file's lock too long; try again."""
 
 
+class StateFileGoneError(StorageError):
+    """PONTE_E_STORAGE_GONE: the open state file was deleted or replaced; open it again."""
+
+
 class InternalError(PonteError):
     """-5xx: a bug in Ponte. After PONTE_E_PANIC the handle is poisoned: close it."""
 
@@ -101,6 +105,7 @@ _BY_CODE: Dict[int, Type[PonteError]] = {
     -304: ThrottledError,
     -201: IntegrationNotFoundError,
     -405: StorageBusyError,
+    -408: StateFileGoneError,
     -500: PanicError,
     -501: HandlePoisonedError,
 }
