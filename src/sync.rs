@@ -959,6 +959,7 @@ pub(crate) fn run(
     })?;
     log::info!(target: "ponte::sync", "sync run {run_id} of {integration}: {:?}", plan.counts);
 
+    let mut refused: Option<ItemError> = None;
     let mut results: BTreeMap<usize, RunItem> = BTreeMap::new();
     let total = work.len() as u64;
     let mut done = 0u64;
@@ -975,6 +976,8 @@ pub(crate) fn run(
         })?;
         let writes: Vec<ProductWrite> = batch.iter().map(|w| w.write.clone()).collect();
         let outcomes = platform.push_products(&writes);
+        // The store refusing the key ends the run: every other write would be refused too.
+        refused = refused.or_else(|| outcomes.iter().find_map(auth_refusal));
         db.write(|tx| {
             for (w, outcome) in batch.iter().zip(outcomes) {
                 let item = &plan.items[w.item];
@@ -1035,7 +1038,7 @@ pub(crate) fn run(
         if let Some(lease) = lease {
             lease.renew(db)?;
         }
-        if !progress(SyncProgress { done, total }) {
+        if refused.is_some() || !progress(SyncProgress { done, total }) {
             cancelled = true;
             break;
         }
@@ -1086,6 +1089,17 @@ pub(crate) fn run(
         items.push(result);
     }
     let requests = platform.http_stats().requests - requests_before;
+    if let Some(refusal) = refused {
+        let message = format!(
+            "integration '{integration}': the store refused the key during the run: {} ({}); check the key and its read/write permission",
+            refusal.message, refusal.code
+        );
+        db.write(|tx| {
+            history::finish_run(tx, run_id, "failed", &counts, requests, Some(&message))
+        })?;
+        log::error!(target: "ponte::sync", "sync run {run_id} failed: {message}");
+        return Err(Error::Auth(message));
+    }
     let status = if cancelled { "cancelled" } else { "completed" };
     db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
     log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
@@ -1098,6 +1112,19 @@ pub(crate) fn run(
         requests,
         items,
     })
+}
+
+/// The store's refusal of the key itself (401, 403) in an outcome, as opposed to a refusal of
+/// one product.
+fn auth_refusal(outcome: &WriteOutcome) -> Option<ItemError> {
+    let is_auth = |error: &ItemError| matches!(error.status, 401 | 403);
+    match outcome {
+        WriteOutcome::Failed { error } if is_auth(error) => Some(error.clone()),
+        WriteOutcome::Done {
+            variant_failures, ..
+        } => variant_failures.values().find(|e| is_auth(e)).cloned(),
+        _ => None,
+    }
 }
 
 fn run_item(item: &PlanItem, result: &'static str, error: Option<ItemError>) -> RunItem {

@@ -272,3 +272,99 @@ fn units_the_store_sold_before_a_capture_stay_off_sale() {
     );
     assert_eq!(rig.store_items("A")[0]["stock_quantity"], 7);
 }
+
+/// Every later request of this kind answered as WooCommerce answers a key that lost its write
+/// permission.
+fn revoke_writes(sandbox: &WooSandbox, path: &str) {
+    sandbox.inject(ponte::sandbox::FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some(path.into()),
+        times: 1000,
+        after: 0,
+        fault: ponte::sandbox::Fault::Status {
+            status: 401,
+            body: r#"{"code":"woocommerce_rest_authentication_error","message":"The API key provided does not have write permissions.","data":{"status":401}}"#.into(),
+        },
+    });
+}
+
+#[test]
+fn a_key_refused_in_the_middle_of_a_stock_only_sync_ends_it_as_an_auth_error() {
+    let mut rig = Rig::new();
+    let products: Vec<String> = (0..150)
+        .map(|n| product(&format!("P{n}"), &format!("S{n}"), None, 1000, 5))
+        .collect();
+    rig.put(&products);
+    rig.sync();
+    for n in 0..150 {
+        let level = format!(r#"[{{"sku":"S{n}","quantity":9}}]"#);
+        rig.ponte
+            .catalog_put_stock(&ponte::model::catalog::parse_stock(&level).unwrap())
+            .unwrap();
+    }
+    revoke_writes(&rig.sandbox, "/products/batch");
+    rig.sandbox.reset_counters();
+    let err = rig
+        .ponte
+        .sync_products(
+            "loja",
+            SyncOptions {
+                stock_only: true,
+                ..SyncOptions::default()
+            },
+            &mut |_| true,
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("does not have write permissions"),
+        "{err}"
+    );
+    // It stopped at the first refused batch, and the run says so.
+    assert_eq!(
+        rig.sandbox.counters()["POST /wp-json/wc/v3/products/batch"],
+        1
+    );
+    let runs = rig.ponte.sync_runs("loja", 1).unwrap();
+    assert_eq!(runs[0].status, "failed");
+    // Nothing was recorded as pushed: the next run sends all 150 again.
+    rig.sandbox.clear_faults();
+    let report = rig.sync_with(SyncOptions {
+        stock_only: true,
+        ..SyncOptions::default()
+    });
+    assert_eq!(Rig::count(&report, "stock_only"), 150);
+}
+
+#[test]
+fn a_key_refused_while_writing_back_ends_the_capture_as_an_auth_error() {
+    let mut rig = stocked();
+    place(&rig, shopper("A", 1, "processing", CPF));
+    revoke_writes(&rig.sandbox, "/orders");
+    let err = rig.ponte.capture_orders("loja").unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    // The order is journaled and handed out; its write-back waits for a working key.
+    assert_eq!(rig.ponte.orders_pending("loja").unwrap().len(), 1);
+    rig.sandbox.clear_faults();
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "writebacks_done"), 1, "{:?}", report.counts);
+}
+
+#[test]
+fn a_wrong_key_is_noticed_before_a_sync_with_nothing_to_send() {
+    let mut rig = Rig::new();
+    rig.put(&[product("1", "A", None, 1000, 5)]);
+    rig.sync();
+    let mut config = rig.sandbox.integration_config("loja");
+    config.credentials = Some(ponte::model::config::Credentials {
+        consumer_key: Some(ponte::model::config::Secret::new("ck_wrong".to_string())),
+        consumer_secret: Some(ponte::model::config::Secret::new("cs_wrong".to_string())),
+        access_token: None,
+    });
+    rig.ponte.integration_put(config).unwrap();
+    let err = rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |_| true)
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+}

@@ -7,6 +7,7 @@
 //! order in `pending`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
@@ -129,6 +130,10 @@ fn send_statuses(
         })
         .collect();
     let results = platform.set_order_statuses(&updates);
+    let refused = results.iter().find_map(|result| match result {
+        Err(error) if matches!(error.status, 401 | 403) => Some(error.clone()),
+        _ => None,
+    });
     db.write(|tx| {
         for (w, result) in chunk.iter().zip(results) {
             match result {
@@ -153,7 +158,15 @@ fn send_statuses(
             }
         }
         Ok(())
-    })
+    })?;
+    match refused {
+        // The key refused: every other write-back would be too. They wait for a working key.
+        Some(error) => Err(Error::Auth(format!(
+            "the store refused the key while writing order statuses back: {} ({}); check the key and its read/write permission",
+            error.message, error.code
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Why a status write-back failed although the store answered it.
@@ -184,13 +197,21 @@ fn send_notes(
         Ok(())
     })?;
     let next = Mutex::new(round.iter());
+    let refused = AtomicBool::new(false);
     let outcomes: Mutex<Vec<(i64, Result<()>)>> = Mutex::new(Vec::with_capacity(round.len()));
     std::thread::scope(|scope| {
         for _ in 0..concurrency.min(round.len()) {
             scope.spawn(|| loop {
+                if refused.load(Ordering::Relaxed) {
+                    break;
+                }
                 let taken = next.lock().unwrap_or_else(|p| p.into_inner()).next();
                 let Some(w) = taken else { break };
                 let outcome = platform.add_order_note(&w.store_order_id, &w.value);
+                if matches!(outcome, Err(Error::Auth(_))) {
+                    // The key was refused: the notes not sent yet stay queued.
+                    refused.store(true, Ordering::Relaxed);
+                }
                 outcomes
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -199,6 +220,10 @@ fn send_notes(
         }
     });
     let outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
+    let refused = outcomes.iter().find_map(|(_, outcome)| match outcome {
+        Err(Error::Auth(message)) => Some(message.clone()),
+        _ => None,
+    });
     let mut done = 0;
     db.write(|tx| {
         for (id, outcome) in &outcomes {
@@ -215,7 +240,17 @@ fn send_notes(
                 }
             }
         }
+        // Notes never sent (the key was refused first) are not in doubt: back in the queue.
+        for w in round
+            .iter()
+            .filter(|w| !outcomes.iter().any(|(id, _)| *id == w.id))
+        {
+            journal::writeback_set(tx, w.id, "queued", w.last_error.as_deref(), false)?;
+        }
         Ok(())
     })?;
-    Ok(done)
+    match refused {
+        Some(message) => Err(Error::Auth(message)),
+        None => Ok(done),
+    }
 }

@@ -491,8 +491,16 @@ impl WooCommerce {
                     .fields
                     .contains(&crate::model::config::SyncField::Brand) =>
             {
-                self.brand_term(brand)
-                    .map_err(|err| transport_item_error(&err.to_string()))
+                self.brand_term(brand).map_err(|err| match err {
+                    // The key refused is the run's end, not this product's failure.
+                    Error::Auth(message) => ItemError {
+                        code: "ponte_auth".into(),
+                        message,
+                        status: 401,
+                        resource_id: None,
+                    },
+                    other => transport_item_error(&other.to_string()),
+                })
             }
             _ => Ok(None),
         }
