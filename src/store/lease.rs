@@ -1,7 +1,9 @@
 //! Leases on sync and capture runs. A run takes its integration's lease before it talks to the
 //! store and renews it as it goes; another handle, in this process or another, is refused while
-//! the lease is held. A lease whose process has died, or that was not renewed in time, is taken
-//! over.
+//! the lease is held. A lease whose process has died (or is a zombie, or whose pid now names
+//! another process), or that was not renewed in time, is taken over.
+
+use std::path::Path;
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
@@ -17,27 +19,28 @@ pub fn acquire(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Resu
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = crate::time::now_unix();
-    let current: Option<(String, i64, i64)> = tx
+    let current: Option<(String, i64, Option<String>, i64)> = tx
         .prepare_cached(
-            "SELECT holder, pid, expires_at FROM run_lease WHERE integration_id = ?1 AND kind = ?2",
+            "SELECT holder, pid, pid_started, expires_at FROM run_lease WHERE integration_id = ?1 AND kind = ?2",
         )?
         .query_row([integration, kind], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
         .optional()?;
-    if let Some((other, pid, expires_at)) = current {
-        if other != holder && expires_at > now && process_alive(pid) {
+    if let Some((other, pid, started, expires_at)) = current {
+        if other != holder && expires_at > now && holder_alive(pid, started.as_deref()) {
             return Err(Error::Conflict(format!(
                 "a {kind} of integration '{integration}' is already running (process {pid}); try again when it ends"
             )));
         }
     }
+    let me = i64::from(std::process::id());
     tx.prepare_cached(
-        "INSERT INTO run_lease (integration_id, kind, holder, pid, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO run_lease (integration_id, kind, holder, pid, pid_started, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (integration_id, kind) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
-             expires_at = excluded.expires_at",
+             pid_started = excluded.pid_started, expires_at = excluded.expires_at",
     )?
-    .execute(params![integration, kind, holder, i64::from(std::process::id()), now + LEASE_SECONDS])?;
+    .execute(params![integration, kind, holder, me, process_started(me), now + LEASE_SECONDS])?;
     tx.commit()?;
     Ok(())
 }
@@ -61,17 +64,41 @@ pub fn release(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Resu
     })
 }
 
-/// Whether a process still runs. Known on Linux through /proc; elsewhere a lease is trusted until
-/// it expires.
-fn process_alive(pid: i64) -> bool {
+/// Whether the process that took a lease still runs: the same pid, started at the same moment
+/// (a pid is reused once its process is gone), and not a zombie (a process that died but was
+/// not reaped keeps its pid). Known on Linux through /proc; elsewhere a lease is trusted until it
+/// expires.
+fn holder_alive(pid: i64, started: Option<&str>) -> bool {
     if pid == i64::from(std::process::id()) {
         return true;
     }
-    let proc = std::path::Path::new("/proc");
-    if proc.join("self").exists() {
-        return proc.join(pid.to_string()).exists();
+    if !Path::new("/proc/self/stat").exists() {
+        return true;
     }
-    true
+    match proc_stat(pid) {
+        None => false,
+        Some(('Z' | 'X' | 'x', _)) => false,
+        Some((_, now_started)) => started.is_none_or(|recorded| recorded == now_started),
+    }
+}
+
+/// When a process started, as Linux counts it (clock ticks since boot): with its pid, it names
+/// the process for good. `None` where /proc is not there.
+fn process_started(pid: i64) -> Option<String> {
+    proc_stat(pid).map(|(_, started)| started)
+}
+
+/// The state letter and start time of a process, from `/proc/<pid>/stat`.
+fn proc_stat(pid: i64) -> Option<(char, String)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ...`: the name may hold spaces and parentheses; the fields follow the
+    // last `)`. The state is field 3 and the start time field 22.
+    let fields: Vec<&str> = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .collect();
+    let state = fields.first()?.chars().next()?;
+    Some((state, fields.get(19)?.to_string()))
 }
 
 /// A run's lease, renewed by the engine as it goes.

@@ -217,7 +217,13 @@ CREATE TABLE store_facts (
 ) STRICT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+/// A lease records when its process started, so a pid reused by another process after the
+/// holder died does not keep the lease.
+const V7: &str = "
+ALTER TABLE run_lease ADD COLUMN pid_started TEXT;  -- Linux: start time in ticks since boot
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
