@@ -53,6 +53,8 @@ fn main() {
                 status: NewProductStatus::Publish,
                 visibility: Visibility::Visible,
                 restore_visibility: false,
+                retire_variants: Default::default(),
+                restore_variants: Default::default(),
             })
         })
         .collect();

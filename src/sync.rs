@@ -16,7 +16,9 @@ use serde_json::{json, Map, Value};
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::catalog::{Brand, Product, ProductKey};
 use crate::model::config::{IntegrationConfig, Locale, SyncField, UnpublishedPolicy};
-use crate::platform::{ItemError, Platform, ProductDraft, ProductWrite, WriteOutcome};
+use crate::platform::{
+    ItemError, Platform, ProductDraft, ProductWrite, Retirement, StoreRef, WriteOutcome,
+};
 use crate::rules::eligibility::{self, CatalogIndex};
 use crate::rules::matching::{self, Match};
 use crate::rules::Reason;
@@ -89,6 +91,10 @@ pub struct PlanItem {
     /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_supported: Vec<Reason>,
+    /// Variants the store still has and the ERP product no longer does, with what this sync does
+    /// about them (`variant_removed`): the unpublished policy's hide or zero stock, or nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_variants: Vec<Reason>,
 }
 
 /// The plan for a whole catalog.
@@ -127,6 +133,9 @@ pub struct RunItem {
     /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_supported: Vec<Reason>,
+    /// Variants the ERP product no longer has, and what was done about them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_variants: Vec<Reason>,
 }
 
 /// A run's report: counts per outcome and a line per product acted on, skipped or in conflict
@@ -174,6 +183,22 @@ pub struct ProductStatus {
     /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_supported: Vec<Reason>,
+    /// Variants the store has and the ERP product no longer does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_variants: Vec<Reason>,
+}
+
+/// Variants the store has and the ERP does not, and what a sync does about them.
+#[derive(Default)]
+struct VariantRemoval {
+    /// One `variant_removed` line per such variant, for the plan.
+    reasons: Vec<Reason>,
+    /// What is recorded as pushed for each of them once done.
+    markers: BTreeMap<String, Value>,
+    /// What this run does about them.
+    retire: BTreeMap<String, Retirement>,
+    /// Variants hidden that way that are back in the ERP.
+    restore: BTreeSet<String>,
 }
 
 /// One write to carry out, and what to remember once the store confirms it.
@@ -387,6 +412,78 @@ impl Context<'_> {
         reasons
     }
 
+    /// The variants the store product has and the ERP product no longer does, and what to do
+    /// about them under the unpublished policy: hide them (variations made private) or zero
+    /// their stock, once; and variants hidden that way that are back in the ERP.
+    fn removed_variants(
+        &self,
+        product: &Product,
+        link: &Link,
+        target: &StoreRef,
+        options: SyncOptions,
+    ) -> VariantRemoval {
+        let mut removal = VariantRemoval::default();
+        let simple = target.variants.values().all(|id| *id == target.product_id);
+        if simple {
+            return removal;
+        }
+        let pushed = |sku: &str| {
+            link.pushed
+                .as_ref()
+                .map(|p| p["variants"][sku].clone())
+                .unwrap_or(Value::Null)
+        };
+        let in_erp = |sku: &str| product.variants.iter().any(|v| v.sku == sku);
+        let policy = self.config.product_sync.unpublished_policy;
+        let locale = self.config.locale;
+        for (sku, id) in target.variants.iter().filter(|(sku, _)| !in_erp(sku)) {
+            let done = pushed(sku)["removed"].as_str().map(str::to_string);
+            let (how, pt, en) = match policy {
+                UnpublishedPolicy::Hide => (
+                    Some(Retirement::Hide),
+                    "escondida da loja",
+                    "hidden in the store",
+                ),
+                UnpublishedPolicy::ZeroStock => (
+                    Some(Retirement::ZeroStock),
+                    "com estoque zero na loja",
+                    "given zero stock in the store",
+                ),
+                UnpublishedPolicy::Leave => (
+                    None,
+                    "deixada como está na loja",
+                    "left as it is in the store",
+                ),
+            };
+            removal.reasons.push(Reason::new(
+                "variant_removed",
+                locale,
+                format!(
+                    "A variação SKU {sku} (variação {id} da loja) não existe mais no ERP: {pt}."
+                ),
+                format!("Variant SKU {sku} (store variation {id}) is no longer in the ERP: {en}."),
+            ));
+            let Some(how) = how else { continue };
+            let marker = match how {
+                Retirement::Hide => "hide",
+                Retirement::ZeroStock => "zero_stock",
+            };
+            removal
+                .markers
+                .insert(sku.clone(), json!({ "removed": marker }));
+            let hide_waits = how == Retirement::Hide && options.stock_only;
+            if done.as_deref() != Some(marker) && !hide_waits {
+                removal.retire.insert(sku.clone(), how);
+            }
+        }
+        for variant in &product.variants {
+            if pushed(&variant.sku)["removed"] == "hide" && !options.stock_only {
+                removal.restore.insert(variant.sku.clone());
+            }
+        }
+        removal
+    }
+
     fn brand(&self, product: &Product) -> Option<&Brand> {
         product
             .brand_id
@@ -452,6 +549,8 @@ impl Context<'_> {
             status: sync.new_product_status,
             visibility: sync.new_product_visibility,
             restore_visibility,
+            retire_variants: Default::default(),
+            restore_variants: Default::default(),
         }
     }
 
@@ -615,6 +714,7 @@ fn plan_with(
             store_product_id: linked.as_ref().map(|(_, t)| t.product_id.clone()),
             last_error: link.and_then(|l| l.last_error.clone()),
             not_supported: Vec::new(),
+            removed_variants: Vec::new(),
         };
         let index = items.len();
         if reasons.is_empty() {
@@ -677,18 +777,30 @@ fn plan_with(
             continue;
         }
 
-        let desired = ctx.desired(product);
+        let mut desired = ctx.desired(product);
         match linked {
             Some((link, target)) => {
                 let hidden = link.pushed.as_ref().is_some_and(|p| p["hidden"] == true);
-                let changed = if options.full_resync {
+                let removal = ctx.removed_variants(product, link, &target, options);
+                item.removed_variants = removal.reasons;
+                for (sku, marker) in &removal.markers {
+                    desired["variants"][sku] = marker.clone();
+                }
+                let mut changed = if options.full_resync {
                     changed_fields(&desired, None)
                 } else {
                     changed_fields(&desired, link.pushed.as_ref())
                 };
+                changed.remove("removed");
                 let stock_changed = changed.contains("stock");
+                let zeroed: BTreeMap<String, i64> = removal
+                    .retire
+                    .iter()
+                    .filter(|(_, how)| **how == Retirement::ZeroStock)
+                    .map(|(sku, _)| (sku.clone(), 0))
+                    .collect();
                 if options.stock_only {
-                    if stock_changed {
+                    if stock_changed || !zeroed.is_empty() {
                         let quantities: BTreeMap<String, i64> = ctx
                             .stock_of(product)
                             .into_iter()
@@ -706,6 +818,11 @@ fn plan_with(
                         for (sku, quantity) in &quantities {
                             new_state["variants"][sku]["stock"] = json!(quantity);
                         }
+                        for sku in zeroed.keys() {
+                            new_state["variants"][sku] = removal.markers[sku].clone();
+                        }
+                        let mut quantities = quantities;
+                        quantities.extend(zeroed);
                         item.action = Action::StockOnly;
                         item.fields = vec!["stock".into()];
                         work.push(Work {
@@ -715,11 +832,20 @@ fn plan_with(
                             creates: false,
                         });
                     }
-                } else if !changed.is_empty() || hidden {
-                    let only_stock = changed.len() == 1 && stock_changed && !hidden;
+                } else if !changed.is_empty() || hidden || !removal.retire.is_empty() {
+                    let hides = removal.retire.values().any(|how| *how == Retirement::Hide);
+                    let only_stock = changed.iter().all(|f| f == "stock")
+                        && !hidden
+                        && !hides
+                        && removal.restore.is_empty();
                     if only_stock {
                         item.action = Action::StockOnly;
-                        let quantities: BTreeMap<String, i64> = ctx.stock_of(product);
+                        let mut quantities = if stock_changed {
+                            ctx.stock_of(product)
+                        } else {
+                            BTreeMap::new()
+                        };
+                        quantities.extend(zeroed);
                         work.push(Work {
                             item: index,
                             write: ProductWrite::Stock { target, quantities },
@@ -730,7 +856,9 @@ fn plan_with(
                         item.action = Action::Update;
                         let fields: BTreeSet<SyncField> =
                             changed.iter().filter_map(|f| sync_field(f)).collect();
-                        let draft = ctx.draft(product, fields, hidden);
+                        let mut draft = ctx.draft(product, fields, hidden);
+                        draft.retire_variants = removal.retire.clone();
+                        draft.restore_variants = removal.restore.clone();
                         work.push(Work {
                             item: index,
                             write: ProductWrite::Update { target, draft },
@@ -741,6 +869,9 @@ fn plan_with(
                     item.fields = changed.into_iter().collect();
                     if hidden {
                         item.fields.push("visibility".into());
+                    }
+                    if !removal.retire.is_empty() {
+                        item.fields.push("removed_variants".into());
                     }
                 }
             }
@@ -911,6 +1042,9 @@ pub(crate) fn run(
 ) -> Result<RunReport> {
     sync_config_check(config)?;
     let requests_before = platform.http_stats().requests;
+    if !options.dry_run {
+        verify_links(db, config, platform)?;
+    }
     let mut ctx = load(db, config, Some(platform))?;
     ctx.uncaptured = uncaptured_holds(db, config, platform)?;
     let (plan, work) = plan_with(&ctx, Some(platform), options)?;
@@ -986,6 +1120,16 @@ pub(crate) fn run(
                     WriteOutcome::Done {
                         target,
                         variant_failures,
+                    } if parent_gone(&target, &variant_failures) => {
+                        let error = variant_failures.into_values().next().unwrap_or_default();
+                        let error = gone_error(&target.product_id, error);
+                        history::mark_gone(tx, integration, &item.erp_id, &error)?;
+                        result.result = "failed";
+                        result.error = Some(error);
+                    }
+                    WriteOutcome::Done {
+                        target,
+                        variant_failures,
                     } => {
                         let mut desired = w.desired.clone();
                         for sku in variant_failures.keys() {
@@ -996,6 +1140,10 @@ pub(crate) fn run(
                             }
                         }
                         history::confirm(tx, integration, &item.erp_id, &target, &desired)?;
+                        if variant_failures.values().any(|e| e.code == VARIATION_GONE) {
+                            // A variation, or its whole product, is gone: the next sync asks.
+                            history::unverify(tx, integration, &item.erp_id)?;
+                        }
                         result.store_product_id = Some(target.product_id.clone());
                         if let Some((sku, error)) = variant_failures.into_iter().next() {
                             result.result = "failed";
@@ -1004,6 +1152,13 @@ pub(crate) fn run(
                                 ..error
                             });
                         }
+                    }
+                    WriteOutcome::Failed { error } if !w.creates && is_gone(&error) => {
+                        let target = item.store_product_id.clone().unwrap_or_default();
+                        let error = gone_error(&target, error);
+                        history::mark_gone(tx, integration, &item.erp_id, &error)?;
+                        result.result = "failed";
+                        result.error = Some(error);
                     }
                     WriteOutcome::Failed { error } => {
                         history::record_failure(tx, integration, &item.erp_id, &error, false)?;
@@ -1114,6 +1269,82 @@ pub(crate) fn run(
     })
 }
 
+/// How long a link stays checked: each sync asks the store, in turn, about up to
+/// `VERIFY_PER_RUN` linked products it has not shown for longer, so a product the merchant
+/// deleted in the store is noticed even when nothing is sent to it.
+const VERIFY_EVERY_SECONDS: i64 = 24 * 3600;
+const VERIFY_PER_RUN: u32 = 1000;
+
+/// Asks the store whether the linked products due a check are still there; those it no longer
+/// has are unlinked, to be created or linked again by this run's plan. Returns how many were gone.
+fn verify_links(db: &mut Db, config: &IntegrationConfig, platform: &dyn Platform) -> Result<u64> {
+    let integration = config.id.as_str();
+    let before = crate::time::format_rfc3339(crate::time::now_unix() - VERIFY_EVERY_SECONDS);
+    let due = db.read(|tx| history::links_to_verify(tx, integration, &before, VERIFY_PER_RUN))?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<String> = due.iter().map(|(_, id)| id.clone()).collect();
+    let live = platform.live_products(&ids)?;
+    let (present, gone): (Vec<_>, Vec<_>) = due.into_iter().partition(|(_, id)| live.contains(id));
+    db.write(|tx| {
+        let present: Vec<String> = present.into_iter().map(|(erp_id, _)| erp_id).collect();
+        history::set_verified(tx, integration, &present)?;
+        for (erp_id, store_id) in &gone {
+            let error = ItemError {
+                code: "ponte_gone_from_store".into(),
+                message: String::new(),
+                status: 404,
+                resource_id: Some(store_id.clone()),
+            };
+            history::mark_gone(tx, integration, erp_id, &gone_error(store_id, error))?;
+        }
+        Ok(())
+    })?;
+    if !gone.is_empty() {
+        log::warn!(target: "ponte::sync", "{} linked products are gone from the store of {integration}: sent again", gone.len());
+    }
+    Ok(gone.len() as u64)
+}
+
+/// WooCommerce's code for a variation it does not have, whether the variation or its whole
+/// product is gone.
+const VARIATION_GONE: &str = "woocommerce_rest_product_variation_invalid_id";
+
+/// A write's error that means the store no longer has the product (deleted for good, or in the
+/// trash).
+fn is_gone(error: &ItemError) -> bool {
+    matches!(
+        error.code.as_str(),
+        "woocommerce_rest_product_invalid_id" | crate::platform::woocommerce::GONE_TO_TRASH
+    )
+}
+
+/// Every variation of a variable product failed because its parent is gone.
+fn parent_gone(target: &StoreRef, failures: &BTreeMap<String, ItemError>) -> bool {
+    !failures.is_empty()
+        && target.variants.is_empty()
+        && failures
+            .values()
+            .all(|e| e.code == VARIATION_GONE || is_gone(e))
+}
+
+/// The error kept on a link whose store product is gone, saying what happens next.
+fn gone_error(store_id: &str, error: ItemError) -> ItemError {
+    let cause = if error.message.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}: {})", error.code, error.message)
+    };
+    ItemError {
+        message: format!(
+            "the store no longer has product {store_id}, deleted or in its trash{cause}; the next sync creates or links it again"
+        ),
+        resource_id: Some(store_id.to_string()),
+        ..error
+    }
+}
+
 /// The store's refusal of the key itself (401, 403) in an outcome, as opposed to a refusal of
 /// one product.
 fn auth_refusal(outcome: &WriteOutcome) -> Option<ItemError> {
@@ -1137,11 +1368,12 @@ fn run_item(item: &PlanItem, result: &'static str, error: Option<ItemError>) -> 
         error,
         store_product_id: item.store_product_id.clone(),
         not_supported: item.not_supported.clone(),
+        removed_variants: item.removed_variants.clone(),
     }
 }
 
 fn item_detail(item: &RunItem) -> Value {
-    json!({"fields": item.fields, "reasons": item.reasons, "error": item.error, "store_product_id": item.store_product_id, "not_supported": item.not_supported})
+    json!({"fields": item.fields, "reasons": item.reasons, "error": item.error, "store_product_id": item.store_product_id, "not_supported": item.not_supported, "removed_variants": item.removed_variants})
 }
 
 /// Why a product is or is not in a store, and what the next sync would do, without asking the
@@ -1192,5 +1424,6 @@ pub(crate) fn status(
         reasons: item.reasons,
         last_error: link.and_then(|l| l.last_error.clone()),
         not_supported: item.not_supported,
+        removed_variants: item.removed_variants,
     })
 }

@@ -52,6 +52,8 @@ fn draft(product: Product) -> ProductDraft {
         status: NewProductStatus::Publish,
         visibility: Visibility::Visible,
         restore_visibility: false,
+        retire_variants: Default::default(),
+        restore_variants: Default::default(),
     }
 }
 

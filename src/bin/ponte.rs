@@ -362,7 +362,12 @@ fn print_plan(plan: &Plan) {
             line.push_str(&format!(" (store product {id})"));
         }
         println!("{line}");
-        for reason in item.reasons.iter().chain(&item.not_supported) {
+        for reason in item
+            .reasons
+            .iter()
+            .chain(&item.not_supported)
+            .chain(&item.removed_variants)
+        {
             println!("              - {} [{}]", reason.message, reason.code);
         }
     }
@@ -420,7 +425,12 @@ fn print_report(report: &RunReport) {
             line.push_str(&format!(" fields: {}", item.fields.join(", ")));
         }
         println!("{line}");
-        for reason in item.reasons.iter().chain(&item.not_supported) {
+        for reason in item
+            .reasons
+            .iter()
+            .chain(&item.not_supported)
+            .chain(&item.removed_variants)
+        {
             println!("              - {} [{}]", reason.message, reason.code);
         }
         if let Some(error) = &item.error {
@@ -455,7 +465,7 @@ fn print_status(status: &ProductStatus) {
             println!("    - {} [{}]", reason.message, reason.code);
         }
     }
-    for reason in &status.not_supported {
+    for reason in status.not_supported.iter().chain(&status.removed_variants) {
         println!("  {} [{}]", reason.message, reason.code);
     }
     if let Some(error) = &status.last_error {

@@ -129,6 +129,21 @@ pub struct ProductDraft {
     /// On an update, set `visibility` again: the product was hidden by Ponte's unpublished
     /// policy and is published again.
     pub restore_visibility: bool,
+    /// Variants of the store product that the ERP product no longer has, by SKU, taken off sale
+    /// as the unpublished policy says: a shopper must not buy what the ERP will not deliver.
+    pub retire_variants: BTreeMap<String, Retirement>,
+    /// Variants hidden that way before and back in the ERP now: put on sale again.
+    pub restore_variants: BTreeSet<String>,
+}
+
+/// How a variant the ERP no longer has is taken off sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retirement {
+    /// Hidden: the variation is made private, so it can no longer be bought.
+    Hide,
+    /// Its stock set to zero.
+    ZeroStock,
 }
 
 /// Where an ERP product lives in a store.
@@ -159,7 +174,7 @@ pub enum ProductWrite {
 }
 
 /// A store's per-item error, with the platform's own code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ItemError {
     pub code: String,
     pub message: String,
@@ -236,6 +251,10 @@ pub trait Platform: Send + Sync {
 
     /// Products and variations with any of these GTINs (EAN, UPC), exact match.
     fn find_products_by_gtin(&self, gtins: &[String]) -> Result<Vec<RemoteProduct>>;
+
+    /// Which of these products (not variations) the store still has out of its trash, at most
+    /// 100 ids a request.
+    fn live_products(&self, ids: &[String]) -> Result<BTreeSet<String>>;
 
     /// One page (from 1) of the store's products, variations not included.
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>>;

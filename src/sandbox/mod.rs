@@ -113,6 +113,16 @@ impl WooSandbox {
         self.store.register_status_labeled(slug, label);
     }
 
+    /// Moves a product to the trash, as the merchant does in the admin.
+    pub fn trash_product(&self, id: u64) -> Result<(), String> {
+        self.store.trash_product(id)
+    }
+
+    /// Deletes a product and its variations for good, as emptying the trash does.
+    pub fn delete_product(&self, id: u64) -> Result<(), String> {
+        self.store.delete_product(id)
+    }
+
     /// Forgets a custom order status, as a reconfigured status plugin does.
     pub fn unregister_status(&self, slug: &str) {
         self.store.unregister_status(slug);

@@ -375,6 +375,20 @@ impl WooStore {
         }
     }
 
+    /// Moves a product to the trash, as the merchant does in the admin.
+    pub fn trash_product(&self, id: u64) -> Result<(), String> {
+        trash_product(&mut self.lock(), id)
+            .map(|_| ())
+            .map_err(|e| format!("{}: {}", e.code, e.message))
+    }
+
+    /// Deletes a product for good (and its variations), as emptying the trash does.
+    pub fn delete_product(&self, id: u64) -> Result<(), String> {
+        delete_product(&mut self.lock(), id, None)
+            .map(|_| ())
+            .map_err(|e| format!("{}: {}", e.code, e.message))
+    }
+
     /// Forgets a custom order status, as when its plugin is reconfigured or turned off; orders
     /// already in it keep it.
     pub fn unregister_status(&self, slug: &str) {
@@ -619,7 +633,13 @@ impl WooStore {
                     .map(|v| (200, v, Vec::new(), 1))
             }
             (["products", p], "DELETE") if id(p).is_some() => {
-                delete_product(&mut state, id(p).unwrap_or(0), None)
+                let id = id(p).unwrap_or(0);
+                if matches!(request.param("force"), Some("true" | "1")) {
+                    delete_product(&mut state, id, None)
+                } else {
+                    // Without `force`, WordPress moves it to the trash.
+                    trash_product(&mut state, id)
+                }
             }
             (["products", p, "variations"], "GET") if id(p).is_some() => {
                 get_product(&state, id(p).unwrap_or(0), None)?;
@@ -628,15 +648,14 @@ impl WooStore {
             (["products", p, "variations"], "POST") if id(p).is_some() => {
                 create_product(&mut state, ctx, body, id(p)).map(|v| (201, v, Vec::new(), 1))
             }
-            (["products", p, "variations", "batch"], _) if editable && id(p).is_some() => {
-                get_product(&state, id(p).unwrap_or(0), None)?;
-                batch(
-                    &mut state,
-                    ctx,
-                    body,
-                    BatchKind::Variations(id(p).unwrap_or(0)),
-                )
-            }
+            // A parent that is gone fails each item (`woocommerce_rest_product_variation_invalid_id`,
+            // 404), not the request: seen on 10.0.2 after the parent was deleted for good.
+            (["products", p, "variations", "batch"], _) if editable && id(p).is_some() => batch(
+                &mut state,
+                ctx,
+                body,
+                BatchKind::Variations(id(p).unwrap_or(0)),
+            ),
             (["products", p, "variations", v], "GET") if id(p).is_some() && id(v).is_some() => {
                 get_product(&state, id(v).unwrap_or(0), id(p)).map(|x| (200, x, Vec::new(), 0))
             }
@@ -1262,6 +1281,14 @@ fn apply_product(
                 .filter(|owner| **owner != id)
                 .and_then(|owner| state.products.get(owner))
             {
+                if owner["status"] == "trash" {
+                    // The product lookup table still has it (seen on 10.0.2).
+                    return Err(WooError::new(
+                        400,
+                        "woocommerce_rest_product_not_created",
+                        format!("The product with SKU ({sku}) you are trying to insert is already present in the lookup table"),
+                    ));
+                }
                 return Err(WooError::new(
                     400,
                     "product_invalid_sku",
@@ -1651,6 +1678,18 @@ fn delete_product(state: &mut State, id: u64, parent: Option<u64>) -> Reply {
     Ok((200, product, Vec::new(), 1))
 }
 
+/// Moves a product to the trash, as the admin's "Move to Trash" does: it leaves every listing
+/// (but `status=trash`), answers updates still, and keeps its SKU taken.
+fn trash_product(state: &mut State, id: u64) -> Reply {
+    get_product(state, id, None)?;
+    let product = state
+        .products
+        .get_mut(&id)
+        .ok_or_else(|| WooError::invalid_id("product", 404))?;
+    product["status"] = json!("trash");
+    Ok((200, product.clone(), Vec::new(), 1))
+}
+
 fn list_products(state: &State, ctx: &Ctx, request: &HttpRequest, parent: Option<u64>) -> Reply {
     let mut errors = Vec::new();
     let query = listing::read_query(request, ctx.version.product_orderby(), "date", &mut errors);
@@ -1694,10 +1733,9 @@ fn list_products(state: &State, ctx: &Ctx, request: &HttpRequest, parent: Option
         .filter(|p| gtins.is_empty() || gtins.iter().any(|g| p["global_unique_id"] == g.as_str()))
         .filter(|p| types.is_empty() || types.iter().any(|t| p["type"] == t.as_str()))
         .filter(|p| {
-            statuses.is_empty()
-                || statuses
-                    .iter()
-                    .any(|s| s == "any" || p["status"] == s.as_str())
+            // `any`, the default, is every status but the trash.
+            let any = statuses.is_empty() || statuses.iter().any(|s| s == "any");
+            (any && p["status"] != "trash") || statuses.iter().any(|s| p["status"] == s.as_str())
         })
         .filter(|p| {
             search

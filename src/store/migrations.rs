@@ -223,7 +223,13 @@ const V7: &str = "
 ALTER TABLE run_lease ADD COLUMN pid_started TEXT;  -- Linux: start time in ticks since boot
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+/// When the store last showed a linked product still there: links are checked again in turn,
+/// so a product the merchant deleted in the store is noticed and sent again.
+const V8: &str = "
+ALTER TABLE product_link ADD COLUMN verified_at TEXT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -122,12 +122,12 @@ pub fn confirm(
     pushed: &Value,
 ) -> Result<()> {
     tx.prepare_cached(&format!(
-        "INSERT INTO product_link (integration_id, erp_id, state, store_product_id, variants, pushed, pushed_at, last_error, updated_at)
-         VALUES (?1, ?2, 'linked', ?3, ?4, ?5, {NOW}, NULL, {NOW})
+        "INSERT INTO product_link (integration_id, erp_id, state, store_product_id, variants, pushed, pushed_at, last_error, updated_at, verified_at)
+         VALUES (?1, ?2, 'linked', ?3, ?4, ?5, {NOW}, NULL, {NOW}, {NOW})
          ON CONFLICT (integration_id, erp_id) DO UPDATE SET
              state = 'linked', store_product_id = excluded.store_product_id, variants = excluded.variants,
              pushed = excluded.pushed, pushed_at = excluded.pushed_at, last_error = NULL,
-             updated_at = excluded.updated_at"
+             updated_at = excluded.updated_at, verified_at = excluded.verified_at"
     ))?
     .execute(params![integration, erp_id, target.product_id, encode(&target.variants)?, encode(pushed)?])?;
     Ok(())
@@ -158,6 +158,67 @@ pub fn record_failure(
              last_error = excluded.last_error, updated_at = excluded.updated_at"
     ))?
     .execute(params![integration, erp_id, state_name(&state), error])?;
+    Ok(())
+}
+
+/// The store no longer has the product a link points to (deleted, or in the trash): the link is
+/// undone, keeping why, so the next sync creates or links the product again under the usual
+/// matching rules.
+pub fn mark_gone(
+    tx: &Transaction<'_>,
+    integration: &str,
+    erp_id: &str,
+    error: &ItemError,
+) -> Result<()> {
+    let error = encode(&serde_json::json!({
+        "code": error.code, "message": error.message, "status": error.status, "resource_id": error.resource_id,
+    }))?;
+    tx.prepare_cached(&format!(
+        "UPDATE product_link SET state = 'unlinked', store_product_id = NULL, variants = '{{}}', pushed = NULL,
+             pushed_at = NULL, last_error = ?3, verified_at = NULL, updated_at = {NOW}
+         WHERE integration_id = ?1 AND erp_id = ?2"
+    ))?
+    .execute(params![integration, erp_id, error])?;
+    Ok(())
+}
+
+/// Linked products not seen in the store since `before` (RFC 3339), oldest check first: (ERP
+/// id, store product id).
+pub fn links_to_verify(
+    tx: &Transaction<'_>,
+    integration: &str,
+    before: &str,
+    limit: u32,
+) -> Result<Vec<(String, String)>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT erp_id, store_product_id FROM product_link
+         WHERE integration_id = ?1 AND state = 'linked' AND store_product_id IS NOT NULL
+               AND (verified_at IS NULL OR verified_at < ?2)
+         ORDER BY verified_at IS NOT NULL, verified_at, erp_id LIMIT ?3",
+    )?;
+    let rows = statement.query_map(params![integration, before, limit], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The store showed these linked products still there.
+pub fn set_verified(tx: &Transaction<'_>, integration: &str, erp_ids: &[String]) -> Result<()> {
+    let mut statement = tx.prepare_cached(&format!(
+        "UPDATE product_link SET verified_at = {NOW} WHERE integration_id = ?1 AND erp_id = ?2"
+    ))?;
+    for erp_id in erp_ids {
+        statement.execute([integration, erp_id])?;
+    }
+    Ok(())
+}
+
+/// Has the next sync check that the store still has this link's product.
+pub fn unverify(tx: &Transaction<'_>, integration: &str, erp_id: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE product_link SET verified_at = NULL WHERE integration_id = ?1 AND erp_id = ?2",
+    )?
+    .execute([integration, erp_id])?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::model::money::{format_cents, parse_cents, parse_number_cents};
 use crate::model::order::{
     Address, Customer, Fee, OrderLine, PersonType, ShippingLine, StoreOrder,
 };
-use crate::platform::{ProductDraft, RemoteKind, RemoteProduct};
+use crate::platform::{ProductDraft, RemoteKind, RemoteProduct, Retirement};
 
 /// A product with one variant and no variation attributes is a WooCommerce `simple` product;
 /// anything else is `variable`, with one variation per variant.
@@ -83,6 +83,14 @@ pub fn variation_body(draft: &ProductDraft, variant: &Variant, creating: bool) -
 }
 
 /// The body that sets one item's absolute stock.
+/// Takes a variation off sale: made private (no longer shown nor bought), or its stock zeroed.
+pub fn retirement_body(retirement: Retirement) -> Value {
+    match retirement {
+        Retirement::Hide => json!({"status": "private"}),
+        Retirement::ZeroStock => stock_body(0),
+    }
+}
+
 pub fn stock_body(quantity: i64) -> Value {
     json!({"manage_stock": true, "stock_quantity": quantity.max(0)})
 }
@@ -553,6 +561,8 @@ mod tests {
             status: NewProductStatus::Draft,
             visibility: Visibility::Catalog,
             restore_visibility: false,
+            retire_variants: Default::default(),
+            restore_variants: Default::default(),
         }
     }
 

@@ -50,6 +50,9 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     stock_reducing_statuses: &["processing", "on-hold", "completed"],
 };
 
+/// The code of a write to a product the merchant moved to the trash.
+pub const GONE_TO_TRASH: &str = "ponte_product_in_trash";
+
 /// Most keys asked for in one `?sku=` or `?global_unique_id=` look-up: one page of 100.
 const SKUS_PER_LOOKUP: usize = 100;
 
@@ -607,6 +610,23 @@ impl Platform for WooCommerce {
         self.find_by(Key::Gtin, gtins)
     }
 
+    fn live_products(&self, ids: &[String]) -> Result<std::collections::BTreeSet<String>> {
+        let mut live = std::collections::BTreeSet::new();
+        for chunk in ids.chunks(100) {
+            let query = vec![
+                ("include".to_string(), chunk.join(",")),
+                ("per_page".to_string(), "100".to_string()),
+                ("orderby".to_string(), "id".to_string()),
+                ("order".to_string(), "asc".to_string()),
+            ];
+            // `status` defaults to `any`: every status but the trash.
+            let page = self.list("/products", query, 1, mapping::remote_product)?;
+            live.extend(page.items.into_iter().map(|p| p.id));
+            live.extend(page.failures.into_iter().map(|f| f.store_id));
+        }
+        Ok(live)
+    }
+
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>> {
         let query = vec![
             ("per_page".to_string(), "100".to_string()),
@@ -679,6 +699,17 @@ impl Platform for WooCommerce {
             .chain(updates.iter().zip(update_results))
         {
             match result {
+                ItemResult::Ok(value) if value["status"] == "trash" => {
+                    // WooCommerce updates a product in the trash as if it were live.
+                    outcomes[*index] = Some(WriteOutcome::Failed {
+                        error: ItemError {
+                            code: GONE_TO_TRASH.into(),
+                            message: format!("the store has product {} in its trash", value["id"]),
+                            status: 410,
+                            resource_id: value.get("id").map(|id| id.to_string()),
+                        },
+                    });
+                }
                 ItemResult::Ok(value) => {
                     if let Some(id) = value.get("id").and_then(Value::as_u64) {
                         parents.insert(*index, id.to_string());
@@ -722,6 +753,9 @@ impl Platform for WooCommerce {
                         match known.get(&variant.sku) {
                             Some(id) => {
                                 let mut body = mapping::variation_body(draft, variant, false);
+                                if draft.restore_variants.contains(&variant.sku) {
+                                    body["status"] = json!("publish");
+                                }
                                 if body.as_object().is_some_and(|o| !o.is_empty()) {
                                     body["id"] = json!(id);
                                     entry.1.push((index, variant.sku.clone(), body));
@@ -732,6 +766,13 @@ impl Platform for WooCommerce {
                                 variant.sku.clone(),
                                 mapping::variation_body(draft, variant, true),
                             )),
+                        }
+                    }
+                    for (sku, retirement) in &draft.retire_variants {
+                        if let Some(id) = known.get(sku) {
+                            let mut body = mapping::retirement_body(*retirement);
+                            body["id"] = json!(id);
+                            entry.1.push((index, sku.clone(), body));
                         }
                     }
                 }
