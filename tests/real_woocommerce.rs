@@ -69,6 +69,10 @@ const CHECKS: &[(&str, Check)] = &[
         "an_order_paid_between_two_syncs_never_goes_back_on_sale",
         paid_between_syncs,
     ),
+    (
+        "a_dropped_variant_leaves_sale_and_deleted_products_are_sent_again",
+        drift,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -811,4 +815,76 @@ fn paid_between_syncs(store: &RealStore) {
     rig.stock("RW-P", 7);
     rig.sync();
     assert_eq!(stock(), Some(7));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drift between the ERP and the store
+
+fn drift(store: &RealStore) {
+    let mut rig = new_rig(store, |_| {});
+    let shirt = |sizes: &[&str]| {
+        let variants: Vec<Value> = sizes
+            .iter()
+            .map(|size| json!({"sku": format!("RW-D-{size}"), "price_cents": 5990, "stock": 5, "attributes": {"tamanho": size}}))
+            .collect();
+        json!({"erp_id": "D", "name": "Camiseta", "brand_id": "TRA", "show_in_store": true, "sync_stock": true, "variants": variants})
+    };
+    rig.put(json!([
+        shirt(&["P", "G"]),
+        simple("E", "RW-E", None, 1000, 3),
+        simple("T", "RW-T", None, 1000, 3)
+    ]));
+    rig.sync();
+    // The ERP drops size G: the store's variation is made private, so no one can buy it.
+    rig.put(json!([shirt(&["P"])]));
+    let report = rig.sync();
+    let codes: Vec<&str> = report
+        .items
+        .iter()
+        .flat_map(|i| i.removed_variants.iter().map(|r| r.code))
+        .collect();
+    assert_eq!(codes, ["variant_removed"]);
+    let g = &store.products_with_sku("RW-D-G")[0];
+    let held = store.get(
+        &format!("/products/{}/variations/{}", g["parent_id"], g["id"]),
+        &[],
+    );
+    assert_eq!(held["status"], "private", "{held}");
+
+    // The merchant deletes one product for good and trashes another.
+    let e = store.products_with_sku("RW-E")[0]["id"].clone();
+    let t = store.products_with_sku("RW-T")[0]["id"].clone();
+    store.call_delete(&format!("/products/{e}"), true);
+    store.call_delete(&format!("/products/{t}"), false);
+    rig.put(json!([
+        simple("E", "RW-E", None, 1100, 3),
+        simple("T", "RW-T", None, 1100, 3)
+    ]));
+    let report = rig.sync();
+    let code = |erp_id: &str| {
+        let item = report.items.iter().find(|i| i.erp_id == erp_id).unwrap();
+        item.error
+            .as_ref()
+            .map(|e| e.code.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(code("E"), "woocommerce_rest_product_invalid_id");
+    assert_eq!(code("T"), "ponte_product_in_trash");
+    // Sent again: the deleted one is created anew. A trashed product keeps its SKU taken on
+    // 10.0.2, so the store refuses a new one; 8.9.3 creates it beside the trashed one.
+    let again = rig.sync();
+    let e_again = store.products_with_sku("RW-E");
+    assert_eq!(e_again.len(), 1);
+    assert_eq!(price_of(&e_again[0]), "11.00");
+    let t_item = again.items.iter().find(|i| i.erp_id == "T").unwrap();
+    let t_live = store.products_with_sku("RW-T");
+    if store.is_modern() {
+        assert_eq!(
+            t_item.error.as_ref().map(|e| e.code.as_str()),
+            Some("woocommerce_rest_product_not_created")
+        );
+        assert!(t_live.is_empty());
+    } else {
+        assert_eq!((t_item.result, t_live.len()), ("ok", 1));
+    }
 }

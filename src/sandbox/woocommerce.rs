@@ -1281,8 +1281,9 @@ fn apply_product(
                 .filter(|owner| **owner != id)
                 .and_then(|owner| state.products.get(owner))
             {
-                if owner["status"] == "trash" {
-                    // The product lookup table still has it (seen on 10.0.2).
+                if owner["status"] == "trash" && ctx.version != WcVersion::V8_9_3 {
+                    // The product lookup table still has it (seen on 10.0.2; 8.9.3 lets a new
+                    // product take the SKU of one in the trash).
                     return Err(WooError::new(
                         400,
                         "woocommerce_rest_product_not_created",

@@ -206,6 +206,16 @@ impl RealStore {
         self.call(Method::Put, path, &[], Some(body))
     }
 
+    /// Deletes a product: for good with `force`, to the trash without, as the admin does.
+    pub fn call_delete(&self, path: &str, force: bool) -> Value {
+        let query = if force {
+            vec![("force", "true".to_string())]
+        } else {
+            Vec::new()
+        };
+        self.call(Method::Delete, path, &query, None)
+    }
+
     /// Every item of a listing, all pages, by id.
     pub fn all(&self, path: &str, query: &[(&str, String)]) -> Vec<Value> {
         let mut items = Vec::new();
@@ -263,17 +273,20 @@ impl RealStore {
         ids
     }
 
-    /// Deletes every order and product, so the next group of tests starts from an empty store.
+    /// Deletes every order and product, the trashed ones too, so the next group of tests
+    /// starts from an empty store.
     pub fn empty(&self) {
-        for (path, batch) in [
-            ("/orders", "/orders/batch"),
-            ("/products", "/products/batch"),
-        ] {
+        let lists = [
+            ("/orders", "/orders/batch", "any"),
+            ("/products", "/products/batch", "any"),
+            ("/products", "/products/batch", "trash"),
+        ];
+        for (path, batch, status) in lists {
             loop {
                 let ids: Vec<Value> = self
                     .get(
                         path,
-                        &[("per_page", "100".into()), ("status", "any".into())],
+                        &[("per_page", "100".into()), ("status", status.into())],
                     )
                     .as_array()
                     .into_iter()
