@@ -2,6 +2,7 @@
 //! the shared library can arm it; a disarmed check costs one thread-local read.
 
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 thread_local! {
     static ARMED_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -26,5 +27,25 @@ pub(crate) fn check(name: &str) {
     });
     if hit {
         panic!("failpoint {name} fired");
+    }
+}
+
+/// The named step at which this process aborts, if armed.
+static ARMED_ABORT: Mutex<Option<String>> = Mutex::new(None);
+
+/// Arms an abort of the whole process at the named step of a run, as a power cut or a kill -9
+/// there would end it: `capture.after_fetch_before_commit`, `capture.after_commit_before_return`,
+/// `push.after_intent_before_http`, `push.after_http_before_commit`,
+/// `writeback.after_http_before_commit`. For crash tests' child processes only.
+#[doc(hidden)]
+pub fn arm_abort(name: &str) {
+    *ARMED_ABORT.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_string());
+}
+
+/// Aborts the process here if `name` is armed.
+pub(crate) fn reached(name: &str) {
+    let armed = ARMED_ABORT.lock().unwrap_or_else(|p| p.into_inner());
+    if armed.as_deref() == Some(name) {
+        std::process::abort();
     }
 }

@@ -1109,7 +1109,9 @@ pub(crate) fn run(
             Ok(())
         })?;
         let writes: Vec<ProductWrite> = batch.iter().map(|w| w.write.clone()).collect();
+        crate::failpoint::reached("push.after_intent_before_http");
         let outcomes = platform.push_products(&writes);
+        crate::failpoint::reached("push.after_http_before_commit");
         // The store refusing the key ends the run: every other write would be refused too.
         refused = refused.or_else(|| outcomes.iter().find_map(auth_refusal));
         db.write(|tx| {

@@ -219,6 +219,7 @@ pub(crate) fn capture(
     }
     let pending = orders_pending(db, integration)?;
     let requests = platform.http_stats().requests - requests_before;
+    crate::failpoint::reached("capture.after_commit_before_return");
     log::info!(target: "ponte::capture", "capture of {integration}: {counts:?}, {} pending, {requests} requests", pending.len());
     Ok(CaptureReport {
         integration: integration.to_string(),
@@ -266,6 +267,7 @@ impl Journaling {
             seen,
             ..
         } = self;
+        crate::failpoint::reached("capture.after_fetch_before_commit");
         db.write(|tx| {
             for order in &page.items {
                 seen.insert(order.store_order_id.clone());

@@ -130,6 +130,7 @@ fn send_statuses(
         })
         .collect();
     let results = platform.set_order_statuses(&updates);
+    crate::failpoint::reached("writeback.after_http_before_commit");
     let refused = results.iter().find_map(|result| match result {
         Err(error) if matches!(error.status, 401 | 403) => Some(error.clone()),
         _ => None,
@@ -220,6 +221,7 @@ fn send_notes(
         }
     });
     let outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
+    crate::failpoint::reached("writeback.after_http_before_commit");
     let refused = outcomes.iter().find_map(|(_, outcome)| match outcome {
         Err(Error::Auth(message)) => Some(message.clone()),
         _ => None,
