@@ -111,6 +111,15 @@ pub enum Fault {
     /// Hold the request, before the store reads it, until `release` is called with this name:
     /// a test changes the store between two requests of one run, at exactly that point.
     Hold { name: String },
+    /// Handle the request, send the head of the answer, then stall this long before the body.
+    StallAfterHeaders { delay_ms: u64 },
+    /// Handle the request and send the answer a byte at a time, this long between bytes.
+    Drip { ms_per_byte: u64 },
+    /// Handle the request, then send only the first `bytes` of the body its `Content-Length`
+    /// announces, and close: a connection reset in the middle of the body.
+    ShortBody { bytes: usize },
+    /// Handle the request, answer in chunked encoding, and close before the last chunk.
+    TruncatedChunked,
 }
 
 /// Which requests a fault applies to, and how many times.
@@ -496,7 +505,11 @@ fn serve_connection(
             None
             | Some(Fault::ApplyThenDrop)
             | Some(Fault::Slow { .. })
-            | Some(Fault::Hold { .. }) => {
+            | Some(Fault::Hold { .. })
+            | Some(Fault::StallAfterHeaders { .. })
+            | Some(Fault::Drip { .. })
+            | Some(Fault::ShortBody { .. })
+            | Some(Fault::TruncatedChunked) => {
                 if let Some(Fault::Hold { name }) = &fault {
                     controls.hold(name);
                 }
@@ -513,6 +526,18 @@ fn serve_connection(
             }
         };
         if matches!(fault, Some(Fault::ApplyThenDrop)) {
+            let _ = writer.shutdown(Shutdown::Both);
+            return;
+        }
+        if let Some(
+            broken @ (Fault::StallAfterHeaders { .. }
+            | Fault::Drip { .. }
+            | Fault::ShortBody { .. }
+            | Fault::TruncatedChunked),
+        ) = &fault
+        {
+            // A broken answer, then the connection is closed.
+            let _ = write_broken(&mut writer, &response, broken);
             let _ = writer.shutdown(Shutdown::Both);
             return;
         }
@@ -714,6 +739,55 @@ fn write_response(
     writer.write_all(head.as_bytes())?;
     writer.write_all(&response.body)?;
     writer.flush()
+}
+
+/// Writes `response` broken the way `fault` says.
+fn write_broken(writer: &mut TcpStream, response: &HttpResponse, fault: &Fault) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
+    for (name, value) in &response.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if matches!(fault, Fault::TruncatedChunked) {
+        head.push_str("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    } else {
+        head.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            response.body.len()
+        ));
+    }
+    writer.write_all(head.as_bytes())?;
+    writer.flush()?;
+    let body = &response.body;
+    match fault {
+        Fault::StallAfterHeaders { delay_ms } => {
+            std::thread::sleep(Duration::from_millis(*delay_ms).min(MAX_STALL));
+            writer.write_all(body)
+        }
+        Fault::Drip { ms_per_byte } => {
+            let started = Instant::now();
+            for byte in body {
+                if started.elapsed() > MAX_STALL {
+                    break;
+                }
+                writer.write_all(std::slice::from_ref(byte))?;
+                writer.flush()?;
+                std::thread::sleep(Duration::from_millis(*ms_per_byte));
+            }
+            Ok(())
+        }
+        Fault::ShortBody { bytes } => writer.write_all(&body[..(*bytes).min(body.len())]),
+        _ => {
+            // One chunk with half the body, and no terminating chunk.
+            let half = &body[..body.len() / 2];
+            writer.write_all(format!("{:x}\r\n", half.len()).as_bytes())?;
+            writer.write_all(half)?;
+            writer.write_all(b"\r\n")
+        }
+    }
 }
 
 fn reason(status: u16) -> &'static str {
