@@ -205,13 +205,15 @@ impl Ponte {
         options: SyncOptions,
         progress: &mut dyn FnMut(SyncProgress) -> bool,
     ) -> Result<RunReport> {
+        let clock = self.clock.clone();
         self.with_store(integration, |db, config, platform, holder| {
+            let clock = clock.as_ref();
             if options.dry_run {
-                return crate::sync::run(db, config, platform, options, None, progress);
+                return crate::sync::run(db, config, platform, options, None, clock, progress);
             }
             // Two runs at once would push the same writes twice; the second is refused.
             Lease::hold(db, integration, "sync", holder, |db, lease| {
-                crate::sync::run(db, config, platform, options, Some(lease), progress)
+                crate::sync::run(db, config, platform, options, Some(lease), clock, progress)
             })
         })
     }

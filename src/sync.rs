@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::catalog::{Brand, Product, ProductKey};
 use crate::model::config::{IntegrationConfig, Locale, SyncField, UnpublishedPolicy};
+use crate::platform::http::Clock;
 use crate::platform::{
     ItemError, Platform, ProductDraft, ProductWrite, Retirement, StoreRef, WriteOutcome,
 };
@@ -37,6 +38,10 @@ pub struct SyncOptions {
     pub stock_only: bool,
     /// Send every enabled field of every product again, whatever was pushed before.
     pub full_resync: bool,
+    /// Stop at the first batch boundary after this many seconds: the run ends `partial` and the
+    /// next run goes on where it stopped (a sync inside the ERP's quiet window, or its timer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_limit_seconds: Option<u64>,
 }
 
 /// What sync does with one product.
@@ -145,7 +150,8 @@ pub struct RunReport {
     /// Absent for a dry run, which records nothing.
     pub run_id: Option<i64>,
     pub integration: String,
-    /// `completed`, `cancelled` or `dry_run`.
+    /// `completed`, `partial` (stopped at its time limit; the next run goes on), `cancelled`
+    /// or `dry_run`.
     pub status: &'static str,
     pub options: SyncOptions,
     pub counts: BTreeMap<String, u64>,
@@ -1038,8 +1044,10 @@ pub(crate) fn run(
     platform: &dyn Platform,
     options: SyncOptions,
     lease: Option<&Lease>,
+    clock: &dyn Clock,
     progress: &mut dyn FnMut(SyncProgress) -> bool,
 ) -> Result<RunReport> {
+    let started = clock.now();
     sync_config_check(config)?;
     let requests_before = platform.http_stats().requests;
     if !options.dry_run {
@@ -1094,6 +1102,7 @@ pub(crate) fn run(
     log::info!(target: "ponte::sync", "sync run {run_id} of {integration}: {:?}", plan.counts);
 
     let mut refused: Option<ItemError> = None;
+    let mut partial = false;
     let mut results: BTreeMap<usize, RunItem> = BTreeMap::new();
     let total = work.len() as u64;
     let mut done = 0u64;
@@ -1195,7 +1204,13 @@ pub(crate) fn run(
         if let Some(lease) = lease {
             lease.renew(db)?;
         }
-        if refused.is_some() || !progress(SyncProgress { done, total }) {
+        let out_of_time = options
+            .time_limit_seconds
+            .is_some_and(|limit| clock.now().duration_since(started).as_secs() >= limit);
+        if out_of_time && done < total {
+            partial = true;
+        }
+        if refused.is_some() || partial || !progress(SyncProgress { done, total }) {
             cancelled = true;
             break;
         }
@@ -1257,7 +1272,11 @@ pub(crate) fn run(
         log::error!(target: "ponte::sync", "sync run {run_id} failed: {message}");
         return Err(Error::Auth(message));
     }
-    let status = if cancelled { "cancelled" } else { "completed" };
+    let status = match (partial, cancelled) {
+        (true, _) => "partial",
+        (_, true) => "cancelled",
+        _ => "completed",
+    };
     db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
     log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
     Ok(RunReport {

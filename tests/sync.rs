@@ -682,3 +682,52 @@ fn a_client_above_the_stores_rate_waits_out_the_429s_and_creates_nothing_twice()
         .collect();
     assert_eq!((skus.len(), rig.sandbox.products().len()), (600, 600));
 }
+
+/// RELIABILITY.md scenario 30, scaled down: 2,000 products against a store that takes 10
+/// requests at once and 2 a second, each call limited to 5 seconds (on the test clock, which
+/// moves only when Ponte waits): the first call ends partial, the next ones go on from it, and
+/// every product ends in the store once.
+#[test]
+fn a_time_limited_sync_against_a_throttled_store_ends_partial_and_resumes_without_duplicates() {
+    let mut rig = Rig::with(|c| c.http.max_requests_per_second = 0);
+    let products: Vec<String> = (0..2000)
+        .map(|n| product(&format!("P{n:04}"), &format!("T{n:04}"), None, 1000, 3))
+        .collect();
+    rig.put(&products);
+    rig.checked();
+    rig.sandbox
+        .set_rate_limit_on(Some((10, 2)), rig.clock.clone());
+    let options = SyncOptions {
+        time_limit_seconds: Some(5),
+        ..SyncOptions::default()
+    };
+    let first = rig.sync_with(options);
+    assert_eq!(first.status, "partial", "{:?}", first.counts);
+    let created = Rig::count(&first, "create");
+    assert!(created > 0 && created < 2000, "{:?}", first.counts);
+    let mut calls = 1;
+    let mut last = first;
+    while last.status == "partial" {
+        last = rig.sync_with(options);
+        calls += 1;
+        assert!(calls < 100, "the sync never finished");
+    }
+    assert_eq!(last.status, "completed");
+    let skus: std::collections::BTreeSet<String> = rig
+        .sandbox
+        .products()
+        .iter()
+        .filter_map(|p| p["sku"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!((skus.len(), rig.sandbox.products().len()), (2000, 2000));
+    assert_eq!(Rig::count(&rig.sync(), "unchanged"), 2000);
+    let runs = rig.ponte.sync_runs("loja", 1000).unwrap();
+    assert_eq!(
+        runs.iter().filter(|r| r.status == "partial").count(),
+        calls - 1
+    );
+    // Every 429 was waited out as the store asked, never retried at once.
+    let waits = rig.clock.waits.lock().unwrap().clone();
+    assert!(rig.sandbox.throttled() > 0);
+    assert!(waits.len() as u64 >= rig.sandbox.throttled());
+}

@@ -21,7 +21,7 @@ usage:
       checks the integration against its store, writing nothing: the address, the key (read and
       write), the store's version and what it can hold, and every order status the config names
   ponte plan   --state FILE --config CONFIG.json [CATALOG] [--stock-only] [--full] [--json]
-  ponte sync   --state FILE --config CONFIG.json [CATALOG] [--dry-run] [--stock-only] [--full] [--json]
+  ponte sync   --state FILE --config CONFIG.json [CATALOG] [--dry-run] [--stock-only] [--full] [--time-limit SECONDS] [--json]
   ponte status --state FILE --config CONFIG.json (--erp-id ID | --sku SKU) [--json]
   ponte runs   --state FILE --config CONFIG.json [--limit N] [--json]
   ponte capture --state FILE --config CONFIG.json [--json]
@@ -97,10 +97,17 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     match command.as_str() {
         "demo" => demo(options.take("--state").map(PathBuf::from)).map(|()| 0),
         "plan" | "sync" => {
+            let time_limit_seconds = match options.take("--time-limit") {
+                Some(text) => Some(text.parse().map_err(|_| {
+                    Failure::Usage(format!("--time-limit {text:?} is not a number of seconds"))
+                })?),
+                None => None,
+            };
             let sync_options = SyncOptions {
                 dry_run: options.flag("--dry-run"),
                 stock_only: options.flag("--stock-only"),
                 full_resync: options.flag("--full"),
+                time_limit_seconds,
             };
             let (mut ponte, integration) = open_with_config(&mut options)?;
             load_catalog(&mut ponte, &mut options, false)?;

@@ -229,7 +229,28 @@ const V8: &str = "
 ALTER TABLE product_link ADD COLUMN verified_at TEXT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+/// A sync run can end `partial`: it stopped at its time limit and the next run goes on. SQLite
+/// cannot change a CHECK, so the table is rebuilt (foreign keys are off during migrations, so
+/// the runs' items are kept, and checked before the commit).
+const V9: &str = "
+CREATE TABLE sync_run_v9 (
+    id              INTEGER PRIMARY KEY,
+    integration_id  TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('running', 'completed', 'partial', 'cancelled', 'failed', 'interrupted')),
+    options         TEXT NOT NULL,      -- JSON
+    counts          TEXT NOT NULL,      -- JSON {outcome: count}
+    requests        INTEGER NOT NULL DEFAULT 0,
+    error           TEXT
+) STRICT;
+INSERT INTO sync_run_v9 SELECT * FROM sync_run;
+DROP TABLE sync_run;
+ALTER TABLE sync_run_v9 RENAME TO sync_run;
+CREATE INDEX sync_run_by_integration ON sync_run (integration_id, id);
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -255,19 +276,81 @@ pub(super) fn migrate(db: &mut Db) -> Result<()> {
     if current == SCHEMA_VERSION {
         return Ok(());
     }
-    let tx = db
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    refuse_newer(&db.path, current)?;
-    for sql in MIGRATIONS.iter().skip(current as usize) {
-        tx.execute_batch(sql)?;
-    }
-    // PRAGMA takes no parameters; both values are constants of this file.
-    tx.execute_batch(&format!(
-        "PRAGMA user_version = {SCHEMA_VERSION}; PRAGMA application_id = {APPLICATION_ID};"
-    ))?;
-    tx.commit()?;
+    // A table rebuilt by a migration would take its children with it (ON DELETE CASCADE) while
+    // foreign keys are enforced; SQLite's procedure is to turn them off, outside the transaction,
+    // and check them before the commit.
+    db.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let migrated = (|| {
+        let tx = db
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        refuse_newer(&db.path, current)?;
+        for sql in MIGRATIONS.iter().skip(current as usize) {
+            tx.execute_batch(sql)?;
+        }
+        let broken: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+                row.get(0)
+            })?;
+        if broken > 0 {
+            return Err(Error::StateFileCorrupt {
+                path: db.path.clone(),
+                reason: format!("{broken} rows point at rows that are not there"),
+            });
+        }
+        // PRAGMA takes no parameters; both values are constants of this file.
+        tx.execute_batch(&format!(
+            "PRAGMA user_version = {SCHEMA_VERSION}; PRAGMA application_id = {APPLICATION_ID};"
+        ))?;
+        tx.commit()?;
+        Ok(current)
+    })();
+    db.conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    let current = migrated?;
     log::info!(target: "ponte::store", "state file migrated from schema {current} to {SCHEMA_VERSION}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state file of schema 8 with a sync run and its items, migrated to the current schema,
+    /// keeps them all: rebuilding `sync_run` must not cascade into `sync_item`.
+    #[test]
+    fn rebuilding_a_table_keeps_the_rows_that_point_at_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..8] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "PRAGMA user_version = 8; PRAGMA application_id = {APPLICATION_ID};
+                 PRAGMA journal_mode = WAL;
+                 INSERT INTO integration VALUES ('loja', 'woocommerce', '{{}}', 'x', 'x');
+                 INSERT INTO sync_run (integration_id, started_at, status, options, counts)
+                     VALUES ('loja', 'x', 'completed', '{{}}', '{{}}');
+                 INSERT INTO sync_item VALUES (1, 'P1', 'create', 'ok', '{{}}');"
+            ))
+            .unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let items: i64 = db
+            .conn
+            .query_row("SELECT count(*) FROM sync_item", [], |r| r.get(0))
+            .unwrap();
+        let version: i64 = db
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((items, version), (1, SCHEMA_VERSION));
+        let enforced: i64 = db
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(enforced, 1);
+    }
 }
