@@ -289,6 +289,12 @@ impl Ponte {
         crate::capture::report(&mut self.db, integration, filter)
     }
 
+    /// Caps the state file's size as a full disk would (`None` lifts the cap). For tests.
+    #[doc(hidden)]
+    pub fn limit_state_file_pages(&mut self, pages: Option<u32>) -> Result<()> {
+        self.db.limit_pages(pages)
+    }
+
     /// Replaces how retries and rate limits wait; tests record the waits instead of sleeping.
     #[doc(hidden)]
     pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {

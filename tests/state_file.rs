@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use common::sync::Rig;
 use ponte::{Error, Ponte};
 
 fn bytes(path: &Path) -> Vec<u8> {
@@ -293,4 +294,29 @@ fn a_new_state_file_appears_whole_and_leaves_nothing_beside_it() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, ponte::store::SCHEMA_VERSION);
+}
+
+#[test]
+fn a_full_disk_is_a_storage_full_error_with_nothing_half_written_and_it_recovers() {
+    let mut rig = common::sync::Rig::new();
+    rig.put(&[common::sync::product("1", "A", None, 1000, 5)]);
+    let used: u32 = rusqlite::Connection::open(rig._dir.path().join("ponte.db"))
+        .unwrap()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    rig.ponte.limit_state_file_pages(Some(used)).unwrap();
+    let many: Vec<String> = (0..500)
+        .map(|n| common::sync::product(&format!("B{n}"), &format!("B{n}"), None, 1000, 5))
+        .collect();
+    let err = rig.put_err(&many).expect("the disk is full");
+    assert!(matches!(err, Error::StorageFull(_)), "{err:?}");
+    // All or nothing: not one of the 500 is in the catalog.
+    let missing = rig
+        .ponte
+        .catalog_get(&ponte::model::catalog::ProductKey::ErpId("B0".into()))
+        .unwrap_err();
+    assert!(matches!(missing, Error::NotFound(_)), "{missing:?}");
+    rig.ponte.limit_state_file_pages(None).unwrap();
+    assert!(rig.put_err(&many).is_none());
+    assert_eq!(Rig::count(&rig.sync(), "create"), 501);
 }

@@ -253,6 +253,17 @@ impl Db {
         Ok(value)
     }
 
+    /// Caps the file at `pages` pages of SQLite's (or lifts the cap): writes beyond it fail as
+    /// a full disk does. For tests of a full disk.
+    #[doc(hidden)]
+    pub fn limit_pages(&mut self, pages: Option<u32>) -> Result<()> {
+        let pages = pages.map_or(u32::MAX as u64 * 2, u64::from);
+        // PRAGMA takes no parameters; the number is formatted from an integer.
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Runs `work` against a consistent snapshot.
     pub fn read<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let tx = self
