@@ -9,7 +9,7 @@
 #
 # SEED replays a run's rounds (orders, catalog changes, work and delays); without one, a random
 # seed is drawn and printed. PONTE_CRASH_STRICT=1 also fails on the I3 problems a known bug
-# explains (I3-known in the summary). The whole output is kept in target/kill-loop-SEED.log.
+# explains (I3-known in the summary). The whole output is kept in target/kill-loop/kill-loop-SEED.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,14 @@ if [ -z "$bin" ]; then
   exit 1
 fi
 
-log="target/kill-loop-$seed.log"
+# A copy of its own, run by the loop and re-run as every child: a build during a long run
+# (another `cargo test`) cannot swap the binary under it.
+mkdir -p target/kill-loop
+copy="target/kill-loop/crash-$seed"
+cp "$bin" "$copy"
+bin="$copy"
+
+log="target/kill-loop/kill-loop-$seed.log"
 echo "kill-loop: $rounds rounds, seed $seed, binary $bin, log $log"
 start=$SECONDS
 status=0
