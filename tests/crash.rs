@@ -531,3 +531,238 @@ fn crash_loop() {
         invariants.summary()
     );
 }
+
+// Bugs the kill loop found. Each test fails today and is ignored so CI stays green; run them with
+// `cargo test --test crash -- --ignored known_bug`. The loop's summary counts the first under
+// I3-known; the other two break I3 and I4 when the loop's kill lands in their window.
+
+/// Kills its child when dropped, so a failing test leaves no process behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A state file with `products` (SKU-0, SKU-1, ... at 10 units each) synced to a new sandbox.
+fn synced(products: u64) -> (WooSandbox, tempfile::TempDir, std::path::PathBuf, Ponte) {
+    let store = WooSandbox::start().unwrap();
+    let key = store.key();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ponte.db");
+    let mut ponte = Ponte::open(&db).unwrap();
+    configure(
+        &mut ponte,
+        &store.base_url(),
+        &key.consumer_key,
+        &key.consumer_secret,
+    );
+    ponte
+        .catalog_put_brands(&parse_brands(common::sync::BRANDS).unwrap())
+        .unwrap();
+    let products: Vec<String> = (0..products)
+        .map(|n| common::sync::product(&format!("P{n}"), &format!("SKU-{n}"), None, 1000, 10))
+        .collect();
+    ponte
+        .catalog_put_products(&parse_products(&format!("[{}]", products.join(","))).unwrap())
+        .unwrap();
+    ponte
+        .sync_products(INTEGRATION, SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    (store, dir, db, ponte)
+}
+
+/// A handle as a restarted ERP opens it.
+fn reopen(store: &WooSandbox, db: &Path) -> Ponte {
+    let key = store.key();
+    let mut ponte = Ponte::open(db).unwrap();
+    configure(
+        &mut ponte,
+        &store.base_url(),
+        &key.consumer_key,
+        &key.consumer_secret,
+    );
+    ponte
+}
+
+fn set_stock(ponte: &mut Ponte, sku: &str, quantity: i64) {
+    ponte
+        .catalog_put_stock(&[StockLevel {
+            sku: sku.into(),
+            warehouse: MAIN_WAREHOUSE.into(),
+            quantity,
+        }])
+        .unwrap();
+}
+
+fn store_stock(store: &WooSandbox, sku: &str) -> Option<i64> {
+    store
+        .products()
+        .iter()
+        .find(|p| p["sku"] == sku)
+        .and_then(|p| p["stock_quantity"].as_i64())
+}
+
+/// Holds the store's answer to the next `path` POST after `after` others, once it has applied
+/// it, long enough for the test to see the effect and kill the process waiting for the answer.
+fn answer_late(store: &WooSandbox, path: &str, after: u32) {
+    store.inject(ponte::sandbox::FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some(path.into()),
+        times: 1,
+        after,
+        fault: ponte::sandbox::Fault::Slow { delay_ms: 5_000 },
+    });
+}
+
+/// I3 (the loop's I3-known): the store takes units off its own stock when an order is paid, and
+/// sync compares what the ERP can sell with what it last pushed, never with what the store has.
+/// Units the store took for an order Ponte then rejects never go back on sale: the ERP has 10,
+/// nothing holds any, the store sells 7.
+#[test]
+#[ignore = "known bug: sync skips stock equal to its last push, though the store moved it (src/sync.rs)"]
+fn known_bug_units_the_store_took_for_a_rejected_order_never_go_back_on_sale() {
+    let (store, _dir, _db, mut ponte) = synced(1);
+    store
+        .place_order(
+            &json!({"status": "processing", "billing": billing(INVALID_CPF),
+                             "line_items": [{"sku": "SKU-0", "quantity": 3}]}),
+        )
+        .unwrap();
+    assert_eq!(store_stock(&store, "SKU-0"), Some(7), "the store took them");
+    let report = ponte.capture_orders(INTEGRATION).unwrap();
+    assert_eq!(report.rejected.len(), 1);
+    assert!(ponte.reservations(INTEGRATION).unwrap().is_empty());
+    ponte
+        .sync_products(INTEGRATION, SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    assert_eq!(
+        store_stock(&store, "SKU-0"),
+        Some(10),
+        "ERP 10 - held 0: the rejected order's units stay off sale"
+    );
+}
+
+/// The same cause through a reservation: the plan holds its 3 units (the store sells 7), the
+/// shopper pays, the store takes the 3 units off again (4) and Ponte holds the same 3 as an
+/// unconfirmed order: the plan is unchanged, so the store sells 3 units fewer than it has until
+/// the ERP confirms.
+#[test]
+#[ignore = "known bug: sync skips stock equal to its last push, though the store moved it (src/sync.rs)"]
+fn known_bug_a_paid_reservation_is_taken_off_the_store_twice() {
+    let (store, _dir, _db, mut ponte) = synced(1);
+    let id = store
+        .place_order(&json!({"status": "pending", "billing": billing(VALID_CPF),
+                             "line_items": [{"sku": "SKU-0", "quantity": 3}]}))
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    ponte.capture_orders(INTEGRATION).unwrap();
+    ponte
+        .sync_products(INTEGRATION, SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    assert_eq!(store_stock(&store, "SKU-0"), Some(7));
+    store
+        .update_order(id, &json!({"status": "processing"}))
+        .unwrap();
+    ponte.capture_orders(INTEGRATION).unwrap();
+    ponte
+        .sync_products(INTEGRATION, SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    assert_eq!(
+        store_stock(&store, "SKU-0"),
+        Some(7),
+        "ERP 10 - held 3: the paid reservation's units are off the store twice"
+    );
+}
+
+/// I3, a crash: the store applies a stock push and the process is killed before the state file
+/// records it. The state file still says 10 was pushed; when the ERP's stock is 10 again, the
+/// plan is unchanged and the store keeps selling 14, 4 units the ERP does not have.
+#[test]
+#[ignore = "known bug: no intent is recorded before a stock push (src/sync.rs, run)"]
+fn known_bug_a_stock_push_killed_before_its_commit_is_never_sent_again() {
+    let (store, dir, db, mut ponte) = synced(1);
+    set_stock(&mut ponte, "SKU-0", 14);
+    drop(ponte);
+    // The child's integration check posts an empty products batch first; its push comes next.
+    answer_late(&store, "/products/batch", 1);
+    let log = dir.path().join("child.log");
+    File::create(&log).unwrap();
+    let child = Killed(spawn(&store, &db, &log, Work::StockOnlySync, 0));
+    common::wait_until("the store has the pushed stock", || {
+        store_stock(&store, "SKU-0") == Some(14)
+    });
+    drop(child);
+    store.clear_faults();
+
+    let mut ponte = reopen(&store, &db);
+    set_stock(&mut ponte, "SKU-0", 10);
+    ponte
+        .sync_products(INTEGRATION, SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    assert_eq!(
+        store_stock(&store, "SKU-0"),
+        Some(10),
+        "the store sells 4 units the ERP does not have"
+    );
+}
+
+/// I4, a crash: an order's received and return statuses go in one batch (the received one
+/// could not be sent before the ERP confirmed), the store applies both and the process is killed
+/// before the state file records them. The next capture finds the order `completed`, settles the
+/// return status, takes the received one for unsent and sends it again: the confirmed order goes
+/// back to `on-hold`, its received status applied twice.
+#[test]
+#[ignore = "known bug: settling in-flight statuses compares each with the order's last status (src/capture/writeback.rs)"]
+fn known_bug_statuses_killed_in_one_batch_are_sent_again_out_of_order() {
+    let (store, dir, db, mut ponte) = synced(1);
+    let id = store
+        .place_order(
+            &json!({"status": "processing", "billing": billing(VALID_CPF),
+                             "line_items": [{"sku": "SKU-0", "quantity": 1}]}),
+        )
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    // The first capture cannot write back: the received status waits in the outbox.
+    store.inject(ponte::sandbox::FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/orders/batch".into()),
+        times: 1,
+        after: 0,
+        fault: ponte::sandbox::Fault::Status {
+            status: 400,
+            body: r#"{"code":"rest_invalid_param","message":"Invalid parameter(s)","data":{"status":400}}"#
+                .into(),
+        },
+    });
+    let report = ponte.capture_orders(INTEGRATION).unwrap();
+    assert_eq!(report.counts.get("writebacks_waiting"), Some(&1));
+    store.clear_faults();
+    ponte
+        .order_confirm(INTEGRATION, &id.to_string(), &format!("PV-{id}"))
+        .unwrap();
+    drop(ponte);
+
+    answer_late(&store, "/orders/batch", 0);
+    let log = dir.path().join("child.log");
+    File::create(&log).unwrap();
+    let child = Killed(spawn(&store, &db, &log, Work::Capture, 0));
+    common::wait_until("the store has the return status", || {
+        store.order(id).unwrap()["status"] == RETURNED
+    });
+    drop(child);
+    store.clear_faults();
+
+    let mut ponte = reopen(&store, &db);
+    let report = ponte.capture_orders(INTEGRATION).unwrap();
+    assert_eq!(report.counts.get("writebacks_waiting"), Some(&0));
+    assert_eq!(
+        store.order(id).unwrap()["status"],
+        RETURNED,
+        "the confirmed order went back to {RECEIVED}"
+    );
+}
