@@ -519,6 +519,11 @@ fn crash_loop() {
     }
     println!("invariants:\n{}", invariants.summary());
     println!("time: {:.1?}; replay with {replay}", started.elapsed());
+    if !died.is_empty() || invariants.broken(strict) > 0 {
+        // Kept for a post-mortem: the state file as the checks saw it.
+        drop(ponte);
+        println!("state file kept: {}", dir.keep().join("ponte.db").display());
+    }
     assert!(
         died.is_empty(),
         "children died by themselves:\n{}\nreplay with {replay}",

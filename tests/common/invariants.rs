@@ -783,6 +783,20 @@ pub fn statuses_as_expected(
             row[1], row[0], row[2], row[3]
         ));
     }
+    // The order each order's write-backs were last recorded done in, to show how a status came
+    // to be wrong.
+    let mut history: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in strings(
+        conn,
+        "SELECT store_order_id, kind, value, state, attempts, updated_at FROM writeback
+         WHERE integration_id = ?1 AND kind <> 'note' ORDER BY updated_at, id",
+        &[&integration],
+    ) {
+        history.entry(row[0].clone()).or_default().push(format!(
+            "{} {} {} after {} attempt(s) at {}",
+            row[1], row[2], row[3], row[4], row[5]
+        ));
+    }
     let rows = strings(
         conn,
         "SELECT store_order_id, state FROM order_journal WHERE integration_id = ?1",
@@ -803,7 +817,8 @@ pub fn statuses_as_expected(
             .unwrap_or("<none>");
         if actual != expected {
             problems.push(format!(
-                "order {id} is {state} in the journal but {actual} in the store, not {expected}"
+                "order {id} is {state} in the journal but {actual} in the store, not {expected}; write-backs recorded: {}",
+                history.get(id).map(|h| h.join(", ")).unwrap_or_default()
             ));
         }
     }
