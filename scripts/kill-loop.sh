@@ -8,8 +8,8 @@
 #   scripts/kill-loop.sh [ROUNDS] [SEED]
 #
 # SEED replays a run's rounds (orders, catalog changes, work and delays); without one, a random
-# seed is drawn and printed. PONTE_CRASH_STRICT=1 also fails on the I3 problems a known bug
-# explains (I3-known in the summary). The whole output is kept in target/kill-loop/kill-loop-SEED.log.
+# seed is drawn and printed. PONTE_CRASH_STRICT=1 also fails on the problems known bugs explain
+# (I3-known and I4-known in the summary). The whole output is kept in target/kill-loop/kill-loop-SEED.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

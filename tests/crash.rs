@@ -8,7 +8,9 @@
 //! `PONTE_CRASH_ROUNDS` sets the rounds (8 by default, for CI; `scripts/kill-loop.sh` runs
 //! 1,000) and `PONTE_CRASH_SEED` the seed of every random choice (printed; random when unset).
 //! A seed replays the same rounds (orders, catalog changes, work and delays); the moment each
-//! delay lands in the child's work still depends on the machine.
+//! delay lands in the child's work still depends on the machine. Problems that known bugs explain
+//! (the `known_bug_*` tests below) are counted and shown apart, and fail the run only with
+//! `PONTE_CRASH_STRICT=1`.
 
 mod common;
 
@@ -220,7 +222,8 @@ fn crash_child() {
 
 /// Writes the phase the child enters, unbuffered: the last one logged is where a kill landed.
 fn phase(log: &mut File, name: &str) {
-    let _ = writeln!(log, "phase {name}");
+    // One write, so a kill never leaves half a line.
+    let _ = log.write_all(format!("phase {name}\n").as_bytes());
 }
 
 fn sync(ponte: &mut Ponte, log: &mut File, options: SyncOptions) {
@@ -256,22 +259,43 @@ fn billing(cpf: &str) -> Value {
 }
 
 /// The shoppers of one round: new orders of every kind, and an order left unpaid paid or
-/// abandoned now and then.
+/// abandoned now and then. As at a checkout, nobody buys more than the store shows in stock.
+/// Returns how many orders they placed.
 fn shop(store: &WooSandbox, rng: &mut Rng, unpaid: &mut Vec<u64>) -> u64 {
-    let count = rng.below(7);
-    for _ in 0..count {
-        let quantity = 1 + rng.below(3);
-        let mut lines = vec![json!({"sku": rng.sku(), "quantity": quantity})];
+    let mut in_stock: BTreeMap<String, i64> = store
+        .products()
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p["sku"].as_str()?.to_string(),
+                p["stock_quantity"].as_i64()?,
+            ))
+        })
+        .collect();
+    let mut take = |sku: String, quantity: i64| {
+        let left = in_stock.entry(sku.clone()).or_default();
+        (*left >= quantity).then(|| {
+            *left -= quantity;
+            json!({"sku": sku, "quantity": quantity})
+        })
+    };
+    let mut placed = 0;
+    for _ in 0..rng.below(7) {
+        let Some(line) = take(rng.sku(), 1 + rng.below(3) as i64) else {
+            continue;
+        };
+        let mut lines = vec![line];
         let (status, cpf) = match rng.below(10) {
             // A reservation: pending until paid or abandoned.
             0..=2 => ("pending", VALID_CPF),
             3 | 4 => ("processing", INVALID_CPF),
             5 => {
-                lines.push(json!({"sku": rng.sku(), "quantity": 1}));
+                lines.extend(take(rng.sku(), 1));
                 ("processing", VALID_CPF)
             }
             _ => ("processing", VALID_CPF),
         };
+        placed += 1;
         let order = store
             .place_order(&json!({"status": status, "billing": billing(cpf), "line_items": lines}))
             .unwrap();
@@ -290,7 +314,7 @@ fn shop(store: &WooSandbox, rng: &mut Rng, unpaid: &mut Vec<u64>) -> u64 {
             .update_order(id, &json!({ "status": status }))
             .unwrap();
     }
-    count
+    placed
 }
 
 /// The ERP between two rounds: new products now and then, and new stock levels.
@@ -538,8 +562,10 @@ fn crash_loop() {
 }
 
 // Bugs the kill loop found. Each test fails today and is ignored so CI stays green; run them with
-// `cargo test --test crash -- --ignored known_bug`. The loop's summary counts the first under
-// I3-known; the other two break I3 and I4 when the loop's kill lands in their window.
+// `cargo test --test crash -- --ignored known_bug`. The loop's summary counts the first two under
+// I3-known and the last under I4-known, and fails on them only with PONTE_CRASH_STRICT=1; a push
+// lost to a kill shows in its count of pushes the state file never recorded, and breaks I3 when
+// the ERP's stock comes back to the recorded value before another push.
 
 /// Kills its child when dropped, so a failing test leaves no process behind.
 struct Killed(Child);

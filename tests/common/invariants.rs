@@ -30,10 +30,21 @@ pub const NAMES: [&str; 6] = ["I1", "I2", "I3", "I4", "I5", "I6"];
 /// push lost to a kill; see `known_bug_*` in tests/crash.rs.
 pub const KNOWN_I3: &str = "I3-known";
 
+/// I4 problems a known Ponte bug explains: two status write-backs of one order were in flight
+/// together when a kill came; the next capture settled the later one and sent the earlier one
+/// again, after it (its write-back recorded done after the later one's). Kept apart from I4 so
+/// the loop still catches any other write-back applied twice; see `known_bug_*` in
+/// tests/crash.rs.
+pub const KNOWN_I4: &str = "I4-known";
+
+/// Problems of these are counted and shown, and fail a run only when it is strict.
+pub const KNOWN: [&str; 2] = [KNOWN_I3, KNOWN_I4];
+
 /// What each invariant is, for the summary.
 fn meaning(name: &str) -> &'static str {
     match name {
         KNOWN_I3 => "I3 broken by the store's own moves for orders, never pushed over (known bug)",
+        KNOWN_I4 => "I4 broken by an earlier status sent again after a later one (known bug)",
         "I1" => "every store order journaled exactly once, journal rows whole",
         "I2" => "one store product per ERP product and per SKU; links agree with the store",
         "I3" => "store stock = ERP stock - holds (never < 0); nothing left to push",
@@ -88,7 +99,7 @@ pub struct Invariants {
 impl Invariants {
     pub fn new() -> Invariants {
         let mut tallies = BTreeMap::new();
-        for name in NAMES.into_iter().chain([KNOWN_I3]) {
+        for name in NAMES.into_iter().chain(KNOWN) {
             tallies.insert(name, Tally::default());
         }
         Invariants { tallies }
@@ -98,12 +109,12 @@ impl Invariants {
         &self.tallies[name]
     }
 
-    /// Checks that found problems so far, all invariants together, those of the known bug
-    /// (`KNOWN_I3`) only if `strict`.
+    /// Checks that found problems so far, all invariants together, those of the known bugs
+    /// (`KNOWN`) only if `strict`.
     pub fn broken(&self, strict: bool) -> u64 {
         self.tallies
             .iter()
-            .filter(|(name, _)| strict || **name != KNOWN_I3)
+            .filter(|(name, _)| strict || !KNOWN.contains(*name))
             .map(|(_, t)| t.broken)
             .sum()
     }
@@ -187,8 +198,10 @@ impl Invariants {
         self.record("I3", when, strict);
         self.record(KNOWN_I3, when, known);
         let mut i4 = notes_once(&conn, integration, store, &orders);
-        i4.extend(statuses_as_expected(&conn, integration, &orders, expect));
+        let (strict, known) = statuses_as_expected(&conn, integration, &orders, expect);
+        i4.extend(strict);
         self.record("I4", when, i4);
+        self.record(KNOWN_I4, when, known);
         self.record("I5", when, nothing_left_over(&conn, integration));
     }
 
@@ -200,7 +213,7 @@ impl Invariants {
                 "not checked"
             } else if tally.broken == 0 {
                 "ok"
-            } else if *name == KNOWN_I3 {
+            } else if KNOWN.contains(name) {
                 "KNOWN BUG"
             } else {
                 "BROKEN"
@@ -765,14 +778,16 @@ pub fn notes_once(
 
 /// I4, statuses: after a clean run, every write-back is done and each order is in the status its
 /// journal state calls for (the return status once the ERP confirmed it, the received status while
-/// it waits, the rejected one after a rejection); a rejected order has exactly its one note.
+/// it waits, the rejected one after a rejection). Returns the problems, and apart those the known
+/// bug explains (see `KNOWN_I4`).
 pub fn statuses_as_expected(
     conn: &Connection,
     integration: &str,
     orders: &BTreeMap<String, Value>,
     expect: &Expect,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<String>) {
     let mut problems = Vec::new();
+    let mut known = Vec::new();
     for row in strings(
         conn,
         "SELECT store_order_id, kind, state, last_error FROM writeback WHERE integration_id = ?1 AND state <> 'done'",
@@ -786,6 +801,7 @@ pub fn statuses_as_expected(
     // The order each order's write-backs were last recorded done in, to show how a status came
     // to be wrong.
     let mut history: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut done_order: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in strings(
         conn,
         "SELECT store_order_id, kind, value, state, attempts, updated_at FROM writeback
@@ -796,6 +812,12 @@ pub fn statuses_as_expected(
             "{} {} {} after {} attempt(s) at {}",
             row[1], row[2], row[3], row[4], row[5]
         ));
+        if row[3] == "done" {
+            done_order
+                .entry(row[0].clone())
+                .or_default()
+                .push(row[1].clone());
+        }
     }
     let rows = strings(
         conn,
@@ -815,14 +837,31 @@ pub fn statuses_as_expected(
             .get(id)
             .and_then(|o| o["status"].as_str())
             .unwrap_or("<none>");
-        if actual != expected {
-            problems.push(format!(
-                "order {id} is {state} in the journal but {actual} in the store, not {expected}; write-backs recorded: {}",
-                history.get(id).map(|h| h.join(", ")).unwrap_or_default()
-            ));
+        if actual == expected {
+            continue;
+        }
+        let problem = format!(
+            "order {id} is {state} in the journal but {actual} in the store, not {expected}; write-backs recorded: {}",
+            history.get(id).map(|h| h.join(", ")).unwrap_or_default()
+        );
+        // The known bug's mark: the store shows the received status, and the received write-back
+        // was recorded done last, after the one that should have followed it.
+        let later = if state == "confirmed" {
+            "return"
+        } else {
+            "rejected"
+        };
+        let done = done_order.get(id).cloned().unwrap_or_default();
+        let resent = expect.received.as_deref() == Some(actual)
+            && done.iter().any(|k| k == later)
+            && done.last().map(String::as_str) == Some("received");
+        if resent {
+            known.push(problem);
+        } else {
+            problems.push(problem);
         }
     }
-    problems
+    (problems, known)
 }
 
 /// I5: after recovery, no write-back in flight, no link in doubt, no run still marked running,
