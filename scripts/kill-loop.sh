@@ -9,7 +9,7 @@
 #
 # SEED replays a run's rounds (orders, catalog changes, work and delays); without one, a random
 # seed is drawn and printed. PONTE_CRASH_STRICT=1 also fails on the problems known bugs explain
-# (I3-known and I4-known in the summary). The whole output is kept in target/kill-loop/kill-loop-SEED.log.
+# (I3-known, I3-lost and I4-known in the summary). The whole output is kept in target/kill-loop/kill-loop-SEED.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -562,10 +562,9 @@ fn crash_loop() {
 }
 
 // Bugs the kill loop found. Each test fails today and is ignored so CI stays green; run them with
-// `cargo test --test crash -- --ignored known_bug`. The loop's summary counts the first two under
-// I3-known and the last under I4-known, and fails on them only with PONTE_CRASH_STRICT=1; a push
-// lost to a kill shows in its count of pushes the state file never recorded, and breaks I3 when
-// the ERP's stock comes back to the recorded value before another push.
+// `cargo test --test crash -- --ignored known_bug`. The loop's summary counts them under
+// I3-known (the first two), I3-lost and I4-known, and fails on them only with
+// PONTE_CRASH_STRICT=1; every push lost to a kill is counted, healed later or not.
 
 /// Kills its child when dropped, so a failing test leaves no process behind.
 struct Killed(Child);
