@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod capture;
+pub mod invariants;
 pub mod realwoo;
 pub mod sync;
 pub mod tls;
