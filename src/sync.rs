@@ -1110,10 +1110,17 @@ pub(crate) fn run(
     let batch_size = platform.capabilities().max_batch.max(1);
     let mut batches = work.chunks(batch_size);
     for batch in batches.by_ref() {
-        // Intent first: a create whose answer is lost is looked up, not sent again.
+        // Intent first: a create whose answer is lost is looked up, not sent again; the values
+        // an update is about to send are no longer recorded as pushed until the store confirms
+        // them, so an update whose answer is lost is sent again, whatever the ERP does meanwhile.
         db.write(|tx| {
-            for w in batch.iter().filter(|w| w.creates) {
-                history::mark_in_doubt(tx, integration, &plan.items[w.item].erp_id)?;
+            for w in batch {
+                let erp_id = &plan.items[w.item].erp_id;
+                if w.creates {
+                    history::mark_in_doubt(tx, integration, erp_id)?;
+                } else {
+                    history::forget_pushed(tx, integration, erp_id, &written_keys(&w.write))?;
+                }
             }
             Ok(())
         })?;
@@ -1363,6 +1370,54 @@ fn gone_error(store_id: &str, error: ItemError) -> ItemError {
         ),
         resource_id: Some(store_id.to_string()),
         ..error
+    }
+}
+
+/// The recorded values a write changes in the store: (SKU, field) of a variant, (None, field) of
+/// the product, as `Context::desired` names them.
+fn written_keys(write: &ProductWrite) -> Vec<(Option<&str>, &'static str)> {
+    match write {
+        ProductWrite::Create(_) => Vec::new(),
+        ProductWrite::Hide { .. } => vec![(None, "hidden")],
+        ProductWrite::Stock { quantities, .. } => quantities
+            .keys()
+            .map(|sku| (Some(sku.as_str()), "stock"))
+            .collect(),
+        ProductWrite::Update { draft, .. } => {
+            let sends = |field| draft.fields.contains(&field);
+            let mut keys = Vec::new();
+            for (field, key) in [
+                (SyncField::Name, "name"),
+                (SyncField::Description, "description"),
+                (SyncField::Brand, "brand"),
+            ] {
+                if sends(field) {
+                    keys.push((None, key));
+                }
+            }
+            for variant in &draft.product.variants {
+                let sku = Some(variant.sku.as_str());
+                for (field, key) in [
+                    (SyncField::Price, "price"),
+                    (SyncField::PromoPrice, "promo_price"),
+                    (SyncField::Ean, "ean"),
+                    (SyncField::Weight, "weight"),
+                    (SyncField::Dimensions, "dimensions"),
+                    (SyncField::Attributes, "attributes"),
+                ] {
+                    if sends(field) {
+                        keys.push((sku, key));
+                    }
+                }
+                if sends(SyncField::Stock) && draft.stock.contains_key(&variant.sku) {
+                    keys.push((sku, "stock"));
+                }
+            }
+            for sku in draft.retire_variants.keys() {
+                keys.push((Some(sku.as_str()), "removed"));
+            }
+            keys
+        }
     }
 }
 

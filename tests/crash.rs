@@ -8,9 +8,9 @@
 //! `PONTE_CRASH_ROUNDS` sets the rounds (8 by default, for CI; `scripts/kill-loop.sh` runs
 //! 1,000) and `PONTE_CRASH_SEED` the seed of every random choice (printed; random when unset).
 //! A seed replays the same rounds (orders, catalog changes, work and delays); the moment each
-//! delay lands in the child's work still depends on the machine. Problems that known bugs explain
-//! (the `known_bug_*` tests below) are counted and shown apart, and fail the run only with
-//! `PONTE_CRASH_STRICT=1`.
+//! delay lands in the child's work still depends on the machine. Problems of the three bugs the
+//! loop once found (the tests at the end) are still counted and shown apart, and fail the run like
+//! any other; `PONTE_CRASH_STRICT=0` lets them pass, to look for something else.
 
 mod common;
 
@@ -426,7 +426,7 @@ fn crash_loop() {
             .unwrap();
     }
 
-    let strict = std::env::var("PONTE_CRASH_STRICT").is_ok_and(|v| v == "1");
+    let strict = !std::env::var("PONTE_CRASH_STRICT").is_ok_and(|v| v == "0");
     let mut invariants = Invariants::new();
     let mut ledger = StockLedger::default();
     let mut unpaid = Vec::new();
@@ -561,10 +561,8 @@ fn crash_loop() {
     );
 }
 
-// Bugs the kill loop found. Each test fails today and is ignored so CI stays green; run them with
-// `cargo test --test crash -- --ignored known_bug`. The loop's summary counts them under
-// I3-known (the first two), I3-lost and I4-known, and fails on them only with
-// PONTE_CRASH_STRICT=1; every push lost to a kill is counted, healed later or not.
+// Bugs the kill loop found, fixed since; each test failed before its fix. The loop's summary still
+// counts their marks apart, under I3-known (the first two), I3-lost and I4-known.
 
 /// Kills its child when dropped, so a failing test leaves no process behind.
 struct Killed(Child);
@@ -652,8 +650,7 @@ fn answer_late(store: &WooSandbox, path: &str, after: u32) {
 /// Units the store took for an order Ponte then rejects never go back on sale: the ERP has 10,
 /// nothing holds any, the store sells 7.
 #[test]
-#[ignore = "known bug: sync skips stock equal to its last push, though the store moved it (src/sync.rs)"]
-fn known_bug_units_the_store_took_for_a_rejected_order_never_go_back_on_sale() {
+fn units_the_store_took_for_a_rejected_order_go_back_on_sale() {
     let (store, _dir, _db, mut ponte) = synced(1);
     store
         .place_order(
@@ -680,8 +677,7 @@ fn known_bug_units_the_store_took_for_a_rejected_order_never_go_back_on_sale() {
 /// unconfirmed order: the plan is unchanged, so the store sells 3 units fewer than it has until
 /// the ERP confirms.
 #[test]
-#[ignore = "known bug: sync skips stock equal to its last push, though the store moved it (src/sync.rs)"]
-fn known_bug_a_paid_reservation_is_taken_off_the_store_twice() {
+fn a_paid_reservation_is_not_taken_off_the_store_twice() {
     let (store, _dir, _db, mut ponte) = synced(1);
     let id = store
         .place_order(&json!({"status": "pending", "billing": billing(VALID_CPF),
@@ -712,8 +708,7 @@ fn known_bug_a_paid_reservation_is_taken_off_the_store_twice() {
 /// records it. The state file still says 10 was pushed; when the ERP's stock is 10 again, the
 /// plan is unchanged and the store keeps selling 14, 4 units the ERP does not have.
 #[test]
-#[ignore = "known bug: no intent is recorded before a stock push (src/sync.rs, run)"]
-fn known_bug_a_stock_push_killed_before_its_commit_is_never_sent_again() {
+fn a_stock_push_killed_before_its_commit_is_sent_again() {
     let (store, dir, db, mut ponte) = synced(1);
     set_stock(&mut ponte, "SKU-0", 14);
     drop(ponte);
@@ -746,8 +741,7 @@ fn known_bug_a_stock_push_killed_before_its_commit_is_never_sent_again() {
 /// return status, takes the received one for unsent and sends it again: the confirmed order goes
 /// back to `on-hold`, its received status applied twice.
 #[test]
-#[ignore = "known bug: settling in-flight statuses compares each with the order's last status (src/capture/writeback.rs)"]
-fn known_bug_statuses_killed_in_one_batch_are_sent_again_out_of_order() {
+fn a_later_status_supersedes_an_earlier_one_not_sent_yet() {
     let (store, dir, db, mut ponte) = synced(1);
     let id = store
         .place_order(

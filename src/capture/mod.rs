@@ -355,6 +355,18 @@ fn process(
     // An order no real shopper places (a quantity of 9,223,372,036,854,775,807) is never held
     // against the stock, not even as a reservation: it is rejected like any invalid sale.
     let absurd = !order_rules::out_of_bounds(order, capture, config.locale).is_empty();
+    // Whether the order's place in the journal changes: the store has moved its units itself
+    // (taken them when it was paid, given them back when it was cancelled) while Ponte's record
+    // of the stock it pushed still says otherwise.
+    let moves = match previous_state {
+        None | Some("failed") => in_fetch || in_reservation,
+        Some("reserved") => !in_reservation,
+        _ => false,
+    };
+    if moves {
+        let skus: Vec<String> = order.lines.iter().filter_map(|l| l.sku.clone()).collect();
+        crate::store::sync::forget_pushed_stock(tx, integration, &skus)?;
+    }
     match previous_state {
         None | Some("failed") | Some("reserved") if absurd && (in_fetch || in_reservation) => {
             bump(

@@ -172,7 +172,9 @@ pub struct Writeback {
 }
 
 /// Queues a write-back; the same kind for the same order is replaced, so a retried order is
-/// written back again with its new value.
+/// written back again with its new value. A status supersedes the order's other statuses not
+/// done yet: only the latest is sent, so two statuses of one order are never in flight together
+/// and an earlier one is never sent again after a later one.
 pub fn enqueue(
     tx: &Transaction<'_>,
     integration: &str,
@@ -180,6 +182,13 @@ pub fn enqueue(
     kind: &str,
     value: &str,
 ) -> Result<()> {
+    if kind != "note" {
+        tx.prepare_cached(
+            "DELETE FROM writeback WHERE integration_id = ?1 AND store_order_id = ?2
+                 AND kind IN ('received', 'rejected', 'return') AND kind <> ?3 AND state <> 'done'",
+        )?
+        .execute(params![integration, store_order_id, kind])?;
+    }
     tx.prepare_cached(&format!(
         "INSERT INTO writeback (integration_id, store_order_id, kind, value, state, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, 'queued', {NOW}, {NOW})

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -211,6 +211,69 @@ pub fn set_verified(tx: &Transaction<'_>, integration: &str, erp_ids: &[String])
         statement.execute([integration, erp_id])?;
     }
     Ok(())
+}
+
+/// Forgets values recorded as pushed, so the next sync sends them again: `keys` are (SKU, field)
+/// of a variant, or (None, field) of the product. Used before a write whose answer may be lost,
+/// and when the store moved a value itself (stock taken for an order).
+pub fn forget_pushed(
+    tx: &Transaction<'_>,
+    integration: &str,
+    erp_id: &str,
+    keys: &[(Option<&str>, &str)],
+) -> Result<()> {
+    let pushed: Option<Option<String>> = tx
+        .prepare_cached(
+            "SELECT pushed FROM product_link WHERE integration_id = ?1 AND erp_id = ?2",
+        )?
+        .query_row([integration, erp_id], |row| row.get(0))
+        .optional()?;
+    let Some(Some(pushed)) = pushed else {
+        return Ok(());
+    };
+    let Ok(mut pushed) = serde_json::from_str::<Value>(&pushed) else {
+        return Ok(());
+    };
+    for (sku, field) in keys {
+        let holder = match sku {
+            Some(sku) => pushed.pointer_mut(&format!("/variants/{}", pointer_token(sku))),
+            None => Some(&mut pushed),
+        };
+        if let Some(Value::Object(values)) = holder {
+            values.remove(*field);
+        }
+    }
+    tx.prepare_cached(
+        "UPDATE product_link SET pushed = ?3 WHERE integration_id = ?1 AND erp_id = ?2",
+    )?
+    .execute(params![integration, erp_id, encode(&pushed)?])?;
+    Ok(())
+}
+
+/// Forgets the stock recorded as pushed for these SKUs in every product of the integration:
+/// the store moved it itself (WooCommerce takes the units of a paid order, gives back those of a
+/// cancelled one), so the next sync sends what the store should have.
+pub fn forget_pushed_stock(tx: &Transaction<'_>, integration: &str, skus: &[String]) -> Result<()> {
+    let mut owners = tx.prepare_cached(
+        "SELECT DISTINCT l.erp_id FROM product_link l JOIN variant v ON v.product_erp_id = l.erp_id
+         WHERE l.integration_id = ?1 AND v.sku = ?2 AND l.pushed IS NOT NULL",
+    )?;
+    let mut found: Vec<(String, String)> = Vec::new();
+    for sku in skus {
+        let rows = owners.query_map(params![integration, sku], |row| row.get::<_, String>(0))?;
+        for erp_id in rows {
+            found.push((erp_id?, sku.clone()));
+        }
+    }
+    for (erp_id, sku) in found {
+        forget_pushed(tx, integration, &erp_id, &[(Some(&sku), "stock")])?;
+    }
+    Ok(())
+}
+
+/// A SKU as one token of a JSON pointer (RFC 6901).
+fn pointer_token(sku: &str) -> String {
+    sku.replace('~', "~0").replace('/', "~1")
 }
 
 /// Has the next sync check that the store still has this link's product.

@@ -26,30 +26,35 @@ pub const NAMES: [&str; 6] = ["I1", "I2", "I3", "I4", "I5", "I6"];
 
 /// I3 problems a known Ponte bug explains: the store took units off its own stock for orders
 /// after Ponte's last push of a SKU, and sync, comparing with what it last pushed rather than with
-/// what the store has, never pushed over them; see `known_bug_*` in tests/crash.rs.
+/// what the store has, never pushed over them; see the tests at the end of tests/crash.rs.
 pub const KNOWN_I3: &str = "I3-known";
 
 /// I3 problems another known bug explains: a push the store applied and a kill kept out of the
 /// state file (the ledger saw the store leave Ponte's record), never sent again because the
-/// ERP's value came back to the recorded one; see `known_bug_*` in tests/crash.rs.
+/// ERP's value came back to the recorded one; see the tests at the end of tests/crash.rs.
 pub const KNOWN_I3_LOST: &str = "I3-lost";
 
 /// I4 problems a known Ponte bug explains: two status write-backs of one order were in flight
 /// together when a kill came; the next capture settled the later one and sent the earlier one
 /// again, after it (its write-back recorded done after the later one's). Kept apart from I4 so
-/// the loop still catches any other write-back applied twice; see `known_bug_*` in
-/// tests/crash.rs.
+/// the loop still catches any other write-back applied twice; see the tests at the end
+/// of tests/crash.rs.
 pub const KNOWN_I4: &str = "I4-known";
 
-/// Problems of these are counted and shown, and fail a run only when it is strict.
+/// Problems of these are counted and shown apart; they fail a run unless it is told not to be
+/// strict.
 pub const KNOWN: [&str; 3] = [KNOWN_I3, KNOWN_I3_LOST, KNOWN_I4];
 
 /// What each invariant is, for the summary.
 fn meaning(name: &str) -> &'static str {
     match name {
-        KNOWN_I3 => "I3 broken by the store's own moves for orders, never pushed over (known bug)",
-        KNOWN_I3_LOST => "I3 broken by a push a kill kept out of the state file (known bug)",
-        KNOWN_I4 => "I4 broken by an earlier status sent again after a later one (known bug)",
+        KNOWN_I3 => {
+            "I3 broken by the store's own moves for orders, never pushed over (a bug fixed once)"
+        }
+        KNOWN_I3_LOST => "I3 broken by a push a kill kept out of the state file (a bug fixed once)",
+        KNOWN_I4 => {
+            "I4 broken by an earlier status sent again after a later one (a bug fixed once)"
+        }
         "I1" => "every store order journaled exactly once, journal rows whole",
         "I2" => "one store product per ERP product and per SKU; links agree with the store",
         "I3" => "store stock = ERP stock - holds (never < 0); nothing left to push",
