@@ -72,18 +72,33 @@ pub fn parse(text: &str) -> Option<i64> {
                 b'-' => -1,
                 _ => return None,
             };
-            let zone = &rest[1..];
-            if zone.len() != 5 || zone.as_bytes()[2] != b':' {
+            // `HH:MM`, two digits each, as RFC 3339 has it: no sign inside, no 80 minutes.
+            let zone = &rest.as_bytes()[1..];
+            let digits = |a: u8, b: u8| -> Option<i64> {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+            };
+            let [h1, h2, b':', m1, m2] = zone else {
+                return None;
+            };
+            let (hours, minutes) = (digits(*h1, *h2)?, digits(*m1, *m2)?);
+            if hours > 23 || minutes > 59 {
                 return None;
             }
-            let hours: i64 = zone[..2].parse().ok()?;
-            let minutes: i64 = zone[3..].parse().ok()?;
             sign * (hours * 3600 + minutes * 60)
         }
     };
     let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    let unix = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    // An offset may move an instant out of the years 0000-9999 that the text form can show.
+    (FIRST_INSTANT..=LAST_INSTANT)
+        .contains(&unix)
+        .then_some(unix)
 }
+
+/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the instants the text form can show.
+const FIRST_INSTANT: i64 = -62_167_219_200;
+const LAST_INSTANT: i64 = 253_402_300_799;
 
 /// Normalizes any accepted time to RFC 3339 UTC.
 pub fn to_utc(text: &str) -> Option<String> {
@@ -135,6 +150,28 @@ mod tests {
         assert_eq!(format_rfc3339(1_490_200_082), "2017-03-22T16:28:02Z");
         for unix in [-86_400 * 365 * 3 + 7, 0, 1_490_200_082, 4_102_444_799] {
             assert_eq!(parse(&format_rfc3339(unix)), Some(unix));
+        }
+    }
+
+    #[test]
+    fn the_first_and_last_instants_are_where_the_text_form_ends() {
+        assert_eq!(format_rfc3339(FIRST_INSTANT), "0000-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(LAST_INSTANT), "9999-12-31T23:59:59Z");
+        // An offset that moves an instant out of them is refused, not turned into a year -1.
+        assert_eq!(parse("0000-01-01T00:30:00+01:00"), None);
+        assert_eq!(parse("9999-12-31T23:30:00-01:00"), None);
+    }
+
+    #[test]
+    fn an_offset_is_two_digits_colon_two_digits_within_a_day() {
+        for text in [
+            "2022-04-08T17:01:33-04:80",
+            "2017-03-22T16:28:02+24:00",
+            "2017-03-22T16:28:02+-1:00",
+            "2017-03-22T16:28:02-+1:00",
+            "2017-03-22T16:28:02+0100",
+        ] {
+            assert_eq!(parse(text), None, "{text}");
         }
     }
 

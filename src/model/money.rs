@@ -18,15 +18,17 @@ pub fn parse_cents(text: &str) -> Result<i64, String> {
     if fraction.len() > 2 && fraction[2..].bytes().any(|b| b != b'0') {
         return Err(format!("{text:?} has fractions of a cent"));
     }
+    // Built with its sign from the first digit, so the most negative amount fits too.
+    let sign = if negative { -1 } else { 1 };
     let mut cents: i64 = 0;
     let fraction_digits = fraction.bytes().chain(std::iter::repeat(b'0')).take(2);
     for digit in whole.bytes().chain(fraction_digits) {
         cents = cents
             .checked_mul(10)
-            .and_then(|c| c.checked_add(i64::from(digit - b'0')))
+            .and_then(|c| c.checked_add(sign * i64::from(digit - b'0')))
             .ok_or_else(|| format!("{text:?} is too large"))?;
     }
-    Ok(if negative { -cents } else { cents })
+    Ok(cents)
 }
 
 /// Parses a JSON number given as money (WooCommerce's `line_items[].price`, which is
@@ -102,7 +104,18 @@ mod tests {
 
     #[test]
     fn cents_format_back_to_the_same_string() {
-        for cents in [0, 5, 99, 100, 1990, -5, -1990, i64::MAX, i64::MIN + 1] {
+        for cents in [
+            0,
+            5,
+            99,
+            100,
+            1990,
+            -5,
+            -1990,
+            i64::MAX,
+            i64::MIN + 1,
+            i64::MIN,
+        ] {
             assert_eq!(parse_cents(&format_cents(cents)), Ok(cents));
         }
         assert_eq!(format_cents(1990), "19.90");
