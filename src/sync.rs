@@ -208,12 +208,28 @@ struct VariantRemoval {
 }
 
 /// One write to carry out, and what to remember once the store confirms it.
+#[derive(Clone)]
 struct Work {
     item: usize,
     write: ProductWrite,
     /// The pushed values to record on success.
     desired: Value,
     creates: bool,
+    /// Not looked up in the store yet: the batch that carries it looks it up first, and links
+    /// it instead of creating it when the store already has it.
+    unmatched: bool,
+}
+
+/// When products not linked yet are looked up in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookups {
+    /// All of them, while planning: a plan shows what a sync would do.
+    Now,
+    /// In each batch that carries them, just before it is sent: a run's work, and its time
+    /// limit, then cover the look-ups too.
+    InBatches,
+    /// Never: a plan made without the store.
+    Never,
 }
 
 /// Everything the plan is computed from.
@@ -384,6 +400,59 @@ fn uncaptured_holds(
 }
 
 impl Context<'_> {
+    /// Every catalog product by ERP id.
+    fn products_by_id(&self) -> BTreeMap<&str, &Product> {
+        self.snapshot
+            .products
+            .iter()
+            .map(|(p, _)| (p.erp_id.as_str(), p))
+            .collect()
+    }
+
+    /// The work for a product not linked yet, as its look-up in the store came out: create it,
+    /// link it to what the store has, or nothing (a conflict, on `item`). `None` plans a create
+    /// to be looked up in its batch.
+    fn work_for_match(
+        &self,
+        product: &Product,
+        item: &mut PlanItem,
+        index: usize,
+        found: Option<Match>,
+    ) -> Option<Work> {
+        let desired = self.desired(product);
+        let draft = self.draft(product, self.fields.clone(), false);
+        item.fields = changed_fields(&desired, None).into_iter().collect();
+        match found {
+            None | Some(Match::None) => {
+                item.action = Action::Create;
+                Some(Work {
+                    item: index,
+                    write: ProductWrite::Create(draft),
+                    desired,
+                    creates: true,
+                    unmatched: found.is_none(),
+                })
+            }
+            Some(Match::Found(target)) => {
+                item.action = Action::Link;
+                item.store_product_id = Some(target.product_id.clone());
+                Some(Work {
+                    item: index,
+                    write: ProductWrite::Update { target, draft },
+                    desired,
+                    creates: false,
+                    unmatched: false,
+                })
+            }
+            Some(Match::Conflict(reason)) => {
+                item.action = Action::Conflict;
+                item.fields = Vec::new();
+                item.reasons = vec![reason];
+                None
+            }
+        }
+    }
+
     /// The fields of `product` that the config sends but the store cannot hold, with why.
     fn not_supported(&self, product: &Product) -> Vec<Reason> {
         let locale = self.config.locale;
@@ -697,6 +766,7 @@ fn stock_only_reason(locale: Locale) -> Reason {
 fn plan_with(
     ctx: &Context<'_>,
     platform: Option<&dyn Platform>,
+    lookups: Lookups,
     options: SyncOptions,
 ) -> Result<(Plan, Vec<Work>)> {
     let config = ctx.config;
@@ -744,6 +814,7 @@ fn plan_with(
                             },
                             desired,
                             creates: false,
+                            unmatched: false,
                         });
                     } else {
                         item.action = Action::Skipped;
@@ -773,6 +844,7 @@ fn plan_with(
                             },
                             desired,
                             creates: false,
+                            unmatched: false,
                         });
                     }
                 }
@@ -836,6 +908,7 @@ fn plan_with(
                             write: ProductWrite::Stock { target, quantities },
                             desired: new_state,
                             creates: false,
+                            unmatched: false,
                         });
                     }
                 } else if !changed.is_empty() || hidden || !removal.retire.is_empty() {
@@ -857,6 +930,7 @@ fn plan_with(
                             write: ProductWrite::Stock { target, quantities },
                             desired,
                             creates: false,
+                            unmatched: false,
                         });
                     } else {
                         item.action = Action::Update;
@@ -870,6 +944,7 @@ fn plan_with(
                             write: ProductWrite::Update { target, draft },
                             desired,
                             creates: false,
+                            unmatched: false,
                         });
                     }
                     item.fields = changed.into_iter().collect();
@@ -894,53 +969,27 @@ fn plan_with(
     }
 
     // Products not linked yet: what the store already has is linked, never created again.
-    let products: BTreeMap<&str, &Product> = ctx
-        .snapshot
-        .products
-        .iter()
-        .map(|(p, _)| (p.erp_id.as_str(), p))
-        .collect();
+    let products = ctx.products_by_id();
     let candidates: Vec<&Product> = to_match
         .iter()
         .map(|i| products[items[*i].erp_id.as_str()])
         .collect();
-    let matches = match platform {
-        Some(platform) if !candidates.is_empty() => lookup(platform, &candidates, ctx)?,
+    let matches = match (platform, lookups) {
+        (Some(platform), Lookups::Now) if !candidates.is_empty() => lookup(
+            platform,
+            &candidates,
+            ctx,
+            &history::linked_store_ids(&ctx.links),
+        )?,
         _ => BTreeMap::new(),
     };
     for index in to_match {
         let product = products[items[index].erp_id.as_str()];
-        let desired = ctx.desired(product);
-        let all_fields: BTreeSet<SyncField> = ctx.fields.clone();
-        match matches.get(&product.erp_id).cloned().unwrap_or(Match::None) {
-            Match::None => {
-                items[index].action = Action::Create;
-                items[index].fields = changed_fields(&desired, None).into_iter().collect();
-                let draft = ctx.draft(product, all_fields, false);
-                work.push(Work {
-                    item: index,
-                    write: ProductWrite::Create(draft),
-                    desired,
-                    creates: true,
-                });
-            }
-            Match::Found(target) => {
-                items[index].action = Action::Link;
-                items[index].store_product_id = Some(target.product_id.clone());
-                items[index].fields = changed_fields(&desired, None).into_iter().collect();
-                let draft = ctx.draft(product, all_fields, false);
-                work.push(Work {
-                    item: index,
-                    write: ProductWrite::Update { target, draft },
-                    desired,
-                    creates: false,
-                });
-            }
-            Match::Conflict(reason) => {
-                items[index].action = Action::Conflict;
-                items[index].reasons = vec![reason];
-            }
-        }
+        let found = match lookups {
+            Lookups::InBatches => None,
+            _ => Some(matches.get(&product.erp_id).cloned().unwrap_or(Match::None)),
+        };
+        work.extend(ctx.work_for_match(product, &mut items[index], index, found));
     }
     work.sort_by_key(|w| w.item);
 
@@ -959,11 +1008,13 @@ fn plan_with(
     ))
 }
 
-/// Looks the candidates up in the store by the configured keys, in batched requests.
+/// Looks the candidates up in the store by the configured keys, in batched requests. `claimed`
+/// holds the store products already linked to an ERP product, by store id.
 fn lookup(
     platform: &dyn Platform,
     candidates: &[&Product],
     ctx: &Context<'_>,
+    claimed: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, Match>> {
     use crate::model::config::MatchKey;
     let keys = &ctx.config.product_sync.match_by;
@@ -1012,12 +1063,11 @@ fn lookup(
             );
         }
     }
-    let linked = history::linked_store_ids(&ctx.links);
     Ok(matching::match_products(
         candidates,
         &remote,
         keys,
-        &linked,
+        claimed,
         ctx.config.locale,
     ))
 }
@@ -1032,7 +1082,7 @@ pub(crate) fn plan(
     sync_config_check(config)?;
     let mut ctx = load(db, config, Some(platform))?;
     ctx.uncaptured = uncaptured_holds(db, config, platform)?;
-    Ok(plan_with(&ctx, Some(platform), options)?.0)
+    Ok(plan_with(&ctx, Some(platform), Lookups::Now, options)?.0)
 }
 
 /// Runs a sync: plans, then pushes in batches, recording links, pushed values and the run.
@@ -1055,7 +1105,12 @@ pub(crate) fn run(
     }
     let mut ctx = load(db, config, Some(platform))?;
     ctx.uncaptured = uncaptured_holds(db, config, platform)?;
-    let (plan, work) = plan_with(&ctx, Some(platform), options)?;
+    let lookups = if options.dry_run {
+        Lookups::Now
+    } else {
+        Lookups::InBatches
+    };
+    let (mut plan, work) = plan_with(&ctx, Some(platform), lookups, options)?;
     if options.dry_run {
         let items = plan
             .items
@@ -1108,8 +1163,50 @@ pub(crate) fn run(
     let mut done = 0u64;
     let mut cancelled = false;
     let batch_size = platform.capabilities().max_batch.max(1);
+    // Store products linked to an ERP product, as this run links more.
+    let mut claimed = history::linked_store_ids(&ctx.links);
+    let products = ctx.products_by_id();
     let mut batches = work.chunks(batch_size);
-    for batch in batches.by_ref() {
+    for chunk in batches.by_ref() {
+        // Products not linked yet are looked up now, 100 to a request: linked if the store
+        // has them, in conflict if that is ambiguous, created otherwise.
+        let unmatched: Vec<&Product> = chunk
+            .iter()
+            .filter(|w| w.unmatched)
+            .map(|w| products[plan.items[w.item].erp_id.as_str()])
+            .collect();
+        let matches = if unmatched.is_empty() {
+            BTreeMap::new()
+        } else {
+            lookup(platform, &unmatched, &ctx, &claimed)?
+        };
+        let mut batch = Vec::with_capacity(chunk.len());
+        for w in chunk {
+            if !w.unmatched {
+                batch.push(w.clone());
+                continue;
+            }
+            let product = products[plan.items[w.item].erp_id.as_str()];
+            let found = matches.get(&product.erp_id).cloned().unwrap_or(Match::None);
+            match ctx.work_for_match(product, &mut plan.items[w.item], w.item, Some(found)) {
+                Some(work) => batch.push(work),
+                None => {
+                    let item = &plan.items[w.item];
+                    db.write(|tx| {
+                        history::record_item(
+                            tx,
+                            run_id,
+                            &item.erp_id,
+                            item.action.name(),
+                            "conflict",
+                            &json!({"reasons": item.reasons}),
+                        )
+                    })?;
+                    results.insert(w.item, run_item(item, "conflict", None));
+                }
+            }
+        }
+        let batch = batch.as_slice();
         // Intent first: a create whose answer is lost is looked up, not sent again; the values
         // an update is about to send are no longer recorded as pushed until the store confirms
         // them, so an update whose answer is lost is sent again, whatever the ERP does meanwhile.
@@ -1158,6 +1255,7 @@ pub(crate) fn run(
                             }
                         }
                         history::confirm(tx, integration, &item.erp_id, &target, &desired)?;
+                        claimed.insert(target.product_id.clone(), item.erp_id.clone());
                         if variant_failures.values().any(|e| e.code == VARIATION_GONE) {
                             // A variation, or its whole product, is gone: the next sync asks.
                             history::unverify(tx, integration, &item.erp_id)?;
@@ -1207,7 +1305,7 @@ pub(crate) fn run(
             }
             Ok(())
         })?;
-        done += batch.len() as u64;
+        done += chunk.len() as u64;
         if let Some(lease) = lease {
             lease.renew(db)?;
         }
@@ -1464,7 +1562,7 @@ pub(crate) fn status(
         .product
         .erp_id;
     let ctx = load(db, config, None)?;
-    let (plan, _) = plan_with(&ctx, None, SyncOptions::default())?;
+    let (plan, _) = plan_with(&ctx, None, Lookups::Never, SyncOptions::default())?;
     let item = plan
         .items
         .into_iter()
