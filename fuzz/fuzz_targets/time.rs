@@ -37,6 +37,10 @@ fuzz_target!(|data: &[u8]| {
             assert!(rfc3339(text), "{text:?} is not RFC 3339 but parsed");
             let utc = time::to_utc(text).expect("to_utc accepts what parse accepts");
             assert_eq!(utc, time::format_rfc3339(unix));
+            if !(FIRST..=LAST).contains(&unix) && known_findings_skipped() {
+                // Finding F2 (tests/fuzz_findings.rs): to_utc writes a year parse refuses.
+                return;
+            }
             assert_eq!(
                 time::parse(&utc),
                 Some(unix),
