@@ -97,7 +97,7 @@ fn check(order: &StoreOrder) {
 /// its order.
 fn totals_overflow(order: &StoreOrder) -> bool {
     fn sum(amounts: impl Iterator<Item = i64>) -> Option<i64> {
-        amounts.fold(Some(0i64), |total, amount| total?.checked_add(amount))
+        amounts.try_fold(0i64, |total, amount| total.checked_add(amount))
     }
     let items = sum(order.lines.iter().map(|l| l.total_cents));
     let fees = sum(order.fees.iter().map(|f| f.total_cents));
