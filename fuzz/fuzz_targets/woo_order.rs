@@ -96,7 +96,7 @@ fn check(order: &StoreOrder) {
 /// Whether `rules::orders::validate`'s sum of items, shipping, fees and taxes overflows, added in
 /// its order.
 fn totals_overflow(order: &StoreOrder) -> bool {
-    fn sum(amounts: impl Iterator<Item = i64>) -> Option<i64> {
+    fn sum(mut amounts: impl Iterator<Item = i64>) -> Option<i64> {
         amounts.try_fold(0i64, |total, amount| total.checked_add(amount))
     }
     let items = sum(order.lines.iter().map(|l| l.total_cents));
