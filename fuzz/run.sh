@@ -56,10 +56,14 @@ for target in "${targets[@]}"; do
         executions=$(grep -oE '^#[0-9]+' <<<"$last" | tr -d '#' || true)
     fi
     artifacts=$(sed -n 's/.*Test unit written to //p' "$log" | tr '\n' ' ')
-    if [ "$status" -eq 0 ]; then
-        found="no crash"
-    else
+    if [ "$status" -ne 0 ]; then
         found="FOUND (exit $status): ${artifacts:-see $log}"
+    elif [ -n "$artifacts" ]; then
+        # A slow unit (-report_slow_units) is written without stopping the run; rerun it to
+        # tell a slow input from a machine that stalled.
+        found="no crash; written: $artifacts"
+    else
+        found="no crash"
     fi
     line="$target: executions ${executions:-?}, ${coverage:-coverage ?}, $found"
     echo "$line"
