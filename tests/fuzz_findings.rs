@@ -1,5 +1,8 @@
 //! What the fuzz targets of `fuzz/` found, each as the plain call the target made, with its
-//! minimized input. A test here fails until its finding is fixed; `fuzz/README.md` lists them.
+//! minimized input, and what reading the code around a finding turned up. A test here fails until
+//! its finding is fixed; `fuzz/README.md` lists them.
+
+mod common;
 
 use std::collections::BTreeMap;
 
@@ -7,14 +10,17 @@ use ponte::model::config::{Locale, OrderCaptureConfig};
 use ponte::model::money::{format_cents, parse_cents};
 use ponte::platform::woocommerce::mapping;
 use ponte::rules::orders;
+use ponte::sync::SyncOptions;
 use ponte::time;
 
 /// F1 (fuzz target `time`): an offset outside RFC 3339's `±HH:MM` with HH 00-23 and MM 00-59 is
-/// read as if it were one: `-04:80` as minus 5h20m, `+-1:00` as minus one hour.
+/// read as if it were one: `-04:80` as minus 5h20m, `-03:-2` as minus 2h58m, `+-1:00` as minus
+/// one hour.
 #[test]
 fn f1_an_offset_outside_rfc3339_is_refused() {
     for text in [
         "2022-04-08T17:01:33-04:80",
+        "2013-06-01T12:15:11-03:-2",
         "2017-03-22T16:28:02+99:00",
         "2017-03-22T16:28:02+-1:00",
         "2017-03-22T16:28:02-+1:00",
@@ -69,4 +75,21 @@ fn f4_an_order_with_huge_amounts_is_rejected_not_a_panic() {
         reasons.iter().any(|r| r.code == "totals_mismatch"),
         "{reasons:?}"
     );
+}
+
+/// R1 (read while triaging F4, not found by a fuzz target: sync needs a store): sync adds a SKU's
+/// stock over its warehouses as plain `i64` (`src/sync.rs`, `sellable`). A catalog the C ABI
+/// accepts, with stock that adds up past `i64::MAX`, makes the plan panic in a build with overflow
+/// checks.
+#[test]
+fn r1_stock_that_adds_up_past_i64_max_is_not_a_panic() {
+    let mut rig = common::sync::Rig::new();
+    rig.put(&[
+        r#"{"erp_id":"big","name":"Grande","brand_id":"TRAMONTINA","show_in_store":true,
+        "sync_stock":true,"variants":[{"sku":"BIG-1","price_cents":100,
+        "stock_by_warehouse":{"CD-1":9223372036854775807,"CD-2":1}}]}"#
+            .to_string(),
+    ]);
+    let plan = rig.ponte.sync_plan("loja", SyncOptions::default());
+    assert!(plan.is_ok(), "{plan:?}");
 }
