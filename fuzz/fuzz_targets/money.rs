@@ -16,10 +16,8 @@ fuzz_target!(|data: &[u8]| {
     if let Some(raw) = data.get(..8) {
         let cents = i64::from_le_bytes(raw.try_into().unwrap());
         let text = money::format_cents(cents);
-        // Finding F3 (tests/fuzz_findings.rs): i64::MIN formats to text parse_cents refuses.
-        let known = cents == i64::MIN && known_findings_skipped();
         assert!(
-            known || money::parse_cents(&text) == Ok(cents),
+            money::parse_cents(&text) == Ok(cents),
             "format_cents({cents}) = {text:?} does not parse back: {:?}",
             money::parse_cents(&text)
         );
@@ -31,12 +29,6 @@ fuzz_target!(|data: &[u8]| {
         json_number(&number);
     }
 });
-
-/// Findings already reported, each with a failing test in tests/fuzz_findings.rs, are skipped so
-/// that a run looks for new ones; `PONTE_FUZZ_KNOWN=1` checks them too. Remove a skip once fixed.
-fn known_findings_skipped() -> bool {
-    std::env::var_os("PONTE_FUZZ_KNOWN").is_none()
-}
 
 fn decimal_text(text: &str) {
     let Ok(cents) = money::parse_cents(text) else {

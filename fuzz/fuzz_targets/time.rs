@@ -30,17 +30,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = parse_retry_after(text);
     match time::parse(text) {
         Some(unix) => {
-            if !rfc3339(text) && known_findings_skipped() {
-                // Finding F1 (tests/fuzz_findings.rs): offsets outside RFC 3339 are taken.
-                return;
-            }
             assert!(rfc3339(text), "{text:?} is not RFC 3339 but parsed");
             let utc = time::to_utc(text).expect("to_utc accepts what parse accepts");
             assert_eq!(utc, time::format_rfc3339(unix));
-            if !(FIRST..=LAST).contains(&unix) && known_findings_skipped() {
-                // Finding F2 (tests/fuzz_findings.rs): to_utc writes a year parse refuses.
-                return;
-            }
             assert_eq!(
                 time::parse(&utc),
                 Some(unix),
@@ -50,12 +42,6 @@ fuzz_target!(|data: &[u8]| {
         None => assert_eq!(time::to_utc(text), None),
     }
 });
-
-/// Findings already reported, each with a failing test in tests/fuzz_findings.rs, are skipped so
-/// that a run looks for new ones; `PONTE_FUZZ_KNOWN=1` checks them too. Remove a skip once fixed.
-fn known_findings_skipped() -> bool {
-    std::env::var_os("PONTE_FUZZ_KNOWN").is_none()
-}
 
 /// `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z | ±HH:MM]`, offsets within RFC 3339's 00-23 and 00-59.
 fn rfc3339(text: &str) -> bool {
