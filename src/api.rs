@@ -8,7 +8,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::capture::{
-    CaptureReport, OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
+    CaptureReport, CustomerOffer, CustomerState, OrderEvent, OrderState, PendingOrder,
+    ReportFilter, ReportRow, Reservation,
 };
 use crate::check::IntegrationCheck;
 use crate::error::{ConfigProblem, Error, Result};
@@ -275,6 +276,37 @@ impl Ponte {
     pub fn order_retry(&mut self, integration: &str, store_order_id: &str) -> Result<OrderState> {
         let config = self.integration_config(integration)?;
         crate::capture::retry(&mut self.db, &config, store_order_id)
+    }
+
+    /// The customers of captured orders (accepted, rejected or reserved) the ERP does not have
+    /// yet, or not as they are now; no request to the store.
+    pub fn customers_pending(&mut self, integration: &str) -> Result<Vec<CustomerOffer>> {
+        self.integration_config(integration)?;
+        crate::capture::customers_pending(&mut self.db, integration)
+    }
+
+    /// The ERP registered the customer `customer_key` as `erp_customer_id`.
+    pub fn customer_confirm(
+        &mut self,
+        integration: &str,
+        customer_key: &str,
+        erp_customer_id: &str,
+    ) -> Result<CustomerState> {
+        self.integration_config(integration)?;
+        crate::capture::customer_confirm(&mut self.db, integration, customer_key, erp_customer_id)
+    }
+
+    /// What happened to captured orders in the store since (cancellations, statuses the merchant
+    /// set, changes before confirmation), until the ERP acknowledges each; no request to the store.
+    pub fn order_events(&mut self, integration: &str) -> Result<Vec<OrderEvent>> {
+        self.integration_config(integration)?;
+        crate::capture::order_events(&mut self.db, integration)
+    }
+
+    /// The ERP has acted on the event.
+    pub fn order_event_ack(&mut self, integration: &str, event_id: i64) -> Result<OrderEvent> {
+        self.integration_config(integration)?;
+        crate::capture::order_event_ack(&mut self.db, integration, event_id)
     }
 
     /// Stock held by the integration's reservations and unconfirmed orders.

@@ -109,10 +109,16 @@ fn the_docs_order_maps_amounts_lines_and_utc_dates_exactly() {
         (2, 300, 600)
     );
     assert_eq!(order.lines[1].sku.as_deref(), Some("Bar3"));
+    // WordPress keeps names with HTML entities; the ERP gets the characters.
+    assert_eq!(
+        order.lines[1].name,
+        "Ship Your Idea \u{2013} Color: Black, Size: M Test"
+    );
     assert_eq!(order.lines[1].store_variation_id.as_deref(), Some("23"));
     assert_eq!(order.shipping_lines[0].method, "Flat Rate");
     assert_eq!(order.customer.name, "John Doe");
-    assert_eq!(order.payment_method_title, "Direct Bank Transfer");
+    assert_eq!(order.payment.method, "bacs");
+    assert_eq!(order.payment.title, "Direct Bank Transfer");
 }
 
 #[test]

@@ -8,10 +8,16 @@
 //! to the ERP, and again at every capture, until it confirms or rejects each one. Status
 //! write-backs and notes wait in an outbox (`writeback`) until the store has them.
 
+mod customers;
+mod events;
 mod report;
 pub(crate) mod walk;
 mod writeback;
 
+pub(crate) use customers::{customer_confirm, customers_pending};
+pub use customers::{CustomerOffer, CustomerState};
+pub use events::OrderEvent;
+pub(crate) use events::{order_event_ack, order_events};
 pub(crate) use report::report;
 pub use report::{ReportFilter, ReportRow};
 
@@ -26,9 +32,10 @@ use crate::model::order::{Address, PersonType, StoreOrder};
 use crate::platform::{ItemFailure, OrderQuery, OrderSort, Page, Platform};
 use crate::rules::documents;
 use crate::rules::eligibility::{self, CatalogIndex};
-use crate::rules::orders::{self as order_rules, Rejection, SkuInfo};
+use crate::rules::orders::{self as order_rules, LineIndex, Rejection, SkuInfo};
 use crate::store::lease::Lease;
 use crate::store::orders::{self as journal, JournalRow};
+use crate::store::sync::LinkState;
 use crate::store::Db;
 
 /// An accepted order as the ERP receives it: a closed sales order with the integration's default
@@ -37,6 +44,11 @@ use crate::store::Db;
 pub struct PendingOrder {
     pub store_order_id: String,
     pub number: String,
+    /// The customer's key among `ponte_customers_pending`, so the ERP can register the customer
+    /// before the order.
+    pub customer_key: Option<String>,
+    /// The ERP's id of the customer, once it confirmed them (also in `sales_order`).
+    pub erp_customer_id: Option<String>,
     pub sales_order: Value,
 }
 
@@ -47,6 +59,8 @@ pub struct RejectedOrder {
     pub number: String,
     pub reasons: Vec<Rejection>,
     pub customer: Value,
+    /// The customer's key among `ponte_customers_pending`: registered whatever the outcome.
+    pub customer_key: Option<String>,
 }
 
 /// What a capture did.
@@ -103,9 +117,10 @@ fn capture_config_check(config: &IntegrationConfig) -> Result<()> {
     }]))
 }
 
-/// What validating orders needs from the catalog.
+/// What resolving and validating orders needs from the catalog and the links.
 struct Catalog {
     skus: BTreeMap<String, SkuInfo>,
+    index: LineIndex,
 }
 
 fn load_catalog(db: &mut Db, config: &IntegrationConfig) -> Result<Catalog> {
@@ -117,6 +132,7 @@ fn load_catalog(db: &mut Db, config: &IntegrationConfig) -> Result<Catalog> {
         .map(|(p, _)| p);
     let index = CatalogIndex::new(live, snapshot.brands.clone());
     let mut skus = BTreeMap::new();
+    let mut eans: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (product, retired) in &snapshot.products {
         let reasons = eligibility::reasons(
             product,
@@ -131,9 +147,41 @@ fn load_catalog(db: &mut Db, config: &IntegrationConfig) -> Result<Catalog> {
                 erp_id: product.erp_id.clone(),
                 published,
             });
+            for code in variant.ean.iter().chain(&variant.barcode) {
+                eans.entry(code.clone())
+                    .or_default()
+                    .insert(variant.sku.clone());
+            }
         }
     }
-    Ok(Catalog { skus })
+    let mut index = LineIndex {
+        // A code two SKUs share names neither.
+        by_ean: eans
+            .into_iter()
+            .filter(|(_, skus)| skus.len() == 1)
+            .filter_map(|(code, skus)| Some((code, skus.into_iter().next()?)))
+            .collect(),
+        ..LineIndex::default()
+    };
+    let links = db.read(|tx| crate::store::sync::links(tx, &config.id))?;
+    for link in links.values().filter(|l| l.state == LinkState::Linked) {
+        let Some(target) = &link.target else { continue };
+        let simple = target.variants.values().all(|id| *id == target.product_id);
+        match (simple, target.variants.len()) {
+            (true, 1) => {
+                let sku = target.variants.keys().next().expect("one variant").clone();
+                index.by_product.insert(target.product_id.clone(), sku);
+            }
+            (true, _) => {}
+            (false, _) => index.by_variation.extend(
+                target
+                    .variants
+                    .iter()
+                    .map(|(sku, id)| (id.clone(), sku.clone())),
+            ),
+        }
+    }
+    Ok(Catalog { skus, index })
 }
 
 /// Reads new and changed orders, journals them, hands the accepted ones out and flushes the
@@ -151,14 +199,21 @@ pub(crate) fn capture(
     let mut pages = Journaling::default();
 
     let watermark = db.read(|tx| journal::watermark(tx, integration))?;
-    let statuses: Vec<String> = capture
-        .fetch_statuses
-        .iter()
-        .chain(&capture.reservation_statuses)
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // The first capture reads the orders to capture; later ones read every order modified since,
+    // whatever its status now, so an order's life after capture (cancelled, refunded, paid late,
+    // changed by the merchant) reaches the journal.
+    let statuses: Vec<String> = if watermark.is_none() {
+        capture
+            .fetch_statuses
+            .iter()
+            .chain(&capture.reservation_statuses)
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
     let from = watermark.map(|w| w - i64::from(capture.overlap_seconds));
     let end = walk::walk(
         platform,
@@ -171,11 +226,12 @@ pub(crate) fn capture(
         },
     )?;
 
-    // Reserved orders may have left the reservation statuses (paid, cancelled) and unreadable
-    // ones may read now: ask for them by id, in any status.
+    // Orders not final yet are followed by id, in any status, whether or not the listing showed
+    // them: reserved ones may be paid or cancelled, pending ones cancelled or changed before the
+    // ERP confirms them, unreadable ones may read now.
     let recheck: Vec<String> = db.read(|tx| {
         let mut ids = Vec::new();
-        for state in ["reserved", "failed"] {
+        for state in ["pending", "reserved", "failed"] {
             ids.extend(
                 journal::journal_in_state(tx, integration, state)?
                     .into_iter()
@@ -217,6 +273,9 @@ pub(crate) fn capture(
     if flushed.failed > 0 {
         counts.insert("writebacks_failed".into(), flushed.failed);
     }
+    if flushed.dropped > 0 {
+        counts.insert("writebacks_dropped".into(), flushed.dropped);
+    }
     let pending = orders_pending(db, integration)?;
     let requests = platform.http_stats().requests - requests_before;
     crate::failpoint::reached("capture.after_commit_before_return");
@@ -255,6 +314,7 @@ impl Journaling {
     ) -> Result<()> {
         let no_catalog = Catalog {
             skus: BTreeMap::new(),
+            index: LineIndex::default(),
         };
         let catalog = if page.items.is_empty() {
             &no_catalog
@@ -271,7 +331,8 @@ impl Journaling {
         db.write(|tx| {
             for order in &page.items {
                 seen.insert(order.store_order_id.clone());
-                process(tx, config, catalog, order, counts, rejected)?;
+                let order = order_rules::resolve_lines(order, &catalog.skus, &catalog.index);
+                process(tx, config, catalog, &order, counts, rejected)?;
             }
             for failure in &page.failures {
                 seen.insert(failure.store_id.clone());
@@ -358,29 +419,36 @@ fn process(
     // Whether the order's place in the journal changes: the store has moved its units itself
     // (taken them when it was paid, given them back when it was cancelled) while Ponte's record
     // of the stock it pushed still says otherwise.
+    let cancellation = capture.is_cancellation(&order.status);
     let moves = match previous_state {
-        None | Some("failed") => in_fetch || in_reservation,
+        None | Some("failed") | Some("cancelled") => in_fetch || in_reservation,
         Some("reserved") => !in_reservation,
+        Some("pending") | Some("confirmed") => {
+            cancellation
+                && existing
+                    .as_ref()
+                    .is_some_and(|r| r.store_status != order.status)
+        }
         _ => false,
     };
     if moves {
         let skus: Vec<String> = order.lines.iter().filter_map(|l| l.sku.clone()).collect();
         crate::store::sync::forget_pushed_stock(tx, integration, &skus)?;
     }
+    let found = |previous: Option<&str>| match previous {
+        None => "captured",
+        Some("cancelled") => "revived",
+        Some(_) => "recovered",
+    };
     match previous_state {
-        None | Some("failed") | Some("reserved") if absurd && (in_fetch || in_reservation) => {
-            bump(
-                counts,
-                if previous_state.is_none() {
-                    "captured"
-                } else {
-                    "recovered"
-                },
-            );
+        None | Some("failed") | Some("reserved") | Some("cancelled")
+            if absurd && (in_fetch || in_reservation) =>
+        {
+            bump(counts, found(previous_state));
             decide(tx, config, catalog, order, counts, rejected)?;
         }
-        None | Some("failed") if in_reservation => {
-            let customer_id = register(tx, order)?;
+        None | Some("failed") | Some("cancelled") if in_reservation => {
+            let customer_id = register(tx, integration, order)?;
             let mut row = new_row(order, "reserved", customer_id);
             row.reasons = Vec::new();
             journal::journal_put(tx, integration, &row)?;
@@ -391,25 +459,12 @@ fn process(
                 "reservation",
                 &lines_of(order)?,
             )?;
-            bump(
-                counts,
-                if previous_state.is_none() {
-                    "captured"
-                } else {
-                    "recovered"
-                },
-            );
+            bump(counts, found(previous_state));
             bump(counts, "reserved");
         }
-        None | Some("failed") if in_fetch => {
-            bump(
-                counts,
-                if previous_state.is_none() {
-                    "captured"
-                } else {
-                    "recovered"
-                },
-            );
+        // A cancelled order paid late (a boleto, a Pix) is a sale again: the ERP gets it.
+        None | Some("failed") | Some("cancelled") if in_fetch => {
+            bump(counts, found(previous_state));
             decide(tx, config, catalog, order, counts, rejected)?;
         }
         None => {}
@@ -431,6 +486,7 @@ fn process(
                 "reservation",
                 &lines_of(order)?,
             )?;
+            journal::set_store_status(tx, integration, &order.store_order_id, &order.status)?;
             bump(counts, "seen_again");
         }
         Some("reserved") => {
@@ -442,9 +498,138 @@ fn process(
             journal::release(tx, integration, &order.store_order_id)?;
             bump(counts, "released");
         }
-        Some(_) => bump(counts, "seen_again"),
+        Some("pending") | Some("confirmed") => {
+            let row = existing.expect("matched a journaled state");
+            follow(tx, config, catalog, row, order, counts, rejected)?;
+        }
+        Some(_) => {
+            journal::set_store_status(tx, integration, &order.store_order_id, &order.status)?;
+            bump(counts, "seen_again");
+        }
     }
     Ok(())
+}
+
+/// Follows an order the ERP has, or is about to have, as the store changes it: a cancellation
+/// takes a pending order out of the ERP's queue (its hold released, its queued write-backs
+/// dropped) and tells the ERP of a confirmed one; a status the merchant set, and a pending
+/// order's changed customer or items, become events for the ERP.
+fn follow(
+    tx: &rusqlite::Transaction<'_>,
+    config: &IntegrationConfig,
+    catalog: &Catalog,
+    mut row: JournalRow,
+    order: &StoreOrder,
+    counts: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<RejectedOrder>,
+) -> Result<()> {
+    let integration = config.id.as_str();
+    let id = order.store_order_id.as_str();
+    let moved = row.store_status != order.status;
+    let was = row.store_status.clone();
+    let status_detail = || json!({"store_status": order.status, "previous_store_status": was, "modified_at": order.modified_at});
+    if moved && config.order_capture.is_cancellation(&order.status) {
+        journal::add_event(
+            tx,
+            integration,
+            id,
+            "cancelled",
+            &order.status,
+            &status_detail(),
+        )?;
+        if row.state == "pending" {
+            row.state = "cancelled".into();
+            journal::release(tx, integration, id)?;
+            let reason = format!(
+                "dropped: the store's status became '{}' before it was sent",
+                order.status
+            );
+            journal::drop_queued(tx, integration, id, &reason)?;
+        }
+        row.store_status = order.status.clone();
+        row.modified_at = Some(order.modified_at.clone());
+        journal::journal_put(tx, integration, &row)?;
+        bump(counts, "cancelled_in_store");
+        return Ok(());
+    }
+    if moved {
+        let key = format!("{}@{}", order.status, order.modified_at);
+        journal::add_event(
+            tx,
+            integration,
+            id,
+            "status_changed",
+            &key,
+            &status_detail(),
+        )?;
+        bump(counts, "status_changed");
+    }
+    let before: Option<StoreOrder> = row
+        .order
+        .clone()
+        .and_then(|doc| serde_json::from_value(doc).ok());
+    let changes = before.map(|b| changed_parts(&b, order)).unwrap_or_default();
+    if row.state == "pending" && !changes.is_empty() {
+        journal::add_event(
+            tx,
+            integration,
+            id,
+            "changed",
+            &order.modified_at,
+            &json!({"changed": changes, "modified_at": order.modified_at}),
+        )?;
+        bump(counts, "changed");
+        // Validated and handed over again as it is now; the received status is not sent twice.
+        return redecide(tx, config, catalog, order, counts, rejected);
+    }
+    row.store_status = order.status.clone();
+    row.modified_at = Some(order.modified_at.clone());
+    journal::journal_put(tx, integration, &row)?;
+    if !moved {
+        bump(counts, "seen_again");
+    }
+    Ok(())
+}
+
+/// What the ERP would see differently in a pending order read again.
+fn changed_parts(before: &StoreOrder, now: &StoreOrder) -> Vec<&'static str> {
+    let mut parts = Vec::new();
+    let customer = |o: &StoreOrder| {
+        let c = &o.customer;
+        (
+            c.name.clone(),
+            c.email.clone(),
+            c.phone.clone(),
+            c.cpf.clone(),
+            c.cnpj.clone(),
+        )
+    };
+    if customer(before) != customer(now) {
+        parts.push("customer");
+    }
+    if before.customer.billing != now.customer.billing {
+        parts.push("billing_address");
+    }
+    if before.customer.shipping != now.customer.shipping {
+        parts.push("shipping_address");
+    }
+    if before.lines != now.lines {
+        parts.push("items");
+    }
+    if (
+        before.total_cents,
+        before.shipping_cents,
+        &before.shipping_lines,
+        &before.fees,
+    ) != (
+        now.total_cents,
+        now.shipping_cents,
+        &now.shipping_lines,
+        &now.fees,
+    ) {
+        parts.push("totals");
+    }
+    parts
 }
 
 /// Validates an order that is a sale and records it as pending or rejected, with its holds and
@@ -457,9 +642,34 @@ fn decide(
     counts: &mut BTreeMap<String, u64>,
     rejected: &mut Vec<RejectedOrder>,
 ) -> Result<()> {
+    record_decision(tx, config, catalog, order, counts, rejected, true)
+}
+
+/// Decides again on a pending order the store changed: the received status it was already
+/// queued is not queued again.
+fn redecide(
+    tx: &rusqlite::Transaction<'_>,
+    config: &IntegrationConfig,
+    catalog: &Catalog,
+    order: &StoreOrder,
+    counts: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<RejectedOrder>,
+) -> Result<()> {
+    record_decision(tx, config, catalog, order, counts, rejected, false)
+}
+
+fn record_decision(
+    tx: &rusqlite::Transaction<'_>,
+    config: &IntegrationConfig,
+    catalog: &Catalog,
+    order: &StoreOrder,
+    counts: &mut BTreeMap<String, u64>,
+    rejected: &mut Vec<RejectedOrder>,
+    first: bool,
+) -> Result<()> {
     let integration = config.id.as_str();
     let capture = &config.order_capture;
-    let customer_id = register(tx, order)?;
+    let customer_id = register(tx, integration, order)?;
     let reasons = order_rules::validate(order, &catalog.skus, capture, config.locale);
     let mut row = new_row(order, "pending", customer_id);
     if reasons.is_empty() {
@@ -472,8 +682,15 @@ fn decide(
             "unconfirmed",
             &lines_of(order)?,
         )?;
-        if let Some(status) = &capture.received_status {
-            journal::enqueue(tx, integration, &order.store_order_id, "received", status)?;
+        if let Some(status) = capture.received_status.as_ref().filter(|_| first) {
+            journal::enqueue(
+                tx,
+                integration,
+                &order.store_order_id,
+                "received",
+                status,
+                &order.status,
+            )?;
         }
         bump(counts, "accepted");
     } else {
@@ -481,12 +698,13 @@ fn decide(
         row.reasons = reasons.clone();
         journal::journal_put(tx, integration, &row)?;
         journal::release(tx, integration, &order.store_order_id)?;
-        queue_rejection(tx, config, &order.store_order_id, &reasons)?;
+        queue_rejection(tx, config, &order.store_order_id, &order.status, &reasons)?;
         rejected.push(RejectedOrder {
             store_order_id: order.store_order_id.clone(),
             number: order.number.clone(),
             reasons,
             customer: customer_record(order).1,
+            customer_key: customer_id.map(|id| id.to_string()),
         });
         bump(counts, "rejected");
     }
@@ -497,11 +715,19 @@ fn queue_rejection(
     tx: &rusqlite::Transaction<'_>,
     config: &IntegrationConfig,
     store_order_id: &str,
+    store_status: &str,
     reasons: &[Rejection],
 ) -> Result<()> {
     let integration = config.id.as_str();
     if let Some(status) = &config.order_capture.rejected_status {
-        journal::enqueue(tx, integration, store_order_id, "rejected", status)?;
+        journal::enqueue(
+            tx,
+            integration,
+            store_order_id,
+            "rejected",
+            status,
+            store_status,
+        )?;
     }
     let motives: Vec<&str> = reasons.iter().map(|r| r.message.as_str()).collect();
     let note = match config.locale {
@@ -514,7 +740,7 @@ fn queue_rejection(
             motives.join(" ")
         ),
     };
-    journal::enqueue(tx, integration, store_order_id, "note", &note)
+    journal::enqueue(tx, integration, store_order_id, "note", &note, store_status)
 }
 
 fn new_row(order: &StoreOrder, state: &str, customer_id: Option<i64>) -> JournalRow {
@@ -553,7 +779,12 @@ fn lines_of(order: &StoreOrder) -> Result<Vec<(String, i64)>> {
     Ok(by_sku.into_iter().collect())
 }
 
-fn register(tx: &rusqlite::Transaction<'_>, order: &StoreOrder) -> Result<Option<i64>> {
+/// Registers the order's customer and offers them to the integration's ERP.
+fn register(
+    tx: &rusqlite::Transaction<'_>,
+    integration: &str,
+    order: &StoreOrder,
+) -> Result<Option<i64>> {
     let (document, record) = customer_record(order);
     let email = order.customer.email.trim();
     let id = journal::register_customer(
@@ -562,6 +793,7 @@ fn register(tx: &rusqlite::Transaction<'_>, order: &StoreOrder) -> Result<Option
         Some(email).filter(|e| !e.is_empty()),
         &record,
     )?;
+    journal::offer_customer(tx, integration, id)?;
     Ok(Some(id))
 }
 
@@ -604,8 +836,10 @@ fn customer_record(order: &StoreOrder) -> (Option<String>, Value) {
         "cpf": cpf,
         "cnpj": cnpj,
         "document_valid": valid_cpf || valid_cnpj,
+        "state_registration": customer.state_registration,
         "email": customer.email.to_lowercase(),
         "phone": customer.phone,
+        "cellphone": customer.cellphone,
         "store_customer_id": customer.store_customer_id,
         "billing": address(&customer.billing),
         "shipping": customer.shipping.as_ref().map(address),
@@ -630,6 +864,7 @@ fn sales_order(
             json!({
                 "erp_id": catalog.skus.get(&sku).map(|s| s.erp_id.clone()),
                 "sku": sku,
+                "store_sku": line.store_sku,
                 "name": line.name,
                 "quantity": line.quantity,
                 "unit_price_cents": line.unit_price_cents,
@@ -648,8 +883,9 @@ fn sales_order(
         "currency": order.currency,
         "payment_terms": capture.default_payment_terms,
         "payment_method": capture.default_payment_method,
-        "customer_id": customer_id,
+        "customer_key": customer_id.map(|id| id.to_string()),
         "customer": customer_record(order).1,
+        "store_payment": order.payment,
         "items": items,
         "shipping": order.shipping_lines.iter().map(|s| json!({"method": s.method, "total_cents": s.total_cents})).collect::<Vec<_>>(),
         "shipping_cents": order.shipping_cents,
@@ -664,15 +900,29 @@ fn sales_order(
 
 /// Every order waiting for the ERP to confirm or reject it, oldest first.
 pub(crate) fn orders_pending(db: &mut Db, integration: &str) -> Result<Vec<PendingOrder>> {
-    let rows = db.read(|tx| journal::journal_in_state(tx, integration, "pending"))?;
-    Ok(rows
-        .into_iter()
-        .map(|row| PendingOrder {
-            store_order_id: row.store_order_id,
-            number: row.number,
-            sales_order: row.sales_order.unwrap_or(Value::Null),
-        })
-        .collect())
+    db.read(|tx| {
+        let mut pending = Vec::new();
+        for row in journal::journal_in_state(tx, integration, "pending")? {
+            let erp_customer_id = match row.customer_id {
+                Some(id) => {
+                    journal::customer_handoff(tx, integration, id)?.and_then(|h| h.erp_customer_id)
+                }
+                None => None,
+            };
+            let mut sales_order = row.sales_order.unwrap_or(Value::Null);
+            if let Some(object) = sales_order.as_object_mut() {
+                object.insert("erp_customer_id".into(), json!(erp_customer_id));
+            }
+            pending.push(PendingOrder {
+                store_order_id: row.store_order_id,
+                number: row.number,
+                customer_key: row.customer_id.map(|id| id.to_string()),
+                erp_customer_id,
+                sales_order,
+            });
+        }
+        Ok(pending)
+    })
 }
 
 fn journal_row(
@@ -729,7 +979,7 @@ pub(crate) fn confirm(
         // The ERP's own stock now counts the sale.
         journal::release(tx, integration, store_order_id)?;
         if let Some(status) = &config.order_capture.return_status {
-            journal::enqueue(tx, integration, store_order_id, "return", status)?;
+            journal::enqueue(tx, integration, store_order_id, "return", status, &row.store_status)?;
         }
         Ok(state_of(&row))
     })
@@ -772,7 +1022,7 @@ pub(crate) fn reject(
         row.reasons = vec![rejection];
         journal::journal_put(tx, integration, &row)?;
         journal::release(tx, integration, store_order_id)?;
-        queue_rejection(tx, config, store_order_id, &row.reasons)?;
+        queue_rejection(tx, config, store_order_id, &row.store_status, &row.reasons)?;
         Ok(state_of(&row))
     })
 }
@@ -802,9 +1052,12 @@ pub(crate) fn retry(
             .clone()
             .and_then(|value| serde_json::from_value(value).ok())
             .ok_or_else(|| Error::Storage(format!("order {store_order_id} is unreadable in the journal")))?;
+        // Links made since capture (an EAN match, a product linked by sync) may resolve it now.
+        let order = order_rules::resolve_lines(&order, &catalog.skus, &catalog.index);
         let reasons = order_rules::validate(&order, &catalog.skus, &config.order_capture, config.locale);
         if !reasons.is_empty() {
             let mut row = row;
+            row.order = serde_json::to_value(&order).ok();
             row.reasons = reasons;
             journal::journal_put(tx, integration, &row)?;
             return Ok(state_of(&row));
@@ -812,12 +1065,13 @@ pub(crate) fn retry(
         let mut row = row;
         row.state = "pending".into();
         row.reasons = Vec::new();
+        row.order = serde_json::to_value(&order).ok();
         row.sales_order = Some(sales_order(config, &catalog, &order, row.customer_id));
         journal::journal_put(tx, integration, &row)?;
         journal::hold(tx, integration, store_order_id, "unconfirmed", &lines_of(&order)?)?;
         // The store shows the rejected status: mark the order received now.
         if let Some(status) = &config.order_capture.received_status {
-            journal::enqueue(tx, integration, store_order_id, "received", status)?;
+            journal::enqueue(tx, integration, store_order_id, "received", status, &row.store_status)?;
         }
         Ok(state_of(&row))
     })

@@ -119,6 +119,9 @@ pub(crate) fn report(
                         ("failed", error) => {
                             format!("{} failed: {}", w.kind, error.as_deref().unwrap_or(""))
                         }
+                        ("dropped", error) => {
+                            format!("{} {}", w.kind, error.as_deref().unwrap_or("dropped"))
+                        }
                         (_, Some(error)) => {
                             format!("{} waiting after {} attempts: {error}", w.kind, w.attempts)
                         }

@@ -27,6 +27,8 @@ pub(super) struct Flushed {
     pub failed: u64,
     /// Still to send, or to check.
     pub waiting: u64,
+    /// Statuses not sent because the store's status moved on since they were queued.
+    pub dropped: u64,
 }
 
 /// Sends the queued write-backs: statuses in batches, notes a few at a time.
@@ -43,14 +45,16 @@ pub(super) fn flush_writebacks(
     }
     let settled = settle_in_flight(db, platform, &outbox)?;
     flushed.done += settled.len() as u64;
+    let dropped = drop_overtaken(db, config, &outbox)?;
+    flushed.dropped = dropped.len() as u64;
 
     let (notes, statuses): (Vec<&Writeback>, Vec<&Writeback>) = outbox
         .iter()
-        .filter(|w| !settled.contains(&w.id))
+        .filter(|w| !settled.contains(&w.id) && !dropped.contains(&w.id))
         .partition(|w| w.kind == "note");
     let batch = platform.capabilities().max_batch.max(1);
     for chunk in statuses.chunks(batch) {
-        send_statuses(db, platform, config.locale, chunk, &mut flushed)?;
+        send_statuses(db, platform, config, chunk, &mut flushed)?;
     }
     let concurrency = config.order_capture.note_concurrency.max(1) as usize;
     for round in notes.chunks(NOTES_PER_ROUND) {
@@ -58,6 +62,50 @@ pub(super) fn flush_writebacks(
     }
     flushed.waiting = db.read(|tx| journal::outbox(tx, integration))?.len() as u64;
     Ok(flushed)
+}
+
+/// Status write-backs queued over a store status the order no longer has (the merchant cancelled
+/// it, say): sending them would overwrite the merchant's change, so they are dropped with the
+/// reason. The journal's store status is the last one read, and each capture reads every order
+/// modified since the last before it flushes. Returns their ids.
+fn drop_overtaken(
+    db: &mut Db,
+    config: &IntegrationConfig,
+    outbox: &[Writeback],
+) -> Result<BTreeSet<i64>> {
+    let integration = config.id.as_str();
+    db.write(|tx| {
+        let mut dropped = BTreeSet::new();
+        for w in outbox.iter().filter(|w| w.state == "queued") {
+            if !journal::STATUS_KINDS.contains(&w.kind.as_str()) {
+                continue;
+            }
+            let Some(over) = w.over_status.as_deref() else {
+                continue;
+            };
+            let now = journal::journal_get(tx, integration, &w.store_order_id)?
+                .map(|row| row.store_status)
+                .unwrap_or_default();
+            if now != over && now != w.value {
+                let reason = overtaken(config.locale, &w.store_order_id, &w.value, over, &now);
+                log::warn!(target: "ponte::capture", "{reason}");
+                journal::drop_queued_one(tx, w.id, &reason)?;
+                dropped.insert(w.id);
+            }
+        }
+        Ok(dropped)
+    })
+}
+
+fn overtaken(locale: Locale, order: &str, status: &str, over: &str, now: &str) -> String {
+    match locale {
+        Locale::PtBr => format!(
+            "descartado: o status '{status}' foi enfileirado sobre '{over}', mas a loja já mudou o pedido {order} para '{now}'"
+        ),
+        Locale::En => format!(
+            "dropped: status '{status}' was queued over '{over}', but the store has since moved order {order} to '{now}'"
+        ),
+    }
 }
 
 /// Write-backs whose answer was lost last time: marked done when the store already has them.
@@ -100,8 +148,11 @@ fn settle_in_flight(
         }
     }
     db.write(|tx| {
-        for id in &settled {
-            journal::writeback_set(tx, *id, "done", None, true)?;
+        for w in doubtful.iter().filter(|w| settled.contains(&w.id)) {
+            journal::writeback_set(tx, w.id, "done", None, true)?;
+            if w.kind != "note" {
+                journal::set_store_status(tx, &w.integration_id, &w.store_order_id, &w.value)?;
+            }
         }
         Ok(())
     })?;
@@ -112,10 +163,11 @@ fn settle_in_flight(
 fn send_statuses(
     db: &mut Db,
     platform: &dyn Platform,
-    locale: Locale,
+    config: &IntegrationConfig,
     chunk: &[&Writeback],
     flushed: &mut Flushed,
 ) -> Result<()> {
+    let (integration, locale) = (config.id.as_str(), config.locale);
     db.write(|tx| {
         for w in chunk {
             journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)?;
@@ -140,6 +192,7 @@ fn send_statuses(
             match result {
                 Ok(reported) if reported == w.value => {
                     journal::writeback_set(tx, w.id, "done", None, true)?;
+                    journal::set_store_status(tx, integration, &w.store_order_id, &reported)?;
                     flushed.done += 1;
                 }
                 Ok(reported) => {

@@ -305,6 +305,11 @@ pub struct OrderCaptureConfig {
     /// (either sign); above it the order is rejected (`amount_out_of_bounds`).
     #[serde(default = "default_max_amount_cents")]
     pub max_amount_cents: i64,
+    /// Store statuses that mean the shopper's order is off: a captured order that reaches one
+    /// leaves the ERP's queue and releases its hold, and the ERP is told (an order event). Fetch
+    /// and reservation statuses among them are ignored.
+    #[serde(default = "default_cancelled_statuses")]
+    pub cancelled_statuses: Vec<String>,
 }
 
 /// "Agendar horário de menor movimento": heavy syncs run inside this window.
@@ -323,6 +328,12 @@ fn yes() -> bool {
 
 fn default_currency() -> String {
     "BRL".to_string()
+}
+
+fn default_cancelled_statuses() -> Vec<String> {
+    ["cancelled", "refunded", "failed"]
+        .map(String::from)
+        .to_vec()
 }
 
 fn default_overlap() -> u32 {
@@ -387,7 +398,17 @@ impl Default for OrderCaptureConfig {
             note_concurrency: default_note_concurrency(),
             max_quantity: default_max_quantity(),
             max_amount_cents: default_max_amount_cents(),
+            cancelled_statuses: default_cancelled_statuses(),
         }
+    }
+}
+
+impl OrderCaptureConfig {
+    /// Whether a store status means the order is off (a fetch or reservation status never does).
+    pub fn is_cancellation(&self, status: &str) -> bool {
+        self.cancelled_statuses.iter().any(|s| s == status)
+            && !self.fetch_statuses.iter().any(|s| s == status)
+            && !self.reservation_statuses.iter().any(|s| s == status)
     }
 }
 
@@ -515,6 +536,14 @@ impl IntegrationConfig {
                 problem(
                     &path,
                     format!("{status:?} is also a fetch status; an order is either a sale or a reservation"),
+                );
+            }
+        }
+        for (index, status) in capture.cancelled_statuses.iter().enumerate() {
+            if let Err(message) = check_status(status) {
+                problem(
+                    &format!("order_capture.cancelled_statuses[{index}]"),
+                    message,
                 );
             }
         }

@@ -32,9 +32,29 @@ pub struct StoreOrder {
     pub total_cents: i64,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub customer_note: String,
-    /// How the shopper paid, as a title ("Pix", "Cartão de crédito"); never card or bank data.
+    /// How the shopper paid, as the store names it ("Pix", "Cartão de crédito"): information for
+    /// the ERP, never card or bank data. The sales order keeps the integration's defaults.
+    #[serde(default, skip_serializing_if = "Payment::is_empty")]
+    pub payment: Payment,
+}
+
+/// The payment the shopper chose, as information: the gateway, its title and the gateway's
+/// transaction id.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Payment {
+    /// The gateway's id in the store (`pix`, `bacs`, `stripe`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub payment_method_title: String,
+    pub method: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub transaction_id: String,
+}
+
+impl Payment {
+    pub fn is_empty(&self) -> bool {
+        self.method.is_empty() && self.title.is_empty() && self.transaction_id.is_empty()
+    }
 }
 
 /// The buyer, as the ERP registers them ("Entidade").
@@ -50,13 +70,20 @@ pub struct Customer {
     pub email: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub phone: String,
-    /// CPF or CNPJ as the store gave it (digits only after normalization by capture).
+    /// CPF (digits) and CNPJ (digits, or the capitals and digits of an alphanumeric CNPJ), with
+    /// the punctuation removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpf: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnpj: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person_type: Option<PersonType>,
+    /// Inscrição estadual, when the store collects it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub state_registration: String,
+    /// A second phone, when the store collects it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cellphone: String,
     pub billing: Address,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<Address>,
@@ -100,8 +127,13 @@ pub struct Address {
 /// One item bought.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
-    /// The SKU the store reports now; `None` when the product was deleted in the store.
+    /// The ERP's SKU once capture resolved the line (through the links sync recorded, then the
+    /// store's SKU, then the EAN); before that, the store's SKU. `None` when neither is known.
     pub sku: Option<String>,
+    /// The SKU the store reports for the line, kept as read; `None` when the store has none (the
+    /// product was deleted in the store, or never had one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_sku: Option<String>,
     pub name: String,
     pub quantity: i64,
     /// Price of one unit after line discounts.

@@ -46,6 +46,56 @@ pub struct SkuInfo {
     pub published: bool,
 }
 
+/// How an order line finds its ERP product besides its SKU: the links sync recorded (store
+/// variation id, store product id of a simple product) and the catalog's EANs and barcodes. Each
+/// map holds only keys that name one SKU.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineIndex {
+    /// Store variation id → ERP SKU.
+    pub by_variation: BTreeMap<String, String>,
+    /// Store product id of a simple product → ERP SKU.
+    pub by_product: BTreeMap<String, String>,
+    /// EAN or barcode → ERP SKU.
+    pub by_ean: BTreeMap<String, String>,
+}
+
+/// Each line's ERP SKU: through the store variation id, then the store product id (links), then
+/// the store's SKU as an ERP SKU, then as an EAN or barcode. A line that resolves nowhere keeps
+/// the store's SKU, for validation to name. The store's SKU stays in `store_sku`; resolving a
+/// resolved order again gives the same order.
+pub fn resolve_lines(
+    order: &StoreOrder,
+    skus: &BTreeMap<String, SkuInfo>,
+    index: &LineIndex,
+) -> StoreOrder {
+    let mut resolved = order.clone();
+    for line in &mut resolved.lines {
+        // Orders journaled before `store_sku` existed hold the store's SKU in `sku`.
+        let store_sku = line.store_sku.clone().or_else(|| line.sku.clone());
+        let erp_sku = line
+            .store_variation_id
+            .as_ref()
+            .and_then(|id| index.by_variation.get(id))
+            .or_else(|| {
+                line.store_variation_id
+                    .is_none()
+                    .then(|| index.by_product.get(&line.store_product_id))
+                    .flatten()
+            })
+            .cloned()
+            .or_else(|| store_sku.clone().filter(|sku| skus.contains_key(sku)))
+            .or_else(|| {
+                store_sku
+                    .as_ref()
+                    .and_then(|sku| index.by_ean.get(sku))
+                    .cloned()
+            });
+        line.sku = erp_sku.or_else(|| store_sku.clone());
+        line.store_sku = store_sku;
+    }
+    resolved
+}
+
 /// Why an order's quantities or amounts are beyond what any real order has
 /// (`order_capture.max_quantity`, `max_amount_cents`): such an order is rejected before anything
 /// is held against the stock or summed. Empty when they are within bounds.
@@ -236,29 +286,32 @@ pub fn validate(
         }
     }
     let billing = &customer.billing;
-    let mut missing: Vec<&str> = [
-        ("street", &billing.street),
-        ("city", &billing.city),
-        ("state", &billing.state),
-        ("postcode", &billing.postcode),
+    // Each part named in the message's own language.
+    let mut missing: Vec<(&str, &str)> = [
+        (("rua", "street"), &billing.street),
+        (("cidade", "city"), &billing.city),
+        (("estado", "state"), &billing.state),
+        (("CEP", "postcode"), &billing.postcode),
     ]
     .into_iter()
     .filter(|(_, value)| value.trim().is_empty())
-    .map(|(name, _)| name)
+    .map(|(names, _)| names)
     .collect();
     let brazilian = billing.country.is_empty() || billing.country == "BR";
     if brazilian
         && !billing.postcode.trim().is_empty()
         && normalize_cep(&billing.postcode).is_none()
     {
-        missing.push("postcode (CEP with 8 digits)");
+        missing.push(("CEP com 8 dígitos", "postcode (a CEP has 8 digits)"));
     }
     if !missing.is_empty() {
+        let pt: Vec<&str> = missing.iter().map(|(pt, _)| *pt).collect();
+        let en: Vec<&str> = missing.iter().map(|(_, en)| *en).collect();
         add(
             "address_incomplete",
             true,
-            format!("Endereço de cobrança incompleto: {}.", missing.join(", ")),
-            format!("The billing address is incomplete: {}.", missing.join(", ")),
+            format!("Endereço de cobrança incompleto: {}.", pt.join(", ")),
+            format!("The billing address is incomplete: {}.", en.join(", ")),
         );
     }
     if !order.currency.eq_ignore_ascii_case(&config.currency) {
@@ -321,6 +374,7 @@ mod tests {
             },
             lines: vec![OrderLine {
                 sku: Some("A".into()),
+                store_sku: Some("A".into()),
                 name: "Panela".into(),
                 quantity: 2,
                 unit_price_cents: 1000,
@@ -340,7 +394,7 @@ mod tests {
             tax_cents: 0,
             total_cents: 3800,
             customer_note: String::new(),
-            payment_method_title: "Pix".into(),
+            payment: Default::default(),
         }
     }
 
@@ -441,7 +495,7 @@ mod tests {
         );
         assert_eq!(
             reasons[0].message,
-            "Endereço de cobrança incompleto: postcode (CEP with 8 digits)."
+            "Endereço de cobrança incompleto: CEP com 8 dígitos."
         );
     }
 }

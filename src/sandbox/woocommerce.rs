@@ -2362,7 +2362,7 @@ fn create_order(
         "billing": billing, "shipping": shipping,
         "payment_method": body.get("payment_method").cloned().unwrap_or(json!("")),
         "payment_method_title": body.get("payment_method_title").cloned().unwrap_or(json!("")),
-        "transaction_id": "", "customer_ip_address": "", "customer_user_agent": "",
+        "transaction_id": body.get("transaction_id").cloned().unwrap_or(json!("")), "customer_ip_address": "", "customer_user_agent": "",
         "created_via": if origin == Origin::Checkout { "checkout" } else { "rest-api" },
         "customer_note": body.get("customer_note").cloned().unwrap_or(json!("")),
         "date_completed": null, "date_paid": null, "cart_hash": "", "number": id.to_string(),

@@ -250,7 +250,65 @@ ALTER TABLE sync_run_v9 RENAME TO sync_run;
 CREATE INDEX sync_run_by_integration ON sync_run (integration_id, id);
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+/// The order's life after capture. Customers are handed to the ERP once per integration, and
+/// again when their data changes (`revision`). Order events (cancellations, refunds, status
+/// changes, changes before confirmation) wait for the ERP's acknowledgement. A write-back
+/// remembers the store status it was queued over, so one the store moved past meanwhile is
+/// `dropped`, never sent; fulfilment (status, invoice and tracking meta, the shopper's note) goes
+/// through the same outbox. SQLite cannot change a CHECK, so `writeback` is rebuilt.
+const V10: &str = "
+ALTER TABLE customer ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+
+CREATE TABLE customer_handoff (
+    integration_id      TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    customer_id         INTEGER NOT NULL REFERENCES customer (id),
+    erp_customer_id     TEXT,               -- the ERP's id, once it confirmed
+    confirmed_revision  INTEGER,            -- the customer's revision the ERP has
+    offered_at          TEXT NOT NULL,
+    confirmed_at        TEXT,
+    PRIMARY KEY (integration_id, customer_id)
+) STRICT;
+
+CREATE TABLE order_event (
+    id              INTEGER PRIMARY KEY,
+    integration_id  TEXT NOT NULL,
+    store_order_id  TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('cancelled', 'refunded', 'status_changed', 'changed')),
+    key             TEXT NOT NULL,          -- what makes it once: the refund id, the new status
+    detail          TEXT NOT NULL,          -- JSON
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged')),
+    created_at      TEXT NOT NULL,
+    acknowledged_at TEXT,
+    UNIQUE (integration_id, store_order_id, kind, key),
+    FOREIGN KEY (integration_id, store_order_id) REFERENCES order_journal ON DELETE CASCADE
+) STRICT;
+CREATE INDEX order_event_pending ON order_event (integration_id, state, id);
+
+CREATE TABLE writeback_v10 (
+    id              INTEGER PRIMARY KEY,
+    integration_id  TEXT NOT NULL,
+    store_order_id  TEXT NOT NULL,
+    kind            TEXT NOT NULL
+        CHECK (kind IN ('received', 'rejected', 'return', 'note', 'fulfil', 'fulfil_meta', 'customer_note')),
+    value           TEXT NOT NULL,          -- the status, the note's text, or the meta as JSON
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'in_flight', 'done', 'failed', 'dropped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    over_status     TEXT,                   -- the store status when queued
+    UNIQUE (integration_id, store_order_id, kind),
+    FOREIGN KEY (integration_id, store_order_id) REFERENCES order_journal ON DELETE CASCADE
+) STRICT;
+INSERT INTO writeback_v10 (id, integration_id, store_order_id, kind, value, state, attempts, last_error,
+    created_at, updated_at)
+    SELECT id, integration_id, store_order_id, kind, value, state, attempts, last_error, created_at, updated_at
+    FROM writeback;
+DROP TABLE writeback;
+ALTER TABLE writeback_v10 RENAME TO writeback;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

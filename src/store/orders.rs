@@ -163,39 +163,88 @@ pub fn holds(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Writeback {
     pub id: i64,
+    pub integration_id: String,
     pub store_order_id: String,
     pub kind: String,
     pub value: String,
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    /// The store status the order had when this was queued.
+    pub over_status: Option<String>,
 }
 
-/// Queues a write-back; the same kind for the same order is replaced, so a retried order is
-/// written back again with its new value. A status supersedes the order's other statuses not
-/// done yet: only the latest is sent, so two statuses of one order are never in flight together
-/// and an earlier one is never sent again after a later one.
+/// The write-backs that set the order's status in the store.
+pub const STATUS_KINDS: [&str; 4] = ["received", "rejected", "return", "fulfil"];
+
+/// Queues a write-back over the store status the order has now (`over_status`); the same kind
+/// for the same order is replaced, so a retried order is written back again with its new value.
+/// A status supersedes the order's other statuses not done yet: only the latest is sent, so two
+/// statuses of one order are never in flight together and an earlier one is never sent again
+/// after a later one.
 pub fn enqueue(
     tx: &Transaction<'_>,
     integration: &str,
     store_order_id: &str,
     kind: &str,
     value: &str,
+    over_status: &str,
 ) -> Result<()> {
-    if kind != "note" {
+    if STATUS_KINDS.contains(&kind) {
         tx.prepare_cached(
             "DELETE FROM writeback WHERE integration_id = ?1 AND store_order_id = ?2
-                 AND kind IN ('received', 'rejected', 'return') AND kind <> ?3 AND state <> 'done'",
+                 AND kind IN ('received', 'rejected', 'return', 'fulfil') AND kind <> ?3 AND state <> 'done'",
         )?
         .execute(params![integration, store_order_id, kind])?;
     }
     tx.prepare_cached(&format!(
-        "INSERT INTO writeback (integration_id, store_order_id, kind, value, state, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'queued', {NOW}, {NOW})
+        "INSERT INTO writeback (integration_id, store_order_id, kind, value, state, created_at, updated_at, over_status)
+         VALUES (?1, ?2, ?3, ?4, 'queued', {NOW}, {NOW}, ?5)
          ON CONFLICT (integration_id, store_order_id, kind) DO UPDATE SET
-             value = excluded.value, state = 'queued', attempts = 0, last_error = NULL, updated_at = excluded.updated_at"
+             value = excluded.value, state = 'queued', attempts = 0, last_error = NULL,
+             updated_at = excluded.updated_at, over_status = excluded.over_status"
     ))?
-    .execute(params![integration, store_order_id, kind, value])?;
+    .execute(params![integration, store_order_id, kind, value, over_status])?;
+    Ok(())
+}
+
+/// Drops an order's queued write-backs that are not sent yet, with the reason; returns how many.
+/// One in flight is left to be checked: it may have reached the store.
+pub fn drop_queued(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+    reason: &str,
+) -> Result<usize> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "UPDATE writeback SET state = 'dropped', last_error = ?3, updated_at = {NOW}
+             WHERE integration_id = ?1 AND store_order_id = ?2 AND state = 'queued'"
+        ))?
+        .execute(params![integration, store_order_id, reason])?)
+}
+
+/// Drops one queued write-back, with the reason.
+pub fn drop_queued_one(tx: &Transaction<'_>, id: i64, reason: &str) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE writeback SET state = 'dropped', last_error = ?2, updated_at = {NOW} WHERE id = ?1 AND state = 'queued'"
+    ))?
+    .execute(params![id, reason])?;
+    Ok(())
+}
+
+/// Records the order's status in the store as last known, read or written.
+pub fn set_store_status(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+    status: &str,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE order_journal SET store_status = ?3, updated_at = {NOW}
+         WHERE integration_id = ?1 AND store_order_id = ?2"
+    ))?
+    .execute(params![integration, store_order_id, status])?;
     Ok(())
 }
 
@@ -208,13 +257,15 @@ fn writeback_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Writeback> {
         state: row.get(4)?,
         attempts: row.get(5)?,
         last_error: row.get(6)?,
+        over_status: row.get(7)?,
+        integration_id: row.get(8)?,
     })
 }
 
 /// Write-backs still to send or to check, oldest first; failed ones wait for a person.
 pub fn outbox(tx: &Transaction<'_>, integration: &str) -> Result<Vec<Writeback>> {
     let mut statement = tx.prepare_cached(
-        "SELECT id, store_order_id, kind, value, state, attempts, last_error FROM writeback
+        "SELECT id, store_order_id, kind, value, state, attempts, last_error, over_status, integration_id FROM writeback
          WHERE integration_id = ?1 AND state IN ('queued', 'in_flight') ORDER BY id",
     )?;
     let rows = statement.query_map([integration], writeback_row)?;
@@ -228,7 +279,7 @@ pub fn writebacks_of(
     store_order_id: &str,
 ) -> Result<Vec<Writeback>> {
     let mut statement = tx.prepare_cached(
-        "SELECT id, store_order_id, kind, value, state, attempts, last_error FROM writeback
+        "SELECT id, store_order_id, kind, value, state, attempts, last_error, over_status, integration_id FROM writeback
          WHERE integration_id = ?1 AND store_order_id = ?2 ORDER BY id",
     )?;
     let rows = statement.query_map([integration, store_order_id], writeback_row)?;
@@ -266,7 +317,9 @@ pub fn set_watermark(tx: &Transaction<'_>, integration: &str, watermark: i64) ->
     Ok(())
 }
 
-/// Registers a customer: recognised by document, then by e-mail; returns their id.
+/// Registers a customer: recognised by document, then by e-mail; returns their id. A change in
+/// what is known of them (an address, a phone) raises their revision, so the ERP is offered the
+/// update.
 pub fn register_customer(
     tx: &Transaction<'_>,
     document: Option<&str>,
@@ -292,7 +345,8 @@ pub fn register_customer(
     match by_document.or(by_email) {
         Some(id) => {
             tx.prepare_cached(&format!(
-                "UPDATE customer SET document = COALESCE(?2, document), email = COALESCE(?3, email), doc = ?4, updated_at = {NOW}
+                "UPDATE customer SET document = COALESCE(?2, document), email = COALESCE(?3, email),
+                     revision = revision + (doc IS NOT ?4), doc = ?4, updated_at = {NOW}
                  WHERE id = ?1"
             ))?
             .execute(params![id, document, email, text])?;
@@ -306,4 +360,145 @@ pub fn register_customer(
             Ok(tx.last_insert_rowid())
         }
     }
+}
+
+/// Offers a customer to an integration's ERP (once; their later revisions are offered by the
+/// revision itself).
+pub fn offer_customer(tx: &Transaction<'_>, integration: &str, customer_id: i64) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO customer_handoff (integration_id, customer_id, offered_at) VALUES (?1, ?2, {NOW})
+         ON CONFLICT (integration_id, customer_id) DO NOTHING"
+    ))?
+    .execute(params![integration, customer_id])?;
+    Ok(())
+}
+
+/// A customer as handed to an integration's ERP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffRow {
+    pub customer_id: i64,
+    pub revision: i64,
+    pub doc: Value,
+    pub erp_customer_id: Option<String>,
+    pub confirmed_revision: Option<i64>,
+}
+
+const HANDOFF_SELECT: &str =
+    "SELECT c.id, c.revision, c.doc, h.erp_customer_id, h.confirmed_revision
+     FROM customer_handoff h JOIN customer c ON c.id = h.customer_id WHERE h.integration_id = ?1";
+
+fn handoff_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<HandoffRow> {
+    Ok(HandoffRow {
+        customer_id: row.get(0)?,
+        revision: row.get(1)?,
+        doc: serde_json::from_str(&row.get::<_, String>(2)?).unwrap_or(Value::Null),
+        erp_customer_id: row.get(3)?,
+        confirmed_revision: row.get(4)?,
+    })
+}
+
+/// Customers the integration's ERP does not have in their latest revision, oldest first.
+pub fn customers_pending(tx: &Transaction<'_>, integration: &str) -> Result<Vec<HandoffRow>> {
+    let mut statement = tx.prepare_cached(&format!(
+        "{HANDOFF_SELECT} AND (h.confirmed_revision IS NULL OR h.confirmed_revision < c.revision)
+         ORDER BY c.id"
+    ))?;
+    let rows = statement.query_map([integration], handoff_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn customer_handoff(
+    tx: &Transaction<'_>,
+    integration: &str,
+    customer_id: i64,
+) -> Result<Option<HandoffRow>> {
+    Ok(tx
+        .prepare_cached(&format!("{HANDOFF_SELECT} AND c.id = ?2"))?
+        .query_row(params![integration, customer_id], handoff_row)
+        .optional()?)
+}
+
+/// Records that the ERP has `revision` of the customer as `erp_customer_id`.
+pub fn customer_confirmed(
+    tx: &Transaction<'_>,
+    integration: &str,
+    customer_id: i64,
+    erp_customer_id: &str,
+    revision: i64,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE customer_handoff SET erp_customer_id = ?3, confirmed_revision = ?4, confirmed_at = {NOW}
+         WHERE integration_id = ?1 AND customer_id = ?2"
+    ))?
+    .execute(params![integration, customer_id, erp_customer_id, revision])?;
+    Ok(())
+}
+
+/// One event of an order's life after capture, as the ERP receives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub id: i64,
+    pub store_order_id: String,
+    pub kind: String,
+    pub detail: Value,
+    pub state: String,
+    pub created_at: String,
+}
+
+/// Records an event once: the same (order, kind, key) again is ignored. True when recorded now.
+pub fn add_event(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+    kind: &str,
+    key: &str,
+    detail: &Value,
+) -> Result<bool> {
+    let added = tx
+        .prepare_cached(&format!(
+            "INSERT INTO order_event (integration_id, store_order_id, kind, key, detail, state, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', {NOW})
+             ON CONFLICT (integration_id, store_order_id, kind, key) DO NOTHING"
+        ))?
+        .execute(params![integration, store_order_id, kind, key, json_text(detail)?])?;
+    Ok(added > 0)
+}
+
+const EVENT_COLUMNS: &str = "id, store_order_id, kind, detail, state, created_at";
+
+fn event_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        id: row.get(0)?,
+        store_order_id: row.get(1)?,
+        kind: row.get(2)?,
+        detail: serde_json::from_str(&row.get::<_, String>(3)?).unwrap_or(Value::Null),
+        state: row.get(4)?,
+        created_at: row.get(5)?,
+    })
+}
+
+/// Events the ERP has not acknowledged, oldest first.
+pub fn events_pending(tx: &Transaction<'_>, integration: &str) -> Result<Vec<EventRow>> {
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM order_event WHERE integration_id = ?1 AND state = 'pending' ORDER BY id"
+    ))?;
+    let rows = statement.query_map([integration], event_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn event_get(tx: &Transaction<'_>, integration: &str, id: i64) -> Result<Option<EventRow>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM order_event WHERE integration_id = ?1 AND id = ?2"
+        ))?
+        .query_row(params![integration, id], event_row)
+        .optional()?)
+}
+
+pub fn event_acknowledge(tx: &Transaction<'_>, id: i64) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE order_event SET state = 'acknowledged', acknowledged_at = {NOW} WHERE id = ?1"
+    ))?
+    .execute([id])?;
+    Ok(())
 }

@@ -9,9 +9,10 @@ use crate::model::catalog::{Product, Variant};
 use crate::model::config::{NewProductStatus, SyncField, Visibility};
 use crate::model::money::{format_cents, parse_cents, parse_number_cents};
 use crate::model::order::{
-    Address, Customer, Fee, OrderLine, PersonType, ShippingLine, StoreOrder,
+    Address, Customer, Fee, OrderLine, Payment, PersonType, ShippingLine, StoreOrder,
 };
 use crate::platform::{ProductDraft, RemoteKind, RemoteProduct, Retirement};
+use crate::rules::documents;
 
 /// A product with one variant and no variation attributes is a WooCommerce `simple` product;
 /// anything else is `variable`, with one variation per variant.
@@ -308,9 +309,11 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             _ => 0,
         };
         let variation = id_field(item, "variation_id").map_err(at)?;
+        let sku = Some(text_field(item, "sku").map_err(at)?).filter(|s| !s.is_empty());
         lines.push(OrderLine {
-            sku: Some(text_field(item, "sku").map_err(at)?).filter(|s| !s.is_empty()),
-            name: text_field(item, "name").map_err(at)?,
+            sku: sku.clone(),
+            store_sku: sku,
+            name: decoded(text_field(item, "name").map_err(at)?),
             quantity,
             unit_price_cents,
             subtotal_cents: money_field(item, "subtotal").map_err(at)?,
@@ -327,7 +330,7 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             .as_object()
             .ok_or_else(|| at("expected an object".into()))?;
         shipping_lines.push(ShippingLine {
-            method: text_field(line, "method_title").map_err(at)?,
+            method: decoded(text_field(line, "method_title").map_err(at)?),
             total_cents: money_field(line, "total").map_err(at)?,
         });
     }
@@ -338,7 +341,7 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             .as_object()
             .ok_or_else(|| at("expected an object".into()))?;
         fees.push(Fee {
-            name: text_field(line, "name").map_err(at)?,
+            name: decoded(text_field(line, "name").map_err(at)?),
             total_cents: money_field(line, "total").map_err(at)?,
         });
     }
@@ -358,10 +361,12 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             value
         })
     };
+    // A CPF is digits; a CNPJ keeps its capitals too (the alphanumeric CNPJ of 2026).
     let digits = |s: String| -> Option<String> {
         let d: String = s.chars().filter(char::is_ascii_digit).collect();
         Some(d).filter(|d| !d.is_empty())
     };
+    let cnpj = |s: String| Some(documents::normalize(&s)).filter(|d| !d.is_empty());
     let person_type = match br("persontype", "_billing_persontype")?.as_str() {
         "F" | "1" => Some(PersonType::Individual),
         "J" | "2" => Some(PersonType::Company),
@@ -373,13 +378,19 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
         &text_field(billing, "first_name").map_err(|e| format!("billing.{e}"))?,
         &text_field(billing, "last_name").map_err(|e| format!("billing.{e}"))?,
     );
+    let cellphone = br("cellphone", "_billing_cellphone")?;
     let phone = {
         let phone = text_field(billing, "phone").map_err(|e| format!("billing.{e}"))?;
         if phone.is_empty() {
-            br("cellphone", "_billing_cellphone")?
+            cellphone.clone()
         } else {
             phone
         }
+    };
+    let cellphone = if cellphone == phone {
+        String::new()
+    } else {
+        cellphone
     };
     let customer_id = id_field(order, "customer_id")?;
     let customer = Customer {
@@ -389,8 +400,10 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
         email: text_field(billing, "email").map_err(|e| format!("billing.{e}"))?,
         phone,
         cpf: digits(br("cpf", "_billing_cpf")?),
-        cnpj: digits(br("cnpj", "_billing_cnpj")?),
+        cnpj: cnpj(br("cnpj", "_billing_cnpj")?),
         person_type,
+        state_registration: br("ie", "_billing_ie")?,
+        cellphone,
         billing: billing_address,
         shipping: Some(shipping_address).filter(|a| !a.street.is_empty() || !a.postcode.is_empty()),
     };
@@ -430,7 +443,11 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
         tax_cents: money_field(order, "total_tax")?,
         total_cents: money_field(order, "total")?,
         customer_note: text_field(order, "customer_note")?,
-        payment_method_title: text_field(order, "payment_method_title")?,
+        payment: Payment {
+            method: text_field(order, "payment_method")?,
+            title: decoded(text_field(order, "payment_method_title")?),
+            transaction_id: text_field(order, "transaction_id")?,
+        },
     })
 }
 
@@ -461,6 +478,16 @@ fn address(
         country: field("country")?,
         phone: field("phone")?,
     })
+}
+
+/// WordPress stores names with HTML entities (`Ship Your Idea &ndash; Color: Black`, `P&amp;B`);
+/// the ERP wants the characters.
+fn decoded(text: String) -> String {
+    if text.contains('&') {
+        html_escape::decode_html_entities(&text).into_owned()
+    } else {
+        text
+    }
 }
 
 fn join_name(first: &str, last: &str) -> String {
