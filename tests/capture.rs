@@ -32,7 +32,7 @@ fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
     );
     assert_eq!(
         sales["items"][0],
-        json!({"erp_id": "1", "sku": "A", "store_sku": "A", "name": "Produto 1", "quantity": 2,
+        json!({"erp_id": "1", "sku": "A", "store_sku": "A", "matched_by": "product", "name": "Produto 1", "quantity": 2,
         "unit_price_cents": 1000, "subtotal_cents": 2000, "total_cents": 2000})
     );
     assert_eq!(

@@ -865,6 +865,7 @@ fn sales_order(
                 "erp_id": catalog.skus.get(&sku).map(|s| s.erp_id.clone()),
                 "sku": sku,
                 "store_sku": line.store_sku,
+                "matched_by": line.matched_by,
                 "name": line.name,
                 "quantity": line.quantity,
                 "unit_price_cents": line.unit_price_cents,

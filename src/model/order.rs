@@ -134,6 +134,10 @@ pub struct OrderLine {
     /// product was deleted in the store, or never had one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_sku: Option<String>,
+    /// How capture found the ERP's product: `variation`, `product` (the links), `sku` or `ean`;
+    /// `None` until resolved, or when nothing matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
     pub name: String,
     pub quantity: i64,
     /// Price of one unit after line discounts.

@@ -30,3 +30,108 @@ impl Reason {
         }
     }
 }
+
+/// A check that a message is wholly in its language: no word only the other language uses.
+#[cfg(test)]
+pub(crate) mod language {
+    use crate::model::config::Locale;
+
+    const ENGLISH_ONLY: &[&str] = &[
+        "the",
+        "is",
+        "of",
+        "has",
+        "and",
+        "not",
+        "order",
+        "product",
+        "products",
+        "street",
+        "city",
+        "state",
+        "postcode",
+        "above",
+        "amounts",
+        "price",
+        "unit",
+        "subtotal",
+        "shipping",
+        "fee",
+        "tax",
+        "discount",
+        "name",
+        "with",
+        "without",
+        "invalid",
+        "also",
+        "quantity",
+        "brand",
+        "customer",
+        "address",
+        "billing",
+        "incomplete",
+        "items",
+        "digits",
+        "reason",
+        "left",
+    ];
+    const PORTUGUESE_ONLY: &[&str] = &[
+        "não",
+        "é",
+        "está",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "pedido",
+        "produto",
+        "marca",
+        "cliente",
+        "sem",
+        "com",
+        "endereço",
+        "cobrança",
+        "rua",
+        "cidade",
+        "estado",
+        "acima",
+        "limite",
+        "valores",
+        "também",
+        "inválido",
+        "cadastrado",
+        "cadastrada",
+        "quantidade",
+        "preço",
+        "nome",
+        "tem",
+        "na",
+        "em",
+        "ou",
+        "frete",
+        "taxa",
+        "imposto",
+        "desconto",
+        "unitário",
+        "dígitos",
+        "itens",
+        "motivo",
+    ];
+
+    fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+        text.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+    }
+
+    /// Panics, naming the word, when `text` holds a word of the other language.
+    pub fn assert_wholly(locale: Locale, text: &str) {
+        let foreign = match locale {
+            Locale::PtBr => ENGLISH_ONLY,
+            Locale::En => PORTUGUESE_ONLY,
+        };
+        if let Some(word) = words(text).find(|w| foreign.contains(&w.as_str())) {
+            panic!("{locale:?} message has the foreign word {word:?}: {text}");
+        }
+    }
+}

@@ -70,27 +70,38 @@ pub fn resolve_lines(
 ) -> StoreOrder {
     let mut resolved = order.clone();
     for line in &mut resolved.lines {
-        // Orders journaled before `store_sku` existed hold the store's SKU in `sku`.
-        let store_sku = line.store_sku.clone().or_else(|| line.sku.clone());
-        let erp_sku = line
-            .store_variation_id
-            .as_ref()
-            .and_then(|id| index.by_variation.get(id))
-            .or_else(|| {
-                line.store_variation_id
-                    .is_none()
-                    .then(|| index.by_product.get(&line.store_product_id))
-                    .flatten()
-            })
-            .cloned()
-            .or_else(|| store_sku.clone().filter(|sku| skus.contains_key(sku)))
-            .or_else(|| {
-                store_sku
-                    .as_ref()
-                    .and_then(|sku| index.by_ean.get(sku))
-                    .cloned()
-            });
-        line.sku = erp_sku.or_else(|| store_sku.clone());
+        // A line never resolved (read just now, or journaled before `store_sku` existed) holds
+        // the store's SKU in `sku`; once resolved, `store_sku` is the store's, even when `None`.
+        let store_sku = if line.matched_by.is_some() {
+            line.store_sku.clone()
+        } else {
+            line.store_sku.clone().or_else(|| line.sku.clone())
+        };
+        let by_link = match &line.store_variation_id {
+            Some(variation) => index.by_variation.get(variation).map(|s| (s, "variation")),
+            None => index
+                .by_product
+                .get(&line.store_product_id)
+                .map(|s| (s, "product")),
+        };
+        let found = by_link.map(|(sku, how)| (sku.clone(), how)).or_else(|| {
+            let sku = store_sku.as_ref()?;
+            if skus.contains_key(sku) {
+                Some((sku.clone(), "sku"))
+            } else {
+                index.by_ean.get(sku).map(|s| (s.clone(), "ean"))
+            }
+        });
+        match found {
+            Some((sku, how)) => {
+                line.sku = Some(sku);
+                line.matched_by = Some(how.to_string());
+            }
+            None => {
+                line.sku = store_sku.clone();
+                line.matched_by = None;
+            }
+        }
         line.store_sku = store_sku;
     }
     resolved
@@ -123,34 +134,61 @@ pub fn out_of_bounds(
             ));
         }
     }
-    let mut amounts: Vec<(String, i64)> = vec![
-        ("total".into(), order.total_cents),
-        ("shipping".into(), order.shipping_cents),
-        ("tax".into(), order.tax_cents),
-        ("discount".into(), order.discount_cents),
+    // Each amount named in both languages, for the message's own.
+    let mut amounts: Vec<((String, String), i64)> = vec![
+        (("total".into(), "total".into()), order.total_cents),
+        (("frete".into(), "shipping".into()), order.shipping_cents),
+        (("impostos".into(), "tax".into()), order.tax_cents),
+        (("desconto".into(), "discount".into()), order.discount_cents),
     ];
     for (index, line) in order.lines.iter().enumerate() {
         let item = index + 1;
-        amounts.push((format!("item {item} unit price"), line.unit_price_cents));
-        amounts.push((format!("item {item} subtotal"), line.subtotal_cents));
-        amounts.push((format!("item {item} total"), line.total_cents));
+        amounts.push((
+            (
+                format!("preço unitário do item {item}"),
+                format!("item {item} unit price"),
+            ),
+            line.unit_price_cents,
+        ));
+        amounts.push((
+            (
+                format!("subtotal do item {item}"),
+                format!("item {item} subtotal"),
+            ),
+            line.subtotal_cents,
+        ));
+        amounts.push((
+            (
+                format!("total do item {item}"),
+                format!("item {item} total"),
+            ),
+            line.total_cents,
+        ));
     }
-    amounts.extend(
-        order
-            .shipping_lines
-            .iter()
-            .map(|s| (format!("shipping {}", s.method), s.total_cents)),
-    );
-    amounts.extend(
-        order
-            .fees
-            .iter()
-            .map(|f| (format!("fee {}", f.name), f.total_cents)),
-    );
-    let beyond: Vec<String> = amounts
+    amounts.extend(order.shipping_lines.iter().map(|s| {
+        (
+            (
+                format!("frete {}", s.method),
+                format!("shipping {}", s.method),
+            ),
+            s.total_cents,
+        )
+    }));
+    amounts.extend(order.fees.iter().map(|f| {
+        (
+            (format!("taxa {}", f.name), format!("fee {}", f.name)),
+            f.total_cents,
+        )
+    }));
+    let beyond: Vec<(String, String)> = amounts
         .into_iter()
         .filter(|(_, cents)| cents.unsigned_abs() > config.max_amount_cents.unsigned_abs())
-        .map(|(what, cents)| format!("{what} {}", money(cents)))
+        .map(|((pt, en), cents)| {
+            (
+                format!("{pt} {}", money(cents)),
+                format!("{en} {}", money(cents)),
+            )
+        })
         .collect();
     if !beyond.is_empty() {
         reasons.push(Rejection::new(
@@ -160,12 +198,20 @@ pub fn out_of_bounds(
             format!(
                 "Valores acima do limite de {} da integração: {}.",
                 money(config.max_amount_cents),
-                beyond.join(", ")
+                beyond
+                    .iter()
+                    .map(|(pt, _)| pt.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             format!(
                 "Amounts above the integration's limit of {}: {}.",
                 money(config.max_amount_cents),
-                beyond.join(", ")
+                beyond
+                    .iter()
+                    .map(|(_, en)| en.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -347,7 +393,7 @@ fn money(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::order::{Address, Customer, Fee, OrderLine};
+    use crate::model::order::{Address, Customer, Fee, OrderLine, ShippingLine};
 
     fn order() -> StoreOrder {
         StoreOrder {
@@ -375,6 +421,7 @@ mod tests {
             lines: vec![OrderLine {
                 sku: Some("A".into()),
                 store_sku: Some("A".into()),
+                matched_by: None,
                 name: "Panela".into(),
                 quantity: 2,
                 unit_price_cents: 1000,
@@ -466,6 +513,118 @@ mod tests {
         assert_eq!(
             reasons[3].message,
             "The order total (R$ 0,01) does not match items, shipping, fees and taxes (R$ 58,00)."
+        );
+    }
+
+    #[test]
+    fn a_line_resolves_by_variation_then_product_then_sku_then_ean() {
+        let index = LineIndex {
+            by_variation: BTreeMap::from([("71".to_string(), "A".to_string())]),
+            by_product: BTreeMap::from([("80".to_string(), "OFF".to_string())]),
+            by_ean: BTreeMap::from([("7891000100103".to_string(), "A".to_string())]),
+        };
+        let line = |sku: Option<&str>, product: &str, variation: Option<&str>| OrderLine {
+            sku: sku.map(str::to_string),
+            store_sku: sku.map(str::to_string),
+            store_product_id: product.into(),
+            store_variation_id: variation.map(str::to_string),
+            matched_by: None,
+            ..order().lines[0].clone()
+        };
+        let mut store = order();
+        store.lines = vec![
+            // The variation's link wins over a SKU the store changed.
+            line(Some("LOJA-AZUL"), "70", Some("71")),
+            // A simple product's link; its product was deleted in the store, so no SKU.
+            line(None, "80", None),
+            // No link: the store's SKU is the ERP's.
+            line(Some("A"), "90", None),
+            // No link, an unknown SKU that is an EAN of the catalog.
+            line(Some("7891000100103"), "91", None),
+            // Nothing matches: the store's SKU stays, for validation to name.
+            line(Some("NOPE"), "92", None),
+            // A variation with no link is not taken for its parent product's link.
+            line(Some("X"), "80", Some("99")),
+        ];
+        let resolved = resolve_lines(&store, &skus(), &index);
+        let pairs: Vec<(Option<&str>, Option<&str>)> = resolved
+            .lines
+            .iter()
+            .map(|l| (l.sku.as_deref(), l.store_sku.as_deref()))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (Some("A"), Some("LOJA-AZUL")),
+                (Some("OFF"), None),
+                (Some("A"), Some("A")),
+                (Some("A"), Some("7891000100103")),
+                (Some("NOPE"), Some("NOPE")),
+                (Some("X"), Some("X")),
+            ]
+        );
+        assert_eq!(resolve_lines(&resolved, &skus(), &index), resolved);
+    }
+
+    /// Every rejection an order can get, in both languages: each message wholly in its own.
+    #[test]
+    fn every_rejection_message_is_wholly_in_its_language() {
+        let mut bad = order();
+        bad.lines[0].sku = Some("NOPE".into());
+        bad.lines.push(OrderLine {
+            sku: None,
+            quantity: 0,
+            ..bad.lines[0].clone()
+        });
+        bad.lines.push(OrderLine {
+            sku: Some("OFF".into()),
+            ..bad.lines[0].clone()
+        });
+        bad.total_cents = 1;
+        bad.customer.cpf = Some("52998224724".into());
+        bad.customer.cnpj = Some("11222333000182".into());
+        bad.customer.billing = Address {
+            postcode: "8001".into(),
+            ..Address::default()
+        };
+        bad.currency = "USD".into();
+        let mut empty = order();
+        empty.lines.clear();
+        empty.customer.cpf = None;
+        let mut absurd = order();
+        absurd.lines[0].quantity = i64::MAX;
+        absurd.lines[0].unit_price_cents = i64::MAX;
+        absurd.shipping_lines.push(ShippingLine {
+            method: "PAC".into(),
+            total_cents: i64::MAX,
+        });
+        absurd.fees[0].total_cents = i64::MIN;
+        absurd.discount_cents = i64::MAX;
+        let config = OrderCaptureConfig::default();
+        let mut codes = std::collections::BTreeSet::new();
+        for locale in [Locale::PtBr, Locale::En] {
+            for order in [&bad, &empty, &absurd] {
+                for reason in validate(order, &skus(), &config, locale) {
+                    crate::rules::language::assert_wholly(locale, &reason.message);
+                    codes.insert(reason.code);
+                }
+            }
+        }
+        assert_eq!(
+            codes.into_iter().collect::<Vec<_>>(),
+            [
+                "address_incomplete",
+                "amount_out_of_bounds",
+                "currency_mismatch",
+                "document_invalid",
+                "document_missing",
+                "no_items",
+                "product_not_published",
+                "quantity_not_positive",
+                "quantity_out_of_bounds",
+                "totals_mismatch",
+                "unknown_sku",
+            ]
         );
     }
 

@@ -313,6 +313,7 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
         lines.push(OrderLine {
             sku: sku.clone(),
             store_sku: sku,
+            matched_by: None,
             name: decoded(text_field(item, "name").map_err(at)?),
             quantity,
             unit_price_cents,

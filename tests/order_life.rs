@@ -1,0 +1,380 @@
+//! The order's whole life against the WooCommerce sandbox: lines resolved through links, the
+//! journal following the store after capture (cancellations, late payments, statuses the
+//! merchant sets, changes before confirmation), order events, customers handed to the ERP once,
+//! and the ERP's view of an order (an alphanumeric CNPJ, the payment as information).
+
+mod common;
+
+use common::capture::*;
+use common::sync::*;
+use ponte::capture::ReportFilter;
+use ponte::sandbox::{Fault, FaultRule};
+use ponte::Error;
+use serde_json::json;
+
+fn state_of(rig: &mut Rig, id: &str) -> ponte::capture::ReportRow {
+    rig.ponte
+        .report("loja", &ReportFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.store_order_id == id)
+        .unwrap()
+}
+
+fn holds_of(rig: &mut Rig, id: &str) -> Vec<(String, i64)> {
+    rig.ponte
+        .reservations("loja")
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.store_order_id == id)
+        .map(|r| (r.sku, r.quantity))
+        .collect()
+}
+
+fn events(rig: &mut Rig, id: &str) -> Vec<ponte::capture::OrderEvent> {
+    rig.ponte
+        .order_events("loja")
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.store_order_id == id)
+        .collect()
+}
+
+fn set_status(rig: &Rig, id: &str, status: &str) {
+    rig.sandbox
+        .update_order(id.parse().unwrap(), &json!({"status": status}))
+        .unwrap();
+}
+
+#[test]
+fn an_order_for_a_product_linked_by_ean_keeps_both_skus_and_is_accepted() {
+    let mut rig = rig();
+    // The merchant's product predates the integration, with a SKU of the store's own.
+    rig.sandbox
+        .seed_product(json!({"id": 700, "type": "simple", "name": "Mochila", "sku": "MOCHILA-ANTIGA",
+            "global_unique_id": "7891000100103", "price": "90.00", "regular_price": "90.00", "parent_id": 0,
+            "manage_stock": true, "stock_quantity": 5}))
+        .unwrap();
+    rig.put(&[product("40", "MOC-1", Some("7891000100103"), 9000, 5)]);
+    rig.sync();
+    assert_eq!(
+        rig.store_items("MOCHILA-ANTIGA").len(),
+        1,
+        "linked, not duplicated"
+    );
+
+    let id = place(&rig, shopper("MOCHILA-ANTIGA", 1, "processing", CPF));
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "accepted"), 1, "{:?}", report.rejected);
+    let item = &report.pending[0].sales_order["items"][0];
+    assert_eq!(
+        (
+            item["sku"].as_str(),
+            item["store_sku"].as_str(),
+            item["erp_id"].as_str()
+        ),
+        (Some("MOC-1"), Some("MOCHILA-ANTIGA"), Some("40"))
+    );
+    // The stock held is the ERP's product's.
+    assert_eq!(holds_of(&mut rig, &id), vec![("MOC-1".to_string(), 1)]);
+}
+
+#[test]
+fn a_rejected_order_is_accepted_on_retry_once_sync_links_its_product() {
+    let mut rig = stocked();
+    rig.sandbox
+        .seed_product(json!({"id": 991, "type": "simple", "name": "Garrafa", "sku": "LOJA-GTIN",
+            "global_unique_id": "7891000055120", "price": "5.00", "regular_price": "5.00", "parent_id": 0}))
+        .unwrap();
+    // LOJA-GTIN is in the store only: the order is rejected.
+    let id = place(&rig, shopper("LOJA-GTIN", 1, "processing", CPF));
+    let report = capture(&mut rig);
+    assert_eq!(report.rejected[0].reasons[0].code, "unknown_sku");
+    // The ERP registers the product with its own SKU and the store product's EAN; sync links them.
+    rig.put(&[product("55", "ERP-55", Some("7891000055120"), 500, 3)]);
+    rig.sync();
+    assert_eq!(rig.store_items("LOJA-GTIN").len(), 1);
+    assert!(
+        rig.store_items("ERP-55").is_empty(),
+        "linked, not duplicated"
+    );
+
+    let retried = rig.ponte.order_retry("loja", &id).unwrap();
+    assert_eq!(retried.state, "pending", "{:?}", retried.reasons);
+    let pending = rig.ponte.orders_pending("loja").unwrap();
+    let item = &pending[0].sales_order["items"][0];
+    assert_eq!(
+        (item["sku"].as_str(), item["store_sku"].as_str()),
+        (Some("ERP-55"), Some("LOJA-GTIN"))
+    );
+}
+
+#[test]
+fn a_pending_order_cancelled_in_the_store_leaves_the_queue_and_releases_its_hold() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 2, "processing", CPF));
+    capture(&mut rig);
+    assert_eq!(store_status(&rig, &id), "recebido");
+    assert_eq!(holds_of(&mut rig, &id), vec![("A".to_string(), 2)]);
+
+    set_status(&rig, &id, "cancelled");
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "cancelled_in_store"), 1);
+    assert!(report.pending.is_empty());
+    assert!(holds_of(&mut rig, &id).is_empty());
+    assert_eq!(state_of(&mut rig, &id).state, "cancelled");
+    assert_eq!(state_of(&mut rig, &id).store_status, "cancelled");
+    let told = events(&mut rig, &id);
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        (
+            told[0].kind.as_str(),
+            told[0].detail["store_status"].as_str()
+        ),
+        ("cancelled", Some("cancelled"))
+    );
+    // Confirming it now is refused: it is no longer the ERP's to take.
+    assert!(matches!(
+        rig.ponte.order_confirm("loja", &id, "PV-1"),
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(store_status(&rig, &id), "cancelled");
+}
+
+#[test]
+fn a_queued_received_status_is_dropped_when_the_merchant_cancels_first() {
+    let mut rig = stocked();
+    // The received status cannot be sent: the store fails every batch.
+    rig.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/orders/batch".into()),
+        times: 10,
+        after: 0,
+        fault: Fault::Status {
+            status: 500,
+            body: "{}".into(),
+        },
+    });
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    let first = capture(&mut rig);
+    assert_eq!(count(&first, "writebacks_waiting"), 1);
+    rig.sandbox.clear_faults();
+
+    set_status(&rig, &id, "cancelled");
+    let second = capture(&mut rig);
+    assert_eq!(count(&second, "writebacks_done"), 0);
+    // The merchant's cancellation stands: the order was not revived as received.
+    assert_eq!(store_status(&rig, &id), "cancelled");
+    let row = state_of(&mut rig, &id);
+    assert_eq!(row.state, "cancelled");
+    assert!(
+        row.writeback.contains("received dropped"),
+        "{}",
+        row.writeback
+    );
+}
+
+#[test]
+fn a_return_status_is_dropped_when_the_store_moved_the_order_on_since_it_was_queued() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    capture(&mut rig);
+    rig.ponte.order_confirm("loja", &id, "PV-9").unwrap();
+    // Before the next capture sends `completed`, the merchant puts the order on hold.
+    set_status(&rig, &id, "on-hold");
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "writebacks_dropped"), 1);
+    assert_eq!(store_status(&rig, &id), "on-hold");
+    let row = state_of(&mut rig, &id);
+    assert_eq!(
+        (row.state.as_str(), row.store_status.as_str()),
+        ("confirmed", "on-hold")
+    );
+    assert!(
+        row.writeback.contains("return dropped"),
+        "{}",
+        row.writeback
+    );
+    let told = events(&mut rig, &id);
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].kind, "status_changed");
+    assert_eq!(told[0].erp_order_number.as_deref(), Some("PV-9"));
+    assert_eq!(told[0].detail["previous_store_status"], "recebido");
+}
+
+#[test]
+fn a_cancelled_reservation_paid_late_becomes_a_pending_order_for_the_erp() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 3, "pending", CPF));
+    assert_eq!(count(&capture(&mut rig), "reserved"), 1);
+    // Not paid in time: the store cancels it.
+    set_status(&rig, &id, "cancelled");
+    assert_eq!(count(&capture(&mut rig), "released"), 1);
+    assert!(holds_of(&mut rig, &id).is_empty());
+    // The boleto is paid after all.
+    set_status(&rig, &id, "processing");
+    let report = capture(&mut rig);
+    assert_eq!(
+        (count(&report, "revived"), count(&report, "accepted")),
+        (1, 1)
+    );
+    assert!(report.pending.iter().any(|p| p.store_order_id == id));
+    assert_eq!(
+        holds_of(&mut rig, &id),
+        vec![("A".to_string(), 3)],
+        "held as unconfirmed"
+    );
+    assert_eq!(store_status(&rig, &id), "recebido");
+}
+
+#[test]
+fn a_confirmed_order_cancelled_in_the_store_reaches_the_erp_once_until_acknowledged() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    capture(&mut rig);
+    rig.ponte.order_confirm("loja", &id, "PV-3").unwrap();
+    capture(&mut rig);
+    assert_eq!(store_status(&rig, &id), "completed");
+    assert!(
+        events(&mut rig, &id).is_empty(),
+        "Ponte's own write-backs are no events"
+    );
+
+    set_status(&rig, &id, "cancelled");
+    capture(&mut rig);
+    capture(&mut rig);
+    let told = events(&mut rig, &id);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, "cancelled");
+    assert_eq!(told[0].order_state, "confirmed");
+    assert_eq!(state_of(&mut rig, &id).store_status, "cancelled");
+
+    let acked = rig.ponte.order_event_ack("loja", told[0].event_id).unwrap();
+    assert!(acked.acknowledged);
+    assert!(events(&mut rig, &id).is_empty());
+    // Again is fine; an event that does not exist is named.
+    rig.ponte.order_event_ack("loja", told[0].event_id).unwrap();
+    match rig.ponte.order_event_ack("loja", 987_654) {
+        Err(Error::NotFound(message)) => assert!(message.contains("987654"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_pending_order_changed_in_the_store_is_handed_over_again_as_it_is_now() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    capture(&mut rig);
+    rig.sandbox
+        .update_order(
+            id.parse().unwrap(),
+            &json!({"billing": {"address_1": "Avenida Brasil", "postcode": "80020-000"}}),
+        )
+        .unwrap();
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "changed"), 1);
+    let order = report
+        .pending
+        .iter()
+        .find(|p| p.store_order_id == id)
+        .unwrap();
+    assert_eq!(
+        order.sales_order["customer"]["billing"]["street"],
+        "Avenida Brasil"
+    );
+    let told = events(&mut rig, &id);
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].kind, "changed");
+    assert_eq!(told[0].detail["changed"], json!(["billing_address"]));
+    assert_eq!(
+        count(&report, "writebacks_done"),
+        0,
+        "received is not sent twice"
+    );
+}
+
+#[test]
+fn every_customer_is_offered_until_the_erp_confirms_and_again_when_they_change() {
+    let mut rig = stocked();
+    let accepted = place(&rig, shopper("A", 1, "processing", CPF));
+    let mut other = shopper("LOJA-ONLY", 1, "processing", "111.444.777-35");
+    other["billing"]["email"] = json!("joao@example.com.br");
+    place(&rig, other);
+    let report = capture(&mut rig);
+    let rejected_key = report.rejected[0].customer_key.clone().unwrap();
+    let offers = rig.ponte.customers_pending("loja").unwrap();
+    assert_eq!(offers.len(), 2, "{offers:?}");
+    assert!(offers.iter().all(|o| o.kind == "new"));
+    let rejected_offer = offers
+        .iter()
+        .find(|o| o.customer_key == rejected_key)
+        .unwrap();
+    assert_eq!(rejected_offer.customer["cpf"], "11144477735");
+    assert_eq!(rejected_offer.customer["billing"]["neighborhood"], "Centro");
+    assert_eq!(rejected_offer.customer["billing"]["postcode"], "80010000");
+    assert_eq!(rejected_offer.customer["phone"], "(41) 3333-0000");
+
+    // The pending order names its customer; once the ERP confirms them, their ERP id too.
+    let pending = &rig.ponte.orders_pending("loja").unwrap()[0];
+    assert_eq!(pending.store_order_id, accepted);
+    let key = pending.customer_key.clone().unwrap();
+    assert_eq!(pending.erp_customer_id, None);
+    rig.ponte.customer_confirm("loja", &key, "CLI-77").unwrap();
+    rig.ponte.customer_confirm("loja", &key, "CLI-77").unwrap();
+    match rig.ponte.customer_confirm("loja", &key, "CLI-78") {
+        Err(Error::Conflict(message)) => assert!(message.contains("CLI-77"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    match rig.ponte.customer_confirm("loja", "999999", "CLI-1") {
+        Err(Error::NotFound(message)) => assert!(message.contains("999999"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let pending = &rig.ponte.orders_pending("loja").unwrap()[0];
+    assert_eq!(pending.erp_customer_id.as_deref(), Some("CLI-77"));
+    assert_eq!(pending.sales_order["erp_customer_id"], "CLI-77");
+    assert_eq!(rig.ponte.customers_pending("loja").unwrap().len(), 1);
+
+    // The same CPF orders again from a new address: offered again, as an update.
+    let mut moved = shopper("A", 1, "processing", CPF);
+    moved["billing"]["address_1"] = json!("Rua Nova");
+    place(&rig, moved);
+    capture(&mut rig);
+    let offers = rig.ponte.customers_pending("loja").unwrap();
+    let update = offers.iter().find(|o| o.customer_key == key).unwrap();
+    assert_eq!(update.kind, "update");
+    assert_eq!(update.erp_customer_id.as_deref(), Some("CLI-77"));
+    assert_eq!(update.customer["billing"]["street"], "Rua Nova");
+    rig.ponte.customer_confirm("loja", &key, "CLI-77").unwrap();
+    assert!(rig
+        .ponte
+        .customers_pending("loja")
+        .unwrap()
+        .iter()
+        .all(|o| o.customer_key != key));
+}
+
+#[test]
+fn an_alphanumeric_cnpj_is_kept_as_sent_and_the_payment_is_shown_as_information() {
+    let mut rig = stocked();
+    let mut company = shopper("A", 1, "processing", CPF);
+    let billing = company["billing"].as_object_mut().unwrap();
+    billing.remove("cpf");
+    billing.insert("persontype".into(), json!("J"));
+    billing.insert("cnpj".into(), json!("12.ABC.345/01DE-35"));
+    billing.insert("company".into(), json!("Loja Alfa Ltda"));
+    company["payment_method"] = json!("pix");
+    company["transaction_id"] = json!("E00000000202612011200abcdef");
+    place(&rig, company);
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "accepted"), 1, "{:?}", report.rejected);
+    let sales = &report.pending[0].sales_order;
+    assert_eq!(sales["customer"]["cnpj"], "12ABC34501DE35");
+    assert_eq!(sales["customer"]["person_type"], "company");
+    assert_eq!(sales["customer"]["document_valid"], true);
+    assert_eq!(
+        sales["store_payment"],
+        json!({"method": "pix", "title": "Pix", "transaction_id": "E00000000202612011200abcdef"})
+    );
+    // The ERP's defaults stay the sales order's terms.
+    assert_eq!(sales["payment_method"], "PIX");
+}
