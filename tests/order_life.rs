@@ -378,3 +378,87 @@ fn an_alphanumeric_cnpj_is_kept_as_sent_and_the_payment_is_shown_as_information(
     // The ERP's defaults stay the sales order's terms.
     assert_eq!(sales["payment_method"], "PIX");
 }
+
+fn line_id(rig: &Rig, id: &str, sku: &str) -> u64 {
+    rig.sandbox.order(id.parse().unwrap()).unwrap()["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["sku"] == sku)
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn a_partial_refund_reaches_the_erp_with_its_lines_and_the_store_gets_the_erps_stock_back() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 2, "processing", CPF));
+    capture(&mut rig);
+    rig.ponte.order_confirm("loja", &id, "PV-5").unwrap();
+    // The ERP counts the sale in its own stock, and sync sends it.
+    rig.put(&[product("1", "A", None, 1000, 8)]);
+    rig.sync();
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 8);
+
+    // The merchant refunds one unit in the store, which puts it back on sale (WooCommerce's default).
+    let line = line_id(&rig, &id, "A");
+    rig.sandbox
+        .refund_order(
+            id.parse().unwrap(),
+            &json!({"amount": "10.00", "reason": "Defeito", "api_refund": false,
+                    "line_items": [{"id": line, "quantity": 1, "refund_total": 10}]}),
+        )
+        .unwrap();
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 9);
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "refunded"), 1);
+    let told = events(&mut rig, &id);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, "refunded");
+    assert_eq!(
+        (
+            told[0].detail["amount_cents"].as_i64(),
+            told[0].detail["reason"].as_str(),
+            told[0].detail["full"].as_bool()
+        ),
+        (Some(1000), Some("Defeito"), Some(false))
+    );
+    assert_eq!(
+        told[0].detail["lines"],
+        json!([{"sku": "A", "store_sku": "A", "name": "Produto 1", "quantity": 1, "amount_cents": 1000}])
+    );
+    // Ponte never raises stock on its own: the next sync puts the ERP's 8 back.
+    rig.sync();
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 8);
+    // Read again, the refund is not told twice.
+    capture(&mut rig);
+    assert_eq!(events(&mut rig, &id).len(), 1);
+}
+
+#[test]
+fn a_full_refund_is_told_as_a_refund_and_a_cancellation() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    capture(&mut rig);
+    rig.ponte.order_confirm("loja", &id, "PV-6").unwrap();
+    capture(&mut rig);
+    let total = rig.sandbox.order(id.parse().unwrap()).unwrap()["total"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    rig.sandbox
+        .refund_order(
+            id.parse().unwrap(),
+            &json!({"amount": total, "reason": "Desistência", "api_refund": false}),
+        )
+        .unwrap();
+    assert_eq!(store_status(&rig, &id), "refunded");
+    capture(&mut rig);
+    let kinds: Vec<String> = events(&mut rig, &id).into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["refunded", "cancelled"]);
+    let refund = &events(&mut rig, &id)[0];
+    assert_eq!(refund.detail["full"], true);
+    assert_eq!(refund.detail["lines"], json!([]));
+    assert_eq!(refund.order_state, "confirmed");
+}

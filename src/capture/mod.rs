@@ -261,6 +261,8 @@ pub(crate) fn capture(
     }
     let watermark = db.read(|tx| journal::watermark(tx, integration))?;
 
+    events::refund_lines(db, config, platform, &mut pages.catalog)?;
+
     let flushed = writeback::flush_writebacks(db, config, platform)?;
     let Journaling {
         mut counts,
@@ -528,6 +530,17 @@ fn follow(
     let moved = row.store_status != order.status;
     let was = row.store_status.clone();
     let status_detail = || json!({"store_status": order.status, "previous_store_status": was, "modified_at": order.modified_at});
+    // A refund is an event of its own, whatever else changed; its lines are read after the page
+    // is committed (`events::refund_lines`), so `lines` is null until then.
+    for refund in &order.refunds {
+        let detail = json!({
+            "refund_id": refund.id, "amount_cents": refund.amount_cents, "reason": refund.reason,
+            "full": order.status == "refunded", "lines": null,
+        });
+        if journal::add_event(tx, integration, id, "refunded", &refund.id, &detail)? {
+            bump(counts, "refunded");
+        }
+    }
     if moved && config.order_capture.is_cancellation(&order.status) {
         journal::add_event(
             tx,

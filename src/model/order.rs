@@ -36,6 +36,9 @@ pub struct StoreOrder {
     /// the ERP, never card or bank data. The sales order keeps the integration's defaults.
     #[serde(default, skip_serializing_if = "Payment::is_empty")]
     pub payment: Payment,
+    /// Refunds made in the store, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refunds: Vec<RefundSummary>,
 }
 
 /// The payment the shopper chose, as information: the gateway, its title and the gateway's
@@ -161,4 +164,41 @@ pub struct ShippingLine {
 pub struct Fee {
     pub name: String,
     pub total_cents: i64,
+}
+
+/// A refund as the order lists it: enough to notice it and tell the ERP how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundSummary {
+    pub id: String,
+    /// Positive.
+    pub amount_cents: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+/// A refund with its lines, as the store's refund record has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    /// Positive.
+    pub amount_cents: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// RFC 3339 UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    pub lines: Vec<RefundLine>,
+}
+
+/// Units of one order line given back, and the money for them (both positive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundLine {
+    /// The store's SKU of the line; `None` when the store has none.
+    pub store_sku: Option<String>,
+    pub name: String,
+    pub quantity: i64,
+    pub amount_cents: i64,
+    pub store_product_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_variation_id: Option<String>,
 }

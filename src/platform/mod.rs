@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::model::catalog::{Brand, Product};
 use crate::model::config::{NewProductStatus, SyncField, Visibility};
-use crate::model::order::StoreOrder;
+use crate::model::order::{Refund, StoreOrder};
 
 /// What a platform can do; the engines adapt to it instead of asking which platform it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -276,6 +276,9 @@ pub trait Platform: Send + Sync {
 
     /// The texts of an order's notes, to check whether a note whose answer was lost arrived.
     fn order_notes(&self, store_order_id: &str) -> Result<Vec<String>>;
+
+    /// An order's refunds, with their lines.
+    fn order_refunds(&self, store_order_id: &str) -> Result<Vec<Refund>>;
 
     /// Requests made so far, with retries and throttling.
     fn http_stats(&self) -> http::HttpStats;

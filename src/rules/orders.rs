@@ -77,21 +77,13 @@ pub fn resolve_lines(
         } else {
             line.store_sku.clone().or_else(|| line.sku.clone())
         };
-        let by_link = match &line.store_variation_id {
-            Some(variation) => index.by_variation.get(variation).map(|s| (s, "variation")),
-            None => index
-                .by_product
-                .get(&line.store_product_id)
-                .map(|s| (s, "product")),
-        };
-        let found = by_link.map(|(sku, how)| (sku.clone(), how)).or_else(|| {
-            let sku = store_sku.as_ref()?;
-            if skus.contains_key(sku) {
-                Some((sku.clone(), "sku"))
-            } else {
-                index.by_ean.get(sku).map(|s| (s.clone(), "ean"))
-            }
-        });
+        let found = resolve_item(
+            store_sku.as_deref(),
+            &line.store_product_id,
+            line.store_variation_id.as_deref(),
+            skus,
+            index,
+        );
         match found {
             Some((sku, how)) => {
                 line.sku = Some(sku);
@@ -105,6 +97,34 @@ pub fn resolve_lines(
         line.store_sku = store_sku;
     }
     resolved
+}
+
+/// The ERP's SKU of one item of a store order (a line, a refunded line), and how it was found.
+pub fn resolve_item(
+    store_sku: Option<&str>,
+    store_product_id: &str,
+    store_variation_id: Option<&str>,
+    skus: &BTreeMap<String, SkuInfo>,
+    index: &LineIndex,
+) -> Option<(String, &'static str)> {
+    let by_link = match store_variation_id {
+        Some(variation) => index
+            .by_variation
+            .get(variation)
+            .map(|s| (s.clone(), "variation")),
+        None => index
+            .by_product
+            .get(store_product_id)
+            .map(|s| (s.clone(), "product")),
+    };
+    by_link.or_else(|| {
+        let sku = store_sku?;
+        if skus.contains_key(sku) {
+            Some((sku.to_string(), "sku"))
+        } else {
+            index.by_ean.get(sku).map(|s| (s.clone(), "ean"))
+        }
+    })
 }
 
 /// Why an order's quantities or amounts are beyond what any real order has

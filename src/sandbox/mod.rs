@@ -157,6 +157,11 @@ impl WooSandbox {
         self.store.update_order(id, changes)
     }
 
+    /// Refunds an order as the merchant would from the admin; see `WooStore::refund_order`.
+    pub fn refund_order(&self, id: u64, refund: &Value) -> Result<Value, String> {
+        self.store.refund_order(id, refund)
+    }
+
     /// Puts a product exactly as given, `id` included.
     pub fn seed_product(&self, product: Value) -> Result<u64, String> {
         self.store.seed_product(product)

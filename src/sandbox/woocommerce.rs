@@ -10,6 +10,7 @@ mod brazil;
 mod info;
 mod listing;
 pub mod profile;
+mod refunds;
 mod taxes;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -210,6 +211,8 @@ struct State {
     products: BTreeMap<u64, Value>,
     orders: BTreeMap<u64, Value>,
     notes: BTreeMap<u64, Vec<Value>>,
+    /// Refund records by order id, oldest first.
+    refunds: BTreeMap<u64, Vec<Value>>,
     brands: BTreeMap<u64, Value>,
     keys: Vec<ApiKey>,
     /// Used nonces per consumer key, by timestamp: WooCommerce keeps one nonce per timestamp.
@@ -483,6 +486,15 @@ impl WooStore {
             .map_err(|e| format!("{}: {}", e.code, e.message))
     }
 
+    /// Refunds an order as `POST orders/{id}/refunds` does: `amount`, `reason`, `line_items`
+    /// (`id`, `quantity`, `refund_total`), `api_refund` (must be false here), `api_restock`.
+    pub fn refund_order(&self, id: u64, refund: &Value) -> Result<Value, String> {
+        let mut state = self.lock();
+        refunds::create(&mut state, &self.ctx.home, id, refund)
+            .map(|(_, value, _, _)| value)
+            .map_err(|e| format!("{}: {}", e.code, e.message))
+    }
+
     /// Changes an order as the merchant or a payment gateway would: its status (with the stock
     /// that moves), its fields, or (to stage a test) its modification time.
     pub fn update_order(&self, id: u64, changes: &Value) -> Result<Value, String> {
@@ -696,6 +708,12 @@ impl WooStore {
             }
             (["orders", o, "notes"], "POST") if id(o).is_some() => {
                 create_note(&mut state, &ctx.home, id(o).unwrap_or(0), body)
+            }
+            (["orders", o, "refunds"], "GET") if id(o).is_some() => {
+                refunds::list(&state, id(o).unwrap_or(0))
+            }
+            (["orders", o, "refunds"], "POST") if editable && id(o).is_some() => {
+                refunds::create(&mut state, &ctx.home, id(o).unwrap_or(0), body)
             }
             (["system_status"], "GET") => ok(200, info::system_status(&state, ctx), 0),
             (["reports", "orders", "totals"], "GET") => ok(200, info::order_totals(&state), 0),

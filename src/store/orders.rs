@@ -495,6 +495,22 @@ pub fn event_get(tx: &Transaction<'_>, integration: &str, id: i64) -> Result<Opt
         .optional()?)
 }
 
+/// Refund events whose lines were not read yet.
+pub fn refunds_without_lines(tx: &Transaction<'_>, integration: &str) -> Result<Vec<EventRow>> {
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS} FROM order_event WHERE integration_id = ?1 AND kind = 'refunded'
+             AND json_type(detail, '$.lines') = 'null' ORDER BY id"
+    ))?;
+    let rows = statement.query_map([integration], event_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn set_event_detail(tx: &Transaction<'_>, id: i64, detail: &Value) -> Result<()> {
+    tx.prepare_cached("UPDATE order_event SET detail = ?2 WHERE id = ?1")?
+        .execute(params![id, json_text(detail)?])?;
+    Ok(())
+}
+
 pub fn event_acknowledge(tx: &Transaction<'_>, id: i64) -> Result<()> {
     tx.prepare_cached(&format!(
         "UPDATE order_event SET state = 'acknowledged', acknowledged_at = {NOW} WHERE id = ?1"

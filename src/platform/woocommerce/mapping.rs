@@ -9,7 +9,8 @@ use crate::model::catalog::{Product, Variant};
 use crate::model::config::{NewProductStatus, SyncField, Visibility};
 use crate::model::money::{format_cents, parse_cents, parse_number_cents};
 use crate::model::order::{
-    Address, Customer, Fee, OrderLine, Payment, PersonType, ShippingLine, StoreOrder,
+    Address, Customer, Fee, OrderLine, Payment, PersonType, Refund, RefundLine, RefundSummary,
+    ShippingLine, StoreOrder,
 };
 use crate::platform::{ProductDraft, RemoteKind, RemoteProduct, Retirement};
 use crate::rules::documents;
@@ -346,6 +347,21 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             total_cents: money_field(line, "total").map_err(at)?,
         });
     }
+    let mut refunds = Vec::new();
+    for (index, refund) in array_field(order, "refunds")?.iter().enumerate() {
+        let at = |e: String| format!("refunds[{index}].{e}");
+        let refund = refund
+            .as_object()
+            .ok_or_else(|| at("expected an object".into()))?;
+        refunds.push(RefundSummary {
+            id: id_field(refund, "id").map_err(at)?,
+            // The order lists its refunds as negative totals.
+            amount_cents: money_field(refund, "total").map_err(at)?.saturating_abs(),
+            reason: text_field(refund, "reason").map_err(at)?,
+        });
+    }
+    // The store lists them in no stable order.
+    refunds.sort_by_key(|r| r.id.parse::<u64>().unwrap_or(u64::MAX));
     let mut coupons = Vec::new();
     for line in array_field(order, "coupon_lines")? {
         if let Some(code) = line.get("code").and_then(Value::as_str) {
@@ -449,6 +465,47 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             title: decoded(text_field(order, "payment_method_title")?),
             transaction_id: text_field(order, "transaction_id")?,
         },
+        refunds,
+    })
+}
+
+/// Reads a refund as `/orders/{id}/refunds` returns it: a positive `amount`, lines with negative
+/// quantities and totals.
+pub fn refund(value: &Value) -> Result<Refund, String> {
+    let refund = value.as_object().ok_or("expected a refund object")?;
+    let mut lines = Vec::new();
+    for (index, item) in array_field(refund, "line_items")?.iter().enumerate() {
+        let at = |e: String| format!("line_items[{index}].{e}");
+        let item = item
+            .as_object()
+            .ok_or_else(|| at("expected an object".into()))?;
+        let quantity = item
+            .get("quantity")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| at("quantity: expected a whole number".into()))?;
+        let variation = id_field(item, "variation_id").map_err(at)?;
+        lines.push(RefundLine {
+            store_sku: Some(text_field(item, "sku").map_err(at)?).filter(|s| !s.is_empty()),
+            name: decoded(text_field(item, "name").map_err(at)?),
+            quantity: quantity.saturating_abs(),
+            amount_cents: money_field(item, "total").map_err(at)?.saturating_abs(),
+            store_product_id: id_field(item, "product_id").map_err(at)?,
+            store_variation_id: Some(variation).filter(|v| v != "0"),
+        });
+    }
+    let created_at = match refund.get("date_created_gmt") {
+        Some(Value::String(s)) if !s.is_empty() => Some(
+            crate::time::to_utc(s)
+                .ok_or_else(|| format!("date_created_gmt: {s:?} is not a date"))?,
+        ),
+        _ => None,
+    };
+    Ok(Refund {
+        id: id_field(refund, "id")?,
+        amount_cents: money_field(refund, "amount")?.saturating_abs(),
+        reason: text_field(refund, "reason")?,
+        created_at,
+        lines,
     })
 }
 

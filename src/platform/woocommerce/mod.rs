@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::error::{Error, Result};
 use crate::model::catalog::Brand;
 use crate::model::config::{Credentials, IntegrationConfig};
+use crate::model::order::Refund;
 use crate::platform::http::{
     Auth, Clock, HttpClient, HttpStats, Method, Request, Response, SendError,
 };
@@ -979,6 +980,31 @@ impl Platform for WooCommerce {
             .flatten()
             .filter_map(|note| note.get("note").and_then(Value::as_str).map(str::to_string))
             .collect())
+    }
+
+    fn order_refunds(&self, store_order_id: &str) -> Result<Vec<Refund>> {
+        let (value, _) = self.get(
+            &format!("/orders/{store_order_id}/refunds"),
+            vec![("per_page".to_string(), "100".to_string())],
+        )?;
+        let items = value.as_array().ok_or_else(|| {
+            Error::invalid_data(
+                format!("refunds of order {store_order_id}"),
+                "expected a list",
+            )
+        })?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                mapping::refund(item).map_err(|message| {
+                    Error::invalid_data(
+                        format!("refunds of order {store_order_id}[{index}]"),
+                        message,
+                    )
+                })
+            })
+            .collect()
     }
 
     fn http_stats(&self) -> HttpStats {
