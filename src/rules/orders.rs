@@ -462,6 +462,7 @@ mod tests {
             total_cents: 3800,
             customer_note: String::new(),
             payment: Default::default(),
+            refunds: Vec::new(),
         }
     }
 
