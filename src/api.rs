@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::capture::{
-    CaptureReport, CustomerOffer, CustomerState, OrderEvent, OrderState, PendingOrder,
-    ReportFilter, ReportRow, Reservation,
+    CaptureReport, CustomerOffer, CustomerState, Fulfilment, FulfilmentQueued, OrderEvent,
+    OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
 };
 use crate::check::IntegrationCheck;
 use crate::error::{ConfigProblem, Error, Result};
@@ -307,6 +307,18 @@ impl Ponte {
     pub fn order_event_ack(&mut self, integration: &str, event_id: i64) -> Result<OrderEvent> {
         self.integration_config(integration)?;
         crate::capture::order_event_ack(&mut self.db, integration, event_id)
+    }
+
+    /// The ERP invoiced and shipped a confirmed order: its shipped status, invoice and tracking
+    /// code are queued for the store, and sent by the next capture exactly once.
+    pub fn order_fulfil(
+        &mut self,
+        integration: &str,
+        store_order_id: &str,
+        fulfilment: Fulfilment,
+    ) -> Result<FulfilmentQueued> {
+        let config = self.integration_config(integration)?;
+        crate::capture::fulfil(&mut self.db, &config, store_order_id, fulfilment)
     }
 
     /// Stock held by the integration's reservations and unconfirmed orders.

@@ -381,6 +381,7 @@ fn status_items(config: &IntegrationConfig, facts: &StoreFacts) -> Vec<CheckItem
         ("order_capture.received_status", &capture.received_status),
         ("order_capture.rejected_status", &capture.rejected_status),
         ("order_capture.return_status", &capture.return_status),
+        ("order_capture.shipped_status", &capture.shipped_status),
     ] {
         if let Some(status) = status {
             named.push((path.to_string(), status));

@@ -462,3 +462,118 @@ fn a_full_refund_is_told_as_a_refund_and_a_cancellation() {
     assert_eq!(refund.detail["lines"], json!([]));
     assert_eq!(refund.order_state, "confirmed");
 }
+
+/// A valid NF-e access key (its last digit checks the other 43).
+const INVOICE_KEY: &str = "35261208530528000184550010000154301000771560";
+
+fn fulfilment(key: &str) -> ponte::capture::Fulfilment {
+    serde_json::from_value(json!({
+        "invoice": {"key": key, "number": "15430", "series": "1",
+                    "issued_at": "2026-12-01T10:00:00-03:00", "danfe_url": "https://nfe.example/danfe/15430"},
+        "tracking": {"code": "AA123456789BR", "carrier": "Correios", "url": "https://rastreamento.correios.com.br/"},
+        "status": "enviado"
+    }))
+    .unwrap()
+}
+
+fn meta_of(rig: &Rig, id: &str, key: &str) -> Option<serde_json::Value> {
+    rig.sandbox.order(id.parse().unwrap()).unwrap()["meta_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == key)
+        .map(|m| m["value"].clone())
+}
+
+#[test]
+fn a_fulfilment_sets_the_shipped_status_invoice_and_tracking_in_the_store_once() {
+    let mut rig = stocked();
+    rig.sandbox.register_status("enviado");
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    capture(&mut rig);
+    rig.ponte.order_confirm("loja", &id, "PV-7").unwrap();
+    capture(&mut rig);
+
+    let queued = rig
+        .ponte
+        .order_fulfil("loja", &id, fulfilment(INVOICE_KEY))
+        .unwrap();
+    assert_eq!(queued.status.as_deref(), Some("enviado"));
+    let report = capture(&mut rig);
+    assert_eq!(count(&report, "writebacks_done"), 3, "{:?}", report.counts);
+    assert_eq!(store_status(&rig, &id), "enviado");
+    assert_eq!(
+        meta_of(&rig, &id, "_correios_tracking_code"),
+        Some(json!("AA123456789BR"))
+    );
+    let invoice = meta_of(&rig, &id, "ponte_invoice").unwrap();
+    assert_eq!(invoice["key"], INVOICE_KEY);
+    assert_eq!(invoice["issued_at"], "2026-12-01T13:00:00Z", "kept in UTC");
+    let shopper_notes: Vec<String> = rig
+        .sandbox
+        .order_notes(id.parse().unwrap())
+        .into_iter()
+        .filter(|n| n["customer_note"] == true)
+        .map(|n| n["note"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(shopper_notes.len(), 1, "{shopper_notes:?}");
+    assert!(shopper_notes[0].contains("AA123456789BR") && shopper_notes[0].contains(INVOICE_KEY));
+    // No order event for Ponte's own status.
+    assert!(events(&mut rig, &id).is_empty());
+
+    // The ERP sends the same fulfilment again: the shopper is not told twice.
+    rig.ponte
+        .order_fulfil("loja", &id, fulfilment(INVOICE_KEY))
+        .unwrap();
+    let again = capture(&mut rig);
+    assert_eq!(count(&again, "writebacks_done"), 0, "{:?}", again.counts);
+    assert_eq!(
+        rig.sandbox
+            .order_notes(id.parse().unwrap())
+            .iter()
+            .filter(|n| n["customer_note"] == true)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_bad_invoice_key_or_an_unconfirmed_order_is_refused_and_nothing_is_queued() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    capture(&mut rig);
+    // Pending, not confirmed.
+    match rig.ponte.order_fulfil("loja", &id, fulfilment(INVOICE_KEY)) {
+        Err(Error::Conflict(message)) => {
+            assert!(
+                message.contains(&id) && message.contains("pending"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    rig.ponte.order_confirm("loja", &id, "PV-8").unwrap();
+    let mut wrong = INVOICE_KEY.to_string();
+    wrong.replace_range(43.., "1");
+    match rig.ponte.order_fulfil("loja", &id, fulfilment(&wrong)) {
+        Err(Error::InvalidData { path, message }) => {
+            assert_eq!(path, "fulfilment.invoice.key");
+            assert!(message.contains(&wrong), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let before = rig.sandbox.order_notes(id.parse().unwrap()).len();
+    let report = capture(&mut rig);
+    // Only the return status of the confirmation went out.
+    assert_eq!(count(&report, "writebacks_done"), 1);
+    assert_eq!(store_status(&rig, &id), "completed");
+    assert_eq!(rig.sandbox.order_notes(id.parse().unwrap()).len(), before);
+    assert_eq!(meta_of(&rig, &id, "ponte_invoice"), None);
+    match rig
+        .ponte
+        .order_fulfil("loja", "424242", fulfilment(INVOICE_KEY))
+    {
+        Err(Error::NotFound(message)) => assert!(message.contains("424242"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}

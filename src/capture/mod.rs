@@ -10,6 +10,7 @@
 
 mod customers;
 mod events;
+mod fulfil;
 mod report;
 pub(crate) mod walk;
 mod writeback;
@@ -18,6 +19,8 @@ pub(crate) use customers::{customer_confirm, customers_pending};
 pub use customers::{CustomerOffer, CustomerState};
 pub use events::OrderEvent;
 pub(crate) use events::{order_event_ack, order_events};
+pub(crate) use fulfil::fulfil;
+pub use fulfil::{Fulfilment, FulfilmentQueued, Invoice, Tracking};
 pub(crate) use report::report;
 pub use report::{ReportFilter, ReportRow};
 

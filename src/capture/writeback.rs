@@ -48,13 +48,18 @@ pub(super) fn flush_writebacks(
     let dropped = drop_overtaken(db, config, &outbox)?;
     flushed.dropped = dropped.len() as u64;
 
-    let (notes, statuses): (Vec<&Writeback>, Vec<&Writeback>) = outbox
+    let (notes, rest): (Vec<&Writeback>, Vec<&Writeback>) = outbox
         .iter()
         .filter(|w| !settled.contains(&w.id) && !dropped.contains(&w.id))
-        .partition(|w| w.kind == "note");
+        .partition(|w| is_note(w));
+    let (metas, statuses): (Vec<&Writeback>, Vec<&Writeback>) =
+        rest.into_iter().partition(|w| w.kind == "fulfil_meta");
     let batch = platform.capabilities().max_batch.max(1);
     for chunk in statuses.chunks(batch) {
         send_statuses(db, platform, config, chunk, &mut flushed)?;
+    }
+    for w in metas {
+        flushed.done += send_meta(db, platform, w)?;
     }
     let concurrency = config.order_capture.note_concurrency.max(1) as usize;
     for round in notes.chunks(NOTES_PER_ROUND) {
@@ -62,6 +67,29 @@ pub(super) fn flush_writebacks(
     }
     flushed.waiting = db.read(|tx| journal::outbox(tx, integration))?.len() as u64;
     Ok(flushed)
+}
+
+fn is_note(w: &Writeback) -> bool {
+    w.kind == "note" || w.kind == "customer_note"
+}
+
+/// Writes a fulfilment's order meta. Writing it again changes nothing, so one whose answer was
+/// lost is simply sent again. Returns 1 when the store took it.
+fn send_meta(db: &mut Db, platform: &dyn Platform, w: &Writeback) -> Result<u64> {
+    let meta: Vec<(String, serde_json::Value)> = serde_json::from_str(&w.value)
+        .map_err(|e| Error::Storage(format!("order {} meta: {e}", w.store_order_id)))?;
+    match platform.update_order_meta(&w.store_order_id, &meta) {
+        Ok(()) => {
+            db.write(|tx| journal::writeback_set(tx, w.id, "done", None, true))?;
+            Ok(1)
+        }
+        Err(error @ Error::Auth(_)) => Err(error),
+        Err(error) => {
+            let text = error.to_string();
+            db.write(|tx| journal::writeback_set(tx, w.id, "queued", Some(&text), true))?;
+            Ok(0)
+        }
+    }
 }
 
 /// Status write-backs queued over a store status the order no longer has (the merchant cancelled
@@ -122,7 +150,7 @@ fn settle_in_flight(
     }
     let ids: Vec<String> = doubtful
         .iter()
-        .filter(|w| w.kind != "note")
+        .filter(|w| journal::STATUS_KINDS.contains(&w.kind.as_str()))
         .map(|w| w.store_order_id.clone())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -138,9 +166,10 @@ fn settle_in_flight(
         current.extend(page.items.into_iter().map(|o| (o.store_order_id, o.status)));
     }
     for w in &doubtful {
-        let arrived = if w.kind == "note" {
+        let arrived = if is_note(w) {
             platform.order_notes(&w.store_order_id)?.contains(&w.value)
         } else {
+            // Meta is sent again whatever happened: the same values change nothing.
             current.get(&w.store_order_id) == Some(&w.value)
         };
         if arrived {
@@ -150,7 +179,7 @@ fn settle_in_flight(
     db.write(|tx| {
         for w in doubtful.iter().filter(|w| settled.contains(&w.id)) {
             journal::writeback_set(tx, w.id, "done", None, true)?;
-            if w.kind != "note" {
+            if journal::STATUS_KINDS.contains(&w.kind.as_str()) {
                 journal::set_store_status(tx, &w.integration_id, &w.store_order_id, &w.value)?;
             }
         }
@@ -261,7 +290,8 @@ fn send_notes(
                 }
                 let taken = next.lock().unwrap_or_else(|p| p.into_inner()).next();
                 let Some(w) = taken else { break };
-                let outcome = platform.add_order_note(&w.store_order_id, &w.value);
+                let outcome =
+                    platform.add_order_note(&w.store_order_id, &w.value, w.kind == "customer_note");
                 if matches!(outcome, Err(Error::Auth(_))) {
                     // The key was refused: the notes not sent yet stay queued.
                     refused.store(true, Ordering::Relaxed);

@@ -273,6 +273,10 @@ pub struct OrderCaptureConfig {
     /// "Status para Retorno de Pedido", written once the ERP has the sales order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_status: Option<String>,
+    /// The status an order is given when the ERP fulfils it (invoiced and shipped), unless the
+    /// fulfilment names its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_status: Option<String>,
     /// "Condição de Pagamento padrão", given to every imported order.
     #[serde(default)]
     pub default_payment_terms: String,
@@ -389,6 +393,7 @@ impl Default for OrderCaptureConfig {
             rejected_status: None,
             reservation_statuses: Vec::new(),
             return_status: None,
+            shipped_status: None,
             default_payment_terms: String::new(),
             default_payment_method: String::new(),
             require_document: true,
@@ -522,6 +527,7 @@ impl IntegrationConfig {
             ("order_capture.received_status", &capture.received_status),
             ("order_capture.rejected_status", &capture.rejected_status),
             ("order_capture.return_status", &capture.return_status),
+            ("order_capture.shipped_status", &capture.shipped_status),
         ];
         for (index, status) in capture.fetch_statuses.iter().enumerate() {
             if let Err(message) = check_status(status) {

@@ -14,6 +14,8 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::model::catalog::{Brand, Product};
 use crate::model::config::{NewProductStatus, SyncField, Visibility};
+use serde_json::Value;
+
 use crate::model::order::{Refund, StoreOrder};
 
 /// What a platform can do; the engines adapt to it instead of asking which platform it is.
@@ -271,8 +273,12 @@ pub trait Platform: Send + Sync {
     /// or coerce a status it does not know).
     fn set_order_statuses(&self, updates: &[StatusUpdate]) -> Vec<Result<String, ItemError>>;
 
-    /// Adds a private note to an order.
-    fn add_order_note(&self, store_order_id: &str, note: &str) -> Result<()>;
+    /// Adds a note to an order: private, or to the shopper (the store e-mails it to them).
+    fn add_order_note(&self, store_order_id: &str, note: &str, to_customer: bool) -> Result<()>;
+
+    /// Sets order meta, key by key (a key already there is replaced): where the platform keeps
+    /// what plugins read, such as an invoice or a tracking code. Sending it again changes nothing.
+    fn update_order_meta(&self, store_order_id: &str, meta: &[(String, Value)]) -> Result<()>;
 
     /// The texts of an order's notes, to check whether a note whose answer was lost arrived.
     fn order_notes(&self, store_order_id: &str) -> Result<Vec<String>>;

@@ -65,6 +65,24 @@ pub fn is_valid_cnpj(document: &str) -> bool {
     check(12) == values[12] && check(13) == values[13]
 }
 
+/// True for an NF-e access key ("chave de acesso"): 44 digits whose last is the modulo-11 check
+/// digit of the other 43 (weights 2 to 9 from the right, repeating; a remainder of 0 or 1 gives 0).
+pub fn is_valid_invoice_key(key: &str) -> bool {
+    let digits: Vec<u32> = key.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 44 || key.len() != 44 {
+        return false;
+    }
+    let sum: u32 = digits[..43]
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| d * (2 + (i as u32 % 8)))
+        .sum();
+    let rest = sum % 11;
+    let check = if rest < 2 { 0 } else { 11 - rest };
+    check == digits[43]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +136,20 @@ mod tests {
     fn normalize_keeps_only_digits_and_capital_letters() {
         assert_eq!(normalize("529.982.247-25"), "52998224725");
         assert_eq!(normalize("12.abc.345/01de-35"), "12ABC34501DE35");
+    }
+
+    #[test]
+    fn an_invoice_key_needs_44_digits_and_its_check_digit() {
+        // São Paulo (35), June 2017, the issuer's CNPJ, model 55, series 0, number 15430, then
+        // the code and its check digit, 9.
+        let key = "35170608530528000184550000000154301000771569";
+        assert!(is_valid_invoice_key(key));
+        let mut wrong = key.to_string();
+        wrong.replace_range(43.., "2");
+        assert!(!is_valid_invoice_key(&wrong));
+        assert!(!is_valid_invoice_key(&key[..43]));
+        assert!(!is_valid_invoice_key(
+            "3517 0608 5305 2800 0184 5500 0000 0154 3010 0077 1569"
+        ));
     }
 }

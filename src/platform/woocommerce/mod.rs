@@ -961,12 +961,27 @@ impl Platform for WooCommerce {
             .collect()
     }
 
-    fn add_order_note(&self, store_order_id: &str, note: &str) -> Result<()> {
+    fn add_order_note(&self, store_order_id: &str, note: &str, to_customer: bool) -> Result<()> {
         let request = Request::json(
             Method::Post,
             format!("{API}/orders/{store_order_id}/notes"),
-            &json!({"note": note, "customer_note": false}),
+            &json!({"note": note, "customer_note": to_customer}),
             false,
+        );
+        self.call(&request).map(|_| ())
+    }
+
+    fn update_order_meta(&self, store_order_id: &str, meta: &[(String, Value)]) -> Result<()> {
+        let meta_data: Vec<Value> = meta
+            .iter()
+            .map(|(key, value)| json!({"key": key, "value": value}))
+            .collect();
+        // Setting the same values again is harmless: the request may be retried.
+        let request = Request::json(
+            Method::Put,
+            format!("{API}/orders/{store_order_id}"),
+            &json!({"meta_data": meta_data}),
+            true,
         );
         self.call(&request).map(|_| ())
     }
