@@ -578,7 +578,7 @@ fn order_statuses_are_written_in_one_batch_and_notes_added() {
     assert_eq!(s.sandbox.order(ids[0]).unwrap()["status"], "on-hold");
 
     s.woo
-        .add_order_note(&ids[0].to_string(), "Pedido rejeitado: CPF inválido")
+        .add_order_note(&ids[0].to_string(), "Pedido rejeitado: CPF inválido", false)
         .unwrap();
     assert_eq!(
         s.sandbox.order_notes(ids[0])[0]["note"],
