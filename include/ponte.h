@@ -545,6 +545,104 @@ PONTE_API int32_t ponte_version_number(void);
 PONTE_API int32_t ponte_log_set_callback(ponte_log_callback callback, void *user_data, int32_t max_level);
 
 /**
+ * Lists the customers of captured orders (accepted, rejected or reserved) that the ERP does not
+ * have yet, or not as they are now, without asking the store: a JSON array of
+ * `{"customer_key", "kind" ("new" or "update"), "revision", "erp_customer_id", "customer"}`,
+ * where `customer` has the name, person type, CPF or CNPJ with `document_valid`, company, state
+ * registration, e-mail, phones and the billing and shipping addresses. Each stays listed until
+ * `ponte_customer_confirm`.
+ *
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*customers_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `customers_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_customers_pending(ponte *handle, const char *integration, char **customers_out);
+
+/**
+ * Records that the ERP registered the customer `customer_key` as `erp_customer_id`, in the
+ * revision last listed. Confirming again with the same id is fine (that is how an update is
+ * confirmed); with another, `PONTE_E_CONFLICT`.
+ *
+ * Parameters: `handle`; `integration`; `customer_key`; `erp_customer_id`, not empty;
+ * `state_out` receives `{"customer_key", "erp_customer_id", "revision"}`, or may be NULL.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`
+ * (an empty id), `PONTE_E_NOT_FOUND` (never offered to this integration), `PONTE_E_CONFLICT`
+ * (confirmed before with another id), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `state_out` is NULL or valid
+ * for a write.
+ */
+PONTE_API int32_t ponte_customer_confirm(ponte *handle, const char *integration, const char *customer_key, const char *erp_customer_id, char **state_out);
+
+/**
+ * Lists what happened in the store to captured orders since (each once, until acknowledged),
+ * without asking the store: a JSON array, oldest first, of `{"event_id", "store_order_id",
+ * "kind", "order_state", "erp_order_number", "detail", "seen_at", "acknowledged"}`. `kind` is
+ * `cancelled` (a pending order leaves the ERP's queue and its hold), `refunded` (`detail` has
+ * `amount_cents`, `reason`, `full` and `lines` with the ERP's SKUs, null until read),
+ * `status_changed` (a status the merchant set) or `changed` (a pending order's customer or items,
+ * handed over again as they are now).
+ *
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*events_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `events_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_order_events(ponte *handle, const char *integration, char **events_out);
+
+/**
+ * Records that the ERP acted on an event; it is no longer listed. Acknowledging it again is fine.
+ *
+ * Parameters: `handle`; `integration`; `event_id` from `ponte_order_events`; `event_out`
+ * receives the event, or may be NULL.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_NOT_FOUND` (no
+ * such event in this integration), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*event_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `event_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_order_event_ack(ponte *handle, const char *integration, int64_t event_id, char **event_out);
+
+/**
+ * Queues a confirmed order's fulfilment for the store: the shipped status, the invoice and the
+ * tracking code as order meta (WooCommerce: `ponte_invoice`, `ponte_tracking`, and the keys of
+ * Correios and Melhor Envio), and a note e-mailed to the shopper. The next capture sends each
+ * exactly once; the same fulfilment again sends nothing twice.
+ *
+ * Parameters: `handle`; `integration`; `store_order_id`; `fulfilment_json`, `{"invoice": {"key"
+ * (44 digits, check digit verified), "number", "series", "issued_at" (RFC 3339), "danfe_url"?},
+ * "tracking": {"code", "carrier", "url"?}, "status"?}` with an invoice, a tracking code or both;
+ * `status` defaults to `order_capture.shipped_status`; `queued_out` receives `{"store_order_id",
+ * "status", "meta_keys", "customer_note"}`, or may be NULL.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
+ * `PONTE_E_INVALID_DATA` (names the field: a wrong check digit, a date that is not one),
+ * `PONTE_E_NOT_FOUND` (never captured), `PONTE_E_CONFLICT` (not confirmed),
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors. Nothing is queued unless `PONTE_OK`.
+ * Ownership: Caller owns `*queued_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `queued_out` is NULL or
+ * valid for a write.
+ */
+PONTE_API int32_t ponte_order_fulfil(ponte *handle, const char *integration, const char *store_order_id, const char *fulfilment_json, char **queued_out);
+
+/**
  * Captures orders from the integration's store: orders in the fetch and reservation statuses
  * modified since the last capture (minus an overlap), each journaled once; customers registered;
  * orders validated; stock held for reservations and unconfirmed orders; queued write-backs sent.

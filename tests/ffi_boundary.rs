@@ -183,6 +183,11 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_order_retry",
     "ponte_reservations",
     "ponte_report",
+    "ponte_customers_pending",
+    "ponte_customer_confirm",
+    "ponte_order_events",
+    "ponte_order_event_ack",
+    "ponte_order_fulfil",
 ];
 
 /// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
@@ -1452,6 +1457,151 @@ fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
                 _ => ponte_report(h, l, c"{}".as_ptr(), &mut out),
             };
             assert_eq!(status, PONTE_E_PANIC, "{name}");
+            assert_eq!(
+                ponte_orders_pending(h, l, &mut out),
+                PONTE_E_HANDLE_POISONED,
+                "{name}"
+            );
+        }
+    }
+}
+
+const INVOICE_KEY: &str = "35261208530528000184550010000154301000771560";
+
+#[test]
+fn customers_events_and_fulfilment_go_through_the_c_abi_and_bad_calls_are_named() {
+    let (rig, order_id) = capture_fixture();
+    let h = rig.fixture.handle;
+    let l = c"loja".as_ptr();
+    let order = CString::new(order_id.clone()).unwrap();
+    let o = order.as_ptr();
+    let fulfilment = |key: &str| {
+        CString::new(
+            json!({"invoice": {"key": key, "number": "1", "series": "1", "issued_at": "2026-12-01T10:00:00Z"},
+                   "tracking": {"code": "AA123456789BR", "carrier": "Correios"}, "status": "completed"})
+            .to_string(),
+        )
+        .unwrap()
+    };
+    let mut out = SENTINEL;
+    // SAFETY: a live handle, C strings and out slots only.
+    unsafe {
+        assert_eq!(ponte_capture_orders(h, l, &mut out), PONTE_OK);
+        free(out);
+        out = SENTINEL;
+        assert_eq!(ponte_customers_pending(h, l, &mut out), PONTE_OK);
+        let offers = take(out);
+        assert_eq!(offers.as_array().unwrap().len(), 1, "{offers}");
+        assert_eq!(offers[0]["kind"], "new");
+        let key = CString::new(offers[0]["customer_key"].as_str().unwrap()).unwrap();
+        out = SENTINEL;
+        assert_eq!(
+            ponte_customer_confirm(h, l, key.as_ptr(), c"CLI-1".as_ptr(), &mut out),
+            PONTE_OK
+        );
+        assert_eq!(take(out)["erp_customer_id"], "CLI-1");
+        assert_eq!(
+            ponte_customer_confirm(h, l, key.as_ptr(), c"CLI-2".as_ptr(), ptr::null_mut()),
+            PONTE_E_CONFLICT
+        );
+        assert!(last_message().contains("CLI-1"), "{}", last_message());
+        assert_eq!(
+            ponte_customer_confirm(h, l, c"99999".as_ptr(), c"CLI-3".as_ptr(), ptr::null_mut()),
+            PONTE_E_NOT_FOUND
+        );
+        out = SENTINEL;
+        assert_eq!(ponte_order_events(h, l, &mut out), PONTE_OK);
+        assert_eq!(take(out), json!([]));
+        out = SENTINEL;
+        assert_eq!(ponte_order_event_ack(h, l, 77, &mut out), PONTE_E_NOT_FOUND);
+        assert!(out.is_null());
+        assert!(last_message().contains("event 77"), "{}", last_message());
+        let good = fulfilment(INVOICE_KEY);
+        out = SENTINEL;
+        assert_eq!(
+            ponte_order_fulfil(h, l, o, good.as_ptr(), &mut out),
+            PONTE_E_CONFLICT
+        );
+        assert!(out.is_null());
+        assert!(last_message().contains(&order_id), "{}", last_message());
+        assert_eq!(
+            ponte_order_confirm(h, l, o, c"PV-1".as_ptr(), ptr::null_mut()),
+            PONTE_OK
+        );
+        let mut wrong = INVOICE_KEY.to_string();
+        wrong.replace_range(43.., "3");
+        let bad = fulfilment(&wrong);
+        assert_eq!(
+            ponte_order_fulfil(h, l, o, bad.as_ptr(), &mut out),
+            PONTE_E_INVALID_DATA
+        );
+        assert!(
+            last_message().starts_with("fulfilment.invoice.key"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_order_fulfil(h, l, o, c"{\"invoce\":{}}".as_ptr(), &mut out),
+            PONTE_E_INVALID_JSON
+        );
+        assert!(out.is_null());
+        assert_eq!(
+            ponte_order_fulfil(h, l, o, good.as_ptr(), &mut out),
+            PONTE_OK
+        );
+        assert_eq!(take(out)["status"], "completed");
+
+        let expect_null = |status: i32, message: &str| {
+            assert_eq!(
+                (status, last_message().as_str()),
+                (PONTE_E_NULL_ARGUMENT, message)
+            );
+        };
+        expect_null(
+            ponte_customers_pending(h, l, ptr::null_mut()),
+            "argument `customers_out` is NULL",
+        );
+        expect_null(
+            ponte_customer_confirm(h, l, ptr::null(), c"C".as_ptr(), ptr::null_mut()),
+            "argument `customer_key` is NULL",
+        );
+        expect_null(
+            ponte_customer_confirm(h, l, key.as_ptr(), ptr::null(), ptr::null_mut()),
+            "argument `erp_customer_id` is NULL",
+        );
+        expect_null(
+            ponte_order_events(h, ptr::null(), &mut out),
+            "argument `integration` is NULL",
+        );
+        expect_null(
+            ponte_order_event_ack(ptr::null_mut(), l, 1, &mut out),
+            "argument `handle` is NULL",
+        );
+        expect_null(
+            ponte_order_fulfil(h, l, o, ptr::null(), &mut out),
+            "argument `fulfilment_json` is NULL",
+        );
+        for name in [
+            "ponte_customers_pending",
+            "ponte_customer_confirm",
+            "ponte_order_events",
+            "ponte_order_event_ack",
+            "ponte_order_fulfil",
+        ] {
+            let (other, _) = capture_fixture();
+            let h = other.fixture.handle;
+            ::ponte::failpoint::arm_panic(name);
+            let status = match name {
+                "ponte_customers_pending" => ponte_customers_pending(h, l, &mut out),
+                "ponte_customer_confirm" => {
+                    ponte_customer_confirm(h, l, key.as_ptr(), c"C".as_ptr(), &mut out)
+                }
+                "ponte_order_events" => ponte_order_events(h, l, &mut out),
+                "ponte_order_event_ack" => ponte_order_event_ack(h, l, 1, &mut out),
+                _ => ponte_order_fulfil(h, l, o, good.as_ptr(), &mut out),
+            };
+            assert_eq!(status, PONTE_E_PANIC, "{name}");
+            assert!(out.is_null(), "{name}");
             assert_eq!(
                 ponte_orders_pending(h, l, &mut out),
                 PONTE_E_HANDLE_POISONED,
