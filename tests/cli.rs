@@ -136,6 +136,89 @@ fn capture_confirm_and_the_report_as_csv_from_the_command_line() {
     assert!(row.contains(",20.00,confirmed,processing,PV-9,"), "{row}");
     let table = ponte(&[&["report"][..], &base, &["--only", "confirmed"]].concat());
     assert!(text(&table).contains("PV-9"), "{}", text(&table));
+
+    // The customer, handed over and confirmed.
+    let customers = ponte(&[&["customers"][..], &base, &["--json"]].concat());
+    let offers: serde_json::Value = serde_json::from_slice(&customers.stdout).unwrap();
+    let key = offers[0]["customer_key"].as_str().unwrap().to_string();
+    let confirmed = ponte(
+        &[
+            &["customer-confirm"][..],
+            &base,
+            &["--customer", &key, "--erp-id", "CLI-5"],
+        ]
+        .concat(),
+    );
+    assert!(
+        text(&confirmed).contains(r#""erp_customer_id":"CLI-5""#),
+        "{}",
+        text(&confirmed)
+    );
+    let none = ponte(&[&["customers"][..], &base].concat());
+    assert!(
+        text(&none).contains("0 customers waiting"),
+        "{}",
+        text(&none)
+    );
+
+    // The invoice and tracking code go out; a wrong access key is named.
+    let fulfilment = |key: &str| {
+        serde_json::json!({"invoice": {"key": key, "number": "9", "series": "1", "issued_at": "2026-12-01T12:00:00Z"},
+                           "tracking": {"code": "AA123456789BR", "carrier": "Correios"}, "status": "completed"})
+        .to_string()
+    };
+    std::fs::write(path("bad.json"), fulfilment(&"1".repeat(44))).unwrap();
+    let bad = ponte(&[&["fulfil"][..], &base, &["--order", &id, &path("bad.json")]].concat());
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad).contains("fulfilment.invoice.key"),
+        "{}",
+        text(&bad)
+    );
+    std::fs::write(
+        path("good.json"),
+        fulfilment("35261208530528000184550010000154301000771560"),
+    )
+    .unwrap();
+    let good = ponte(
+        &[
+            &["fulfil"][..],
+            &base,
+            &["--order", &id, &path("good.json")],
+        ]
+        .concat(),
+    );
+    assert!(good.status.success(), "{}", text(&good));
+    ponte(&[&["capture"][..], &base].concat());
+    assert_eq!(
+        store.order(id.parse().unwrap()).unwrap()["status"],
+        "completed"
+    );
+
+    // The merchant refunds it: the event waits for the ERP until acknowledged.
+    store
+        .refund_order(
+            id.parse().unwrap(),
+            &serde_json::json!({"amount": "20.00", "api_refund": false}),
+        )
+        .unwrap();
+    ponte(&[&["capture"][..], &base].concat());
+    let events = ponte(&[&["events"][..], &base, &["--json"]].concat());
+    let events: serde_json::Value = serde_json::from_slice(&events.stdout).unwrap();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["refunded", "cancelled"]);
+    for event in events.as_array().unwrap() {
+        let id = event["event_id"].to_string();
+        let acked = ponte(&[&["event-ack"][..], &base, &["--event", &id]].concat());
+        assert!(acked.status.success(), "{}", text(&acked));
+    }
+    let none = ponte(&[&["events"][..], &base].concat());
+    assert!(text(&none).contains("0 events waiting"), "{}", text(&none));
 }
 
 #[test]

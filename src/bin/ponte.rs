@@ -29,6 +29,14 @@ usage:
   ponte confirm --state FILE --config CONFIG.json --order ID --erp-number NUMBER
   ponte reject  --state FILE --config CONFIG.json --order ID --reason TEXT
   ponte retry   --state FILE --config CONFIG.json --order ID
+  ponte customers --state FILE --config CONFIG.json [--json]
+      the customers of captured orders the ERP does not have yet, or not as they are now
+  ponte customer-confirm --state FILE --config CONFIG.json --customer KEY --erp-id ID
+  ponte events  --state FILE --config CONFIG.json [--json]
+      cancellations, refunds, statuses the merchant set and changes, until acknowledged
+  ponte event-ack --state FILE --config CONFIG.json --event ID
+  ponte fulfil  --state FILE --config CONFIG.json --order ID FULFILMENT.json
+      queues a confirmed order's invoice, tracking code and shipped status for the store
   ponte integration-put --state FILE CONFIG.json
   ponte catalog-put --state FILE [CATALOG]
   ponte catalog-get --state FILE (--erp-id ID | --sku SKU)
@@ -239,6 +247,91 @@ fn run(args: &[String]) -> Result<u8, Failure> {
                 }
             };
             println!("{}", to_json(&state));
+            Ok(0)
+        }
+        "customers" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            options.positional::<0>()?;
+            let offers = ponte.customers_pending(&integration)?;
+            if json {
+                println!("{}", to_json_pretty(&offers));
+            } else {
+                for offer in &offers {
+                    let c = &offer.customer;
+                    let document = c["cnpj"].as_str().or(c["cpf"].as_str()).unwrap_or("-");
+                    println!(
+                        "{:<6} {:<6} {:<28} {:<15} {}",
+                        offer.customer_key,
+                        offer.kind,
+                        c["name"].as_str().unwrap_or_default(),
+                        document,
+                        c["billing"]["city"].as_str().unwrap_or_default()
+                    );
+                }
+                println!("{} customers waiting for the ERP", offers.len());
+            }
+            Ok(0)
+        }
+        "customer-confirm" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            let key = options
+                .take("--customer")
+                .ok_or_else(|| Failure::Usage("--customer KEY is required".into()))?;
+            let erp_id = options
+                .take("--erp-id")
+                .ok_or_else(|| Failure::Usage("--erp-id ID is required".into()))?;
+            options.positional::<0>()?;
+            println!(
+                "{}",
+                to_json(&ponte.customer_confirm(&integration, &key, &erp_id)?)
+            );
+            Ok(0)
+        }
+        "events" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            options.positional::<0>()?;
+            let events = ponte.order_events(&integration)?;
+            if json {
+                println!("{}", to_json_pretty(&events));
+            } else {
+                for event in &events {
+                    println!(
+                        "{:<6} order {:<8} {:<15} {:<10} {}",
+                        event.event_id,
+                        event.store_order_id,
+                        event.kind,
+                        event.order_state,
+                        to_json(&event.detail)
+                    );
+                }
+                println!("{} events waiting for the ERP", events.len());
+            }
+            Ok(0)
+        }
+        "event-ack" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            let event = options
+                .take("--event")
+                .ok_or_else(|| Failure::Usage("--event ID is required".into()))?;
+            let id: i64 = event
+                .parse()
+                .map_err(|_| Failure::Usage(format!("--event {event:?} is not a number")))?;
+            options.positional::<0>()?;
+            println!("{}", to_json(&ponte.order_event_ack(&integration, id)?));
+            Ok(0)
+        }
+        "fulfil" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            let order = options
+                .take("--order")
+                .ok_or_else(|| Failure::Usage("--order ID is required".into()))?;
+            let [path] = options.positional::<1>()?;
+            let value = ponte::model::json::parse_value(&read(&path)?, "fulfilment")?;
+            let fulfilment = ponte::model::json::from_value(value, "fulfilment")?;
+            println!(
+                "{}",
+                to_json(&ponte.order_fulfil(&integration, &order, fulfilment)?)
+            );
             Ok(0)
         }
         "integration-put" => {

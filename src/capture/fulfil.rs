@@ -224,6 +224,12 @@ pub(crate) fn fulfil(
                 row.state
             )));
         }
+        if config.order_capture.is_cancellation(&row.store_status) {
+            return Err(Error::Conflict(format!(
+                "order {store_order_id} is '{}' in the store; a cancelled order is not fulfilled",
+                row.store_status
+            )));
+        }
         let over = row.store_status.as_str();
         // The same fulfilment sent again queues nothing the store already has: the shopper gets
         // each note once.

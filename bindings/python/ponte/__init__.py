@@ -287,6 +287,34 @@ class Ponte:
         """Stock held by reservations and unconfirmed orders, by SKU."""
         return self._call_out(lib.ponte_reservations, integration.encode("utf-8"))
 
+    # The order's life after capture
+
+    def customers_pending(self, integration: str) -> List[Dict[str, Any]]:
+        """Customers of captured orders the ERP does not have yet, or not as they are now."""
+        return self._call_out(lib.ponte_customers_pending, integration.encode("utf-8"))
+
+    def customer_confirm(self, integration: str, customer_key: str, erp_customer_id: str) -> Dict[str, Any]:
+        """The ERP registered the customer as ``erp_customer_id``."""
+        return self._call_out(
+            lib.ponte_customer_confirm, integration.encode("utf-8"), str(customer_key).encode("utf-8"),
+            erp_customer_id.encode("utf-8"),
+        )
+
+    def order_events(self, integration: str) -> List[Dict[str, Any]]:
+        """Cancellations, refunds, statuses the merchant set and changes, until acknowledged."""
+        return self._call_out(lib.ponte_order_events, integration.encode("utf-8"))
+
+    def order_event_ack(self, integration: str, event_id: int) -> Dict[str, Any]:
+        """The ERP acted on the event."""
+        return self._call_out(lib.ponte_order_event_ack, integration.encode("utf-8"), int(event_id))
+
+    def order_fulfil(self, integration: str, store_order_id: str, fulfilment: Dict[str, Any]) -> Dict[str, Any]:
+        """Queues the invoice, tracking code and shipped status of a confirmed order for the store."""
+        return self._call_out(
+            lib.ponte_order_fulfil, integration.encode("utf-8"), str(store_order_id).encode("utf-8"),
+            _json_arg(fulfilment),
+        )
+
     def report(self, integration: str, **filters: Any) -> List[Dict[str, Any]]:
         """The integration report; filters ``from_``, ``to``, ``state`` and ``text`` are optional."""
         if "from_" in filters:
@@ -389,6 +417,10 @@ class Sandbox:
         out = ctypes.c_void_p()
         lib.ponte_sandbox_place_order(self._handle, _json_arg(order), ctypes.byref(out))
         return json.loads(take_string(out) or "null")
+
+    def update_order(self, order_id: int, changes: Dict[str, Any]) -> Dict[str, Any]:
+        """Changes an order as the merchant or a payment gateway would (its ``status``, say)."""
+        return self._control("PUT", f"orders/{int(order_id)}", changes)
 
     def register_status(self, slug: str, label: Optional[str] = None) -> None:
         """Registers a custom order status (``"received"``, labelled ``"Recebido"``), as a status

@@ -257,3 +257,35 @@ class CaptureTest(unittest.TestCase):
             self.assertEqual(len(p.report("loja", text="111.111")), 0)
             self.assertEqual(len(p.report("loja", from_="2000-01-01")), 2)
             self.assertEqual(p.order_retry("loja", bad["id"])["state"], "rejected")
+
+            # The customer is handed to the ERP, which registers them once.
+            offers = p.customers_pending("loja")
+            self.assertEqual([o["kind"] for o in offers], ["new"])
+            self.assertEqual(offers[0]["customer"]["billing"]["city"], "Recife")
+            self.assertEqual(p.customer_confirm("loja", offers[0]["customer_key"], "CLI-9")["erp_customer_id"], "CLI-9")
+            with self.assertRaises(ponte.ConflictError):
+                p.customer_confirm("loja", offers[0]["customer_key"], "CLI-10")
+            self.assertEqual(p.customers_pending("loja"), [])
+
+            # The ERP invoices and ships; a wrong access key is named and nothing is queued.
+            fulfilment = {"invoice": {"key": "35261208530528000184550010000154301000771560", "number": "7",
+                                      "series": "1", "issued_at": "2026-12-01T12:00:00Z"},
+                          "tracking": {"code": "AA123456789BR", "carrier": "Correios"}}
+            with self.assertRaises(ponte.InvalidDataError) as refused:
+                p.order_fulfil("loja", good["id"], dict(fulfilment, invoice=dict(fulfilment["invoice"], key="1" * 44)))
+            self.assertIn("fulfilment.invoice.key", str(refused.exception))
+            self.assertEqual(p.order_fulfil("loja", good["id"], fulfilment)["status"], None)
+            p.capture_orders("loja")
+            stored = next(o for o in store.orders() if o["id"] == good["id"])
+            meta = {m["key"]: m["value"] for m in stored["meta_data"]}
+            self.assertEqual(meta["_correios_tracking_code"], "AA123456789BR")
+
+            # The merchant cancels it in the store: the ERP is told once, until it acknowledges.
+            store.update_order(good["id"], {"status": "cancelled"})
+            p.capture_orders("loja")
+            events = p.order_events("loja")
+            self.assertEqual([(e["kind"], e["erp_order_number"]) for e in events], [("cancelled", "PV-42")])
+            self.assertTrue(p.order_event_ack("loja", events[0]["event_id"])["acknowledged"])
+            self.assertEqual(p.order_events("loja"), [])
+            with self.assertRaises(ponte.NotFoundError):
+                p.order_event_ack("loja", 424242)
