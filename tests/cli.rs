@@ -58,6 +58,19 @@ fn the_demo_runs_the_main_job_end_to_end() {
     );
     assert!(out.contains("3 x TRA-JC-6 (reservation"), "{out}");
     assert!(out.contains("confirmed  PV-0001"), "{out}");
+    // The rejected order's customer is registered too; an invoice and tracking code reach the
+    // store; a cancellation after confirmation reaches the ERP.
+    assert!(
+        out.contains("new Diego Oliveira     CPF 12345678900 (invalid)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            r#"the store now shows status "enviado", _correios_tracking_code "AA123456789BR""#
+        ),
+        "{out}"
+    );
+    assert!(out.contains("(ERP PV-0002) cancelled"), "{out}");
 }
 
 #[test]

@@ -816,7 +816,26 @@ fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
         );
     }
 
-    println!("\n7. The ERP confirms the valid orders with its own sales-order numbers:");
+    println!("\n7. The ERP registers every customer, the rejected orders' too, with its own ids:");
+    for (index, offer) in ponte.customers_pending(&config.id)?.iter().enumerate() {
+        let erp_id = format!("CLI-{:04}", index + 1);
+        ponte.customer_confirm(&config.id, &offer.customer_key, &erp_id)?;
+        let customer = &offer.customer;
+        println!(
+            "   {} {:<18} CPF {} ({}), {} is customer {erp_id}",
+            offer.kind,
+            customer["name"].as_str().unwrap_or_default(),
+            customer["cpf"].as_str().unwrap_or("-"),
+            if customer["document_valid"] == true {
+                "valid"
+            } else {
+                "invalid"
+            },
+            customer["billing"]["city"].as_str().unwrap_or_default(),
+        );
+    }
+
+    println!("\n8. The ERP confirms the valid orders with its own sales-order numbers:");
     for (index, order) in captured.pending.iter().enumerate() {
         let number = format!("PV-{:04}", index + 1);
         ponte.order_confirm(&config.id, &order.store_order_id, &number)?;
@@ -828,7 +847,77 @@ fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
         counts_line(&again.counts)
     );
 
-    println!("\n8. Relatório de Integrações:\n");
+    if let Some(first) = captured.pending.first() {
+        println!(
+            "\n9. The ERP invoices and ships order {} (NF-e and Correios tracking code):",
+            first.number
+        );
+        store.register_status_labeled("enviado", "Enviado");
+        let fulfilment = serde_json::from_value(serde_json::json!({
+            "invoice": {"key": "35261208530528000184550010000154301000771560", "number": "15430", "series": "1",
+                        "issued_at": "2026-12-01T12:00:00Z"},
+            "tracking": {"code": "AA123456789BR", "carrier": "Correios"},
+            "status": "enviado"
+        }))
+        .map_err(|err| Failure::Io(err.to_string()))?;
+        let queued = ponte.order_fulfil(&config.id, &first.store_order_id, fulfilment)?;
+        let sent = ponte.capture_orders(&config.id)?;
+        println!(
+            "   queued {}, sent by the next capture: {}",
+            to_json(&queued.meta_keys),
+            counts_line(&sent.counts)
+        );
+        let id: u64 = first.store_order_id.parse().unwrap_or(0);
+        if let Some(order) = store.order(id) {
+            let meta = |key: &str| {
+                order["meta_data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|m| m["key"] == key)
+                    .map(|m| m["value"].to_string())
+                    .unwrap_or_default()
+            };
+            println!(
+                "   the store now shows status {}, _correios_tracking_code {}, and the shopper got: {:?}",
+                order["status"],
+                meta("_correios_tracking_code"),
+                store
+                    .order_notes(id)
+                    .iter()
+                    .filter(|n| n["customer_note"] == true)
+                    .filter_map(|n| n["note"].as_str())
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+
+    if let Some(second) = captured.pending.get(1) {
+        println!(
+            "\n10. In the store, the merchant cancels order {} after the ERP confirmed it:",
+            second.number
+        );
+        let id: u64 = second.store_order_id.parse().unwrap_or(0);
+        store
+            .update_order(id, &serde_json::json!({"status": "cancelled"}))
+            .map_err(Failure::Io)?;
+        let seen = ponte.capture_orders(&config.id)?;
+        println!("   the next capture: {}", counts_line(&seen.counts));
+        for event in ponte.order_events(&config.id)? {
+            println!(
+                "   event {}: order {} (ERP {}) {}, {}",
+                event.event_id,
+                event.store_order_id,
+                event.erp_order_number.as_deref().unwrap_or("-"),
+                event.kind,
+                to_json(&event.detail)
+            );
+            ponte.order_event_ack(&config.id, event.event_id)?;
+            println!("   the ERP acknowledges event {}", event.event_id);
+        }
+    }
+
+    println!("\n11. Relatório de Integrações:\n");
     print_report_table(&ponte.report(&config.id, &ponte::capture::ReportFilter::default())?);
 
     println!(
