@@ -73,6 +73,10 @@ const CHECKS: &[(&str, Check)] = &[
         "a_dropped_variant_leaves_sale_and_deleted_products_are_sent_again",
         drift,
     ),
+    (
+        "an_orders_life_after_capture_reaches_the_erp_and_the_erps_fulfilment_the_store",
+        order_life,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -887,4 +891,141 @@ fn drift(store: &RealStore) {
     } else {
         assert_eq!((t_item.result, t_live.len()), ("ok", 1));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The order's life after capture
+
+const INVOICE_KEY: &str = "35261208530528000184550010000154301000771560";
+
+fn order_life(store: &RealStore) {
+    let (mut rig, a, _) = stocked(store);
+    let stock = || store.products_with_sku("RW-A")[0]["stock_quantity"].as_i64();
+    // A company with a 2026 alphanumeric CNPJ, entered through REST (the plugin's checkout still
+    // refuses letters), paying by Pix.
+    let mut company = order(&a, 1, "processing", Person::Cnpj("12.ABC.345/01DE-35"));
+    company["payment_method"] = json!("pix");
+    company["payment_method_title"] = json!("Pix");
+    company["transaction_id"] = json!("E2E-0001");
+    let ids = store.create_orders(&[order(&a, 2, "processing", Person::Cpf(CPF)), company]);
+    let [sale, cnpj] = <[String; 2]>::try_from(ids).unwrap();
+    let report = rig.capture();
+    assert_eq!(
+        count(&report.counts, "accepted"),
+        2,
+        "{:?}",
+        report.rejected
+    );
+    let sales = report
+        .pending
+        .iter()
+        .find(|p| p.store_order_id == cnpj)
+        .unwrap()
+        .sales_order
+        .clone();
+    assert_eq!(sales["customer"]["cnpj"], "12ABC34501DE35");
+    assert_eq!(sales["customer"]["document_valid"], true);
+    assert_eq!(sales["store_payment"]["transaction_id"], "E2E-0001");
+    assert_eq!(rig.ponte.customers_pending("loja").unwrap().len(), 2);
+
+    // The merchant cancels the company's order before the ERP confirms it.
+    store.put(&format!("/orders/{cnpj}"), json!({"status": "cancelled"}));
+    let report = rig.capture();
+    assert_eq!(
+        count(&report.counts, "cancelled_in_store"),
+        1,
+        "{:?}",
+        report.counts
+    );
+    assert!(report.pending.iter().all(|p| p.store_order_id != cnpj));
+    assert_eq!(
+        store.order(&cnpj)["status"],
+        "cancelled",
+        "nothing written over it"
+    );
+    let events = rig.ponte.order_events("loja").unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].kind.as_str(), events[0].store_order_id.as_str()),
+        ("cancelled", cnpj.as_str())
+    );
+    rig.ponte
+        .order_event_ack("loja", events[0].event_id)
+        .unwrap();
+
+    // The ERP confirms the other and counts the sale: 50 - 2.
+    rig.ponte.order_confirm("loja", &sale, "PV-1").unwrap();
+    rig.stock("RW-A", 48);
+    rig.capture();
+    rig.sync();
+    assert_eq!(stock(), Some(48));
+    assert_eq!(store.order(&sale)["status"], "completed");
+
+    // The merchant refunds one unit; WooCommerce puts it back on sale by itself.
+    let line = store.order(&sale)["line_items"][0]["id"].clone();
+    store.post(
+        &format!("/orders/{sale}/refunds"),
+        json!({"amount": "10.00", "reason": "Defeito", "api_refund": false,
+               "line_items": [{"id": line, "quantity": 1, "refund_total": 10}]}),
+    );
+    assert_eq!(stock(), Some(49));
+    let report = rig.capture();
+    assert_eq!(count(&report.counts, "refunded"), 1, "{:?}", report.counts);
+    let events = rig.ponte.order_events("loja").unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].kind, "refunded");
+    assert_eq!(events[0].erp_order_number.as_deref(), Some("PV-1"));
+    assert_eq!(
+        events[0].detail["lines"],
+        json!([{"sku": "RW-A", "store_sku": "RW-A", "name": "Produto A", "quantity": 1, "amount_cents": 1000}])
+    );
+    // Only the ERP puts a returned unit back on sale: the next sync sends its 48.
+    rig.sync();
+    assert_eq!(stock(), Some(48));
+
+    // The ERP invoices and ships it.
+    let fulfilment = serde_json::from_value(json!({
+        "invoice": {"key": INVOICE_KEY, "number": "15430", "series": "1", "issued_at": "2026-12-01T12:00:00Z"},
+        "tracking": {"code": "AA123456789BR", "carrier": "Correios"}
+    }))
+    .unwrap();
+    rig.ponte.order_fulfil("loja", &sale, fulfilment).unwrap();
+    let report = rig.capture();
+    assert_eq!(
+        count(&report.counts, "writebacks_done"),
+        2,
+        "{:?}",
+        report.counts
+    );
+    let held = store.order(&sale);
+    let meta = |key: &str| {
+        held["meta_data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["key"] == key)
+            .map(|m| m["value"].clone())
+    };
+    assert_eq!(
+        meta("_correios_tracking_code"),
+        Some(json!("AA123456789BR"))
+    );
+    assert_eq!(meta("ponte_invoice").unwrap()["key"], INVOICE_KEY);
+    assert_eq!(
+        meta("melhorenvio_invoice_v2"),
+        Some(json!({"key": INVOICE_KEY, "number": "15430"}))
+    );
+    let to_shopper: Vec<Value> = store
+        .get(
+            &format!("/orders/{sale}/notes"),
+            &[("type", "customer".to_string())],
+        )
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(to_shopper.len(), 1, "{to_shopper:?}");
+    assert!(to_shopper[0]["note"]
+        .as_str()
+        .unwrap()
+        .contains("AA123456789BR"));
 }
