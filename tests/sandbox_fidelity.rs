@@ -1903,3 +1903,91 @@ fn page_links_repeat_the_oauth_parameters_of_a_query_signed_request() {
         )
     );
 }
+
+/// Real 10.0.2 and 8.9.3 alike: `POST orders/15/refunds` answers 201 with a positive `amount`
+/// and lines of negative `quantity` and `total`, the original line's id only in the line's
+/// `_refunded_item_id` meta; the order lists `{"id", "reason", "total": "-30.00"}`, keeps its
+/// status and total, and its `date_modified` moves; once refunds reach the total it is
+/// `refunded`. Without `"api_refund": false` the order's gateway is asked and, not installed,
+/// gives a 500 "The payment gateway for this order does not exist."; more than what remains is a
+/// 500 "Invalid refund amount.". The units go back to stock unless `"api_restock": false`.
+#[test]
+fn refunds_answer_and_move_the_order_and_stock_as_the_real_store_does() {
+    for version in [WcVersion::V10_0_2, WcVersion::V8_9_3] {
+        let sandbox = kit_store(version);
+        let api = Api::of(&sandbox);
+        let id = product(
+            &api,
+            json!({"name": "Caneca", "sku": "CAN", "regular_price": "30.00",
+                   "manage_stock": true, "stock_quantity": 10}),
+        );
+        let stock = || {
+            api.get(&format!("products/{id}"), &[]).body["stock_quantity"]
+                .as_i64()
+                .unwrap()
+        };
+        let placed = order(
+            &api,
+            json!({"status": "processing", "line_items": [{"product_id": id, "quantity": 3}]}),
+        );
+        let order_id = placed["id"].as_u64().unwrap();
+        let line = placed["line_items"][0]["id"].clone();
+        assert_eq!(stock(), 7);
+        let path = format!("orders/{order_id}/refunds");
+
+        let no_flag = api.post(&path, &json!({"amount": "30.00"}));
+        assert_eq!(no_flag.status, 500);
+        assert_eq!(
+            no_flag.body["message"],
+            "The payment gateway for this order does not exist."
+        );
+
+        let before = api.get(&format!("orders/{order_id}"), &[]).body;
+        let refund = api.post(
+            &path,
+            &json!({"amount": "30.00", "reason": "Defeito", "api_refund": false,
+                    "line_items": [{"id": line, "quantity": 1, "refund_total": 30}]}),
+        );
+        assert_eq!(refund.status, 201, "{}", refund.body);
+        assert_eq!(refund.body["amount"], "30.00");
+        let refunded_line = &refund.body["line_items"][0];
+        assert_eq!(
+            (
+                refunded_line["quantity"].as_i64(),
+                refunded_line["total"].as_str()
+            ),
+            (Some(-1), Some("-30.00"))
+        );
+        assert_eq!(refunded_line["meta_data"][0]["key"], "_refunded_item_id");
+        assert_eq!(refunded_line["meta_data"][0]["value"], line.to_string());
+        assert_eq!(stock(), 8, "given back");
+        let after = api.get(&format!("orders/{order_id}"), &[]).body;
+        assert_eq!(
+            after["refunds"],
+            json!([{"id": refund.body["id"], "reason": "Defeito", "total": "-30.00"}])
+        );
+        assert_eq!(
+            (after["status"].as_str(), after["total"].as_str()),
+            (Some("processing"), before["total"].as_str())
+        );
+        assert!(after["date_modified_gmt"].as_str() > before["date_modified_gmt"].as_str());
+        assert_eq!(
+            api.get(&path, &[]).ids(),
+            vec![refund.body["id"].as_u64().unwrap()]
+        );
+
+        let too_much = api.post(&path, &json!({"amount": "90.00", "api_refund": false}));
+        assert_eq!(too_much.status, 500);
+        assert_eq!(too_much.body["message"], "Invalid refund amount.");
+
+        let rest = api.post(
+            &path,
+            &json!({"amount": "60.00", "api_refund": false, "api_restock": false,
+                    "line_items": [{"id": line, "quantity": 2, "refund_total": 60}]}),
+        );
+        assert_eq!(rest.status, 201);
+        assert_eq!(stock(), 8, "not given back");
+        let after = api.get(&format!("orders/{order_id}"), &[]).body;
+        assert_eq!(after["status"], "refunded");
+    }
+}
