@@ -257,3 +257,27 @@ pub(crate) fn fulfil(
         customer_note: note,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shoppers_note_is_wholly_in_the_integrations_language() {
+        let mut fulfilment: Fulfilment = serde_json::from_value(json!({
+            "invoice": {"key": "35261208530528000184550010000154301000771560", "number": "7",
+                        "series": "1", "issued_at": "2026-12-01T12:00:00Z"},
+            "tracking": {"code": "AA123456789BR", "carrier": "Correios"}
+        }))
+        .unwrap();
+        validate(&mut fulfilment).unwrap();
+        for locale in [Locale::PtBr, Locale::En] {
+            let note = customer_note(locale, &fulfilment);
+            crate::rules::language::assert_wholly(locale, &note);
+            assert!(
+                note.contains("AA123456789BR") && note.contains(" 7 "),
+                "{note}"
+            );
+        }
+    }
+}

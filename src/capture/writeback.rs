@@ -339,3 +339,22 @@ fn send_notes(
         None => Ok(done),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_back_reasons_are_wholly_in_the_integrations_language() {
+        for locale in [Locale::PtBr, Locale::En] {
+            crate::rules::language::assert_wholly(
+                locale,
+                &not_kept(locale, "19", "recebido", "pending"),
+            );
+            crate::rules::language::assert_wholly(
+                locale,
+                &overtaken(locale, "19", "completed", "recebido", "cancelled"),
+            );
+        }
+    }
+}

@@ -336,4 +336,50 @@ mod tests {
         assert_eq!(retired[0].code, "retired");
         assert!(unpublishes(&retired[0]));
     }
+
+    /// Every reason a product is not sent, in both languages: each message wholly in its own.
+    #[test]
+    fn every_reason_message_is_wholly_in_its_language() {
+        let bad = product(
+            r#"{"erp_id":"2","name":" ","brand_id":"OFF","show_in_store":false,"sync_stock":true,
+                "variants":[{"sku":"S1","ean":"7891000100104"}]}"#,
+        );
+        let twin = product(
+            r#"{"erp_id":"9","name":"Z","brand_id":"NOPE","show_in_store":true,"sync_stock":true,"variants":[{"sku":"S9","ean":"7891000100103","price_cents":1}]}"#,
+        );
+        let unbranded = product(
+            r#"{"erp_id":"3","name":"X","show_in_store":true,"sync_stock":true,"variants":[{"sku":"S3","price_cents":1}]}"#,
+        );
+        let products = [product(GOOD), bad, twin, unbranded];
+        let index = CatalogIndex::new(&products, brands());
+        let config = ProductSyncConfig {
+            only_eans: "123".into(),
+            ..ProductSyncConfig::default()
+        };
+        let mut codes = std::collections::BTreeSet::new();
+        for locale in [Locale::PtBr, Locale::En] {
+            for item in &products {
+                for reason in reasons(item, true, &index, &config, locale) {
+                    crate::rules::language::assert_wholly(locale, &reason.message);
+                    codes.insert(reason.code);
+                }
+            }
+        }
+        assert_eq!(
+            codes.into_iter().collect::<Vec<_>>(),
+            [
+                "brand_not_enabled",
+                "brand_unknown",
+                "duplicate_ean",
+                "duplicate_sku",
+                "invalid_ean",
+                "no_brand",
+                "no_name",
+                "no_price",
+                "not_published",
+                "outside_ean_filter",
+                "retired",
+            ]
+        );
+    }
 }
