@@ -199,8 +199,8 @@ fn unreachable(url: &str, error: &Error) -> CheckItem {
             "credentials",
             ItemStatus::Problem,
             text(
-                format!("A loja recusou a chave de API: {message}"),
-                format!("The store refused the API key: {message}"),
+                format!("A loja recusou a chave de API: \"{message}\""),
+                format!("The store refused the API key: \"{message}\""),
             ),
             key_action,
         ),
@@ -220,8 +220,8 @@ fn unreachable(url: &str, error: &Error) -> CheckItem {
             "address",
             ItemStatus::Problem,
             text(
-                format!("A loja não responde em {url}: {other}"),
-                format!("The store does not answer at {url}: {other}"),
+                format!("A loja não responde em {url}: \"{other}\""),
+                format!("The store does not answer at {url}: \"{other}\""),
             ),
             text(
                 "Confira o endereço da loja (base_url) e se ela está no ar.",
@@ -260,8 +260,8 @@ fn store_items(
             "write",
             ItemStatus::Warning,
             text(
-                format!("Não foi possível confirmar que a chave pode gravar: {why}"),
-                format!("Could not confirm that the API key can write: {why}"),
+                format!("Não foi possível confirmar que a chave pode gravar: \"{why}\""),
+                format!("Could not confirm that the API key can write: \"{why}\""),
             ),
             text(
                 "Confira em WooCommerce > Configurações > Avançado > API REST se a chave tem a permissão Leitura/Gravação.",
@@ -272,8 +272,8 @@ fn store_items(
             "write",
             ItemStatus::Problem,
             text(
-                format!("A chave de API só pode ler: {why}"),
-                format!("The API key can only read: {why}"),
+                format!("A chave de API só pode ler: \"{why}\""),
+                format!("The API key can only read: \"{why}\""),
             ),
             text(
                 "Em WooCommerce > Configurações > Avançado > API REST, dê à chave a permissão Leitura/Gravação.",

@@ -15,6 +15,20 @@ use ponte::sandbox::{Permissions, WcVersion, WooOptions, WooSandbox};
 use ponte::sync::SyncOptions;
 use ponte::Error;
 
+/// The check, after asserting each of its texts is wholly in its language (issue 10: one
+/// message mixed Portuguese and English).
+fn wholly(check: ponte::check::IntegrationCheck) -> ponte::check::IntegrationCheck {
+    use ponte::model::config::Locale;
+    use ponte::rules::language::assert_wholly;
+    for item in &check.items {
+        for text in std::iter::once(&item.message).chain(&item.action) {
+            assert_wholly(Locale::PtBr, &text.pt_br);
+            assert_wholly(Locale::En, &text.en);
+        }
+    }
+    check
+}
+
 /// A capture rig on a sandbox playing WooCommerce `version`.
 fn rig_on(version: WcVersion) -> Rig {
     let sandbox = WooSandbox::start_with(WooOptions {
@@ -30,7 +44,7 @@ fn rig_on(version: WcVersion) -> Rig {
 #[test]
 fn the_check_lists_the_store_and_every_status_the_config_names() {
     let mut rig = rig();
-    let check = rig.ponte.integration_check("loja").unwrap();
+    let check = wholly(rig.ponte.integration_check("loja").unwrap());
     assert!(check.ok, "{:#?}", check.items);
     let items: Vec<(&str, ItemStatus)> = check.items.iter().map(|i| (i.item, i.status)).collect();
     assert_eq!(
@@ -67,7 +81,7 @@ fn the_check_lists_the_store_and_every_status_the_config_names() {
 fn a_status_the_store_lacks_stops_sync_and_capture_with_its_path() {
     let mut rig = Rig::with(capture_settings);
     // `recebido` is never registered in this store.
-    let check = rig.ponte.integration_check("loja").unwrap();
+    let check = wholly(rig.ponte.integration_check("loja").unwrap());
     assert!(!check.ok);
     let problem = check
         .items
@@ -122,7 +136,7 @@ fn a_key_that_may_only_read_is_a_problem_and_stops_a_sync() {
         access_token: None,
     });
     rig.ponte.integration_put(config).unwrap();
-    let check = rig.ponte.integration_check("loja").unwrap();
+    let check = wholly(rig.ponte.integration_check("loja").unwrap());
     let write = check.items.iter().find(|i| i.item == "write").unwrap();
     assert_eq!(write.status, ItemStatus::Problem, "{write:?}");
     rig.put(&[product("1", "A", None, 1000, 5)]);
@@ -144,7 +158,7 @@ fn a_store_that_cannot_be_reached_is_a_problem_line_not_an_error() {
     drop(closed);
     config.http.max_retries = 0;
     rig.ponte.integration_put(config).unwrap();
-    let check = rig.ponte.integration_check("loja").unwrap();
+    let check = wholly(rig.ponte.integration_check("loja").unwrap());
     assert!(!check.ok && check.store.is_none());
     assert_eq!(check.items.len(), 1);
     assert_eq!(
@@ -213,7 +227,7 @@ fn a_store_without_brands_still_gets_the_ean() {
 fn a_status_the_store_coerces_is_a_failed_write_back_never_done() {
     let mut rig = stocked();
     // Checked with `recebido` registered; then the status plugin loses it.
-    assert!(rig.ponte.integration_check("loja").unwrap().ok);
+    assert!(wholly(rig.ponte.integration_check("loja").unwrap()).ok);
     rig.sandbox.unregister_status("recebido");
     let id = place(&rig, shopper("A", 1, "processing", CPF));
     let report = capture(&mut rig);

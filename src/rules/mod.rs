@@ -31,9 +31,9 @@ impl Reason {
     }
 }
 
-/// A check that a message is wholly in its language: no word only the other language uses.
-#[cfg(test)]
-pub(crate) mod language {
+/// Whether a message is wholly in its language: no word only the other language uses. The tests
+/// scan every message Ponte writes with it.
+pub mod language {
     use crate::model::config::Locale;
 
     const ENGLISH_ONLY: &[&str] = &[
@@ -118,19 +118,32 @@ pub(crate) mod language {
         "motivo",
     ];
 
+    /// The message's own words: a quotation (what the store or the network said, between double
+    /// quotes) and names of settings, paths and codes (`order_capture.received_status`,
+    /// `/wp-json/wc/v3`) are not the message's language.
     fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-        text.split(|c: char| !c.is_alphabetic())
+        text.split('"')
+            .step_by(2)
+            .flat_map(str::split_whitespace)
+            .map(|token| token.trim_end_matches(['.', ',', ';', ':', ')', '!', '?']))
+            .filter(|token| !token.contains(['_', '/', '.', '>', '=']))
+            .flat_map(|token| token.split(|c: char| !c.is_alphabetic()))
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
     }
 
-    /// Panics, naming the word, when `text` holds a word of the other language.
-    pub fn assert_wholly(locale: Locale, text: &str) {
+    /// The first word of `text` that only the other language uses.
+    pub fn foreign_word(locale: Locale, text: &str) -> Option<String> {
         let foreign = match locale {
             Locale::PtBr => ENGLISH_ONLY,
             Locale::En => PORTUGUESE_ONLY,
         };
-        if let Some(word) = words(text).find(|w| foreign.contains(&w.as_str())) {
+        words(text).find(|w| foreign.contains(&w.as_str()))
+    }
+
+    /// Panics, naming the word, when `text` holds a word of the other language.
+    pub fn assert_wholly(locale: Locale, text: &str) {
+        if let Some(word) = foreign_word(locale, text) {
             panic!("{locale:?} message has the foreign word {word:?}: {text}");
         }
     }
