@@ -71,6 +71,8 @@ fn bodies(product: &Product) {
         status: NewProductStatus::Publish,
         visibility: Visibility::Visible,
         restore_visibility: true,
+        retire_variants: Default::default(),
+        restore_variants: Default::default(),
     };
     for creating in [true, false] {
         if mapping::is_variable(product) {
