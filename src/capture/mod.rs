@@ -450,7 +450,15 @@ fn process(
             if absurd && (in_fetch || in_reservation) =>
         {
             bump(counts, found(previous_state));
-            decide(tx, config, catalog, order, counts, rejected)?;
+            decide(
+                tx,
+                config,
+                catalog,
+                order,
+                counts,
+                rejected,
+                Received::Queue,
+            )?;
         }
         None | Some("failed") | Some("cancelled") if in_reservation => {
             let customer_id = register(tx, integration, order)?;
@@ -470,7 +478,15 @@ fn process(
         // A cancelled order paid late (a boleto, a Pix) is a sale again: the ERP gets it.
         None | Some("failed") | Some("cancelled") if in_fetch => {
             bump(counts, found(previous_state));
-            decide(tx, config, catalog, order, counts, rejected)?;
+            decide(
+                tx,
+                config,
+                catalog,
+                order,
+                counts,
+                rejected,
+                Received::Queue,
+            )?;
         }
         None => {}
         Some("failed") => {
@@ -481,7 +497,15 @@ fn process(
         }
         Some("reserved") if in_fetch => {
             bump(counts, "became_sale");
-            decide(tx, config, catalog, order, counts, rejected)?;
+            decide(
+                tx,
+                config,
+                catalog,
+                order,
+                counts,
+                rejected,
+                Received::Queue,
+            )?;
         }
         Some("reserved") if in_reservation => {
             journal::hold(
@@ -596,7 +620,15 @@ fn follow(
         )?;
         bump(counts, "changed");
         // Validated and handed over again as it is now; the received status is not sent twice.
-        return redecide(tx, config, catalog, order, counts, rejected);
+        return decide(
+            tx,
+            config,
+            catalog,
+            order,
+            counts,
+            rejected,
+            Received::AlreadyQueued,
+        );
     }
     row.store_status = order.status.clone();
     row.modified_at = Some(order.modified_at.clone());
@@ -648,6 +680,14 @@ fn changed_parts(before: &StoreOrder, now: &StoreOrder) -> Vec<&'static str> {
     parts
 }
 
+/// Whether deciding on an order queues its received status: the first time it is decided, yes; a
+/// pending order the store changed is decided again, and its received status was queued already.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Received {
+    Queue,
+    AlreadyQueued,
+}
+
 /// Validates an order that is a sale and records it as pending or rejected, with its holds and
 /// write-backs.
 fn decide(
@@ -657,31 +697,7 @@ fn decide(
     order: &StoreOrder,
     counts: &mut BTreeMap<String, u64>,
     rejected: &mut Vec<RejectedOrder>,
-) -> Result<()> {
-    record_decision(tx, config, catalog, order, counts, rejected, true)
-}
-
-/// Decides again on a pending order the store changed: the received status it was already
-/// queued is not queued again.
-fn redecide(
-    tx: &rusqlite::Transaction<'_>,
-    config: &IntegrationConfig,
-    catalog: &Catalog,
-    order: &StoreOrder,
-    counts: &mut BTreeMap<String, u64>,
-    rejected: &mut Vec<RejectedOrder>,
-) -> Result<()> {
-    record_decision(tx, config, catalog, order, counts, rejected, false)
-}
-
-fn record_decision(
-    tx: &rusqlite::Transaction<'_>,
-    config: &IntegrationConfig,
-    catalog: &Catalog,
-    order: &StoreOrder,
-    counts: &mut BTreeMap<String, u64>,
-    rejected: &mut Vec<RejectedOrder>,
-    first: bool,
+    received: Received,
 ) -> Result<()> {
     let integration = config.id.as_str();
     let capture = &config.order_capture;
@@ -698,7 +714,11 @@ fn record_decision(
             "unconfirmed",
             &lines_of(order)?,
         )?;
-        if let Some(status) = capture.received_status.as_ref().filter(|_| first) {
+        if let Some(status) = capture
+            .received_status
+            .as_ref()
+            .filter(|_| received == Received::Queue)
+        {
             journal::enqueue(
                 tx,
                 integration,

@@ -289,13 +289,7 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
     let mut lines = Vec::new();
     for (index, item) in array_field(order, "line_items")?.iter().enumerate() {
         let at = |e: String| format!("line_items[{index}].{e}");
-        let item = item
-            .as_object()
-            .ok_or_else(|| at("expected an object".into()))?;
-        let quantity = item
-            .get("quantity")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| at("quantity: expected a whole number".into()))?;
+        let (item, line) = line_item(item).map_err(at)?;
         let total_cents = money_field(item, "total").map_err(at)?;
         let unit_price_cents = match item.get("price") {
             Some(Value::Number(n)) => {
@@ -304,24 +298,22 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             Some(Value::String(s)) if !s.is_empty() => {
                 parse_cents(s).map_err(|e| at(format!("price: {e}")))?
             }
-            _ if quantity != 0 => total_cents
-                .checked_div(quantity)
+            _ if line.quantity != 0 => total_cents
+                .checked_div(line.quantity)
                 .ok_or_else(|| at("price: cannot be derived from the total".into()))?,
             _ => 0,
         };
-        let variation = id_field(item, "variation_id").map_err(at)?;
-        let sku = Some(text_field(item, "sku").map_err(at)?).filter(|s| !s.is_empty());
         lines.push(OrderLine {
-            sku: sku.clone(),
-            store_sku: sku,
+            sku: line.sku.clone(),
+            store_sku: line.sku,
             matched_by: None,
-            name: decoded(text_field(item, "name").map_err(at)?),
-            quantity,
+            name: line.name,
+            quantity: line.quantity,
             unit_price_cents,
             subtotal_cents: money_field(item, "subtotal").map_err(at)?,
             total_cents,
-            store_product_id: id_field(item, "product_id").map_err(at)?,
-            store_variation_id: Some(variation).filter(|v| v != "0"),
+            store_product_id: line.product_id,
+            store_variation_id: line.variation_id,
         });
     }
 
@@ -476,21 +468,14 @@ pub fn refund(value: &Value) -> Result<Refund, String> {
     let mut lines = Vec::new();
     for (index, item) in array_field(refund, "line_items")?.iter().enumerate() {
         let at = |e: String| format!("line_items[{index}].{e}");
-        let item = item
-            .as_object()
-            .ok_or_else(|| at("expected an object".into()))?;
-        let quantity = item
-            .get("quantity")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| at("quantity: expected a whole number".into()))?;
-        let variation = id_field(item, "variation_id").map_err(at)?;
+        let (item, line) = line_item(item).map_err(at)?;
         lines.push(RefundLine {
-            store_sku: Some(text_field(item, "sku").map_err(at)?).filter(|s| !s.is_empty()),
-            name: decoded(text_field(item, "name").map_err(at)?),
-            quantity: quantity.saturating_abs(),
+            store_sku: line.sku,
+            name: line.name,
+            quantity: line.quantity.saturating_abs(),
             amount_cents: money_field(item, "total").map_err(at)?.saturating_abs(),
-            store_product_id: id_field(item, "product_id").map_err(at)?,
-            store_variation_id: Some(variation).filter(|v| v != "0"),
+            store_product_id: line.product_id,
+            store_variation_id: line.variation_id,
         });
     }
     let created_at = match refund.get("date_created_gmt") {
@@ -536,6 +521,32 @@ fn address(
         country: field("country")?,
         phone: field("phone")?,
     })
+}
+
+/// What an order's line and a refund's line both say of the item.
+struct LineItem {
+    sku: Option<String>,
+    name: String,
+    quantity: i64,
+    product_id: String,
+    variation_id: Option<String>,
+}
+
+fn line_item(item: &Value) -> Result<(&Map<String, Value>, LineItem), String> {
+    let item = item.as_object().ok_or("expected an object")?;
+    let quantity = item
+        .get("quantity")
+        .and_then(Value::as_i64)
+        .ok_or("quantity: expected a whole number")?;
+    let variation = id_field(item, "variation_id")?;
+    let line = LineItem {
+        sku: Some(text_field(item, "sku")?).filter(|s| !s.is_empty()),
+        name: decoded(text_field(item, "name")?),
+        quantity,
+        product_id: id_field(item, "product_id")?,
+        variation_id: Some(variation).filter(|v| v != "0"),
+    };
+    Ok((item, line))
 }
 
 /// WordPress stores names with HTML entities (`Ship Your Idea &ndash; Color: Black`, `P&amp;B`);
