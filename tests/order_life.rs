@@ -232,9 +232,11 @@ fn a_confirmed_order_cancelled_in_the_store_reaches_the_erp_once_until_acknowled
     let mut rig = stocked();
     let id = place(&rig, shopper("A", 1, "processing", CPF));
     capture(&mut rig);
+    assert_eq!(state_of(&mut rig, &id).store_status, "recebido", "written by Ponte");
     rig.ponte.order_confirm("loja", &id, "PV-3").unwrap();
     capture(&mut rig);
     assert_eq!(store_status(&rig, &id), "completed");
+    assert_eq!(state_of(&mut rig, &id).store_status, "completed", "written by Ponte");
     assert!(
         events(&mut rig, &id).is_empty(),
         "Ponte's own write-backs are no events"
