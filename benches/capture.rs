@@ -1,5 +1,6 @@
-//! Order capture against the WooCommerce sandbox: 10,000 new orders, then a capture with nothing
-//! new. Reports wall time, requests by route and peak memory. Run: `cargo bench --bench capture`;
+//! Order capture against the WooCommerce sandbox: 10,000 new orders, then two captures with
+//! nothing new while the ERP has confirmed none. Reports wall time, requests by route and peak
+//! memory. Run: `cargo bench --bench capture`;
 //! `PONTE_BENCH_ORDERS` changes the count.
 
 mod common;
@@ -69,5 +70,11 @@ fn main() {
         );
     };
     phase(&format!("capture of {count} new orders"), &mut ponte);
+    // The received statuses written back modified every order: this capture reads them again.
     phase("capture with nothing new", &mut ponte);
+    // Steady state with the ERP behind: every pending order is followed by id, 100 a request.
+    phase(
+        &format!("capture with nothing new, {count} orders still pending"),
+        &mut ponte,
+    );
 }
