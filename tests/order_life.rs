@@ -232,11 +232,19 @@ fn a_confirmed_order_cancelled_in_the_store_reaches_the_erp_once_until_acknowled
     let mut rig = stocked();
     let id = place(&rig, shopper("A", 1, "processing", CPF));
     capture(&mut rig);
-    assert_eq!(state_of(&mut rig, &id).store_status, "recebido", "written by Ponte");
+    assert_eq!(
+        state_of(&mut rig, &id).store_status,
+        "recebido",
+        "written by Ponte"
+    );
     rig.ponte.order_confirm("loja", &id, "PV-3").unwrap();
     capture(&mut rig);
     assert_eq!(store_status(&rig, &id), "completed");
-    assert_eq!(state_of(&mut rig, &id).store_status, "completed", "written by Ponte");
+    assert_eq!(
+        state_of(&mut rig, &id).store_status,
+        "completed",
+        "written by Ponte"
+    );
     assert!(
         events(&mut rig, &id).is_empty(),
         "Ponte's own write-backs are no events"
@@ -578,4 +586,41 @@ fn a_bad_invoice_key_or_an_unconfirmed_order_is_refused_and_nothing_is_queued() 
         Err(Error::NotFound(message)) => assert!(message.contains("424242"), "{message}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn pending_orders_are_read_again_by_id_in_turn_a_hundred_a_capture() {
+    let mut rig = stocked();
+    rig.put(&[product("1", "A", None, 1000, 1000)]);
+    rig.sync();
+    let ids: Vec<String> = (0..150)
+        .map(|_| place(&rig, shopper("A", 1, "processing", CPF)))
+        .collect();
+    capture(&mut rig);
+    // Ponte's received statuses modified every order: the next capture lists them again.
+    capture(&mut rig);
+    // A change the listing cannot show: the order's modification time is put in the past, as a
+    // plugin writing the database directly leaves it.
+    let last = ids.last().unwrap();
+    rig.sandbox
+        .update_order(
+            last.parse().unwrap(),
+            &json!({"status": "cancelled", "date_modified_gmt": "2020-01-01T00:00:00Z"}),
+        )
+        .unwrap();
+    // A hundred are read by id a capture, those read longest ago first: 150 take two captures.
+    let mut found_after = None;
+    for round in 1..=2 {
+        let report = capture(&mut rig);
+        if count(&report, "cancelled_in_store") == 1 {
+            found_after = Some(round);
+            break;
+        }
+    }
+    assert!(
+        found_after.is_some(),
+        "the cancellation was not read in two captures"
+    );
+    assert_eq!(state_of(&mut rig, last).state, "cancelled");
+    assert_eq!(rig.ponte.orders_pending("loja").unwrap().len(), 149);
 }

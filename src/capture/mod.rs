@@ -41,6 +41,9 @@ use crate::store::orders::{self as journal, JournalRow};
 use crate::store::sync::LinkState;
 use crate::store::Db;
 
+/// Pending orders read again by id per capture, besides those the listing showed: one request.
+const PENDING_READ_PER_CAPTURE: usize = 100;
+
 /// An accepted order as the ERP receives it: a closed sales order with the integration's default
 /// payment terms and method, items mapped to ERP products, and its customer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -234,13 +237,22 @@ pub(crate) fn capture(
     // ERP confirms them, unreadable ones may read now.
     let recheck: Vec<String> = db.read(|tx| {
         let mut ids = Vec::new();
-        for state in ["pending", "reserved", "failed"] {
+        for state in ["reserved", "failed"] {
             ids.extend(
                 journal::journal_in_state(tx, integration, state)?
                     .into_iter()
                     .map(|r| r.store_order_id),
             );
         }
+        // Pending orders the listing did not show were not modified since: a batch of those read
+        // longest ago is enough, so an ERP far behind costs one request a capture, not one per
+        // hundred orders waiting, and each is still read again in turn.
+        ids.extend(journal::least_recently_read(
+            tx,
+            integration,
+            "pending",
+            PENDING_READ_PER_CAPTURE,
+        )?);
         Ok(ids)
     })?;
     let recheck: Vec<String> = recheck

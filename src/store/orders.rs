@@ -80,6 +80,22 @@ pub fn journal_in_state(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Ids of an integration's orders in one state, those written longest ago first (every read of an
+/// order writes its row), at most `limit`.
+pub fn least_recently_read(
+    tx: &Transaction<'_>,
+    integration: &str,
+    state: &str,
+    limit: usize,
+) -> Result<Vec<String>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT store_order_id FROM order_journal WHERE integration_id = ?1 AND state = ?2
+         ORDER BY updated_at, store_order_id LIMIT ?3",
+    )?;
+    let rows = statement.query_map(params![integration, state, limit as i64], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
 /// Every journal row of an integration, newest first.
 pub fn journal_all(tx: &Transaction<'_>, integration: &str) -> Result<Vec<JournalRow>> {
     let mut statement = tx.prepare_cached(&format!(
