@@ -72,7 +72,17 @@ fn main() {
     phase(&format!("capture of {count} new orders"), &mut ponte);
     // The received statuses written back modified every order: this capture reads them again.
     phase("capture with nothing new", &mut ponte);
-    // Steady state with the ERP behind: every pending order is followed by id, 100 a request.
+    // Steady state with the ERP behind, the overlap window past (here: set to none): only a
+    // hundred of the pending orders are read again by id.
+    let mut later = store.integration_config("bench");
+    later.http.max_requests_per_second = 0;
+    later.order_capture = ponte
+        .integration_get("bench")
+        .expect("config")
+        .config
+        .order_capture;
+    later.order_capture.overlap_seconds = 0;
+    ponte.integration_put(later).expect("config");
     phase(
         &format!("capture with nothing new, {count} orders still pending"),
         &mut ponte,
