@@ -665,6 +665,29 @@ PONTE_API int32_t ponte_order_fulfil(ponte *handle, const char *integration, con
 PONTE_API int32_t ponte_capture_orders(ponte *handle, const char *integration, char **report_out);
 
 /**
+ * Captures orders as `ponte_capture_orders` does, bounded by its caller: a time limit, and a
+ * progress callback asked before each request to the store (`done` is the orders read so far,
+ * `total` the requests made) that cancels by returning non-zero. Either way the capture stops
+ * at a committed page, says why in the report's `unfinished`, and the next capture goes on.
+ * Blocks the calling thread for at most the time limit plus one request (its HTTP timeouts and
+ * retries: `http.overall_timeout_ms`, `http.max_retries`); a UI thread should call it from a
+ * worker thread.
+ *
+ * Parameters: `handle`; `integration`; `options_json`, `{"time_limit_seconds"}` (`"{}"` for
+ * none); `progress`, or NULL; `user_data`, passed to `progress` untouched; `report_out` as for
+ * `ponte_capture_orders`.
+ * Returns: as `ponte_capture_orders`; `PONTE_E_INVALID_JSON` for unknown options.
+ * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread
+ * and must not call Ponte on this handle.
+ *
+ * # Safety
+ * `handle` is NULL or open; the strings are NULL or NUL-terminated; `report_out` is NULL or
+ * valid for a write; `progress`, when not NULL, is safe to call with `user_data`.
+ */
+PONTE_API int32_t ponte_capture_orders_with(ponte *handle, const char *integration, const char *options_json, ponte_progress_callback progress, void *user_data, char **report_out);
+
+/**
  * Lists the orders waiting for the ERP (a JSON array of `{"store_order_id", "number",
  * "sales_order"}`), without asking the store.
  *

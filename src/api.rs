@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::capture::{
-    CaptureReport, CustomerOffer, CustomerState, Fulfilment, FulfilmentQueued, OrderEvent,
-    OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
+    CaptureOptions, CaptureProgress, CaptureReport, CustomerOffer, CustomerState, Fulfilment,
+    FulfilmentQueued, OrderEvent, OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
 };
 use crate::check::IntegrationCheck;
 use crate::error::{ConfigProblem, Error, Result};
@@ -236,10 +236,31 @@ impl Ponte {
     /// validates it, holds stock for reservations and unconfirmed orders, flushes queued
     /// write-backs, and returns every order waiting for the ERP.
     pub fn capture_orders(&mut self, integration: &str) -> Result<CaptureReport> {
+        self.capture_orders_with(integration, CaptureOptions::default(), &mut |_| true)
+    }
+
+    /// Captures orders as `capture_orders` does, within a time limit, with a progress callback
+    /// asked before each request to the store: returning `false` cancels there. Either way the
+    /// capture stops at a committed page, says why in `unfinished`, and the next one goes on.
+    pub fn capture_orders_with(
+        &mut self,
+        integration: &str,
+        options: CaptureOptions,
+        progress: &mut dyn FnMut(CaptureProgress) -> bool,
+    ) -> Result<CaptureReport> {
+        let clock = self.clock.clone();
         self.with_store(integration, |db, config, platform, holder| {
             // Two captures at once would write the same statuses and notes back twice.
             Lease::hold(db, integration, "capture", holder, |db, lease| {
-                crate::capture::capture(db, config, platform, lease)
+                crate::capture::capture(
+                    db,
+                    config,
+                    platform,
+                    lease,
+                    options,
+                    clock.as_ref(),
+                    progress,
+                )
             })
         })
     }

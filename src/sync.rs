@@ -374,6 +374,7 @@ fn uncaptured_holds(
         &statuses,
         Some(from),
         capture.max_listing_requests,
+        &mut || None,
         &mut |page| {
             db.read(|tx| {
                 for order in &page.items {

@@ -188,6 +188,7 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_order_events",
     "ponte_order_event_ack",
     "ponte_order_fulfil",
+    "ponte_capture_orders_with",
 ];
 
 /// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
@@ -1467,6 +1468,79 @@ fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
 }
 
 const INVOICE_KEY: &str = "35261208530528000184550010000154301000771560";
+
+unsafe extern "C" fn count_and_cancel(calls: *mut c_void, _read: i32, _requests: i32) -> i32 {
+    // SAFETY: the test passes a live `i32` as the user data.
+    unsafe { *calls.cast::<i32>() += 1 };
+    1
+}
+
+#[test]
+fn a_capture_with_options_is_cancelled_by_its_callback_and_bad_options_are_named() {
+    let (rig, _) = capture_fixture();
+    let h = rig.fixture.handle;
+    let l = c"loja".as_ptr();
+    let mut out = SENTINEL;
+    let mut calls = 0i32;
+    // SAFETY: a live handle, C strings, out slots and a callback with its live user data.
+    unsafe {
+        assert_eq!(
+            ponte_capture_orders_with(
+                h,
+                l,
+                c"{\"time_limit_seconds\": 60}".as_ptr(),
+                Some(count_and_cancel),
+                (&mut calls as *mut i32).cast(),
+                &mut out
+            ),
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        let report = take(out);
+        assert_eq!(calls, 1);
+        assert!(report["unfinished"]
+            .as_str()
+            .unwrap()
+            .starts_with("cancelled by the caller"));
+        assert_eq!(report["counts"]["captured"], serde_json::Value::Null);
+        out = SENTINEL;
+        assert_eq!(
+            ponte_capture_orders_with(
+                h,
+                l,
+                c"{\"deadline\": 1}".as_ptr(),
+                None,
+                ptr::null_mut(),
+                &mut out
+            ),
+            PONTE_E_INVALID_JSON
+        );
+        assert!(out.is_null());
+        assert!(
+            last_message().starts_with("options.deadline: unknown field `deadline`"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_capture_orders_with(h, l, ptr::null(), None, ptr::null_mut(), &mut out),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(last_message(), "argument `options_json` is NULL");
+        out = SENTINEL;
+        assert_eq!(
+            ponte_capture_orders_with(h, l, c"{}".as_ptr(), None, ptr::null_mut(), &mut out),
+            PONTE_OK
+        );
+        assert_eq!(take(out)["counts"]["captured"], 1);
+        ::ponte::failpoint::arm_panic("ponte_capture_orders_with");
+        assert_eq!(
+            ponte_capture_orders_with(h, l, c"{}".as_ptr(), None, ptr::null_mut(), &mut out),
+            PONTE_E_PANIC
+        );
+        assert!(out.is_null());
+    }
+}
 
 #[test]
 fn customers_events_and_fulfilment_go_through_the_c_abi_and_bad_calls_are_named() {

@@ -24,7 +24,7 @@ usage:
   ponte sync   --state FILE --config CONFIG.json [CATALOG] [--dry-run] [--stock-only] [--full] [--time-limit SECONDS] [--json]
   ponte status --state FILE --config CONFIG.json (--erp-id ID | --sku SKU) [--json]
   ponte runs   --state FILE --config CONFIG.json [--limit N] [--json]
-  ponte capture --state FILE --config CONFIG.json [--json]
+  ponte capture --state FILE --config CONFIG.json [--time-limit SECONDS] [--json]
   ponte report  --state FILE --config CONFIG.json [--from DATE] [--to DATE] [--only STATE] [--text TEXT] [--csv | --json]
   ponte confirm --state FILE --config CONFIG.json --order ID --erp-number NUMBER
   ponte reject  --state FILE --config CONFIG.json --order ID --reason TEXT
@@ -192,8 +192,16 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         }
         "capture" => {
             let (mut ponte, integration) = open_with_config(&mut options)?;
+            let limits = ponte::capture::CaptureOptions {
+                time_limit_seconds: match options.take("--time-limit") {
+                    Some(text) => Some(text.parse().map_err(|_| {
+                        Failure::Usage(format!("--time-limit {text:?} is not a number of seconds"))
+                    })?),
+                    None => None,
+                },
+            };
             options.positional::<0>()?;
-            let report = ponte.capture_orders(&integration)?;
+            let report = ponte.capture_orders_with(&integration, limits, &mut |_| true)?;
             if json {
                 println!("{}", to_json_pretty(&report));
             } else {

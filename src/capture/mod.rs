@@ -24,7 +24,9 @@ pub use fulfil::{Fulfilment, FulfilmentQueued, Invoice, Tracking};
 pub(crate) use report::report;
 pub use report::{ReportFilter, ReportRow};
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -32,6 +34,7 @@ use serde_json::{json, Value};
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::config::{IntegrationConfig, Locale};
 use crate::model::order::{Address, PersonType, StoreOrder};
+use crate::platform::http::Clock;
 use crate::platform::{ItemFailure, OrderQuery, OrderSort, Page, Platform};
 use crate::rules::documents;
 use crate::rules::eligibility::{self, CatalogIndex};
@@ -190,19 +193,85 @@ fn load_catalog(db: &mut Db, config: &IntegrationConfig) -> Result<Catalog> {
     Ok(Catalog { skus, index })
 }
 
+/// How a capture may be bounded by its caller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaptureOptions {
+    /// Stop before the next request once this many seconds have passed: what was read is
+    /// committed, and the next capture goes on from there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_limit_seconds: Option<u64>,
+}
+
+/// How far a capture is, for a progress callback: asked before each request to the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CaptureProgress {
+    /// Orders read so far.
+    pub orders_read: u64,
+    /// Requests made so far.
+    pub requests: u64,
+}
+
+/// Decides, before each request, whether a capture stops there: its time limit passed, or its
+/// caller cancelled through the progress callback. Every stop is at a committed page.
+struct Stopper<'a> {
+    clock: &'a dyn Clock,
+    started: Instant,
+    limit: Option<Duration>,
+    progress: &'a mut dyn FnMut(CaptureProgress) -> bool,
+    reason: Option<String>,
+}
+
+impl Stopper<'_> {
+    fn check(&mut self, orders_read: u64, requests: u64) -> Option<String> {
+        if self.reason.is_none() {
+            if let Some(limit) = self.limit {
+                if self.clock.now().duration_since(self.started) >= limit {
+                    self.reason = Some(format!(
+                        "the time limit of {} s was reached; the next capture goes on from here",
+                        limit.as_secs()
+                    ));
+                }
+            }
+        }
+        if self.reason.is_none()
+            && !(self.progress)(CaptureProgress {
+                orders_read,
+                requests,
+            })
+        {
+            self.reason =
+                Some("cancelled by the caller; the next capture goes on from here".into());
+        }
+        self.reason.clone()
+    }
+}
+
 /// Reads new and changed orders, journals them, hands the accepted ones out and flushes the
-/// write-back outbox.
+/// write-back outbox; stops early, at a committed page, at the time limit or the caller's cancel.
 pub(crate) fn capture(
     db: &mut Db,
     config: &IntegrationConfig,
     platform: &dyn Platform,
     lease: &Lease,
+    options: CaptureOptions,
+    clock: &dyn Clock,
+    progress: &mut dyn FnMut(CaptureProgress) -> bool,
 ) -> Result<CaptureReport> {
     capture_config_check(config)?;
     let integration = config.id.as_str();
     let capture = &config.order_capture;
     let requests_before = platform.http_stats().requests;
     let mut pages = Journaling::default();
+    let mut stopper = Stopper {
+        clock,
+        started: clock.now(),
+        limit: options.time_limit_seconds.map(Duration::from_secs),
+        progress,
+        reason: None,
+    };
+    let read = Cell::new(0u64);
+    let requests = || platform.http_stats().requests - requests_before;
 
     let watermark = db.read(|tx| journal::watermark(tx, integration))?;
     // The first capture reads the orders to capture; later ones read every order modified since,
@@ -226,7 +295,9 @@ pub(crate) fn capture(
         &statuses,
         from,
         capture.max_listing_requests,
+        &mut || stopper.check(read.get(), requests()),
         &mut |page| {
+            read.set(read.get() + (page.items.len() + page.failures.len()) as u64);
             pages.journal(db, config, page)?;
             lease.renew(db)
         },
@@ -260,6 +331,9 @@ pub(crate) fn capture(
         .filter(|id| !pages.seen.contains(id))
         .collect();
     for ids in recheck.chunks(100) {
+        if stopper.check(read.get(), requests()).is_some() {
+            break;
+        }
         let by_id = OrderQuery {
             ids: ids.to_vec(),
             sort: OrderSort::Id,
@@ -276,9 +350,16 @@ pub(crate) fn capture(
     }
     let watermark = db.read(|tx| journal::watermark(tx, integration))?;
 
-    events::refund_lines(db, config, platform, &mut pages.catalog)?;
-
-    let flushed = writeback::flush_writebacks(db, config, platform)?;
+    // Refund lines and write-backs wait for the next capture when this one must stop.
+    let flushed = if stopper.check(read.get(), requests()).is_none() {
+        events::refund_lines(db, config, platform, &mut pages.catalog)?;
+        writeback::flush_writebacks(db, config, platform)?
+    } else {
+        writeback::Flushed {
+            waiting: db.read(|tx| journal::outbox(tx, integration))?.len() as u64,
+            ..Default::default()
+        }
+    };
     let Journaling {
         mut counts,
         rejected,
@@ -302,7 +383,7 @@ pub(crate) fn capture(
         counts,
         requests,
         watermark: watermark.map(crate::time::format_rfc3339),
-        unfinished: end.unfinished,
+        unfinished: end.unfinished.or(stopper.reason),
         pending,
         rejected,
         failures,

@@ -43,12 +43,14 @@ pub(crate) struct WalkEnd {
 
 /// Reads every order in `statuses` modified at or after `from` (every order, without it), and
 /// hands each page to `on_page` as it comes. An order already read in this walk is left out
-/// unless it changed since, so a page may come empty. Makes at most `max_requests` requests.
+/// unless it changed since, so a page may come empty. Makes at most `max_requests` requests, and
+/// none once `stop` gives a reason (a deadline, a caller's cancel): asked before each request.
 pub(crate) fn walk(
     platform: &dyn Platform,
     statuses: &[String],
     from: Option<i64>,
     max_requests: u32,
+    stop: &mut dyn FnMut() -> Option<String>,
     on_page: &mut dyn FnMut(Page<StoreOrder>) -> Result<()>,
 ) -> Result<WalkEnd> {
     let mut walk = Walk {
@@ -74,6 +76,9 @@ pub(crate) fn walk(
         let before_cursor = from.map(|f| f - 1);
         if walk.requests >= walk.max_requests {
             return unfinished(before_cursor, walk.requests, request_limit(walk.requests));
+        }
+        if let Some(why) = stop() {
+            return unfinished(before_cursor, walk.requests, why);
         }
         let query = OrderQuery {
             statuses: statuses.to_vec(),
@@ -106,13 +111,14 @@ pub(crate) fn walk(
         if has_more && oldest == Some(latest) {
             // A whole page of one second, and more behind it: read that second whole, by id.
             let at = crate::time::format_rfc3339(latest);
-            let why = match walk.read_second(latest, on_page)? {
+            let why = match walk.read_second(latest, stop, on_page)? {
                 SecondRead::Whole => None,
                 SecondRead::Unsteady => Some(format!(
                     "the orders modified at {at} kept changing while they were read ({MAX_PASSES} passes); the next capture reads them again"
                 )),
                 SecondRead::RequestLimit => Some(request_limit(walk.requests)),
                 SecondRead::LooksWrong => Some(LOOKS_WRONG.to_string()),
+                SecondRead::Stopped(why) => Some(why),
             };
             if let Some(why) = why {
                 return unfinished(Some(latest - 1), walk.requests, why);
@@ -177,6 +183,7 @@ impl Walk<'_> {
     fn read_second(
         &mut self,
         second: i64,
+        stop: &mut dyn FnMut() -> Option<String>,
         on_page: &mut dyn FnMut(Page<StoreOrder>) -> Result<()>,
     ) -> Result<SecondRead> {
         let query = OrderQuery {
@@ -192,6 +199,9 @@ impl Walk<'_> {
             for number in 1.. {
                 if self.requests >= self.max_requests {
                     return Ok(SecondRead::RequestLimit);
+                }
+                if let Some(why) = stop() {
+                    return Ok(SecondRead::Stopped(why));
                 }
                 let page = self.list(&query, number)?;
                 totals.insert(page.total);
@@ -226,6 +236,8 @@ enum SecondRead {
     RequestLimit,
     /// A page brought nothing new, though the store said more would come.
     LooksWrong,
+    /// The caller's time limit or cancel, with its reason.
+    Stopped(String),
 }
 
 /// An order's id and the second it was last modified in, when that could be read.

@@ -21,7 +21,7 @@ const NOTES_PER_ROUND: usize = 100;
 
 /// What a flush of the outbox did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Flushed {
+pub(crate) struct Flushed {
     pub done: u64,
     /// Statuses the store did not keep; they wait for a person, not for the next capture.
     pub failed: u64,

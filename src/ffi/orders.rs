@@ -1,10 +1,11 @@
 //! Order capture: capture, hand-off, confirm, reject, retry, reservations, report.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use super::boundary::{arg_out, arg_str, reset_out, set_json, set_optional_json};
 use super::handle::{ponte, with_handle};
-use crate::capture::ReportFilter;
+use super::sync::{clamp, ponte_progress_callback};
+use crate::capture::{CaptureOptions, CaptureProgress, ReportFilter};
 use crate::model::json;
 
 /// Captures orders from the integration's store: orders in the fetch and reservation statuses
@@ -38,6 +39,61 @@ pub unsafe extern "C" fn ponte_capture_orders(
         let integration = unsafe { arg_str(integration, "integration") }?;
         let out = arg_out(report_out, "report_out")?;
         set_json(out, &ponte.capture_orders(integration)?)
+    })
+}
+
+/// Captures orders as `ponte_capture_orders` does, bounded by its caller: a time limit, and a
+/// progress callback asked before each request to the store (`done` is the orders read so far,
+/// `total` the requests made) that cancels by returning non-zero. Either way the capture stops
+/// at a committed page, says why in the report's `unfinished`, and the next capture goes on.
+/// Blocks the calling thread for at most the time limit plus one request (its HTTP timeouts and
+/// retries: `http.overall_timeout_ms`, `http.max_retries`); a UI thread should call it from a
+/// worker thread.
+///
+/// Parameters: `handle`; `integration`; `options_json`, `{"time_limit_seconds"}` (`"{}"` for
+/// none); `progress`, or NULL; `user_data`, passed to `progress` untouched; `report_out` as for
+/// `ponte_capture_orders`.
+/// Returns: as `ponte_capture_orders`; `PONTE_E_INVALID_JSON` for unknown options.
+/// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread
+/// and must not call Ponte on this handle.
+///
+/// # Safety
+/// `handle` is NULL or open; the strings are NULL or NUL-terminated; `report_out` is NULL or
+/// valid for a write; `progress`, when not NULL, is safe to call with `user_data`.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_capture_orders_with(
+    handle: *mut ponte,
+    integration: *const c_char,
+    options_json: *const c_char,
+    progress: ponte_progress_callback,
+    user_data: *mut c_void,
+    report_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(report_out) };
+    with_handle("ponte_capture_orders_with", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let (integration, options) = unsafe {
+            (
+                arg_str(integration, "integration")?,
+                arg_str(options_json, "options_json")?,
+            )
+        };
+        let options: CaptureOptions =
+            json::from_value(json::parse_value(options, "options")?, "options")?;
+        let out = arg_out(report_out, "report_out")?;
+        let mut on_request = |step: CaptureProgress| match progress {
+            // SAFETY: the caller registered this function for exactly these arguments.
+            Some(callback) => unsafe {
+                callback(user_data, clamp(step.orders_read), clamp(step.requests)) == 0
+            },
+            None => true,
+        };
+        set_json(
+            out,
+            &ponte.capture_orders_with(integration, options, &mut on_request)?,
+        )
     })
 }
 

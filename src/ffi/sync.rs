@@ -109,7 +109,7 @@ pub unsafe extern "C" fn ponte_sync_products(
     })
 }
 
-fn clamp(value: u64) -> i32 {
+pub(super) fn clamp(value: u64) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 

@@ -258,9 +258,32 @@ class Ponte:
 
     # Order capture
 
-    def capture_orders(self, integration: str) -> Dict[str, Any]:
-        """Captures orders from the store; ``report["pending"]`` holds every order for the ERP."""
-        return self._call_out(lib.ponte_capture_orders, integration.encode("utf-8"))
+    def capture_orders(
+        self,
+        integration: str,
+        time_limit_seconds: Optional[int] = None,
+        progress: Optional[Callable[[int, int], Optional[bool]]] = None,
+    ) -> Dict[str, Any]:
+        """Captures orders from the store; ``report["pending"]`` holds every order for the ERP.
+
+        With ``time_limit_seconds``, or a ``progress(orders_read, requests)`` that returns
+        ``False``, the capture stops before its next request to the store, at a committed page;
+        ``report["unfinished"]`` says why and the next capture goes on.
+        """
+        if time_limit_seconds is None and progress is None:
+            return self._call_out(lib.ponte_capture_orders, integration.encode("utf-8"))
+        options = {} if time_limit_seconds is None else {"time_limit_seconds": time_limit_seconds}
+
+        def trampoline(_user_data, read, requests):
+            try:
+                return 1 if progress is not None and progress(read, requests) is False else 0
+            except Exception:  # noqa: BLE001 - an exception must not unwind into C
+                return 1
+
+        callback = _native.PROGRESS_CALLBACK(trampoline)
+        return self._call_out(
+            lib.ponte_capture_orders_with, integration.encode("utf-8"), _json_arg(options), callback, None
+        )
 
     def orders_pending(self, integration: str) -> List[Dict[str, Any]]:
         """The orders waiting for the ERP to confirm or reject them."""

@@ -239,6 +239,10 @@ class CaptureTest(unittest.TestCase):
             bad = store.place_order({"status": "processing", "billing": dict(billing, cpf="111.111.111-11"),
                                      "line_items": [{"sku": "CAM", "quantity": 1}]})
 
+            # A caller that cancels before the first request: nothing read, nothing lost.
+            cancelled = p.capture_orders("loja", time_limit_seconds=30, progress=lambda read, requests: False)
+            self.assertTrue(cancelled["unfinished"].startswith("cancelled by the caller"))
+            self.assertEqual(cancelled["pending"], [])
             report = p.capture_orders("loja")
             self.assertEqual([o["store_order_id"] for o in report["pending"]], [str(good["id"])])
             sales = report["pending"][0]["sales_order"]
