@@ -368,6 +368,11 @@ impl Ponte {
         self.checks.clear();
     }
 
+    /// The state file, for the other rooms that add methods to `Ponte` (`unattended`).
+    pub(crate) fn db_mut(&mut self) -> &mut Db {
+        &mut self.db
+    }
+
     fn integration_config(&mut self, id: &str) -> Result<IntegrationConfig> {
         Ok(self.db.read(|tx| store::integrations::get(tx, id))?.config)
     }

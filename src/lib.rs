@@ -25,9 +25,11 @@ pub mod platform;
 pub mod rules;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod schedule;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod unattended;
 
 pub use api::{IntegrationView, Ponte};
 pub use error::{ConfigProblem, Error, Result};

@@ -259,6 +259,12 @@ pub(crate) fn capture(
     progress: &mut dyn FnMut(CaptureProgress) -> bool,
 ) -> Result<CaptureReport> {
     capture_config_check(config)?;
+    if options.time_limit_seconds == Some(0) {
+        return Err(Error::invalid_data(
+            "options.time_limit_seconds",
+            "0 s leaves no time to capture anything; give at least 1, or none",
+        ));
+    }
     let integration = config.id.as_str();
     let capture = &config.order_capture;
     let requests_before = platform.http_stats().requests;

@@ -316,14 +316,44 @@ pub struct OrderCaptureConfig {
     pub cancelled_statuses: Vec<String>,
 }
 
-/// "Agendar horário de menor movimento": heavy syncs run inside this window.
+/// When `ponte_run_due` runs each job of the integration. "Agendar horário de menor movimento":
+/// the full product sync (creates, field updates, hides) runs once a day inside the quiet window;
+/// order capture and stock updates run all day at their own intervals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
-    /// `HH:MM` in UTC.
+    /// `HH:MM` in `time_zone`: the quiet window opens.
     pub full_sync_start: String,
-    /// `HH:MM` in UTC; before the start means the window crosses midnight.
+    /// `HH:MM` in `time_zone`; before the start means the window crosses midnight.
     pub full_sync_end: String,
+    /// IANA time zone of the window, such as `America/Sao_Paulo`.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// Minutes between order captures.
+    #[serde(default = "default_capture_every")]
+    pub capture_every_minutes: u32,
+    /// Minutes between stock updates of products already in the store.
+    #[serde(default = "default_stock_every")]
+    pub stock_every_minutes: u32,
+    /// A job that fails waits its interval, doubled at each failure in a row, up to this.
+    #[serde(default = "default_max_backoff")]
+    pub max_backoff_minutes: u32,
+}
+
+fn utc() -> String {
+    "UTC".to_string()
+}
+
+fn default_capture_every() -> u32 {
+    5
+}
+
+fn default_stock_every() -> u32 {
+    15
+}
+
+fn default_max_backoff() -> u32 {
+    240
 }
 
 fn yes() -> bool {
@@ -614,7 +644,42 @@ impl IntegrationConfig {
                 ("schedule.full_sync_end", &schedule.full_sync_end),
             ] {
                 if !is_hh_mm(time) {
-                    problem(path, format!("{time:?} is not a UTC time as HH:MM"));
+                    problem(path, format!("{time:?} is not a time as HH:MM"));
+                }
+            }
+            if is_hh_mm(&schedule.full_sync_start)
+                && schedule.full_sync_start == schedule.full_sync_end
+            {
+                problem(
+                    "schedule.full_sync_end",
+                    format!(
+                        "the window {}–{} is empty; a window that crosses midnight ends before it starts (22:00–05:00)",
+                        schedule.full_sync_start, schedule.full_sync_end
+                    ),
+                );
+            }
+            if jiff::tz::TimeZone::get(&schedule.time_zone).is_err() {
+                problem(
+                    "schedule.time_zone",
+                    format!(
+                        "{:?} is not a known time zone (an IANA name such as America/Sao_Paulo, or UTC)",
+                        schedule.time_zone
+                    ),
+                );
+            }
+            for (path, minutes) in [
+                (
+                    "schedule.capture_every_minutes",
+                    schedule.capture_every_minutes,
+                ),
+                ("schedule.stock_every_minutes", schedule.stock_every_minutes),
+                ("schedule.max_backoff_minutes", schedule.max_backoff_minutes),
+            ] {
+                if !(1..=10_080).contains(&minutes) {
+                    problem(
+                        path,
+                        format!("{minutes} is not between 1 and 10080 (a week)"),
+                    );
                 }
             }
         }
@@ -850,7 +915,24 @@ mod tests {
         );
         assert_eq!(
             found,
-            vec![r#"schedule.full_sync_end: "25:00" is not a UTC time as HH:MM"#]
+            vec![r#"schedule.full_sync_end: "25:00" is not a time as HH:MM"#]
+        );
+    }
+
+    #[test]
+    fn a_schedule_names_every_field_that_is_wrong() {
+        let found = problems(
+            r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "schedule":{"full_sync_start":"05:00","full_sync_end":"05:00","time_zone":"Mars/Olympus",
+                            "capture_every_minutes":0,"stock_every_minutes":15}}"#,
+        );
+        assert_eq!(
+            found,
+            vec![
+                "schedule.full_sync_end: the window 05:00–05:00 is empty; a window that crosses midnight ends before it starts (22:00–05:00)".to_string(),
+                r#"schedule.time_zone: "Mars/Olympus" is not a known time zone (an IANA name such as America/Sao_Paulo, or UTC)"#.to_string(),
+                "schedule.capture_every_minutes: 0 is not between 1 and 10080 (a week)".to_string(),
+            ]
         );
     }
 }

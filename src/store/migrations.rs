@@ -308,7 +308,24 @@ DROP TABLE writeback;
 ALTER TABLE writeback_v10 RENAME TO writeback;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+/// Unattended runs: per integration and job, when it is next due, how it last ended, and how
+/// many times in a row it failed (its backoff).
+const V11: &str = "
+CREATE TABLE job_state (
+    integration_id  TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    job             TEXT NOT NULL CHECK (job IN ('capture', 'stock', 'full_sync')),
+    next_due        INTEGER,                -- Unix seconds; NULL: due now
+    last_started    INTEGER,
+    last_success    INTEGER,
+    last_failure    INTEGER,
+    last_error      TEXT,
+    failures        INTEGER NOT NULL DEFAULT 0,  -- in a row
+    last_summary    TEXT,                   -- what the last run did, in a line
+    PRIMARY KEY (integration_id, job)
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -6,6 +6,7 @@
 
 pub(crate) mod catalog;
 pub(crate) mod integrations;
+pub(crate) mod jobs;
 pub(crate) mod lease;
 mod migrations;
 pub(crate) mod orders;
