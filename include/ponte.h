@@ -933,6 +933,69 @@ PONTE_API int32_t ponte_product_status(ponte *handle, const char *integration, c
  */
 PONTE_API int32_t ponte_sync_runs(ponte *handle, const char *integration, int32_t limit, char **runs_out);
 
+/**
+ * Runs every job that is due across all integrations: per integration order capture, then the
+ * stock update, then the full product sync inside its quiet window (`schedule`), each under its
+ * lease. A job already running in another handle or process is skipped, not waited for; one
+ * that fails backs off (its interval doubled per failure in a row, up to
+ * `schedule.max_backoff_minutes`) without delaying the others. Makes no request to a store and
+ * only a few reads of the state file when nothing is due: call it every few seconds from a
+ * timer. Blocks while jobs run: each at most its HTTP timeouts per request; a UI thread should
+ * call it from a worker thread, or cancel through `progress`.
+ *
+ * Parameters: `handle`; `now`, Unix seconds UTC, or 0 for the machine's clock; `progress`,
+ * called as each job goes (`done`/`total`: writes of a sync, orders read and requests of a
+ * capture), non-zero to stop the running job at its next safe boundary and skip the rest, or
+ * NULL; `user_data`, passed to `progress` untouched; `report_out` receives `{"now", "ran",
+ * "skipped", "jobs"}`: each run `{"integration", "job", "outcome", "detail", "millis"}` and each
+ * job `{"integration", "job", "next_due", "due_now", "last_success", "last_failure",
+ * "last_error", "failures", "last_summary"}`.
+ * Returns: `PONTE_OK` (a job's failure is in the report, not the status); `PONTE_E_NULL_ARGUMENT`,
+ * storage errors.
+ * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread
+ * and must not call Ponte on this handle.
+ *
+ * # Safety
+ * `handle` is NULL or open; `report_out` is NULL or valid for a write; `progress`, when not
+ * NULL, is safe to call with `user_data`.
+ */
+PONTE_API int32_t ponte_run_due(ponte *handle, int64_t now, ponte_progress_callback progress, void *user_data, char **report_out);
+
+/**
+ * Lists every job of every integration with when it is next due and how it last ended, as in
+ * `ponte_run_due`'s `jobs`, running nothing and asking no store.
+ *
+ * Parameters: `handle`; `now`, Unix seconds UTC, or 0 for the machine's clock; `jobs_out`
+ * receives the JSON array.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
+ * Ownership: Caller owns `*jobs_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `jobs_out` is NULL or valid for a write.
+ */
+PONTE_API int32_t ponte_jobs(ponte *handle, int64_t now, char **jobs_out);
+
+/**
+ * Health for monitoring: `{"verdict", "integrations"}`, the worst verdict (`ok`, `warning`,
+ * `critical`) and per integration its verdict with the reasons, whether credentials were given
+ * to this handle, each job's last success, last failure and failures in a row, and the backlog
+ * (`orders_pending`, `orders_failed`, `customers_pending`, `events_pending`,
+ * `writebacks_queued`, `writebacks_failed`). Critical: a job failed 3 times in a row. Asks no
+ * store.
+ *
+ * Parameters: `handle`; `now`, Unix seconds UTC, or 0 for the machine's clock; `health_out`
+ * receives the JSON.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
+ * Ownership: Caller owns `*health_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `health_out` is NULL or valid for a write.
+ */
+PONTE_API int32_t ponte_health(ponte *handle, int64_t now, char **health_out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -339,3 +339,70 @@ fn plan_sync_status_and_runs_work_from_files_with_script_friendly_exit_codes() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing).contains("cannot read /no/such/config.json"));
 }
+
+#[test]
+fn run_jobs_health_and_watch_serve_cron_monitoring_and_a_service_manager() {
+    let store = WooSandbox::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let key = store.key();
+    // Credentials from the environment, not the file.
+    let config = serde_json::json!({"id": "loja-1", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
+        "order_capture": {"enabled": true, "fetch_statuses": ["processing"], "default_payment_terms": "A VISTA",
+                          "default_payment_method": "PIX", "require_document": false},
+        "schedule": {"full_sync_start": "00:00", "full_sync_end": "23:59"}});
+    std::fs::write(path("config.json"), config.to_string()).unwrap();
+    let state = path("ponte.db");
+    let base = ["--state", state.as_str(), "--config", &path("config.json")];
+    let with_env = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ponte"))
+            .args(args)
+            .env("PONTE_LOJA_1_CONSUMER_KEY", &key.consumer_key)
+            .env("PONTE_LOJA_1_CONSUMER_SECRET", &key.consumer_secret)
+            .output()
+            .unwrap()
+    };
+    let run = with_env(&[&["run"][..], &base, &["--json"]].concat());
+    assert!(run.status.success(), "{}", text(&run));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(report["ran"][0]["job"], "capture");
+    assert_eq!(report["ran"][0]["outcome"], "succeeded", "{report}");
+    // Run again at once: nothing is due.
+    let again = with_env(&[&["run"][..], &base].concat());
+    assert!(text(&again).contains("nothing due"), "{}", text(&again));
+    let jobs = with_env(&[&["jobs"][..], &base].concat());
+    assert!(
+        text(&jobs).contains("loja-1     capture"),
+        "{}",
+        text(&jobs)
+    );
+    let health = with_env(&[&["health"][..], &base].concat());
+    assert_eq!(health.status.code(), Some(0), "{}", text(&health));
+    // Without credentials nothing can run: a warning, exit 1.
+    let bare = ponte(&[&["health"][..], &base].concat());
+    assert_eq!(bare.status.code(), Some(1), "{}", text(&bare));
+    assert!(text(&bare).contains("no credentials"), "{}", text(&bare));
+
+    // The foreground service stops on SIGTERM, after its current job, exit 0.
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args([&["watch"][..], &base, &["--every", "1"]].concat())
+        .env("PONTE_LOJA_1_CONSUMER_KEY", &key.consumer_key)
+        .env("PONTE_LOJA_1_CONSUMER_SECRET", &key.consumer_secret)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = watch.stderr.take().unwrap();
+    let mut first = [0u8; 12];
+    std::io::Read::read_exact(&mut stderr, &mut first).unwrap();
+    assert_eq!(&first, b"ponte watch:");
+    let killed = Command::new("kill")
+        .args(["-TERM", &watch.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = watch.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(status.success(), "{status:?} {rest}");
+    assert!(rest.contains("ponte watch: stopped"), "{rest}");
+}

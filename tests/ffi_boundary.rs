@@ -189,6 +189,9 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_order_event_ack",
     "ponte_order_fulfil",
     "ponte_capture_orders_with",
+    "ponte_run_due",
+    "ponte_jobs",
+    "ponte_health",
 ];
 
 /// A non-NULL pointer that no successful or failed call may leave in an `_out` parameter.
@@ -1473,6 +1476,82 @@ unsafe extern "C" fn count_and_cancel(calls: *mut c_void, _read: i32, _requests:
     // SAFETY: the test passes a live `i32` as the user data.
     unsafe { *calls.cast::<i32>() += 1 };
     1
+}
+
+#[test]
+fn run_due_jobs_and_health_go_through_the_c_abi() {
+    let (rig, _) = capture_fixture();
+    let h = rig.fixture.handle;
+    let mut out = SENTINEL;
+    let noon = 1_796_126_400i64;
+    // SAFETY: a live handle and out slots.
+    unsafe {
+        assert_eq!(ponte_jobs(h, noon, &mut out), PONTE_OK);
+        let jobs = take(out);
+        let names: Vec<&str> = jobs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["job"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["capture", "stock", "full_sync"]);
+        assert!(jobs[0]["due_now"].as_bool().unwrap());
+        out = SENTINEL;
+        assert_eq!(
+            ponte_run_due(h, noon, None, ptr::null_mut(), &mut out),
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        let report = take(out);
+        let ran: Vec<(&str, &str)> = report["ran"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["job"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            ran,
+            [
+                ("capture", "succeeded"),
+                ("stock", "succeeded"),
+                ("full_sync", "succeeded")
+            ]
+        );
+        out = SENTINEL;
+        assert_eq!(
+            ponte_run_due(h, noon + 1, None, ptr::null_mut(), &mut out),
+            PONTE_OK
+        );
+        assert_eq!(take(out)["ran"], serde_json::json!([]));
+        out = SENTINEL;
+        assert_eq!(ponte_health(h, noon, &mut out), PONTE_OK);
+        let health = take(out);
+        assert_eq!(health["verdict"], "ok", "{health}");
+        assert_eq!(health["integrations"][0]["backlog"]["orders_pending"], 1);
+        assert_eq!(ponte_health(h, 0, ptr::null_mut()), PONTE_E_NULL_ARGUMENT);
+        assert_eq!(last_message(), "argument `health_out` is NULL");
+        assert_eq!(
+            ponte_jobs(ptr::null_mut(), 0, &mut out),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(
+            ponte_run_due(h, 0, None, ptr::null_mut(), ptr::null_mut()),
+            PONTE_E_NULL_ARGUMENT
+        );
+        for name in ["ponte_run_due", "ponte_jobs", "ponte_health"] {
+            let (other, _) = capture_fixture();
+            let h = other.fixture.handle;
+            ::ponte::failpoint::arm_panic(name);
+            let status = match name {
+                "ponte_run_due" => ponte_run_due(h, noon, None, ptr::null_mut(), &mut out),
+                "ponte_jobs" => ponte_jobs(h, noon, &mut out),
+                _ => ponte_health(h, noon, &mut out),
+            };
+            assert_eq!(status, PONTE_E_PANIC, "{name}");
+            assert!(out.is_null(), "{name}");
+        }
+    }
 }
 
 #[test]

@@ -37,6 +37,13 @@ usage:
   ponte event-ack --state FILE --config CONFIG.json --event ID
   ponte fulfil  --state FILE --config CONFIG.json --order ID FULFILMENT.json
       queues a confirmed order's invoice, tracking code and shipped status for the store
+  ponte run     --state FILE --config CONFIG.json [--config ...] [--json]
+      runs what is due once (for cron or the Windows Task Scheduler); exit 3 if a job failed
+  ponte watch   --state FILE --config CONFIG.json [--config ...] [--every SECONDS]
+      runs what is due every SECONDS (30) until SIGINT or SIGTERM, which finish the current job
+  ponte jobs    --state FILE --config CONFIG.json [--config ...] [--json]
+  ponte health  --state FILE --config CONFIG.json [--config ...] [--json]
+      exits 0 OK, 1 WARNING, 2 CRITICAL, as monitoring plugins do
   ponte integration-put --state FILE CONFIG.json
   ponte catalog-put --state FILE [CATALOG]
   ponte catalog-get --state FILE (--erp-id ID | --sku SKU)
@@ -342,6 +349,91 @@ fn run(args: &[String]) -> Result<u8, Failure> {
             );
             Ok(0)
         }
+        "run" => {
+            let mut ponte = open_with_configs(&mut options)?;
+            options.positional::<0>()?;
+            let report = ponte.run_due(None, &mut |_| true)?;
+            if json {
+                println!("{}", to_json_pretty(&report));
+            } else {
+                print_run_due(&report);
+            }
+            Ok(if report.ran.iter().any(|r| r.outcome == "failed") {
+                3
+            } else {
+                0
+            })
+        }
+        "jobs" => {
+            let mut ponte = open_with_configs(&mut options)?;
+            options.positional::<0>()?;
+            let jobs = ponte.jobs(None)?;
+            if json {
+                println!("{}", to_json_pretty(&jobs));
+            } else {
+                print_jobs(&jobs);
+            }
+            Ok(0)
+        }
+        "health" => {
+            let mut ponte = open_with_configs(&mut options)?;
+            options.positional::<0>()?;
+            let health = ponte.health(None)?;
+            if json {
+                println!("{}", to_json_pretty(&health));
+            } else {
+                for integration in &health.integrations {
+                    println!(
+                        "{}: {}",
+                        integration.integration,
+                        integration.verdict.to_uppercase()
+                    );
+                    for reason in &integration.reasons {
+                        println!("  - {reason}");
+                    }
+                    println!("  backlog: {}", to_json(&integration.backlog));
+                }
+                println!("{}", health.verdict.to_uppercase());
+            }
+            // As monitoring plugins exit: 0 OK, 1 WARNING, 2 CRITICAL.
+            Ok(match health.verdict {
+                "ok" => 0,
+                "warning" => 1,
+                _ => 2,
+            })
+        }
+        "watch" => {
+            let mut ponte = open_with_configs(&mut options)?;
+            let every = match options.take("--every") {
+                Some(text) => text.parse::<u64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+                    Failure::Usage(format!("--every {text:?} is not a number of seconds"))
+                })?,
+                None => 30,
+            };
+            options.positional::<0>()?;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let on_signal = stop.clone();
+            ctrlc::set_handler(move || on_signal.store(true, std::sync::atomic::Ordering::SeqCst))
+                .map_err(|err| Failure::Io(format!("cannot catch SIGINT and SIGTERM: {err}")))?;
+            let stopping = || stop.load(std::sync::atomic::Ordering::SeqCst);
+            eprintln!(
+                "ponte watch: running what is due every {every} s; Ctrl+C or SIGTERM to stop"
+            );
+            while !stopping() {
+                // A signal stops the running job at its next safe boundary; its lease is released.
+                let report = ponte.run_due(None, &mut |_| !stopping())?;
+                if !(report.ran.is_empty() && report.skipped.is_empty()) {
+                    print_run_due(&report);
+                }
+                let mut waited = 0;
+                while waited < every * 10 && !stopping() {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    waited += 1;
+                }
+            }
+            eprintln!("ponte watch: stopped");
+            Ok(0)
+        }
         "integration-put" => {
             let mut ponte = Ponte::open(options.state()?)?;
             let [config_path] = options.positional::<1>()?;
@@ -379,6 +471,102 @@ fn open_with_config(options: &mut Options) -> Result<(Ponte, String), Failure> {
     let id = config.id.clone();
     ponte.integration_put(config)?;
     Ok((ponte, id))
+}
+
+/// Opens the state file and puts every `--config` given (one per integration). Credentials come
+/// from the file, or else from the environment: `PONTE_<ID>_CONSUMER_KEY`, `_CONSUMER_SECRET` or
+/// `_ACCESS_TOKEN`, the id in capitals with anything else than letters and digits as `_`. A file
+/// holding credentials that others may read is named on stderr.
+fn open_with_configs(options: &mut Options) -> Result<Ponte, Failure> {
+    let mut ponte = Ponte::open(options.state()?)?;
+    let paths = options.take_all("--config");
+    if paths.is_empty() {
+        return Err(Failure::Usage(
+            "--config CONFIG.json is required (once per integration)".into(),
+        ));
+    }
+    for path in paths {
+        let mut config = parse_config(&read(&path)?)?;
+        if config.credentials.is_some() {
+            warn_if_readable_by_others(&path);
+        } else {
+            config.credentials = credentials_from_env(&config.id);
+        }
+        ponte.integration_put(config)?;
+    }
+    Ok(ponte)
+}
+
+fn credentials_from_env(id: &str) -> Option<ponte::model::config::Credentials> {
+    use ponte::model::config::{Credentials, Secret};
+    let prefix: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let var = |name: &str| {
+        std::env::var(format!("PONTE_{prefix}_{name}"))
+            .ok()
+            .map(Secret::new)
+    };
+    let credentials = Credentials {
+        consumer_key: var("CONSUMER_KEY"),
+        consumer_secret: var("CONSUMER_SECRET"),
+        access_token: var("ACCESS_TOKEN"),
+    };
+    (credentials.consumer_key.is_some() || credentials.access_token.is_some())
+        .then_some(credentials)
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            eprintln!("warning: {path} holds credentials and others may read it; chmod 600 {path}");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &str) {}
+
+fn print_run_due(report: &ponte::unattended::RunDueReport) {
+    for run in report.ran.iter().chain(&report.skipped) {
+        println!(
+            "{:<10} {:<10} {:<9} {:>6} ms  {}",
+            run.integration,
+            run.job.name(),
+            run.outcome,
+            run.millis,
+            run.detail
+        );
+    }
+    if report.ran.is_empty() && report.skipped.is_empty() {
+        println!("nothing due at {}", report.now);
+    }
+}
+
+fn print_jobs(jobs: &[ponte::unattended::JobView]) {
+    for job in jobs {
+        println!(
+            "{:<10} {:<10} next {:<21} {:<8} failures {}  {}",
+            job.integration,
+            job.job.name(),
+            job.next_due.as_deref().unwrap_or("now"),
+            if job.due_now { "due" } else { "" },
+            job.failures,
+            job.last_error
+                .as_deref()
+                .or(job.last_summary.as_deref())
+                .unwrap_or("")
+        );
+    }
 }
 
 fn load_catalog(ponte: &mut Ponte, options: &mut Options, verbose: bool) -> Result<(), Failure> {
@@ -965,6 +1153,15 @@ impl Options {
             flags,
             positional,
         })
+    }
+
+    /// Every value given for a repeatable option, in order.
+    fn take_all(&mut self, name: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        while let Some(value) = self.take(name) {
+            values.push(value);
+        }
+        values
     }
 
     fn take(&mut self, name: &str) -> Option<String> {

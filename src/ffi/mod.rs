@@ -15,6 +15,7 @@ mod orders;
 mod sandbox;
 mod status;
 mod sync;
+mod unattended;
 
 pub use catalog::*;
 pub use handle::ponte;
@@ -26,3 +27,4 @@ pub use orders::*;
 pub use sandbox::*;
 pub use status::*;
 pub use sync::*;
+pub use unattended::*;
