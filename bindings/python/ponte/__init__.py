@@ -310,6 +310,32 @@ class Ponte:
         """Stock held by reservations and unconfirmed orders, by SKU."""
         return self._call_out(lib.ponte_reservations, integration.encode("utf-8"))
 
+    # Running unattended
+
+    def run_due(
+        self, now: Optional[int] = None, progress: Optional[Callable[[int, int], Optional[bool]]] = None
+    ) -> Dict[str, Any]:
+        """Runs every job due at ``now`` (Unix seconds; the machine's clock when ``None``) across
+        all integrations; ``progress(done, total)`` returning ``False`` stops the running job at
+        its next safe boundary and skips the rest."""
+
+        def trampoline(_user_data, done, total):
+            try:
+                return 1 if progress is not None and progress(done, total) is False else 0
+            except Exception:  # noqa: BLE001 - an exception must not unwind into C
+                return 1
+
+        callback = _native.PROGRESS_CALLBACK(trampoline) if progress else _native.PROGRESS_CALLBACK()
+        return self._call_out(lib.ponte_run_due, int(now or 0), callback, None)
+
+    def jobs(self, now: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Every job with when it is next due and how it last ended; runs nothing."""
+        return self._call_out(lib.ponte_jobs, int(now or 0))
+
+    def health(self, now: Optional[int] = None) -> Dict[str, Any]:
+        """Per integration: verdict (ok, warning, critical) with reasons, jobs and backlog."""
+        return self._call_out(lib.ponte_health, int(now or 0))
+
     # The order's life after capture
 
     def customers_pending(self, integration: str) -> List[Dict[str, Any]]:

@@ -293,3 +293,11 @@ class CaptureTest(unittest.TestCase):
             self.assertEqual(p.order_events("loja"), [])
             with self.assertRaises(ponte.NotFoundError):
                 p.order_event_ack("loja", 424242)
+
+            # On a timer: what is due runs, then nothing until its interval has passed.
+            noon = 1796126400
+            ran = p.run_due(now=noon)["ran"]
+            self.assertEqual([(r["job"], r["outcome"]) for r in ran][0], ("capture", "succeeded"))
+            self.assertEqual(p.run_due(now=noon + 1)["ran"], [])
+            self.assertEqual({j["job"] for j in p.jobs(now=noon)}, {"capture", "stock", "full_sync"})
+            self.assertEqual(p.health(now=noon)["verdict"], "ok")
