@@ -406,3 +406,63 @@ fn run_jobs_health_and_watch_serve_cron_monitoring_and_a_service_manager() {
     assert!(status.success(), "{status:?} {rest}");
     assert!(rest.contains("ponte watch: stopped"), "{rest}");
 }
+
+#[test]
+fn a_standalone_sandbox_prints_its_config_serves_the_erp_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(
+        path("products.json"),
+        r#"[{"type": "simple", "name": "Caneca", "sku": "LOJA-1", "regular_price": "9.90", "price": "9.90", "parent_id": 0}]"#,
+    )
+    .unwrap();
+    let mut sandbox = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["sandbox", "--products", &path("products.json")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(sandbox.stdout.take().unwrap());
+    let mut printed = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "no config printed"
+        );
+        printed.push_str(&line);
+        if line == "}\n" {
+            break;
+        }
+    }
+    let config: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    std::fs::write(path("config.json"), config.to_string()).unwrap();
+    let state = path("ponte.db");
+    let checked = ponte(&["check", "--state", &state, "--config", &path("config.json")]);
+    let out = text(&checked);
+    assert!(checked.status.success(), "{out}");
+    let status = ponte(&[
+        "catalog-put",
+        "--state",
+        &state,
+        "--products",
+        &path("products.json"),
+    ]);
+    assert!(
+        !status.status.success(),
+        "WooCommerce products are not ERP products"
+    );
+    Command::new("kill")
+        .args(["-TERM", &sandbox.id().to_string()])
+        .status()
+        .unwrap();
+    let exit = sandbox.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut sandbox.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(exit.success(), "{exit:?} {stderr}");
+    assert!(
+        stderr.contains("with 1 products") && stderr.contains("ponte sandbox: stopped"),
+        "{stderr}"
+    );
+}

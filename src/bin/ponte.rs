@@ -44,6 +44,9 @@ usage:
   ponte jobs    --state FILE --config CONFIG.json [--config ...] [--json]
   ponte health  --state FILE --config CONFIG.json [--config ...] [--json]
       exits 0 OK, 1 WARNING, 2 CRITICAL, as monitoring plugins do
+  ponte sandbox [--port N] [--products FILE]
+      a WooCommerce sandbox store for rehearsal until stopped; prints the integration config
+      (FILE: a JSON array of WooCommerce products the store starts with)
   ponte integration-put --state FILE CONFIG.json
   ponte catalog-put --state FILE [CATALOG]
   ponte catalog-get --state FILE (--erp-id ID | --sku SKU)
@@ -111,6 +114,17 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     let json = options.flag("--json");
     match command.as_str() {
         "demo" => demo(options.take("--state").map(PathBuf::from)).map(|()| 0),
+        "sandbox" => {
+            let port = match options.take("--port") {
+                Some(text) => text
+                    .parse::<u16>()
+                    .map_err(|_| Failure::Usage(format!("--port {text:?} is not a port")))?,
+                None => 0,
+            };
+            let products = options.take("--products");
+            options.positional::<0>()?;
+            standalone_sandbox(port, products).map(|()| 0)
+        }
         "plan" | "sync" => {
             let time_limit_seconds = match options.take("--time-limit") {
                 Some(text) => Some(text.parse().map_err(|_| {
@@ -871,6 +885,59 @@ fn report_csv(rows: &[ponte::capture::ReportRow]) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+#[cfg(not(feature = "sandbox"))]
+fn standalone_sandbox(_port: u16, _products: Option<String>) -> Result<(), Failure> {
+    Err(Failure::Io(
+        "this build of ponte has no sandbox store; build it with the `sandbox` feature".into(),
+    ))
+}
+
+/// A sandbox store for rehearsal, until SIGINT or SIGTERM: prints the integration config to use
+/// against it (its test keys included: they open nothing but this sandbox).
+#[cfg(feature = "sandbox")]
+fn standalone_sandbox(port: u16, products: Option<String>) -> Result<(), Failure> {
+    use ponte::sandbox::WooSandbox;
+
+    let store = WooSandbox::start_on(port)
+        .map_err(|err| Failure::Io(format!("cannot start the sandbox store: {err}")))?;
+    if let Some(path) = products {
+        let value = ponte::model::json::parse_value(&read(&path)?, "products")?;
+        let items = value.as_array().cloned().ok_or_else(|| {
+            Failure::Usage(format!(
+                "{path}: expected a JSON array of WooCommerce products"
+            ))
+        })?;
+        for (index, mut product) in items.into_iter().enumerate() {
+            if product.get("id").is_none() {
+                product["id"] = serde_json::json!(10_000 + index);
+            }
+            store
+                .seed_product(product)
+                .map_err(|err| Failure::Usage(format!("{path}: product [{index}]: {err}")))?;
+        }
+    }
+    let key = store.key();
+    let config = serde_json::json!({
+        "id": "sandbox", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
+        "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret}
+    });
+    println!("{}", to_json_pretty(&config));
+    eprintln!(
+        "ponte sandbox: a WooCommerce store at {} with {} products; Ctrl+C or SIGTERM to stop",
+        store.base_url(),
+        store.products().len()
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let on_signal = stop.clone();
+    ctrlc::set_handler(move || on_signal.store(true, std::sync::atomic::Ordering::SeqCst))
+        .map_err(|err| Failure::Io(format!("cannot catch SIGINT and SIGTERM: {err}")))?;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    eprintln!("ponte sandbox: stopped");
+    Ok(())
 }
 
 #[cfg(not(feature = "sandbox"))]
