@@ -314,3 +314,40 @@ fn health_turns_critical_after_three_failures_in_a_row_and_names_why() {
         .iter()
         .all(|s| s.detail.starts_with("no credentials")));
 }
+
+#[test]
+fn write_backs_a_cut_capture_could_not_send_go_first_in_the_next_so_a_short_limit_never_starves_them(
+) {
+    let mut rig = stocked();
+    (0..150).for_each(|_| {
+        place(&rig, shopper("A", 1, "processing", CPF));
+    });
+    let first = rig
+        .ponte
+        .capture_orders_with("loja", CaptureOptions::default(), &mut |p| p.requests < 1)
+        .unwrap();
+    assert_eq!(count(&first, "captured"), 100);
+    assert_eq!(count(&first, "writebacks_waiting"), 100);
+    // The next capture is cut short too, at its first request to read orders: what the first
+    // queued is sent before it.
+    let mut checks = 0;
+    let second = rig
+        .ponte
+        .capture_orders_with("loja", CaptureOptions::default(), &mut |_| {
+            checks += 1;
+            checks < 2
+        })
+        .unwrap();
+    assert_eq!(
+        count(&second, "writebacks_done"),
+        100,
+        "{:?}",
+        second.counts
+    );
+    assert_eq!(count(&second, "captured"), 0);
+    assert!(second.unfinished.is_some());
+    // And a whole capture then finishes the rest.
+    let third = capture(&mut rig);
+    assert_eq!(count(&third, "captured"), 50);
+    assert_eq!(third.unfinished, None);
+}

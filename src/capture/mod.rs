@@ -295,7 +295,21 @@ pub(crate) fn capture(
     } else {
         Vec::new()
     };
-    let from = watermark.map(|w| w - i64::from(capture.overlap_seconds));
+    // After a capture cut short, go on from where it proved: reading the overlap window first
+    // again could spend a short time limit entirely, and the next whole capture reads it anyway.
+    let resume = db.read(|tx| journal::resume(tx, integration))?;
+    let overlap = if resume {
+        0
+    } else {
+        i64::from(capture.overlap_seconds)
+    };
+    let from = watermark.map(|w| w - overlap);
+    // The write-backs a capture cut short could not send go first, or a short limit would starve
+    // them behind the reads.
+    let mut flushed = writeback::Flushed::default();
+    if resume && stopper.check(read.get(), requests()).is_none() {
+        flushed = writeback::flush_writebacks(db, config, platform)?;
+    }
     let end = walk::walk(
         platform,
         &statuses,
@@ -357,15 +371,14 @@ pub(crate) fn capture(
     let watermark = db.read(|tx| journal::watermark(tx, integration))?;
 
     // Refund lines and write-backs wait for the next capture when this one must stop.
-    let flushed = if stopper.check(read.get(), requests()).is_none() {
+    if stopper.check(read.get(), requests()).is_none() {
         events::refund_lines(db, config, platform, &mut pages.catalog)?;
-        writeback::flush_writebacks(db, config, platform)?
+        flushed.add(writeback::flush_writebacks(db, config, platform)?);
     } else {
-        writeback::Flushed {
-            waiting: db.read(|tx| journal::outbox(tx, integration))?.len() as u64,
-            ..Default::default()
-        }
-    };
+        flushed.waiting = db.read(|tx| journal::outbox(tx, integration))?.len() as u64;
+    }
+    let cut_short = end.unfinished.is_some() || stopper.reason.is_some();
+    db.write(|tx| journal::set_resume(tx, integration, cut_short))?;
     let Journaling {
         mut counts,
         rejected,

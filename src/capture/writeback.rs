@@ -31,6 +31,16 @@ pub(crate) struct Flushed {
     pub dropped: u64,
 }
 
+impl Flushed {
+    /// Adds a later flush: its counts to these, its `waiting` instead of these.
+    pub fn add(&mut self, later: Flushed) {
+        self.done += later.done;
+        self.failed += later.failed;
+        self.dropped += later.dropped;
+        self.waiting = later.waiting;
+    }
+}
+
 /// Sends the queued write-backs: statuses in batches, notes a few at a time.
 pub(super) fn flush_writebacks(
     db: &mut Db,

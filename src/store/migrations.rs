@@ -309,8 +309,12 @@ ALTER TABLE writeback_v10 RENAME TO writeback;
 ";
 
 /// Unattended runs: per integration and job, when it is next due, how it last ended, and how
-/// many times in a row it failed (its backoff).
+/// many times in a row it failed (its backoff). A capture cut short by its caller's time limit
+/// leaves `resume` set, so the next goes on from where it proved instead of reading the overlap
+/// window again first, which a short limit would spend entirely.
 const V11: &str = "
+ALTER TABLE capture_state ADD COLUMN resume INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE job_state (
     integration_id  TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
     job             TEXT NOT NULL CHECK (job IN ('capture', 'stock', 'full_sync')),

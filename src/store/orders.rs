@@ -324,6 +324,21 @@ pub fn watermark(tx: &Transaction<'_>, integration: &str) -> Result<Option<i64>>
         .optional()?)
 }
 
+/// Whether the last capture stopped before the end of its listing.
+pub fn resume(tx: &Transaction<'_>, integration: &str) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT resume FROM capture_state WHERE integration_id = ?1")?
+        .query_row([integration], |row| row.get::<_, i64>(0))
+        .optional()?
+        .is_some_and(|r| r != 0))
+}
+
+pub fn set_resume(tx: &Transaction<'_>, integration: &str, resume: bool) -> Result<()> {
+    tx.prepare_cached("UPDATE capture_state SET resume = ?2 WHERE integration_id = ?1")?
+        .execute(params![integration, i64::from(resume)])?;
+    Ok(())
+}
+
 pub fn set_watermark(tx: &Transaction<'_>, integration: &str, watermark: i64) -> Result<()> {
     tx.prepare_cached(&format!(
         "INSERT INTO capture_state (integration_id, watermark, updated_at) VALUES (?1, ?2, {NOW})
