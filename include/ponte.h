@@ -655,6 +655,9 @@ PONTE_API int32_t ponte_order_fulfil(ponte *handle, const char *integration, con
  * (a capture of this integration is running on another handle or process), network and store
  * errors (-3xx; what was journaled before the failure is kept and handed out next time),
  * storage errors.
+ * Blocking: the calling thread waits for the whole capture, bounded by
+ * `order_capture.max_listing_requests` and each request's HTTP timeouts and retries; a UI
+ * thread should call it from a worker thread, or use `ponte_capture_orders_with`.
  * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
  * Thread safety: serialized with other calls on `handle`.
  *
@@ -888,6 +891,10 @@ PONTE_API int32_t ponte_sync_plan(ponte *handle, const char *integration, const 
  * integration is running on another handle or process), `PONTE_E_AUTH` (no credentials in this
  * session, or refused), other network and store errors (-3xx) when the store cannot be read at
  * all, storage errors.
+ * Blocking: the calling thread waits for the whole run; with `time_limit_seconds`, for the reads
+ * before the first batch, then until the first batch boundary past the limit (each request at
+ * most its HTTP timeouts and retries). A UI thread should call it from a worker thread, or
+ * cancel through `progress`.
  * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
  * Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread.
  *

@@ -20,6 +20,9 @@ use crate::model::json;
 /// (a capture of this integration is running on another handle or process), network and store
 /// errors (-3xx; what was journaled before the failure is kept and handed out next time),
 /// storage errors.
+/// Blocking: the calling thread waits for the whole capture, bounded by
+/// `order_capture.max_listing_requests` and each request's HTTP timeouts and retries; a UI
+/// thread should call it from a worker thread, or use `ponte_capture_orders_with`.
 /// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
 /// Thread safety: serialized with other calls on `handle`.
 ///

@@ -72,6 +72,10 @@ pub unsafe extern "C" fn ponte_sync_plan(
 /// integration is running on another handle or process), `PONTE_E_AUTH` (no credentials in this
 /// session, or refused), other network and store errors (-3xx) when the store cannot be read at
 /// all, storage errors.
+/// Blocking: the calling thread waits for the whole run; with `time_limit_seconds`, for the reads
+/// before the first batch, then until the first batch boundary past the limit (each request at
+/// most its HTTP timeouts and retries). A UI thread should call it from a worker thread, or
+/// cancel through `progress`.
 /// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
 /// Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread.
 ///
