@@ -206,6 +206,12 @@ impl Ponte {
         options: SyncOptions,
         progress: &mut dyn FnMut(SyncProgress) -> bool,
     ) -> Result<RunReport> {
+        if options.time_limit_seconds == Some(0) {
+            return Err(Error::invalid_data(
+                "options.time_limit_seconds",
+                "0 s leaves no time to sync anything; give at least 1, or none",
+            ));
+        }
         let clock = self.clock.clone();
         self.with_store(integration, |db, config, platform, holder| {
             let clock = clock.as_ref();

@@ -351,3 +351,36 @@ fn write_backs_a_cut_capture_could_not_send_go_first_in_the_next_so_a_short_limi
     assert_eq!(count(&third, "captured"), 50);
     assert_eq!(third.unfinished, None);
 }
+
+#[test]
+fn a_time_limit_of_nothing_is_refused_naming_the_option() {
+    let mut rig = stocked();
+    for error in [
+        rig.ponte
+            .capture_orders_with(
+                "loja",
+                CaptureOptions {
+                    time_limit_seconds: Some(0),
+                },
+                &mut |_| true,
+            )
+            .unwrap_err(),
+        rig.ponte
+            .sync_products(
+                "loja",
+                ponte::sync::SyncOptions {
+                    time_limit_seconds: Some(0),
+                    ..Default::default()
+                },
+                &mut |_| true,
+            )
+            .unwrap_err(),
+    ] {
+        match error {
+            ponte::Error::InvalidData { path, .. } => {
+                assert_eq!(path, "options.time_limit_seconds")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
