@@ -141,8 +141,10 @@ impl Timing {
 
     /// When a job is next due after it succeeded at `now`.
     pub fn after_success(&self, job: Job, now: i64) -> i64 {
-        match job {
-            Job::FullSync => self.next_window_start(now).max(now + MINUTE),
+        match (job, &self.window) {
+            (Job::FullSync, Some(_)) => self.next_window_start(now).max(now + MINUTE),
+            // Without a window: once a day, at any hour.
+            (Job::FullSync, None) => now + DAY,
             _ => now + self.interval(job),
         }
     }
@@ -257,6 +259,15 @@ mod tests {
             t.after_failure(Job::FullSync, 1, opens + 2 * 3600 - 60),
             opens + DAY
         );
+    }
+
+    #[test]
+    fn without_a_schedule_the_full_sync_runs_once_a_day_at_any_hour() {
+        let t = Timing::of(None);
+        assert!(t.is_due(Job::FullSync, None, MIDNIGHT_UTC + 3 * 3600));
+        let next = t.after_success(Job::FullSync, MIDNIGHT_UTC + 3 * 3600);
+        assert_eq!(next, MIDNIGHT_UTC + 27 * 3600);
+        assert!(!t.is_due(Job::FullSync, Some(next), MIDNIGHT_UTC + 4 * 3600));
     }
 
     #[test]

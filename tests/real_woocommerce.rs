@@ -77,6 +77,10 @@ const CHECKS: &[(&str, Check)] = &[
         "an_orders_life_after_capture_reaches_the_erp_and_the_erps_fulfilment_the_store",
         order_life,
     ),
+    (
+        "run_due_runs_each_job_when_due_and_nothing_in_between",
+        run_due,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -1028,4 +1032,49 @@ fn order_life(store: &RealStore) {
         .as_str()
         .unwrap()
         .contains("AA123456789BR"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running unattended
+
+fn run_due(store: &RealStore) {
+    let mut rig = new_rig(store, |_| {});
+    rig.put(json!([simple("T", "RW-T", None, 1000, 10)]));
+    let noon = 1_796_126_400;
+    let outcomes = |report: &ponte::unattended::RunDueReport| -> Vec<(String, &'static str)> {
+        report
+            .ran
+            .iter()
+            .map(|r| (r.job.name().to_string(), r.outcome))
+            .collect()
+    };
+    let first = rig.ponte.run_due(Some(noon), &mut |_| true).unwrap();
+    assert_eq!(
+        outcomes(&first),
+        [
+            ("capture".to_string(), "succeeded"),
+            ("stock".to_string(), "succeeded"),
+            ("full_sync".to_string(), "succeeded")
+        ],
+        "{first:?}"
+    );
+    // The full sync created the product in the real store.
+    let product = store.products_with_sku("RW-T")[0]["id"].clone();
+    let id = store.create_orders(&[order(&product, 2, "processing", Person::Cpf(CPF))]);
+    let quiet = rig.ponte.run_due(Some(noon + 60), &mut |_| true).unwrap();
+    assert!(quiet.ran.is_empty(), "{quiet:?}");
+    let due = rig
+        .ponte
+        .run_due(Some(noon + 5 * 60), &mut |_| true)
+        .unwrap();
+    assert_eq!(outcomes(&due), [("capture".to_string(), "succeeded")]);
+    assert!(
+        due.ran[0].detail.contains("accepted 1"),
+        "{}",
+        due.ran[0].detail
+    );
+    assert_eq!(store.order(&id[0])["status"], "received");
+    let health = rig.ponte.health(Some(noon + 5 * 60)).unwrap();
+    assert_eq!(health.verdict, "ok", "{health:?}");
+    assert_eq!(health.integrations[0].backlog.orders_pending, 1);
 }
