@@ -34,7 +34,8 @@ use crate::store::Db;
 pub struct SyncOptions {
     /// Compute and return the plan; write nothing, in the state file or in the store.
     pub dry_run: bool,
-    /// Push only stock that changed, for products already in the store: the frequent, cheap run.
+    /// Push only stock and prices that changed, for products already in the store: the frequent,
+    /// cheap run. Creates, other fields and hides wait for a full run.
     pub stock_only: bool,
     /// Send every enabled field of every product again, whatever was pushed before.
     pub full_resync: bool,
@@ -878,7 +879,52 @@ fn plan_with(
                     .filter(|(_, how)| **how == Retirement::ZeroStock)
                     .map(|(sku, _)| (sku.clone(), 0))
                     .collect();
-                if options.stock_only {
+                // Prices change in place like stock: the frequent run sends them too, alone.
+                let price_fields: BTreeSet<SyncField> = ["price", "promo_price"]
+                    .into_iter()
+                    .filter(|f| changed.contains(*f))
+                    .filter_map(sync_field)
+                    .collect();
+                let prices_alone = !price_fields.is_empty()
+                    && !hidden
+                    && zeroed.is_empty()
+                    && removal.retire.is_empty()
+                    && removal.restore.is_empty();
+                if options.stock_only && prices_alone {
+                    let mut fields = price_fields;
+                    if stock_changed {
+                        fields.insert(SyncField::Stock);
+                    }
+                    let sent: Vec<&str> = ["price", "promo_price", "stock"]
+                        .into_iter()
+                        .filter(|f| fields.contains(&sync_field(f).expect("a field")))
+                        .collect();
+                    // What the store will hold: what it had, with these fields as sent.
+                    let mut new_state = link
+                        .pushed
+                        .clone()
+                        .unwrap_or_else(|| json!({"variants": {}}));
+                    let empty = Map::new();
+                    for (sku, values) in desired["variants"].as_object().unwrap_or(&empty) {
+                        for field in &sent {
+                            if let Some(value) = values.get(*field) {
+                                new_state["variants"][sku][*field] = value.clone();
+                            }
+                        }
+                    }
+                    item.action = Action::Update;
+                    item.fields = sent.iter().map(|f| f.to_string()).collect();
+                    work.push(Work {
+                        item: index,
+                        write: ProductWrite::Update {
+                            target,
+                            draft: ctx.draft(product, fields, false),
+                        },
+                        desired: new_state,
+                        creates: false,
+                        unmatched: false,
+                    });
+                } else if options.stock_only {
                     if stock_changed || !zeroed.is_empty() {
                         let quantities: BTreeMap<String, i64> = ctx
                             .stock_of(product)

@@ -50,7 +50,7 @@ const CHECKS: &[(&str, Check)] = &[
         unpublished_policies,
     ),
     (
-        "a_stock_only_sync_sends_stock_and_nothing_else",
+        "a_stock_only_sync_sends_stock_and_prices_and_nothing_else",
         stock_only_sync,
     ),
     (
@@ -541,25 +541,27 @@ fn stock_only_sync(store: &RealStore) {
     let mut rig = new_rig(store, |_| {});
     rig.put(json!([simple("X1", "RW-X1", None, 1000, 5)]));
     rig.sync();
-    rig.put(json!([simple("X1", "RW-X1", None, 2000, 5)]));
+    let mut renamed = simple("X1", "RW-X1", None, 2000, 5);
+    renamed["name"] = json!("Caneca nova");
+    rig.put(json!([renamed]));
     rig.stock("RW-X1", 9);
     let report = rig.sync_with(SyncOptions {
         stock_only: true,
         ..SyncOptions::default()
     });
-    assert_eq!(
-        count(&report.counts, "stock_only"),
-        1,
-        "{:?}",
-        report.counts
-    );
+    assert_eq!(count(&report.counts, "update"), 1, "{:?}", report.counts);
     let held = &store.products_with_sku("RW-X1")[0];
     assert_eq!(
-        (held["stock_quantity"].as_i64(), price_of(held)),
-        (Some(9), "10.00")
+        (
+            held["stock_quantity"].as_i64(),
+            price_of(held),
+            held["name"].as_str()
+        ),
+        (Some(9), "20.00", Some("Produto X1")),
+        "stock and price in the frequent run, the name in the full one"
     );
     rig.sync();
-    assert_eq!(price_of(&store.products_with_sku("RW-X1")[0]), "20.00");
+    assert_eq!(store.products_with_sku("RW-X1")[0]["name"], "Caneca nova");
 }
 
 // ---------------------------------------------------------------------------------------------

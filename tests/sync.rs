@@ -232,7 +232,7 @@ fn an_update_lists_and_sends_only_the_fields_that_changed() {
 }
 
 #[test]
-fn a_stock_change_is_stock_only_and_the_stock_only_run_pushes_only_changed_stock() {
+fn the_frequent_run_sends_changed_stock_and_prices_and_leaves_other_fields_for_the_full_run() {
     let mut rig = Rig::new();
     rig.put(&[
         product("1", "A", None, 1000, 5),
@@ -244,28 +244,31 @@ fn a_stock_change_is_stock_only_and_the_stock_only_run_pushes_only_changed_stock
         .catalog_put_stock(&parse_stock(r#"[{"sku":"A","quantity":2}]"#).unwrap())
         .unwrap();
     rig.put(&[product("2", "B", None, 1500, 5)]);
-    rig.sandbox.reset_counters();
+    let renamed = product("3", "C", None, 1000, 5).replace("Produto 3", "Caneca nova");
+    rig.put(&[renamed]);
     let report = rig.sync_with(SyncOptions {
         stock_only: true,
         ..SyncOptions::default()
     });
     assert_eq!(item(&report, "1").action, Action::StockOnly);
-    assert_eq!(
-        (
-            Rig::count(&report, "stock_only"),
-            Rig::count(&report, "unchanged")
-        ),
-        (1, 2)
-    );
-    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 2);
-    assert_eq!(
-        rig.store_items("B")[0]["regular_price"],
-        "10.00",
-        "a stock-only run sent a price"
-    );
-    // The price change waits for the next full run.
-    let report = rig.sync();
+    assert_eq!(item(&report, "2").action, Action::Update);
     assert_eq!(item(&report, "2").fields, vec!["price".to_string()]);
+    assert_eq!(Rig::count(&report, "unchanged"), 1, "a name waits");
+    assert_eq!(rig.store_items("A")[0]["stock_quantity"], 2);
+    assert_eq!(rig.store_items("B")[0]["regular_price"], "15.00");
+    assert_eq!(rig.store_items("C")[0]["name"], "Produto 3");
+    // Again: nothing left for the frequent run.
+    rig.sandbox.reset_counters();
+    let again = rig.sync_with(SyncOptions {
+        stock_only: true,
+        ..SyncOptions::default()
+    });
+    assert_eq!(rig.sandbox.write_requests(), 0, "{:?}", again.counts);
+    // The full run sends the name, and only the name.
+    let report = rig.sync();
+    assert_eq!(item(&report, "3").fields, vec!["name".to_string()]);
+    assert_eq!(Rig::count(&report, "unchanged"), 2);
+    assert_eq!(rig.store_items("C")[0]["name"], "Caneca nova");
 }
 
 #[test]
