@@ -558,8 +558,11 @@ fn process(
         Some(_) => "recovered",
     };
     match previous_state {
+        // A new sale, or one found again: an order read fine before, a cancelled order paid late
+        // (a boleto, a Pix), or anything with numbers no real order has (rejected, never held).
         None | Some("failed") | Some("reserved") | Some("cancelled")
-            if absurd && (in_fetch || in_reservation) =>
+            if (absurd && (in_fetch || in_reservation))
+                || (in_fetch && previous_state != Some("reserved")) =>
         {
             bump(counts, found(previous_state));
             decide(
@@ -586,19 +589,6 @@ fn process(
             )?;
             bump(counts, found(previous_state));
             bump(counts, "reserved");
-        }
-        // A cancelled order paid late (a boleto, a Pix) is a sale again: the ERP gets it.
-        None | Some("failed") | Some("cancelled") if in_fetch => {
-            bump(counts, found(previous_state));
-            decide(
-                tx,
-                config,
-                catalog,
-                order,
-                counts,
-                rejected,
-                Received::Queue,
-            )?;
         }
         None => {}
         Some("failed") => {

@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 
 use super::boundary::{arg_out, arg_str, reset_out, set_json, set_optional_json};
 use super::handle::{ponte, with_handle};
-use super::sync::{clamp, ponte_progress_callback};
+use super::sync::{go_on, ponte_progress_callback};
 use crate::capture::{CaptureOptions, CaptureProgress, ReportFilter};
 use crate::model::json;
 
@@ -86,12 +86,9 @@ pub unsafe extern "C" fn ponte_capture_orders_with(
         let options: CaptureOptions =
             json::from_value(json::parse_value(options, "options")?, "options")?;
         let out = arg_out(report_out, "report_out")?;
-        let mut on_request = |step: CaptureProgress| match progress {
-            // SAFETY: the caller registered this function for exactly these arguments.
-            Some(callback) => unsafe {
-                callback(user_data, clamp(step.orders_read), clamp(step.requests)) == 0
-            },
-            None => true,
+        let mut on_request = |step: CaptureProgress| {
+            // SAFETY: `progress` is safe to call with `user_data`, by this function's contract.
+            unsafe { go_on(progress, user_data, step.orders_read, step.requests) }
         };
         set_json(
             out,

@@ -99,12 +99,9 @@ pub unsafe extern "C" fn ponte_sync_products(
         // SAFETY: as above.
         let options = options(unsafe { arg_str(options_json, "options_json") }?)?;
         let out = arg_out(report_out, "report_out")?;
-        let mut on_batch = |step: crate::sync::SyncProgress| match progress {
-            // SAFETY: the caller registered this function for exactly these arguments.
-            Some(callback) => unsafe {
-                callback(user_data, clamp(step.done), clamp(step.total)) == 0
-            },
-            None => true,
+        let mut on_batch = |step: crate::sync::SyncProgress| {
+            // SAFETY: `progress` is safe to call with `user_data`, by this function's contract.
+            unsafe { go_on(progress, user_data, step.done, step.total) }
         };
         set_json(
             out,
@@ -113,8 +110,25 @@ pub unsafe extern "C" fn ponte_sync_products(
     })
 }
 
-pub(super) fn clamp(value: u64) -> i32 {
+fn clamp(value: u64) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+/// Asks the caller's progress callback, if any, whether to go on.
+///
+/// # Safety
+/// `progress`, when not NULL, is safe to call with `user_data`.
+pub(super) unsafe fn go_on(
+    progress: ponte_progress_callback,
+    user_data: *mut c_void,
+    done: u64,
+    total: u64,
+) -> bool {
+    match progress {
+        // SAFETY: the caller registered this function for exactly these arguments.
+        Some(callback) => unsafe { callback(user_data, clamp(done), clamp(total)) == 0 },
+        None => true,
+    }
 }
 
 /// Explains a product: "why is it (not) in my store?" Its store id and variants, the values last

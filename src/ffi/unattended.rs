@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 
 use super::boundary::{arg_out, reset_out, set_json};
 use super::handle::{ponte, with_handle};
-use super::sync::{clamp, ponte_progress_callback};
+use super::sync::{go_on, ponte_progress_callback};
 
 /// `now` as the exports take it: Unix seconds, or 0 for the machine's clock.
 fn instant(now: i64) -> Option<i64> {
@@ -48,12 +48,9 @@ pub unsafe extern "C" fn ponte_run_due(
     unsafe { reset_out(report_out) };
     with_handle("ponte_run_due", handle, |ponte| {
         let out = arg_out(report_out, "report_out")?;
-        let mut on_step = |step: &crate::unattended::JobProgress| match progress {
-            // SAFETY: the caller registered this function for exactly these arguments.
-            Some(callback) => unsafe {
-                callback(user_data, clamp(step.done), clamp(step.total)) == 0
-            },
-            None => true,
+        let mut on_step = |step: &crate::unattended::JobProgress| {
+            // SAFETY: `progress` is safe to call with `user_data`, by this function's contract.
+            unsafe { go_on(progress, user_data, step.done, step.total) }
         };
         set_json(out, &ponte.run_due(instant(now), &mut on_step)?)
     })
