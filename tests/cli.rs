@@ -14,6 +14,15 @@ fn ponte(args: &[&str]) -> Output {
         .expect("the ponte binary runs")
 }
 
+/// Sends SIGTERM as a service manager does, through the shell's own `kill` (a fresh machine may
+/// have no `kill` program).
+fn terminate(pid: u32) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -395,11 +404,7 @@ fn run_jobs_health_and_watch_serve_cron_monitoring_and_a_service_manager() {
     let mut first = [0u8; 12];
     std::io::Read::read_exact(&mut stderr, &mut first).unwrap();
     assert_eq!(&first, b"ponte watch:");
-    let killed = Command::new("kill")
-        .args(["-TERM", &watch.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    assert!(terminate(watch.id()));
     let status = watch.wait().unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
@@ -453,10 +458,7 @@ fn a_standalone_sandbox_prints_its_config_serves_the_erp_and_stops_on_sigterm() 
         !status.status.success(),
         "WooCommerce products are not ERP products"
     );
-    Command::new("kill")
-        .args(["-TERM", &sandbox.id().to_string()])
-        .status()
-        .unwrap();
+    assert!(terminate(sandbox.id()));
     let exit = sandbox.wait().unwrap();
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut sandbox.stderr.take().unwrap(), &mut stderr).unwrap();
