@@ -450,6 +450,8 @@ PONTE_API int32_t ponte_integration_remove(ponte *handle, const char *id);
  * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_AUTH` (no credentials given in this session),
  * `PONTE_E_INVALID_CONFIG`, storage errors.
  * Ownership: Caller owns `*check_out`; release with `ponte_string_free`.
+ * Blocking: a few requests to the store (5 on WooCommerce), each at most its HTTP timeouts and
+ * retries; a UI thread should call it from a worker thread.
  * Thread safety: serialized with other calls on `handle`.
  *
  * # Safety
@@ -867,6 +869,8 @@ PONTE_API const char *ponte_status_name(int32_t status);
  * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (product sync off), network and store
  * errors (-3xx), storage errors.
  * Ownership: Caller owns `*plan_out`; release with `ponte_string_free`.
+ * Blocking: the look-ups of products not in the store yet, each request at most its HTTP
+ * timeouts and retries; a UI thread should call it from a worker thread.
  * Thread safety: serialized with other calls on `handle`.
  *
  * # Safety

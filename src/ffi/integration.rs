@@ -116,6 +116,8 @@ pub unsafe extern "C" fn ponte_integration_remove(handle: *mut ponte, id: *const
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_AUTH` (no credentials given in this session),
 /// `PONTE_E_INVALID_CONFIG`, storage errors.
 /// Ownership: Caller owns `*check_out`; release with `ponte_string_free`.
+/// Blocking: a few requests to the store (5 on WooCommerce), each at most its HTTP timeouts and
+/// retries; a UI thread should call it from a worker thread.
 /// Thread safety: serialized with other calls on `handle`.
 ///
 /// # Safety

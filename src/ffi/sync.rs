@@ -33,6 +33,8 @@ fn options(text: &str) -> Result<SyncOptions, Failure> {
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (product sync off), network and store
 /// errors (-3xx), storage errors.
 /// Ownership: Caller owns `*plan_out`; release with `ponte_string_free`.
+/// Blocking: the look-ups of products not in the store yet, each request at most its HTTP
+/// timeouts and retries; a UI thread should call it from a worker thread.
 /// Thread safety: serialized with other calls on `handle`.
 ///
 /// # Safety
