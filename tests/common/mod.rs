@@ -1,11 +1,13 @@
 //! Shared by the integration tests: fixtures of our own and paths of the built library.
 #![allow(dead_code)]
 
+pub mod c;
 pub mod capture;
 pub mod invariants;
 pub mod realwoo;
 pub mod sync;
 pub mod tls;
+pub mod tool;
 pub mod woo;
 
 use std::path::PathBuf;
