@@ -468,3 +468,101 @@ fn a_standalone_sandbox_prints_its_config_serves_the_erp_and_stops_on_sigterm() 
         "{stderr}"
     );
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let output = Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "set -o pipefail; {} demo --state \"$1\" | head -1",
+                env!("CARGO_BIN_EXE_ponte")
+            ),
+            "bash",
+        ])
+        .arg(tempfile::tempdir().unwrap().path().join("demo.db"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!text(&output).contains("panicked"), "{}", text(&output));
+}
+
+#[test]
+fn reading_commands_name_an_integration_put_before_and_the_report_suits_a_brazilian_excel() {
+    let store = WooSandbox::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let key = store.key();
+    let config = serde_json::json!({"id": "loja", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
+        "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
+        "order_capture": {"enabled": true, "fetch_statuses": ["processing"], "default_payment_terms": "A VISTA",
+                          "default_payment_method": "PIX", "require_document": false}});
+    std::fs::write(path("config.json"), config.to_string()).unwrap();
+    std::fs::write(path("brands.json"), common::sync::BRANDS).unwrap();
+    std::fs::write(
+        path("products.json"),
+        format!("[{}]", common::sync::product("1", "A", None, 1050, 5)),
+    )
+    .unwrap();
+    let state = path("ponte.db");
+    let synced = ponte(&[
+        "sync",
+        "--state",
+        &state,
+        "--config",
+        &path("config.json"),
+        "--brands",
+        &path("brands.json"),
+        "--products",
+        &path("products.json"),
+    ]);
+    assert!(synced.status.success(), "{}", text(&synced));
+    store
+        .place_order(&serde_json::json!({"status": "processing", "line_items": [{"sku": "A", "quantity": 1}],
+            "billing": {"first_name": "Ana", "address_1": "Rua A", "city": "Curitiba", "state": "PR", "postcode": "80010-000"}}))
+        .unwrap();
+    assert!(ponte(&[
+        "capture",
+        "--state",
+        &state,
+        "--config",
+        &path("config.json")
+    ])
+    .status
+    .success());
+
+    // No credentials needed to read: the integration is named.
+    let named = ["--state", state.as_str(), "--integration", "loja"];
+    let pending = ponte(&[&["pending"][..], &named].concat());
+    assert!(
+        text(&pending).contains("1 orders waiting for the ERP"),
+        "{}",
+        text(&pending)
+    );
+    let holds = ponte(&[&["reservations"][..], &named].concat());
+    assert!(text(&holds).contains("1 x A"), "{}", text(&holds));
+    let list = ponte(&["integrations", "--state", &state]);
+    assert!(text(&list).starts_with("loja "), "{}", text(&list));
+
+    let csv = ponte(&[&["report"][..], &named, &["--csv-dialect", "excel-br"]].concat());
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a BOM first");
+    let mut lines = csv.trim_start_matches('\u{feff}').split("\r\n");
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("store_order_id;number;created_at;"));
+    let row = lines.next().unwrap();
+    assert!(row.contains(";10,50;pending;"), "{row}");
+
+    let dated = ponte(&[&["report"][..], &named, &["--from", "01/12/2020", "--json"]].concat());
+    let rows: serde_json::Value = serde_json::from_slice(&dated.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    let wrong = ponte(&[&["report"][..], &named, &["--from", "2020/12/01"]].concat());
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        text(&wrong).contains("give 2026-12-01, 01/12/2026 or an RFC 3339 time"),
+        "{}",
+        text(&wrong)
+    );
+}

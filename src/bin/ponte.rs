@@ -25,10 +25,13 @@ usage:
   ponte status --state FILE --config CONFIG.json (--erp-id ID | --sku SKU) [--json]
   ponte runs   --state FILE --config CONFIG.json [--limit N] [--json]
   ponte capture --state FILE --config CONFIG.json [--time-limit SECONDS] [--json]
-  ponte report  --state FILE --config CONFIG.json [--from DATE] [--to DATE] [--only STATE] [--text TEXT] [--csv | --json]
+  ponte report  --state FILE --config CONFIG.json [--from DATE] [--to DATE] [--only STATE] [--text TEXT] [--csv [--csv-dialect excel-br] | --json]
   ponte confirm --state FILE --config CONFIG.json --order ID --erp-number NUMBER
   ponte reject  --state FILE --config CONFIG.json --order ID --reason TEXT
   ponte retry   --state FILE --config CONFIG.json --order ID
+  ponte pending --state FILE --integration ID [--json]
+  ponte reservations --state FILE --integration ID [--json]
+  ponte integrations --state FILE [--json]
   ponte customers --state FILE --config CONFIG.json [--json]
       the customers of captured orders the ERP does not have yet, or not as they are now
   ponte customer-confirm --state FILE --config CONFIG.json --customer KEY --erp-id ID
@@ -52,7 +55,9 @@ usage:
   ponte catalog-get --state FILE (--erp-id ID | --sku SKU)
 
 CATALOG is any of --brands FILE, --products FILE, --stock FILE, loaded before the command runs.
---config puts the integration (credentials included: they are never stored) before the command.
+--config puts the integration (credentials included: they are never stored) before the command;
+--integration ID names one put before instead (credentials, where the store is called, from
+PONTE_<ID>_CONSUMER_KEY and PONTE_<ID>_CONSUMER_SECRET). DATE is 2026-12-01, 01/12/2026 or RFC 3339.
 Every file is JSON in the shapes the README describes.
 Exit codes: 0 success, 1 the operation failed, 2 wrong usage, 3 some products failed or conflict
 (for check: the checklist has a problem).";
@@ -79,6 +84,21 @@ impl From<ponte::Error> for Failure {
 }
 
 fn main() -> ExitCode {
+    // `ponte report | head -1`: a reader that went away ends the output, quietly, as for any
+    // command-line tool; every other panic is reported as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(code) => ExitCode::from(code),
@@ -239,12 +259,21 @@ fn run(args: &[String]) -> Result<u8, Failure> {
                 text: options.take("--text"),
             };
             let csv = options.flag("--csv");
+            let excel_br = match options.take("--csv-dialect").as_deref() {
+                None | Some("rfc4180") => false,
+                Some("excel-br") => true,
+                Some(other) => {
+                    return Err(Failure::Usage(format!(
+                        "--csv-dialect {other:?}: rfc4180 (the default) or excel-br"
+                    )))
+                }
+            };
             options.positional::<0>()?;
             let rows = ponte.report(&integration, &filter)?;
             if json {
                 println!("{}", to_json_pretty(&rows));
-            } else if csv {
-                print!("{}", report_csv(&rows));
+            } else if csv || excel_br {
+                print!("{}", report_csv(&rows, excel_br));
             } else {
                 print_report_table(&rows);
             }
@@ -276,6 +305,65 @@ fn run(args: &[String]) -> Result<u8, Failure> {
                 }
             };
             println!("{}", to_json(&state));
+            Ok(0)
+        }
+        "pending" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            options.positional::<0>()?;
+            let pending = ponte.orders_pending(&integration)?;
+            if json {
+                println!("{}", to_json_pretty(&pending));
+            } else {
+                for order in &pending {
+                    let sales = &order.sales_order;
+                    println!(
+                        "order {:<8} {:<28} {:>10}  customer {}",
+                        order.number,
+                        sales["customer"]["name"].as_str().unwrap_or_default(),
+                        money(sales["total_cents"].as_i64().unwrap_or(0)),
+                        order.customer_key.as_deref().unwrap_or("-")
+                    );
+                }
+                println!("{} orders waiting for the ERP", pending.len());
+            }
+            Ok(0)
+        }
+        "reservations" => {
+            let (mut ponte, integration) = open_with_config(&mut options)?;
+            options.positional::<0>()?;
+            let holds = ponte.reservations(&integration)?;
+            if json {
+                println!("{}", to_json_pretty(&holds));
+            } else {
+                for hold in &holds {
+                    println!(
+                        "{:>6} x {:<20} {:<12} order {}",
+                        hold.quantity, hold.sku, hold.kind, hold.store_order_id
+                    );
+                }
+                println!("{} holds", holds.len());
+            }
+            Ok(0)
+        }
+        "integrations" => {
+            let mut ponte = Ponte::open(options.state()?)?;
+            options.positional::<0>()?;
+            let all = ponte.integration_list()?;
+            if json {
+                println!("{}", to_json_pretty(&all));
+            } else {
+                for view in &all {
+                    println!(
+                        "{:<16} {:<12} {}",
+                        view.config.id,
+                        serde_json::to_value(view.config.platform)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        view.config.base_url
+                    );
+                }
+            }
             Ok(0)
         }
         "customers" => {
@@ -476,15 +564,39 @@ fn run(args: &[String]) -> Result<u8, Failure> {
     }
 }
 
+/// Opens the state file and names the integration: `--config FILE` puts it first (credentials
+/// from the file, else the environment); `--integration ID` names one put before, with
+/// credentials from the environment (`PONTE_<ID>_CONSUMER_KEY`...) when the command calls the
+/// store, and none needed when it does not (report, confirm, pending...).
 fn open_with_config(options: &mut Options) -> Result<(Ponte, String), Failure> {
     let mut ponte = Ponte::open(options.state()?)?;
-    let path = options
-        .take("--config")
-        .ok_or_else(|| Failure::Usage("--config CONFIG.json is required".into()))?;
-    let config = parse_config(&read(&path)?)?;
+    if let Some(id) = options.take("--integration") {
+        let mut config = ponte.integration_get(&id)?.config;
+        if let Some(credentials) = credentials_from_env(&id) {
+            config.credentials = Some(credentials);
+            ponte.integration_put(config)?;
+        }
+        return Ok((ponte, id));
+    }
+    let path = options.take("--config").ok_or_else(|| {
+        Failure::Usage("--config CONFIG.json or --integration ID is required".into())
+    })?;
+    let id = put_config_file(&mut ponte, &path)?;
+    Ok((ponte, id))
+}
+
+/// Puts the integration a config file describes, its credentials from the file (named on
+/// stderr when others may read it) or else the environment; returns its id.
+fn put_config_file(ponte: &mut Ponte, path: &str) -> Result<String, Failure> {
+    let mut config = parse_config(&read(path)?)?;
+    if config.credentials.is_some() {
+        warn_if_readable_by_others(path);
+    } else {
+        config.credentials = credentials_from_env(&config.id);
+    }
     let id = config.id.clone();
     ponte.integration_put(config)?;
-    Ok((ponte, id))
+    Ok(id)
 }
 
 /// Opens the state file and puts every `--config` given (one per integration). Credentials come
@@ -500,13 +612,7 @@ fn open_with_configs(options: &mut Options) -> Result<Ponte, Failure> {
         ));
     }
     for path in paths {
-        let mut config = parse_config(&read(&path)?)?;
-        if config.credentials.is_some() {
-            warn_if_readable_by_others(&path);
-        } else {
-            config.credentials = credentials_from_env(&config.id);
-        }
-        ponte.integration_put(config)?;
+        put_config_file(&mut ponte, &path)?;
     }
     Ok(ponte)
 }
@@ -857,15 +963,24 @@ fn print_report_table(rows: &[ponte::capture::ReportRow]) {
 }
 
 /// The report as CSV (RFC 4180), for a spreadsheet.
-fn report_csv(rows: &[ponte::capture::ReportRow]) -> String {
+/// The report as CSV: RFC 4180 (`,`, a decimal point), or `excel-br` for a Brazilian Excel,
+/// which splits on `;`, reads a decimal comma and needs a BOM to take the file as UTF-8.
+fn report_csv(rows: &[ponte::capture::ReportRow], excel_br: bool) -> String {
+    let separator = if excel_br { ";" } else { "," };
     let field = |text: &str| {
-        if text.contains([',', '"', '\n', '\r']) {
+        if text.contains(separator) || text.contains(['"', '\n', '\r']) {
             format!("\"{}\"", text.replace('"', "\"\""))
         } else {
             text.to_string()
         }
     };
-    let mut out = String::from("store_order_id,number,created_at,customer,document,total,state,store_status,erp_order_number,writeback,reasons\r\n");
+    let header = "store_order_id,number,created_at,customer,document,total,state,store_status,erp_order_number,writeback,reasons";
+    let mut out = String::new();
+    if excel_br {
+        out.push('\u{feff}');
+    }
+    out.push_str(&header.replace(',', separator));
+    out.push_str("\r\n");
     for row in rows {
         let reasons: Vec<&str> = row.reasons.iter().map(|r| r.message.as_str()).collect();
         let cells = [
@@ -874,14 +989,24 @@ fn report_csv(rows: &[ponte::capture::ReportRow]) -> String {
             row.created_at.clone().unwrap_or_default(),
             row.customer.clone(),
             row.document.clone().unwrap_or_default(),
-            money(row.total_cents),
+            if excel_br {
+                money(row.total_cents).replace('.', ",")
+            } else {
+                money(row.total_cents)
+            },
             row.state.clone(),
             row.store_status.clone(),
             row.erp_order_number.clone().unwrap_or_default(),
             row.writeback.clone(),
             reasons.join(" "),
         ];
-        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| field(c))
+                .collect::<Vec<_>>()
+                .join(separator),
+        );
         out.push_str("\r\n");
     }
     out

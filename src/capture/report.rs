@@ -13,7 +13,7 @@ use crate::store::Db;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportFilter {
-    /// Orders created at or after this time (RFC 3339, or a date `YYYY-MM-DD`).
+    /// Orders created at or after this time (RFC 3339, or a date `YYYY-MM-DD` or `DD/MM/YYYY`).
     pub from: Option<String>,
     /// Orders created before this time.
     pub to: Option<String>,
@@ -47,22 +47,24 @@ pub(crate) fn report(
     filter: &ReportFilter,
 ) -> Result<Vec<ReportRow>> {
     let bound = |text: &Option<String>, name: &str| -> Result<Option<i64>> {
-        match text.as_deref() {
-            None => Ok(None),
-            Some(t) => {
-                let full = if t.len() == 10 {
-                    format!("{t}T00:00:00Z")
-                } else {
-                    t.to_string()
-                };
-                crate::time::parse(&full).map(Some).ok_or_else(|| {
-                    Error::invalid_data(
-                        format!("filter.{name}"),
-                        format!("{t:?} is not a date or an RFC 3339 time"),
-                    )
-                })
+        let Some(t) = text.as_deref() else {
+            return Ok(None);
+        };
+        // 2026-12-01, 01/12/2026 (as a Brazilian user types it) or a full RFC 3339 time.
+        let bytes = t.as_bytes();
+        let full = match bytes.len() {
+            10 if bytes[2] == b'/' && bytes[5] == b'/' => {
+                format!("{}-{}-{}T00:00:00Z", &t[6..], &t[3..5], &t[..2])
             }
-        }
+            10 => format!("{t}T00:00:00Z"),
+            _ => t.to_string(),
+        };
+        crate::time::parse(&full).map(Some).ok_or_else(|| {
+            Error::invalid_data(
+                format!("filter.{name}"),
+                format!("{t:?} is not a date: give 2026-12-01, 01/12/2026 or an RFC 3339 time"),
+            )
+        })
     };
     let (from, to) = (bound(&filter.from, "from")?, bound(&filter.to, "to")?);
     const STATES: [&str; 6] = [
