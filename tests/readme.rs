@@ -1,5 +1,6 @@
 //! The README's quick starts cannot rot: each code block is the file a test compiles and runs.
-//! The C one is `bindings/c/quickstart.c` (compiled and run by `c_examples.rs`), the Python one
+//! The C one is `bindings/c/quickstart.c` (compiled and run by `c_examples.rs`), the Pascal one
+//! `bindings/pascal/example.pas` (by `pascal.rs`), the Python one
 //! `bindings/python/examples/quickstart.py` and the Rust one `examples/quickstart.rs` (built by
 //! `cargo test`), both run here against the sandbox store.
 
@@ -59,6 +60,14 @@ fn the_python_quick_start_runs_against_the_sandbox() {
     assert!(stdout.contains("sync: completed {'create': 1}"), "{stdout}");
     assert!(stdout.contains("is sales order PV-0001"), "{stdout}");
     assert!(stdout.contains("expected error: -105"), "{stdout}");
+}
+
+#[test]
+fn the_pascal_quick_start_is_the_example_the_pascal_test_builds_and_runs() {
+    assert_eq!(
+        quick_start_blocks("pascal"),
+        [file("bindings/pascal/example.pas")]
+    );
 }
 
 #[test]
