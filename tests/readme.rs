@@ -71,6 +71,16 @@ fn the_pascal_quick_start_is_the_example_the_pascal_test_builds_and_runs() {
 }
 
 #[test]
+fn the_csharp_example_in_the_readme_is_the_one_the_dotnet_test_builds_and_runs() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let example = file("bindings/dotnet/Example.cs");
+    assert!(
+        readme.contains(&format!("```csharp\n{example}```")),
+        "README's C# block differs from bindings/dotnet/Example.cs"
+    );
+}
+
+#[test]
 fn the_rust_quick_start_builds_as_an_example_and_runs() {
     assert_eq!(quick_start_blocks("rust"), [file("examples/quickstart.rs")]);
     let example = common::target_dir()
