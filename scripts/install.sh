@@ -31,9 +31,15 @@ if [ "$build" = yes ]; then
   flag=(); [ "$profile" = release ] && flag=(--release)
   cargo build "${flag[@]}" --lib --bin ponte
 fi
-for file in libponte.so libponte.a ponte; do
-  [ -e "$target/$file" ] || { echo "install.sh: $target/$file is missing; build first" >&2; exit 1; }
-done
+# `cargo build` puts the libraries in $target; `cargo test` leaves them in $target/deps.
+built() {
+  for dir in "$target" "$target/deps"; do
+    [ -e "$dir/$1" ] && { echo "$dir/$1"; return; }
+  done
+  echo "install.sh: $1 is not in $target; build first" >&2
+  exit 1
+}
+shared="$(built libponte.so)"; static="$(built libponte.a)"; binary="$(built ponte)"
 
 # What a program linking the static library also needs: as rustc says for this target when we
 # build, else what it says for Linux on glibc (the list has not changed in years).
@@ -47,10 +53,10 @@ fi
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 
 install -d "$prefix/lib/pkgconfig" "$prefix/include" "$prefix/bin"
-install -m 0755 "$target/libponte.so" "$prefix/lib/libponte.so"
-install -m 0644 "$target/libponte.a" "$prefix/lib/libponte.a"
+install -m 0755 "$shared" "$prefix/lib/libponte.so"
+install -m 0644 "$static" "$prefix/lib/libponte.a"
 install -m 0644 include/ponte.h "$prefix/include/ponte.h"
-install -m 0755 "$target/ponte" "$prefix/bin/ponte"
+install -m 0755 "$binary" "$prefix/bin/ponte"
 cat > "$prefix/lib/pkgconfig/ponte.pc" <<PC
 prefix=$prefix
 libdir=\${prefix}/lib
