@@ -82,39 +82,57 @@ fn the_demo_runs_the_main_job_end_to_end() {
     assert!(out.contains("(ERP PV-0002) cancelled"), "{out}");
 }
 
+/// A sandbox store, and a folder with a capture config, the brands and product A at `price` cents,
+/// synced through the command line into `ponte.db`.
+struct Shop {
+    store: WooSandbox,
+    dir: tempfile::TempDir,
+}
+
+impl Shop {
+    fn synced(price: i64) -> Shop {
+        let shop = Shop {
+            store: WooSandbox::start().unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let key = shop.store.key();
+        let config = serde_json::json!({"id": "loja", "platform": "woocommerce", "base_url": shop.store.base_url(),
+            "allow_http": true, "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
+            "order_capture": {"enabled": true, "fetch_statuses": ["processing"], "default_payment_terms": "A VISTA",
+                              "default_payment_method": "PIX", "require_document": false}});
+        std::fs::write(shop.path("config.json"), config.to_string()).unwrap();
+        std::fs::write(shop.path("brands.json"), common::sync::BRANDS).unwrap();
+        std::fs::write(
+            shop.path("products.json"),
+            format!("[{}]", common::sync::product("1", "A", None, price, 5)),
+        )
+        .unwrap();
+        let synced = ponte(&[
+            "sync",
+            "--state",
+            &shop.path("ponte.db"),
+            "--config",
+            &shop.path("config.json"),
+            "--brands",
+            &shop.path("brands.json"),
+            "--products",
+            &shop.path("products.json"),
+        ]);
+        assert!(synced.status.success(), "{}", text(&synced));
+        shop
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+}
+
 #[test]
 fn capture_confirm_and_the_report_as_csv_from_the_command_line() {
-    let store = WooSandbox::start().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let key = store.key();
-    let config = serde_json::json!({"id": "loja", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
-        "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
-        "order_capture": {"enabled": true, "fetch_statuses": ["processing"], "default_payment_terms": "A VISTA",
-                          "default_payment_method": "PIX", "require_document": false}});
-    std::fs::write(path("config.json"), config.to_string()).unwrap();
-    std::fs::write(path("brands.json"), common::sync::BRANDS).unwrap();
-    std::fs::write(
-        path("products.json"),
-        format!("[{}]", common::sync::product("1", "A", None, 1000, 5)),
-    )
-    .unwrap();
+    let shop = Shop::synced(1000);
+    let (store, path) = (&shop.store, |name: &str| shop.path(name));
     let (state, config_path) = (path("ponte.db"), path("config.json"));
     let base = ["--state", state.as_str(), "--config", config_path.as_str()];
-    let synced = ponte(
-        &[
-            &["sync"][..],
-            &base,
-            &[
-                "--brands",
-                &path("brands.json"),
-                "--products",
-                &path("products.json"),
-            ],
-        ]
-        .concat(),
-    );
-    assert!(synced.status.success(), "{}", text(&synced));
     let order = store
         .place_order(&serde_json::json!({"status": "processing", "line_items": [{"sku": "A", "quantity": 2}],
             "billing": {"first_name": "Ana, a \"Aninha\"", "address_1": "Rua A", "city": "Curitiba", "state": "PR", "postcode": "80010-000"}}))
@@ -489,34 +507,9 @@ fn a_closed_pipe_ends_the_output_quietly() {
 
 #[test]
 fn reading_commands_name_an_integration_put_before_and_the_report_suits_a_brazilian_excel() {
-    let store = WooSandbox::start().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let key = store.key();
-    let config = serde_json::json!({"id": "loja", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
-        "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret},
-        "order_capture": {"enabled": true, "fetch_statuses": ["processing"], "default_payment_terms": "A VISTA",
-                          "default_payment_method": "PIX", "require_document": false}});
-    std::fs::write(path("config.json"), config.to_string()).unwrap();
-    std::fs::write(path("brands.json"), common::sync::BRANDS).unwrap();
-    std::fs::write(
-        path("products.json"),
-        format!("[{}]", common::sync::product("1", "A", None, 1050, 5)),
-    )
-    .unwrap();
+    let shop = Shop::synced(1050);
+    let (store, path) = (&shop.store, |name: &str| shop.path(name));
     let state = path("ponte.db");
-    let synced = ponte(&[
-        "sync",
-        "--state",
-        &state,
-        "--config",
-        &path("config.json"),
-        "--brands",
-        &path("brands.json"),
-        "--products",
-        &path("products.json"),
-    ]);
-    assert!(synced.status.success(), "{}", text(&synced));
     store
         .place_order(&serde_json::json!({"status": "processing", "line_items": [{"sku": "A", "quantity": 1}],
             "billing": {"first_name": "Ana", "address_1": "Rua A", "city": "Curitiba", "state": "PR", "postcode": "80010-000"}}))
