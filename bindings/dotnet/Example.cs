@@ -36,10 +36,11 @@ static class Example
             store.PlaceOrder("{\"status\": \"processing\", \"line_items\": [{\"sku\": \"TRA-PP-45\", \"quantity\": 1}], " +
                 "\"billing\": {\"first_name\": \"Ana\", \"address_1\": \"Rua XV\", \"city\": \"Curitiba\", " +
                 "\"state\": \"PR\", \"postcode\": \"80020-310\"}}");
-            erp.CaptureOrders("loja");
+            Console.WriteLine("capture: " + erp.CaptureOrdersWithin("loja", 30));
             string order = JsonString(erp.OrdersPending("loja"), "store_order_id");
             Console.WriteLine("confirmed: " + erp.OrderConfirm("loja", order, "PV-0001"));
             Console.WriteLine("product: " + erp.CatalogGet("{\"sku\": \"TRA-PP-45\"}"));
+            Console.WriteLine("customers: " + erp.CustomersPending("loja"));
 
             try
             {

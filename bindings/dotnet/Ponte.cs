@@ -111,6 +111,27 @@ namespace PonteErp
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_health(PonteHandle h, long now, out IntPtr health);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_jobs(PonteHandle h, long now, out IntPtr jobs);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_integration_remove(PonteHandle h, byte[] id);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_catalog_retire_products(PonteHandle h, byte[] erpIds, out IntPtr summary);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_product_status(PonteHandle h, byte[] integration, byte[] key, out IntPtr status);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_sync_runs(PonteHandle h, byte[] integration, int limit, out IntPtr runs);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_capture_orders_with(PonteHandle h, byte[] integration, byte[] options,
+            IntPtr progress, IntPtr user, out IntPtr report);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_order_retry(PonteHandle h, byte[] integration, byte[] order, out IntPtr state);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_reservations(PonteHandle h, byte[] integration, out IntPtr holds);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_customer_confirm(PonteHandle h, byte[] integration, byte[] key, byte[] erpId, out IntPtr state);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_order_event_ack(PonteHandle h, byte[] integration, long eventId, out IntPtr ev);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_sandbox_start(byte[] options, out IntPtr sandbox, out IntPtr info);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_sandbox_place_order(IntPtr sandbox, byte[] order, out IntPtr placed);
@@ -246,6 +267,45 @@ namespace PonteErp
 
         public string Health(long now = 0)
         { IntPtr o; Native.Check(Native.ponte_health(h, now, out o)); return Native.Take(o); }
+
+        public string Jobs(long now = 0)
+        { IntPtr o; Native.Check(Native.ponte_jobs(h, now, out o)); return Native.Take(o); }
+
+        public void IntegrationRemove(string id) { Native.Check(Native.ponte_integration_remove(h, Native.Utf8(id))); }
+
+        public string CatalogRetireProducts(string erpIdsJson)
+        { IntPtr o; Native.Check(Native.ponte_catalog_retire_products(h, Native.Utf8(erpIdsJson), out o)); return Native.Take(o); }
+
+        public string ProductStatus(string integration, string keyJson)
+        { IntPtr o; Native.Check(Native.ponte_product_status(h, Native.Utf8(integration), Native.Utf8(keyJson), out o)); return Native.Take(o); }
+
+        public string SyncRuns(string integration, int limit = 20)
+        { IntPtr o; Native.Check(Native.ponte_sync_runs(h, Native.Utf8(integration), limit, out o)); return Native.Take(o); }
+
+        /// <summary>A capture that stops, at a committed page, after <paramref name="timeLimitSeconds"/> (0: none).</summary>
+        public string CaptureOrdersWithin(string integration, int timeLimitSeconds)
+        {
+            string options = timeLimitSeconds > 0 ? "{\"time_limit_seconds\": " + timeLimitSeconds + "}" : "{}";
+            IntPtr o;
+            Native.Check(Native.ponte_capture_orders_with(h, Native.Utf8(integration), Native.Utf8(options), IntPtr.Zero, IntPtr.Zero, out o));
+            return Native.Take(o);
+        }
+
+        public string OrderRetry(string integration, string storeOrderId)
+        { IntPtr o; Native.Check(Native.ponte_order_retry(h, Native.Utf8(integration), Native.Utf8(storeOrderId), out o)); return Native.Take(o); }
+
+        public string Reservations(string integration)
+        { IntPtr o; Native.Check(Native.ponte_reservations(h, Native.Utf8(integration), out o)); return Native.Take(o); }
+
+        public string CustomerConfirm(string integration, string customerKey, string erpCustomerId)
+        {
+            IntPtr o;
+            Native.Check(Native.ponte_customer_confirm(h, Native.Utf8(integration), Native.Utf8(customerKey), Native.Utf8(erpCustomerId), out o));
+            return Native.Take(o);
+        }
+
+        public string OrderEventAck(string integration, long eventId)
+        { IntPtr o; Native.Check(Native.ponte_order_event_ack(h, Native.Utf8(integration), eventId, out o)); return Native.Take(o); }
     }
 
     /// <summary>A sandbox WooCommerce store on 127.0.0.1, for rehearsal and tests.</summary>

@@ -87,6 +87,13 @@ function ponte_order_fulfil(Handle: PPonteHandle; Integration, StoreOrderId, Ful
 function ponte_run_due(Handle: PPonteHandle; Now: Int64; Progress: TPonteProgress; UserData: Pointer;
   ReportOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_health(Handle: PPonteHandle; Now: Int64; HealthOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_jobs(Handle: PPonteHandle; Now: Int64; JobsOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_integration_remove(Handle: PPonteHandle; Id: PAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_catalog_retire_products(Handle: PPonteHandle; ErpIdsJson: PAnsiChar; SummaryOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_product_status(Handle: PPonteHandle; Integration, KeyJson: PAnsiChar; StatusOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_sync_runs(Handle: PPonteHandle; Integration: PAnsiChar; Limit: Int32; RunsOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_capture_orders_with(Handle: PPonteHandle; Integration, OptionsJson: PAnsiChar; Progress: TPonteProgress;
+  UserData: Pointer; ReportOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_sandbox_start(OptionsJson: PAnsiChar; SandboxOut: PPonteSandbox; InfoOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_sandbox_place_order(Sandbox: PPonteSandbox; OrderJson: PAnsiChar; OrderOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 procedure ponte_sandbox_stop(Sandbox: PPonteSandbox); cdecl; external PonteLibrary;
@@ -102,6 +109,13 @@ type
     constructor Create(const Path: UTF8String);
     destructor Destroy; override;
     procedure IntegrationPut(const ConfigJson: UTF8String);
+    procedure IntegrationRemove(const Id: UTF8String);
+    function CatalogRetireProducts(const ErpIdsJson: UTF8String): UTF8String;
+    function ProductStatus(const Integration, KeyJson: UTF8String): UTF8String;
+    function SyncRuns(const Integration: UTF8String; Limit: Int32 = 20): UTF8String;
+    { A capture that stops, at a committed page, after TimeLimitSeconds (0: no limit). }
+    function CaptureOrdersWithin(const Integration: UTF8String; TimeLimitSeconds: Integer): UTF8String;
+    function Jobs(Now: Int64 = 0): UTF8String;
     function IntegrationGet(const Id: UTF8String): UTF8String;
     function IntegrationList: UTF8String;
     function IntegrationCheck(const Id: UTF8String): UTF8String;
@@ -186,6 +200,52 @@ end;
 procedure TPonte.IntegrationPut(const ConfigJson: UTF8String);
 begin
   Check(ponte_integration_put(FHandle, PAnsiChar(ConfigJson)));
+end;
+
+procedure TPonte.IntegrationRemove(const Id: UTF8String);
+begin
+  Check(ponte_integration_remove(FHandle, PAnsiChar(Id)));
+end;
+
+function TPonte.CatalogRetireProducts(const ErpIdsJson: UTF8String): UTF8String;
+var Out_: PAnsiChar;
+begin
+  Check(ponte_catalog_retire_products(FHandle, PAnsiChar(ErpIdsJson), @Out_));
+  Result := Take(Out_);
+end;
+
+function TPonte.ProductStatus(const Integration, KeyJson: UTF8String): UTF8String;
+var Out_: PAnsiChar;
+begin
+  Check(ponte_product_status(FHandle, PAnsiChar(Integration), PAnsiChar(KeyJson), @Out_));
+  Result := Take(Out_);
+end;
+
+function TPonte.SyncRuns(const Integration: UTF8String; Limit: Int32): UTF8String;
+var Out_: PAnsiChar;
+begin
+  Check(ponte_sync_runs(FHandle, PAnsiChar(Integration), Limit, @Out_));
+  Result := Take(Out_);
+end;
+
+function TPonte.CaptureOrdersWithin(const Integration: UTF8String; TimeLimitSeconds: Integer): UTF8String;
+var
+  Out_: PAnsiChar;
+  Options: UTF8String;
+begin
+  if TimeLimitSeconds > 0 then
+    Options := UTF8String('{"time_limit_seconds": ' + IntToStr(TimeLimitSeconds) + '}')
+  else
+    Options := '{}';
+  Check(ponte_capture_orders_with(FHandle, PAnsiChar(Integration), PAnsiChar(Options), nil, nil, @Out_));
+  Result := Take(Out_);
+end;
+
+function TPonte.Jobs(Now: Int64): UTF8String;
+var Out_: PAnsiChar;
+begin
+  Check(ponte_jobs(FHandle, Now, @Out_));
+  Result := Take(Out_);
 end;
 
 function TPonte.IntegrationGet(const Id: UTF8String): UTF8String;

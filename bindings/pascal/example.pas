@@ -52,11 +52,12 @@ begin
     Store.PlaceOrder('{"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}], ' +
       '"billing": {"first_name": "Ana", "address_1": "Rua XV", "city": "Curitiba", "state": "PR", ' +
       '"postcode": "80020-310"}}');
-    Erp.CaptureOrders('loja');
+    WriteLn('capture: ', Erp.CaptureOrdersWithin('loja', 30));
     Pending := Erp.OrdersPending('loja');
     At := Pos('"store_order_id":"', Pending);
     OrderId := JsonString(Copy(Pending, At, 40), 'store_order_id');
     WriteLn('confirmed: ', Erp.OrderConfirm('loja', OrderId, 'PV-0001'));
+    WriteLn('runs: ', Erp.SyncRuns('loja', 5));
 
     try
       Erp.CatalogGet('{"sku": "NAO-EXISTE"}');
