@@ -559,3 +559,22 @@ fn reading_commands_name_an_integration_put_before_and_the_report_suits_a_brazil
         text(&wrong)
     );
 }
+
+#[test]
+fn every_command_has_its_help() {
+    for (args, expect) in [
+        (&["report", "--help"][..], "--csv-dialect excel-br"),
+        (&["help", "watch"][..], "SIGINT or SIGTERM"),
+        (&["fulfil", "--help"][..], "FULFILMENT.json"),
+    ] {
+        let output = ponte(args);
+        assert!(output.status.success(), "{args:?}: {}", text(&output));
+        let out = text(&output);
+        assert!(out.starts_with("usage:\n  ponte "), "{out}");
+        assert!(out.contains(expect), "{args:?}: {out}");
+        assert!(out.contains("Exit codes:"), "{out}");
+    }
+    let unknown = ponte(&["nope", "--help"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown).contains("unknown command \"nope\""));
+}

@@ -131,6 +131,9 @@ fn run(args: &[String]) -> Result<u8, Failure> {
         return Err(Failure::Usage("no command given".into()));
     };
     let mut options = Options::parse(rest)?;
+    if options.flag("--help") && command != "help" {
+        return command_help(command);
+    }
     let json = options.flag("--json");
     match command.as_str() {
         "demo" => demo(options.take("--state").map(PathBuf::from)).map(|()| 0),
@@ -556,12 +559,43 @@ fn run(args: &[String]) -> Result<u8, Failure> {
             println!("{}", to_json_pretty(&ponte.catalog_get(&key)?));
             Ok(0)
         }
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
-            Ok(0)
-        }
+        "help" | "--help" | "-h" => match options.positional::<1>() {
+            Ok([topic]) => command_help(&topic),
+            Err(_) => {
+                println!("{USAGE}");
+                Ok(0)
+            }
+        },
         other => Err(Failure::Usage(format!("unknown command {other:?}"))),
     }
+}
+
+/// `ponte COMMAND --help` and `ponte help COMMAND`: the command's lines of the usage, and the
+/// notes every command shares.
+fn command_help(command: &str) -> Result<u8, Failure> {
+    let prefix = format!("  ponte {command} ");
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in USAGE.lines() {
+        if line.starts_with("  ponte ") {
+            inside = line.starts_with(&prefix) || line.trim_end() == prefix.trim_end();
+        } else if !line.starts_with("      ") {
+            inside = false;
+        }
+        if inside {
+            lines.push(line);
+        }
+    }
+    if lines.is_empty() {
+        return Err(Failure::Usage(format!("unknown command {command:?}")));
+    }
+    println!("usage:\n{}", lines.join("\n"));
+    let notes = USAGE
+        .split_once("\n\n")
+        .map(|(_, notes)| notes)
+        .unwrap_or_default();
+    println!("\n{notes}");
+    Ok(0)
 }
 
 /// Opens the state file and names the integration: `--config FILE` puts it first (credentials
