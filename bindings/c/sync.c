@@ -165,6 +165,34 @@ int main(int argc, char **argv) {
     }
     printf("report: %s\n", out);
     status = batches == 1 && strstr(out, "\"erp_order_number\":\"PV-0001\"") != NULL ? 0 : 1;
+    ponte_string_free(out);
+    out = NULL;
+
+    /* The shopper, registered whatever became of the order, waits for the ERP's own id. */
+    if (ponte_customers_pending(handle, "loja", &out) != PONTE_OK) {
+        fail("ponte_customers_pending");
+        status = 1;
+        goto done;
+    }
+    printf("customers: %s\n", out);
+    ponte_string_free(out);
+    out = NULL;
+
+    /* On the ERP's timer: what is due runs (0: the machine's clock), then its health. */
+    if (ponte_run_due(handle, 0, NULL, NULL, &out) != PONTE_OK) {
+        fail("ponte_run_due");
+        status = 1;
+        goto done;
+    }
+    printf("run_due: %s\n", out);
+    ponte_string_free(out);
+    out = NULL;
+    if (ponte_health(handle, 0, &out) != PONTE_OK) {
+        fail("ponte_health");
+        status = 1;
+        goto done;
+    }
+    printf("health: %s\n", out);
 
 done:
     ponte_string_free(out);
