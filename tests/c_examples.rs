@@ -59,7 +59,10 @@ fn the_sync_example_syncs_to_a_sandbox_from_c() {
     );
     assert!(stdout.contains(r#""code":"not_published""#), "{stdout}");
     assert!(stdout.contains(r#""status":"closed""#), "{stdout}");
-    assert!(stdout.contains(r#"customers: [{"customer_key":"#), "{stdout}");
+    assert!(
+        stdout.contains(r#"customers: [{"customer_key":"#),
+        "{stdout}"
+    );
     assert!(stdout.contains(r#"health: {"verdict":"#), "{stdout}");
     assert!(
         stdout.contains(r#""erp_order_number":"PV-0001""#),
