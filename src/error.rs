@@ -33,6 +33,11 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// A sync or capture of this integration runs in another handle or process (it holds the
+    /// lease): try again when it ends. The C status is `PONTE_E_CONFLICT`.
+    #[error("{0}")]
+    RunningElsewhere(String),
+
     /// The integration config breaks one or more rules; every problem is listed.
     #[error("invalid integration config: {}", join_problems(.0))]
     InvalidConfig(Vec<ConfigProblem>),

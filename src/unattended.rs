@@ -118,11 +118,6 @@ fn view(config: &IntegrationConfig, job: Job, state: &JobState, now: i64) -> Job
     }
 }
 
-/// The lease of this job is held by another handle or process (`store::lease`).
-fn running_elsewhere(error: &Error) -> bool {
-    matches!(error, Error::Conflict(message) if message.contains("is already running"))
-}
-
 fn counts_line(counts: &std::collections::BTreeMap<String, u64>, requests: u64) -> String {
     let mut parts: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
     parts.push(format!("{requests} requests"));
@@ -198,7 +193,7 @@ impl Ponte {
                         state.last_summary = Some(summary.clone());
                         run.detail = summary;
                     }
-                    Err(error) if running_elsewhere(&error) => {
+                    Err(error @ Error::RunningElsewhere(_)) => {
                         // Stays due: the next call tries again.
                         run.outcome = "skipped";
                         run.detail = error.to_string();

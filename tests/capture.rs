@@ -595,7 +595,7 @@ fn a_second_handle_cannot_capture_while_a_capture_runs() {
             sandbox.counters().contains_key("GET /wp-json/wc/v3/orders")
         });
         let err = other.capture_orders("loja").unwrap_err();
-        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        assert!(matches!(err, Error::RunningElsewhere(_)), "{err:?}");
         assert!(
             err.to_string()
                 .contains("a capture of integration 'loja' is already running"),

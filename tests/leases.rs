@@ -72,7 +72,7 @@ fn a_capture_in_another_process_refuses_ours_until_it_dies_even_as_a_zombie() {
     place(&rig, shopper("A", 1, "processing", CPF));
     let mut child = child_holding_the_capture_lease(&rig);
     let err = rig.ponte.capture_orders("loja").unwrap_err();
-    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert!(matches!(err, Error::RunningElsewhere(_)), "{err:?}");
     assert!(
         err.to_string()
             .contains(&format!("already running (process {})", child.id())),
@@ -116,7 +116,7 @@ fn a_lease_whose_pid_now_names_another_process_is_taken_over() {
     // Taken by that very process: refused.
     set_lease(&started);
     let err = rig.ponte.capture_orders("loja").unwrap_err();
-    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert!(matches!(err, Error::RunningElsewhere(_)), "{err:?}");
     // Taken by an earlier process that had the same pid: taken over.
     set_lease("1");
     let report = rig.ponte.capture_orders("loja").unwrap();

@@ -81,6 +81,10 @@ const CHECKS: &[(&str, Check)] = &[
         "run_due_runs_each_job_when_due_and_nothing_in_between",
         run_due,
     ),
+    (
+        "a_reservation_paid_late_and_a_pending_order_changed_in_the_store_reach_the_erp",
+        late_and_changed,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -1079,4 +1083,66 @@ fn run_due(store: &RealStore) {
     let health = rig.ponte.health(Some(noon + 5 * 60)).unwrap();
     assert_eq!(health.verdict, "ok", "{health:?}");
     assert_eq!(health.integrations[0].backlog.orders_pending, 1);
+}
+
+fn late_and_changed(store: &RealStore) {
+    let (mut rig, a, _) = stocked(store);
+    let ids = store.create_orders(&[
+        order(&a, 2, "pending", Person::Cpf(CPF)),
+        order(&a, 1, "processing", Person::Cpf(CPF)),
+    ]);
+    let [boleto, sale] = <[String; 2]>::try_from(ids).unwrap();
+    let first = rig.capture();
+    assert_eq!(
+        (
+            count(&first.counts, "reserved"),
+            count(&first.counts, "accepted")
+        ),
+        (1, 1),
+        "{:?}",
+        first.counts
+    );
+    // Not paid in time: WooCommerce cancels it; then the boleto is paid after all.
+    store.put(&format!("/orders/{boleto}"), json!({"status": "cancelled"}));
+    assert_eq!(count(&rig.capture().counts, "released"), 1);
+    store.put(
+        &format!("/orders/{boleto}"),
+        json!({"status": "processing"}),
+    );
+    // The shopper's address is corrected in the store before the ERP took the sale.
+    store.put(
+        &format!("/orders/{sale}"),
+        json!({"billing": {"address_1": "Rua Augusta", "postcode": "01305-000"}}),
+    );
+    let report = rig.capture();
+    assert_eq!(
+        (
+            count(&report.counts, "revived"),
+            count(&report.counts, "changed")
+        ),
+        (1, 1),
+        "{:?}",
+        report.counts
+    );
+    let pending: Vec<&str> = report
+        .pending
+        .iter()
+        .map(|p| p.store_order_id.as_str())
+        .collect();
+    assert!(pending.contains(&boleto.as_str()) && pending.contains(&sale.as_str()));
+    let changed = report
+        .pending
+        .iter()
+        .find(|p| p.store_order_id == sale)
+        .unwrap();
+    assert_eq!(
+        changed.sales_order["customer"]["billing"]["street"],
+        "Rua Augusta"
+    );
+    // What the store holds: the revived order marked received, the changed one left as it was.
+    assert_eq!(store.order(&boleto)["status"], "received");
+    assert_eq!(store.order(&sale)["status"], "received");
+    let events = rig.ponte.order_events("loja").unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["changed"], "{events:?}");
 }

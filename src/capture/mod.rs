@@ -706,12 +706,17 @@ fn follow(
         )?;
         bump(counts, "status_changed");
     }
-    let before: Option<StoreOrder> = row
-        .order
-        .clone()
-        .and_then(|doc| serde_json::from_value(doc).ok());
-    let changes = before.map(|b| changed_parts(&b, order)).unwrap_or_default();
-    if row.state == "pending" && !changes.is_empty() {
+    // Only a pending order is handed over again as it changed: a confirmed one is the ERP's.
+    let changes = match row.state.as_str() {
+        "pending" => row
+            .order
+            .clone()
+            .and_then(|doc| serde_json::from_value::<StoreOrder>(doc).ok())
+            .map(|before| changed_parts(&before, order))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    if !changes.is_empty() {
         journal::add_event(
             tx,
             integration,

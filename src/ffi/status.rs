@@ -132,7 +132,7 @@ pub(crate) fn status_of(failure: &Failure) -> i32 {
             Error::InputTooLarge { .. } => PONTE_E_INPUT_TOO_LARGE,
             Error::InvalidData { .. } => PONTE_E_INVALID_DATA,
             Error::NotFound(_) => PONTE_E_NOT_FOUND,
-            Error::Conflict(_) => PONTE_E_CONFLICT,
+            Error::Conflict(_) | Error::RunningElsewhere(_) => PONTE_E_CONFLICT,
             Error::InvalidConfig(_) => PONTE_E_INVALID_CONFIG,
             Error::IntegrationNotFound(_) => PONTE_E_INTEGRATION_NOT_FOUND,
             Error::StateFileUnavailable { .. } => PONTE_E_STORAGE_UNAVAILABLE,

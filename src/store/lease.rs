@@ -29,7 +29,7 @@ pub fn acquire(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Resu
         .optional()?;
     if let Some((other, pid, started, expires_at)) = current {
         if other != holder && expires_at > now && holder_alive(pid, started.as_deref()) {
-            return Err(Error::Conflict(format!(
+            return Err(Error::RunningElsewhere(format!(
                 "a {kind} of integration '{integration}' is already running (process {pid}); try again when it ends"
             )));
         }
