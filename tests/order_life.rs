@@ -624,3 +624,35 @@ fn pending_orders_are_read_again_by_id_in_turn_a_hundred_a_capture() {
     assert_eq!(state_of(&mut rig, last).state, "cancelled");
     assert_eq!(rig.ponte.orders_pending("loja").unwrap().len(), 149);
 }
+
+#[test]
+fn a_status_ponte_set_itself_is_no_change_of_the_merchant_even_when_its_answer_was_lost() {
+    let mut rig = stocked();
+    let id = place(&rig, shopper("A", 1, "processing", CPF));
+    // The received status reaches the store, its answer does not: Ponte still thinks `processing`.
+    rig.sandbox.inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/orders/batch".into()),
+        times: 1,
+        after: 0,
+        fault: Fault::ApplyThenDrop,
+    });
+    capture(&mut rig);
+    assert_eq!(store_status(&rig, &id), "recebido");
+    // The ERP confirms before the next capture: the return status supersedes the received one.
+    rig.ponte.order_confirm("loja", &id, "PV-4").unwrap();
+    let report = capture(&mut rig);
+    // The store shows Ponte's own `recebido`: no merchant's change, so nothing dropped or told.
+    assert_eq!(
+        count(&report, "writebacks_dropped"),
+        0,
+        "{:?}",
+        report.counts
+    );
+    assert_eq!(store_status(&rig, &id), "completed");
+    assert!(
+        events(&mut rig, &id).is_empty(),
+        "{:?}",
+        events(&mut rig, &id)
+    );
+}

@@ -694,7 +694,9 @@ fn follow(
         bump(counts, "cancelled_in_store");
         return Ok(());
     }
-    if moved {
+    // A status Ponte itself sets (a received status whose answer was lost, say) is no change the
+    // merchant made: the journal follows it, the ERP is not told.
+    if moved && !writeback::set_by_ponte(tx, config, id, &order.status)? {
         let key = format!("{}@{}", order.status, order.modified_at);
         journal::add_event(
             tx,

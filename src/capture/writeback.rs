@@ -124,7 +124,7 @@ fn drop_overtaken(
             let now = journal::journal_get(tx, integration, &w.store_order_id)?
                 .map(|row| row.store_status)
                 .unwrap_or_default();
-            if now != over && now != w.value {
+            if now != over && !set_by_ponte(tx, config, &w.store_order_id, &now)? {
                 let reason = overtaken(config.locale, &w.store_order_id, &w.value, over, &now);
                 log::warn!(target: "ponte::capture", "{reason}");
                 journal::drop_queued_one(tx, w.id, &reason)?;
@@ -133,6 +133,31 @@ fn drop_overtaken(
         }
         Ok(dropped)
     })
+}
+
+/// Whether `status` is one Ponte sets on an order it has accepted (the received, return and
+/// shipped statuses, or any status write-back of this order): the store showing it is Ponte's own
+/// doing, perhaps a write whose answer was lost and which a later status superseded, never a
+/// change the merchant made.
+pub(super) fn set_by_ponte(
+    tx: &rusqlite::Transaction<'_>,
+    config: &IntegrationConfig,
+    store_order_id: &str,
+    status: &str,
+) -> Result<bool> {
+    let capture = &config.order_capture;
+    let configured = [
+        &capture.received_status,
+        &capture.return_status,
+        &capture.shipped_status,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|s| s == status);
+    Ok(configured
+        || journal::writebacks_of(tx, &config.id, store_order_id)?
+            .iter()
+            .any(|w| journal::STATUS_KINDS.contains(&w.kind.as_str()) && w.value == status))
 }
 
 fn overtaken(locale: Locale, order: &str, status: &str, over: &str, now: &str) -> String {
