@@ -1,0 +1,559 @@
+//! `ponte`: the command line, for cron jobs, service managers and trying Ponte by hand.
+//!
+//! `args.rs` holds the grammar and every help text (clap), `print.rs` the tables and the CSV,
+//! `demo.rs` the two commands that bring their own sandbox store. Exit codes: 0 success; 1 the
+//! operation failed (the message says why); 2 wrong usage (clap's own exit for a usage error);
+//! 3 the command ran but found trouble (products failed, a problem in the check, an unreadable
+//! order, a failed job); `health` exits 0/1/2 as monitoring plugins do.
+
+mod args;
+mod demo;
+mod print;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ponte::model::catalog;
+use ponte::model::config::parse_config;
+use ponte::sync::SyncOptions;
+use ponte::Ponte;
+
+use args::{Cli, Command, CsvDialect};
+use print::*;
+
+pub enum Failure {
+    /// Wrong usage that only shows once the arguments are read (a file of the wrong shape for
+    /// `ponte sandbox`): exit 2, as clap's own usage errors.
+    Usage(String),
+    Ponte(ponte::Error),
+    Io(String),
+}
+
+impl From<ponte::Error> for Failure {
+    fn from(err: ponte::Error) -> Self {
+        Failure::Ponte(err)
+    }
+}
+
+fn main() -> ExitCode {
+    // `ponte report | head -1`: a reader that went away ends the output, quietly, as for any
+    // command-line tool; every other panic is reported as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+    // A usage error exits 2 here, `--help` and `--version` 0, as clap does.
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure::Usage(message)) => {
+            eprintln!("ponte: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Ponte(err)) => {
+            eprintln!("ponte: {err}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Io(message)) => {
+            eprintln!("ponte: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints `value` as JSON when asked, else as `human` prints it.
+fn show<T: serde::Serialize>(json: bool, value: &T, human: impl FnOnce(&T)) {
+    if json {
+        println!("{}", to_json_pretty(value));
+    } else {
+        human(value);
+    }
+}
+
+fn run(command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Demo { state } => demo::demo(state).map(|()| 0),
+        Command::Sandbox { port, products } => demo::standalone_sandbox(port, products).map(|()| 0),
+        Command::Check { target, output } => {
+            let (mut ponte, integration) = open_store(&target)?;
+            let check = ponte.integration_check(&integration)?;
+            show(output.json, &check, print_check);
+            Ok(if check.ok { 0 } else { 3 })
+        }
+        Command::Plan {
+            target,
+            catalog,
+            sync,
+            output,
+        } => {
+            let (mut ponte, integration) = open_store(&target)?;
+            load_catalog(&mut ponte, &catalog)?;
+            let options = SyncOptions {
+                stock_only: sync.stock_only,
+                full_resync: sync.full,
+                ..SyncOptions::default()
+            };
+            let plan = ponte.sync_plan(&integration, options)?;
+            show(output.json, &plan, print_plan);
+            Ok(0)
+        }
+        Command::Sync {
+            target,
+            catalog,
+            sync,
+            dry_run,
+            time_limit,
+            output,
+        } => {
+            let (mut ponte, integration) = open_store(&target)?;
+            load_catalog(&mut ponte, &catalog)?;
+            let options = SyncOptions {
+                dry_run,
+                stock_only: sync.stock_only,
+                full_resync: sync.full,
+                time_limit_seconds: time_limit,
+            };
+            let report = ponte.sync_products(&integration, options, &mut progress_bar())?;
+            show(output.json, &report, print_report);
+            let troubled = report
+                .items
+                .iter()
+                .any(|i| matches!(i.result, "failed" | "unknown" | "conflict"));
+            Ok(if troubled { 3 } else { 0 })
+        }
+        Command::Status {
+            target,
+            product,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let status = ponte.product_status(&integration, &product_key(product))?;
+            show(output.json, &status, print_status);
+            Ok(0)
+        }
+        Command::Runs {
+            target,
+            limit,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let runs = ponte.sync_runs(&integration, limit)?;
+            // `RunSummary` has no public path to name it by; its fields are public.
+            show(output.json, &runs, |runs| {
+                for run in runs {
+                    println!(
+                        "run {:>4}  {:<10} {}  {} requests  {}",
+                        run.run_id,
+                        run.status,
+                        run.started_at,
+                        run.requests,
+                        counts_line(&run.counts)
+                    );
+                }
+                println!("{} runs", runs.len());
+            });
+            Ok(0)
+        }
+        Command::Capture {
+            target,
+            time_limit,
+            output,
+        } => {
+            let (mut ponte, integration) = open_store(&target)?;
+            let limits = ponte::capture::CaptureOptions {
+                time_limit_seconds: time_limit,
+            };
+            let report = ponte.capture_orders_with(&integration, limits, &mut |_| true)?;
+            show(output.json, &report, print_capture);
+            Ok(if report.failures.is_empty() { 0 } else { 3 })
+        }
+        Command::Report {
+            target,
+            from,
+            to,
+            only,
+            text,
+            csv,
+            csv_dialect,
+            json,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let filter = ponte::capture::ReportFilter {
+                from,
+                to,
+                state: only,
+                text,
+            };
+            let rows = ponte.report(&integration, &filter)?;
+            if json {
+                println!("{}", to_json_pretty(&rows));
+            } else if csv || csv_dialect.is_some() {
+                print!(
+                    "{}",
+                    report_csv(&rows, csv_dialect == Some(CsvDialect::ExcelBr))
+                );
+            } else {
+                print_report_table(&rows);
+            }
+            Ok(0)
+        }
+        Command::Confirm {
+            target,
+            order,
+            erp_number,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let state = ponte.order_confirm(&integration, &order.order, &erp_number)?;
+            show(output.json, &state, print_order_state);
+            Ok(0)
+        }
+        Command::Reject {
+            target,
+            order,
+            reason,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let state = ponte.order_reject(&integration, &order.order, &reason)?;
+            show(output.json, &state, print_order_state);
+            Ok(0)
+        }
+        Command::Retry {
+            target,
+            order,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let state = ponte.order_retry(&integration, &order.order)?;
+            show(output.json, &state, print_order_state);
+            Ok(0)
+        }
+        Command::Pending { target, output } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let pending = ponte.orders_pending(&integration)?;
+            show(output.json, &pending, |p| print_pending(p));
+            Ok(0)
+        }
+        Command::Reservations { target, output } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let holds = ponte.reservations(&integration)?;
+            show(output.json, &holds, |h| print_reservations(h));
+            Ok(0)
+        }
+        Command::Integrations { state, output } => {
+            let mut ponte = Ponte::open(&state.state)?;
+            let all = ponte.integration_list()?;
+            show(output.json, &all, |all| print_integrations(all));
+            Ok(0)
+        }
+        Command::Customers { target, output } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let offers = ponte.customers_pending(&integration)?;
+            show(output.json, &offers, |o| print_customers(o));
+            Ok(0)
+        }
+        Command::CustomerConfirm {
+            target,
+            customer,
+            erp_id,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let state = ponte.customer_confirm(&integration, &customer, &erp_id)?;
+            show(output.json, &state, print_customer_state);
+            Ok(0)
+        }
+        Command::Events { target, output } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let events = ponte.order_events(&integration)?;
+            show(output.json, &events, |e| print_events(e));
+            Ok(0)
+        }
+        Command::EventAck {
+            target,
+            event,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let acked = ponte.order_event_ack(&integration, event)?;
+            show(output.json, &acked, print_event_acked);
+            Ok(0)
+        }
+        Command::Fulfil {
+            target,
+            order,
+            file,
+            output,
+        } => {
+            let (mut ponte, integration) = open_local(&target)?;
+            let value = ponte::model::json::parse_value(&read(&file)?, "fulfilment")?;
+            let fulfilment = ponte::model::json::from_value(value, "fulfilment")?;
+            let queued = ponte.order_fulfil(&integration, &order.order, fulfilment)?;
+            show(output.json, &queued, print_fulfilment);
+            Ok(0)
+        }
+        Command::Run { services, output } => {
+            let mut ponte = open_services(&services)?;
+            let report = ponte.run_due(None, &mut |_| true)?;
+            show(output.json, &report, print_run_due);
+            let failed = report.ran.iter().any(|r| r.outcome == "failed");
+            Ok(if failed { 3 } else { 0 })
+        }
+        Command::Watch {
+            services,
+            every,
+            json,
+        } => watch(&services, every, json).map(|()| 0),
+        Command::Jobs { services, output } => {
+            let mut ponte = open_services(&services)?;
+            let jobs = ponte.jobs(None)?;
+            show(output.json, &jobs, |jobs| print_jobs(jobs));
+            Ok(0)
+        }
+        Command::Health { services, output } => {
+            let mut ponte = open_services(&services)?;
+            let health = ponte.health(None)?;
+            show(output.json, &health, print_health);
+            // As monitoring plugins exit: 0 OK, 1 WARNING, 2 CRITICAL.
+            Ok(match health.verdict {
+                "ok" => 0,
+                "warning" => 1,
+                _ => 2,
+            })
+        }
+        Command::IntegrationPut {
+            state,
+            config,
+            output,
+        } => {
+            let mut ponte = Ponte::open(&state.state)?;
+            let config = parse_config(&read(&config)?)?;
+            let id = config.id.clone();
+            ponte.integration_put(config)?;
+            let view = ponte.integration_get(&id)?;
+            show(output.json, &view, |view| {
+                println!(
+                    "integration {} put: {} at {}",
+                    view.config.id,
+                    view.config.platform.name(),
+                    view.config.base_url
+                )
+            });
+            Ok(0)
+        }
+        Command::CatalogPut {
+            state,
+            catalog,
+            output,
+        } => {
+            let mut ponte = Ponte::open(&state.state)?;
+            let summaries = load_catalog(&mut ponte, &catalog)?;
+            show(output.json, &summaries, |summaries| {
+                for (name, summary) in summaries {
+                    println!("{name}: {}", summary_line(summary));
+                }
+            });
+            Ok(0)
+        }
+        Command::CatalogGet {
+            state,
+            product,
+            output,
+        } => {
+            let mut ponte = Ponte::open(&state.state)?;
+            let found = ponte.catalog_get(&product_key(product))?;
+            show(output.json, &found, print_catalog_product);
+            Ok(0)
+        }
+    }
+}
+
+/// Runs what is due every `every` seconds until SIGINT or SIGTERM, which stop the running job
+/// at its next safe boundary (its lease released) and then the loop.
+fn watch(services: &args::Services, every: u64, json: bool) -> Result<(), Failure> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut ponte = open_services(services)?;
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let on_signal = stop.clone();
+    ctrlc::set_handler(move || on_signal.store(true, Ordering::SeqCst))
+        .map_err(|err| Failure::Io(format!("cannot catch SIGINT and SIGTERM: {err}")))?;
+    let stopping = || stop.load(Ordering::SeqCst);
+    eprintln!("ponte watch: running what is due every {every} s; Ctrl+C or SIGTERM to stop");
+    while !stopping() {
+        let report = ponte.run_due(None, &mut |_| !stopping())?;
+        if !(report.ran.is_empty() && report.skipped.is_empty()) {
+            if json {
+                println!("{}", to_json(&report));
+            } else {
+                print_run_due(&report);
+            }
+        }
+        let mut waited = 0;
+        while waited < every * 10 && !stopping() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            waited += 1;
+        }
+    }
+    eprintln!("ponte watch: stopped");
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|err| Failure::Io(format!("cannot read {}: {err}", path.display())))
+}
+
+/// Opens the state file and names the integration of a command that calls the store:
+/// `--config FILE` puts it first (credentials from the file, else the environment);
+/// `--integration ID` names one put before, credentials from the environment.
+fn open_store(target: &args::StoreTarget) -> Result<(Ponte, String), Failure> {
+    let source = &target.integration;
+    open_integration(
+        &target.state.state,
+        source.config.as_deref(),
+        source.integration.as_deref(),
+    )
+}
+
+/// As `open_store`, for a command that never calls the store (report, confirm, pending...):
+/// whatever credentials there are go unused, and none are needed.
+fn open_local(target: &args::LocalTarget) -> Result<(Ponte, String), Failure> {
+    let source = &target.integration;
+    open_integration(
+        &target.state.state,
+        source.config.as_deref(),
+        source.integration.as_deref(),
+    )
+}
+
+fn open_integration(
+    state: &Path,
+    config: Option<&Path>,
+    id: Option<&str>,
+) -> Result<(Ponte, String), Failure> {
+    let mut ponte = Ponte::open(state)?;
+    let id = match (config, id) {
+        (Some(path), _) => put_config_file(&mut ponte, path)?,
+        (None, Some(id)) => {
+            let mut config = ponte.integration_get(id)?.config;
+            if let Some(credentials) = credentials_from_env(id) {
+                config.credentials = Some(credentials);
+                ponte.integration_put(config)?;
+            }
+            id.to_string()
+        }
+        // clap's group requires one of the two.
+        (None, None) => unreachable!("--config or --integration is required"),
+    };
+    Ok((ponte, id))
+}
+
+/// Puts the integration a config file describes, its credentials from the file (named on
+/// stderr when others may read it) or else the environment; returns its id.
+fn put_config_file(ponte: &mut Ponte, path: &Path) -> Result<String, Failure> {
+    let mut config = parse_config(&read(path)?)?;
+    if config.credentials.is_some() {
+        warn_if_readable_by_others(path);
+    } else {
+        config.credentials = credentials_from_env(&config.id);
+    }
+    let id = config.id.clone();
+    ponte.integration_put(config)?;
+    Ok(id)
+}
+
+/// Opens the state file and puts every `--config` given (one per integration).
+fn open_services(services: &args::Services) -> Result<Ponte, Failure> {
+    let mut ponte = Ponte::open(&services.state.state)?;
+    for path in &services.configs {
+        put_config_file(&mut ponte, path)?;
+    }
+    Ok(ponte)
+}
+
+/// `PONTE_<ID>_CONSUMER_KEY`, `_CONSUMER_SECRET` or `_ACCESS_TOKEN`, the id in capitals with
+/// anything else than letters and digits as `_`.
+fn credentials_from_env(id: &str) -> Option<ponte::model::config::Credentials> {
+    use ponte::model::config::{Credentials, Secret};
+    let prefix: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let var = |name: &str| {
+        std::env::var(format!("PONTE_{prefix}_{name}"))
+            .ok()
+            .map(Secret::new)
+    };
+    let credentials = Credentials {
+        consumer_key: var("CONSUMER_KEY"),
+        consumer_secret: var("CONSUMER_SECRET"),
+        access_token: var("ACCESS_TOKEN"),
+    };
+    (credentials.consumer_key.is_some() || credentials.access_token.is_some())
+        .then_some(credentials)
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            let path = path.display();
+            eprintln!("warning: {path} holds credentials and others may read it; chmod 600 {path}");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
+
+/// Puts the catalog files given, brands first, then products, then stock; returns what each
+/// changed, by name (`{"brands": {"created": 3, ...}, ...}`).
+fn load_catalog(
+    ponte: &mut Ponte,
+    files: &args::Catalog,
+) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
+    let mut summaries = serde_json::Map::new();
+    let mut put = |name: &str, summary: serde_json::Result<serde_json::Value>| {
+        summaries.insert(name.into(), summary.unwrap_or_default());
+    };
+    if let Some(path) = &files.brands {
+        let summary = ponte.catalog_put_brands(&catalog::parse_brands(&read(path)?)?)?;
+        put("brands", serde_json::to_value(summary));
+    }
+    if let Some(path) = &files.products {
+        let summary = ponte.catalog_put_products(&catalog::parse_products(&read(path)?)?)?;
+        put("products", serde_json::to_value(summary));
+    }
+    if let Some(path) = &files.stock {
+        let summary = ponte.catalog_put_stock(&catalog::parse_stock(&read(path)?)?)?;
+        put("stock", serde_json::to_value(summary));
+    }
+    Ok(summaries)
+}
+
+fn product_key(key: args::ProductKey) -> catalog::ProductKey {
+    match (key.erp_id, key.sku) {
+        (Some(id), _) => catalog::ProductKey::ErpId(id),
+        (None, Some(sku)) => catalog::ProductKey::Sku(sku),
+        // clap's group requires exactly one of the two.
+        (None, None) => unreachable!("--erp-id or --sku is required"),
+    }
+}
