@@ -15,7 +15,8 @@
  *   the call only. Every string returned through a `char **..._out` parameter is owned by the
  *   caller and released with ponte_string_free(), never with free(). Strings returned directly
  *   (ponte_version, ponte_status_name, ponte_last_error_message) are not freed by the caller.
- *   Inputs and outputs are JSON documents, shapes in the README; money is integer cents, times
+ *   Inputs and outputs are JSON documents, each with a JSON Schema (2020-12) in
+ *   include/schemas/ named by the function below; money is integer cents, times
  *   are UTC in RFC 3339.
  *
  * Errors. Every fallible call returns an int32_t status: PONTE_OK (0) or a negative code below,
@@ -295,6 +296,8 @@ extern "C" {
  *
  * Parameters: `handle`; `products_json`, an array of products (README, "Product");
  * `summary_out` receives `{"created","updated","unchanged","stock_changed"}`, or may be NULL.
+ * Schemas: `products_json` is `include/schemas/products.json`; `*summary_out` is
+ * `include/schemas/products_summary.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`, storage errors.
  * Ownership: Caller owns `*summary_out`; release with `ponte_string_free`.
@@ -311,6 +314,8 @@ PONTE_API int32_t ponte_catalog_put_products(ponte *handle, const char *products
  *
  * Parameters: `handle`; `brands_json`, an array of brands (README, "Brand"); `summary_out`
  * receives `{"created","updated","unchanged"}`, or may be NULL.
+ * Schemas: `brands_json` is `include/schemas/brands.json`; `*summary_out` is
+ * `include/schemas/brands_summary.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`, storage errors.
  * Ownership: Caller owns `*summary_out`; release with `ponte_string_free`.
@@ -328,6 +333,8 @@ PONTE_API int32_t ponte_catalog_put_brands(ponte *handle, const char *brands_jso
  *
  * Parameters: `handle`; `stock_json`; `summary_out` receives `{"changed","unchanged"}`, or may
  * be NULL.
+ * Schemas: `stock_json` is `include/schemas/stock.json`; `*summary_out` is
+ * `include/schemas/stock_summary.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`,
  * `PONTE_E_NOT_FOUND` (an SKU no catalog product has; nothing changed), storage errors.
@@ -346,6 +353,8 @@ PONTE_API int32_t ponte_catalog_put_stock(ponte *handle, const char *stock_json,
  *
  * Parameters: `handle`; `erp_ids_json`; `summary_out` receives `{"retired","already_retired"}`,
  * or may be NULL.
+ * Schemas: `erp_ids_json` is `include/schemas/erp_ids.json`; `*summary_out` is
+ * `include/schemas/retire_summary.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`,
  * `PONTE_E_NOT_FOUND` (nothing changed), storage errors.
@@ -363,6 +372,8 @@ PONTE_API int32_t ponte_catalog_retire_products(ponte *handle, const char *erp_i
  *
  * Parameters: `handle`; `key_json`; `product_out` receives the product in the shape it is put
  * in, plus `updated_at` and, once retired, `retired_at`.
+ * Schemas: `key_json` is `include/schemas/product_key.json`; `*product_out` is
+ * `include/schemas/catalog_product.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_INVALID_DATA`, `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (an SKU on two products),
  * storage errors.
@@ -380,6 +391,7 @@ PONTE_API int32_t ponte_catalog_get(ponte *handle, const char *key_json, char **
  *
  * Parameters: `handle`; `config_json`, the config. Its `credentials` are kept in this handle's
  * memory only, never in the state file; without `credentials`, those given before are kept.
+ * Schemas: `config_json` is `include/schemas/integration_config.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INPUT_TOO_LARGE`,
  * `PONTE_E_INVALID_JSON` (with the JSON path), `PONTE_E_INVALID_CONFIG` (every problem, each with
  * its JSON path), storage errors.
@@ -396,6 +408,7 @@ PONTE_API int32_t ponte_integration_put(ponte *handle, const char *config_json);
  * credentials held in this session, never their values.
  *
  * Parameters: `handle`; `id`, the integration id; `config_out` receives the JSON.
+ * Schemas: `*config_out` is `include/schemas/integration.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*config_out`; release with `ponte_string_free`.
@@ -411,6 +424,7 @@ PONTE_API int32_t ponte_integration_get(ponte *handle, const char *id, char **co
  * Lists every integration as a JSON array of configs, ordered by id.
  *
  * Parameters: `handle`; `list_out` receives the JSON array.
+ * Schemas: `*list_out` is `include/schemas/integrations.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
  * Ownership: Caller owns `*list_out`; release with `ponte_string_free`.
  * Thread safety: serialized with other calls on `handle`.
@@ -446,6 +460,7 @@ PONTE_API int32_t ponte_integration_remove(ponte *handle, const char *id);
  * "checked_at"}, "items": [{"item", "path", "status": "ok"|"warning"|"problem", "message":
  * {"pt_br", "en"}, "action": {"pt_br", "en"}}], "requests"}`. A store that cannot be reached or
  * refuses the key is a `problem` item, not an error.
+ * Schemas: `*check_out` is `include/schemas/integration_check.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_AUTH` (no credentials given in this session),
  * `PONTE_E_INVALID_CONFIG`, storage errors.
@@ -554,6 +569,7 @@ PONTE_API int32_t ponte_log_set_callback(ponte_log_callback callback, void *user
  * registration, e-mail, phones and the billing and shipping addresses. Each stays listed until
  * `ponte_customer_confirm`.
  *
+ * Schemas: `*customers_out` is `include/schemas/customers.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*customers_out`; release with `ponte_string_free`.
@@ -572,6 +588,7 @@ PONTE_API int32_t ponte_customers_pending(ponte *handle, const char *integration
  *
  * Parameters: `handle`; `integration`; `customer_key`; `erp_customer_id`, not empty;
  * `state_out` receives `{"customer_key", "erp_customer_id", "revision"}`, or may be NULL.
+ * Schemas: `*state_out` is `include/schemas/customer_state.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`
  * (an empty id), `PONTE_E_NOT_FOUND` (never offered to this integration), `PONTE_E_CONFLICT`
  * (confirmed before with another id), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
@@ -593,6 +610,7 @@ PONTE_API int32_t ponte_customer_confirm(ponte *handle, const char *integration,
  * `status_changed` (a status the merchant set) or `changed` (a pending order's customer or items,
  * handed over again as they are now).
  *
+ * Schemas: `*events_out` is `include/schemas/order_events.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*events_out`; release with `ponte_string_free`.
@@ -609,6 +627,7 @@ PONTE_API int32_t ponte_order_events(ponte *handle, const char *integration, cha
  *
  * Parameters: `handle`; `integration`; `event_id` from `ponte_order_events`; `event_out`
  * receives the event, or may be NULL.
+ * Schemas: `*event_out` is `include/schemas/order_event.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_NOT_FOUND` (no
  * such event in this integration), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*event_out`; release with `ponte_string_free`.
@@ -631,6 +650,8 @@ PONTE_API int32_t ponte_order_event_ack(ponte *handle, const char *integration, 
  * "tracking": {"code", "carrier", "url"?}, "status"?}` with an invoice, a tracking code or both;
  * `status` defaults to `order_capture.shipped_status`; `queued_out` receives `{"store_order_id",
  * "status", "meta_keys", "customer_note"}`, or may be NULL.
+ * Schemas: `fulfilment_json` is `include/schemas/fulfilment.json`; `*queued_out` is
+ * `include/schemas/fulfilment_queued.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_INVALID_DATA` (names the field: a wrong check digit, a date that is not one),
  * `PONTE_E_NOT_FOUND` (never captured), `PONTE_E_CONFLICT` (not confirmed),
@@ -652,9 +673,11 @@ PONTE_API int32_t ponte_order_fulfil(ponte *handle, const char *integration, con
  * Parameters: `handle`; `integration`; `report_out` receives `{"integration", "counts",
  * "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
  * waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
+ * Schemas: `*report_out` is `include/schemas/capture_report.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), `PONTE_E_CONFLICT`
- * (a capture of this integration is running on another handle or process), network and store
+ * (a capture of this integration is running on another handle or process), `PONTE_E_AUTH` (no
+ * credentials given in this session, or the store refused them), other network and store
  * errors (-3xx; what was journaled before the failure is kept and handed out next time),
  * storage errors.
  * Blocking: the calling thread waits for the whole capture, bounded by
@@ -681,6 +704,8 @@ PONTE_API int32_t ponte_capture_orders(ponte *handle, const char *integration, c
  * Parameters: `handle`; `integration`; `options_json`, `{"time_limit_seconds"}` (`"{}"` for
  * none); `progress`, or NULL; `user_data`, passed to `progress` untouched; `report_out` as for
  * `ponte_capture_orders`.
+ * Schemas: `options_json` is `include/schemas/capture_options.json`; `*report_out` is
+ * `include/schemas/capture_report.json`.
  * Returns: as `ponte_capture_orders`; `PONTE_E_INVALID_JSON` for unknown options.
  * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
  * Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread
@@ -696,6 +721,7 @@ PONTE_API int32_t ponte_capture_orders_with(ponte *handle, const char *integrati
  * Lists the orders waiting for the ERP (a JSON array of `{"store_order_id", "number",
  * "sales_order"}`), without asking the store.
  *
+ * Schemas: `*orders_out` is `include/schemas/pending_orders.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*orders_out`; release with `ponte_string_free`.
@@ -714,6 +740,7 @@ PONTE_API int32_t ponte_orders_pending(ponte *handle, const char *integration, c
  *
  * Parameters: `handle`; `integration`; `store_order_id`; `erp_order_number`; `state_out`
  * receives `{"store_order_id", "state", "erp_order_number"}`, or may be NULL.
+ * Schemas: `*state_out` is `include/schemas/order_state.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`
  * (an empty number), `PONTE_E_NOT_FOUND` (never captured), `PONTE_E_CONFLICT` (another number,
  * or the order is not pending), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
@@ -732,6 +759,7 @@ PONTE_API int32_t ponte_order_confirm(ponte *handle, const char *integration, co
  *
  * Parameters: `handle`; `integration`; `store_order_id`; `reason`, not empty; `state_out`
  * receives the order's state, or may be NULL.
+ * Schemas: `*state_out` is `include/schemas/order_state.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`,
  * `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (not pending), `PONTE_E_INTEGRATION_NOT_FOUND`,
  * storage errors.
@@ -750,6 +778,7 @@ PONTE_API int32_t ponte_order_reject(ponte *handle, const char *integration, con
  *
  * Parameters: `handle`; `integration`; `store_order_id`; `state_out` receives `{"state",
  * "reasons"}`: `pending`, or `rejected` with the reasons that still apply.
+ * Schemas: `*state_out` is `include/schemas/order_state.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_NOT_FOUND`,
  * `PONTE_E_CONFLICT` (not rejected), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
@@ -766,6 +795,7 @@ PONTE_API int32_t ponte_order_retry(ponte *handle, const char *integration, cons
  * reservation status, `unconfirmed` for orders the ERP has not confirmed yet. Product sync
  * subtracts both from the stock it sends.
  *
+ * Schemas: `*reservations_out` is `include/schemas/reservations.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*reservations_out`; release with `ponte_string_free`.
@@ -784,6 +814,8 @@ PONTE_API int32_t ponte_reservations(ponte *handle, const char *integration, cha
  *
  * Parameters: `handle`; `integration`; `filter_json`, `{"from", "to", "state", "text"}`, each
  * optional (`"{}"` for everything); `report_out` receives the rows.
+ * Schemas: `filter_json` is `include/schemas/report_filter.json`; `*report_out` is
+ * `include/schemas/report.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_INVALID_DATA` (a bad date or state), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
  * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
@@ -806,6 +838,8 @@ PONTE_API int32_t ponte_report(ponte *handle, const char *integration, const cha
  * Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields);
  * `sandbox_out` receives the store; `info_out` receives `{"platform", "wc_version", "base_url",
  * "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
+ * Schemas: `options_json` is `include/schemas/sandbox_options.json`; `*info_out` is
+ * `include/schemas/sandbox_info.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_NETWORK` (the port is taken), `PONTE_E_UNSUPPORTED` (built without the sandbox).
  * Ownership: Caller owns `*sandbox_out`; release with `ponte_sandbox_stop`. Caller owns
@@ -865,8 +899,11 @@ PONTE_API const char *ponte_status_name(int32_t status);
  * Parameters: `handle`; `integration`, its id; `options_json`, `{"stock_only", "full_resync"}`
  * (both false by default; `"{}"` for none); `plan_out` receives `{"integration", "options",
  * "counts", "items"}`.
+ * Schemas: `options_json` is `include/schemas/sync_options.json`; `*plan_out` is
+ * `include/schemas/plan.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
- * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (product sync off), network and store
+ * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (product sync off), `PONTE_E_AUTH`
+ * (no credentials given in this session, or the store refused them), other network and store
  * errors (-3xx), storage errors.
  * Ownership: Caller owns `*plan_out`; release with `ponte_string_free`.
  * Blocking: the look-ups of products not in the store yet, each request at most its HTTP
@@ -890,6 +927,8 @@ PONTE_API int32_t ponte_sync_plan(ponte *handle, const char *integration, const 
  * `user_data`, passed to `progress` untouched; `report_out` receives the run report
  * (`{"run_id", "status": "completed" | "cancelled" | "dry_run", "counts", "requests", "items"}`).
  * A cancelled run returns `PONTE_OK` with its report.
+ * Schemas: `options_json` is `include/schemas/sync_options.json`; `*report_out` is
+ * `include/schemas/run_report.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG`, `PONTE_E_CONFLICT` (a sync of this
  * integration is running on another handle or process), `PONTE_E_AUTH` (no credentials in this
@@ -915,6 +954,8 @@ PONTE_API int32_t ponte_sync_products(ponte *handle, const char *integration, co
  *
  * Parameters: `handle`; `integration`; `key_json`, `{"erp_id": "..."}` or `{"sku": "..."}`;
  * `status_out` receives the explanation.
+ * Schemas: `key_json` is `include/schemas/product_key.json`; `*status_out` is
+ * `include/schemas/product_status.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_INVALID_DATA`, `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (an SKU on two products),
  * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
@@ -932,6 +973,7 @@ PONTE_API int32_t ponte_product_status(ponte *handle, const char *integration, c
  * counts per outcome and number of requests.
  *
  * Parameters: `handle`; `integration`; `limit`, 1 to 1000; `runs_out` receives a JSON array.
+ * Schemas: `*runs_out` is `include/schemas/sync_runs.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INVALID_ARGUMENT` (`limit` out of range), `PONTE_E_INTEGRATION_NOT_FOUND`, storage
  * errors.
@@ -961,6 +1003,7 @@ PONTE_API int32_t ponte_sync_runs(ponte *handle, const char *integration, int32_
  * "skipped", "jobs"}`: each run `{"integration", "job", "outcome", "detail", "millis"}` and each
  * job `{"integration", "job", "next_due", "due_now", "last_success", "last_failure",
  * "last_error", "failures", "last_summary"}`.
+ * Schemas: `*report_out` is `include/schemas/run_due_report.json`.
  * Returns: `PONTE_OK` (a job's failure is in the report, not the status); `PONTE_E_NULL_ARGUMENT`,
  * storage errors.
  * Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
@@ -979,6 +1022,7 @@ PONTE_API int32_t ponte_run_due(ponte *handle, int64_t now, ponte_progress_callb
  *
  * Parameters: `handle`; `now`, Unix seconds UTC, or 0 for the machine's clock; `jobs_out`
  * receives the JSON array.
+ * Schemas: `*jobs_out` is `include/schemas/jobs.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
  * Ownership: Caller owns `*jobs_out`; release with `ponte_string_free`.
  * Thread safety: serialized with other calls on `handle`.
@@ -998,6 +1042,7 @@ PONTE_API int32_t ponte_jobs(ponte *handle, int64_t now, char **jobs_out);
  *
  * Parameters: `handle`; `now`, Unix seconds UTC, or 0 for the machine's clock; `health_out`
  * receives the JSON.
+ * Schemas: `*health_out` is `include/schemas/health.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
  * Ownership: Caller owns `*health_out`; release with `ponte_string_free`.
  * Thread safety: serialized with other calls on `handle`.

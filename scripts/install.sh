@@ -5,7 +5,8 @@
 #   scripts/install.sh [--prefix DIR] [--profile release|debug] [--no-build]
 #
 # DIR defaults to /usr/local. The libraries go to DIR/lib, the header to DIR/include, ponte.pc to
-# DIR/lib/pkgconfig and the command line to DIR/bin; then
+# DIR/lib/pkgconfig, the JSON Schemas to DIR/share/ponte/schemas and the command line to DIR/bin;
+# then
 #   cc $(pkg-config --cflags ponte) app.c $(pkg-config --libs ponte)            # shared
 #   cc $(pkg-config --cflags ponte) app.c $(pkg-config --static --libs ponte)   # static
 # (PKG_CONFIG_PATH=DIR/lib/pkgconfig when DIR is not where pkg-config looks).
@@ -52,10 +53,11 @@ if [ "$build" = yes ]; then
 fi
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 
-install -d "$prefix/lib/pkgconfig" "$prefix/include" "$prefix/bin"
+install -d "$prefix/lib/pkgconfig" "$prefix/include" "$prefix/bin" "$prefix/share/ponte/schemas"
 install -m 0755 "$shared" "$prefix/lib/libponte.so"
 install -m 0644 "$static" "$prefix/lib/libponte.a"
 install -m 0644 include/ponte.h "$prefix/include/ponte.h"
+install -m 0644 include/schemas/*.json "$prefix/share/ponte/schemas/"
 install -m 0755 "$binary" "$prefix/bin/ponte"
 cat > "$prefix/lib/pkgconfig/ponte.pc" <<PC
 prefix=$prefix
@@ -69,4 +71,4 @@ Cflags: -I\${includedir}
 Libs: -L\${libdir} -lponte
 Libs.private: $private
 PC
-echo "installed Ponte $version in $prefix (lib, include, lib/pkgconfig/ponte.pc, bin/ponte)"
+echo "installed Ponte $version in $prefix (lib, include, lib/pkgconfig/ponte.pc, share/ponte/schemas, bin/ponte)"

@@ -55,7 +55,7 @@ impl std::fmt::Debug for Ponte {
 
 /// An integration config as read back: the settings, the names of the credentials held in this
 /// session (never their values) and when it was put.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IntegrationView {
     #[serde(flatten)]
     pub config: IntegrationConfig,

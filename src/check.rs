@@ -14,7 +14,7 @@ use crate::model::config::{IntegrationConfig, SyncField};
 use crate::platform::{Capabilities, OrderStatus, Platform, StoreProbe};
 
 /// What a check found out about a store, kept in the state file for plans made without it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StoreFacts {
     pub software: String,
     pub version: Option<String>,
@@ -61,7 +61,7 @@ impl StoreFacts {
 }
 
 /// A text in both of Ponte's languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Text {
     pub pt_br: String,
     pub en: String,
@@ -75,7 +75,7 @@ fn text(pt_br: impl Into<String>, en: impl Into<String>) -> Text {
 }
 
 /// How one item of the checklist stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     Ok,
@@ -86,7 +86,7 @@ pub enum ItemStatus {
 }
 
 /// One line of the checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CheckItem {
     /// `address`, `credentials`, `write`, `version`, `brands`, `ean`, `batch`, `currency` or
     /// `status`.
@@ -102,7 +102,7 @@ pub struct CheckItem {
 }
 
 /// The checklist of an integration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct IntegrationCheck {
     pub integration: String,
     /// No item is a problem.

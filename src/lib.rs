@@ -26,6 +26,7 @@ pub mod rules;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod schedule;
+pub mod schemas;
 pub mod store;
 pub mod sync;
 pub mod time;

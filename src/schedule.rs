@@ -13,7 +13,7 @@ use crate::model::config::{IntegrationConfig, Schedule};
 
 /// A job `ponte_run_due` runs, in the order it runs them on one integration: orders are
 /// captured before stock is pushed, so units sold since are held back, not sold twice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Job {
     Capture,

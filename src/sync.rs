@@ -29,7 +29,9 @@ use crate::store::sync::{self as history, Link, LinkState};
 use crate::store::Db;
 
 /// How a sync runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(default, deny_unknown_fields)]
 pub struct SyncOptions {
     /// Compute and return the plan; write nothing, in the state file or in the store.
@@ -46,7 +48,9 @@ pub struct SyncOptions {
 }
 
 /// What sync does with one product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Create,
@@ -79,7 +83,7 @@ impl Action {
 }
 
 /// The plan for one product.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PlanItem {
     pub erp_id: String,
     pub action: Action,
@@ -104,7 +108,7 @@ pub struct PlanItem {
 }
 
 /// The plan for a whole catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Plan {
     pub integration: String,
     pub options: SyncOptions,
@@ -114,14 +118,14 @@ pub struct Plan {
 }
 
 /// Progress of a push, reported after each batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SyncProgress {
     pub done: u64,
     pub total: u64,
 }
 
 /// What one run did with one product.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RunItem {
     pub erp_id: String,
     pub action: Action,
@@ -146,7 +150,7 @@ pub struct RunItem {
 
 /// A run's report: counts per outcome and a line per product acted on, skipped or in conflict
 /// (unchanged products are only counted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RunReport {
     /// Absent for a dry run, which records nothing.
     pub run_id: Option<i64>,
@@ -162,7 +166,7 @@ pub struct RunReport {
 }
 
 /// "Why is product X (not) in my store?"
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ProductStatus {
     pub erp_id: String,
     pub integration: String,

@@ -20,7 +20,7 @@ use crate::sync::SyncOptions;
 use crate::time::format_rfc3339;
 
 /// A job `run_due` ran or skipped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct JobRun {
     pub integration: String,
     pub job: Job,
@@ -34,7 +34,7 @@ pub struct JobRun {
 }
 
 /// When a job is next due, and how it last ended.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct JobView {
     pub integration: String,
     pub job: Job,
@@ -50,7 +50,7 @@ pub struct JobView {
 }
 
 /// What one `run_due` did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RunDueReport {
     /// The instant the call went by, UTC.
     pub now: String,
@@ -61,7 +61,7 @@ pub struct RunDueReport {
 }
 
 /// How far `run_due` is, for its progress callback.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct JobProgress {
     pub integration: String,
     pub job: Job,
@@ -71,7 +71,7 @@ pub struct JobProgress {
 }
 
 /// One integration's health, for monitoring.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IntegrationHealth {
     pub integration: String,
     /// `ok`, `warning` or `critical`.
@@ -84,7 +84,7 @@ pub struct IntegrationHealth {
 }
 
 /// Every integration's health, and the worst verdict among them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Health {
     pub verdict: &'static str,
     pub integrations: Vec<IntegrationHealth>,

@@ -49,6 +49,8 @@ fn an_installed_ponte_builds_a_c_program_through_pkg_config_shared_and_static() 
         "lib/libponte.a",
         "include/ponte.h",
         "bin/ponte",
+        "share/ponte/schemas/products.json",
+        "share/ponte/schemas/capture_report.json",
     ] {
         assert!(prefix.path().join(file).exists(), "{file} not installed");
     }

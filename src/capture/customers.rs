@@ -10,7 +10,7 @@ use crate::store::orders::{self as journal, HandoffRow};
 use crate::store::Db;
 
 /// A customer the ERP does not have yet, or not as they are now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CustomerOffer {
     /// Ponte's key of the customer, recognised across orders by CPF or CNPJ, then e-mail.
     pub customer_key: String,
@@ -25,7 +25,7 @@ pub struct CustomerOffer {
 }
 
 /// The customer's state after a confirmation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CustomerState {
     pub customer_key: String,
     pub erp_customer_id: String,

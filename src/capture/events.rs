@@ -15,7 +15,7 @@ use crate::store::orders::{self as journal, EventRow};
 use crate::store::Db;
 
 /// One event of an order's life in the store, for the ERP.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrderEvent {
     pub event_id: i64,
     pub store_order_id: String,

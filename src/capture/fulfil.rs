@@ -16,7 +16,7 @@ use crate::store::orders as journal;
 use crate::store::Db;
 
 /// What the ERP sends once it invoiced and shipped an order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fulfilment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,7 +29,7 @@ pub struct Fulfilment {
 }
 
 /// The NF-e of the order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invoice {
     /// The 44-digit access key, its check digit verified.
@@ -43,7 +43,7 @@ pub struct Invoice {
 }
 
 /// How the order travels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Tracking {
     pub code: String,
@@ -53,7 +53,7 @@ pub struct Tracking {
 }
 
 /// What a fulfilment queued for the store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FulfilmentQueued {
     pub store_order_id: String,
     /// The status that will be set, if any.

@@ -49,7 +49,7 @@ const PENDING_READ_PER_CAPTURE: usize = 100;
 
 /// An accepted order as the ERP receives it: a closed sales order with the integration's default
 /// payment terms and method, items mapped to ERP products, and its customer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PendingOrder {
     pub store_order_id: String,
     pub number: String,
@@ -62,7 +62,7 @@ pub struct PendingOrder {
 }
 
 /// An order rejected at capture, with every reason and the customer, who is registered anyway.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RejectedOrder {
     pub store_order_id: String,
     pub number: String,
@@ -73,7 +73,7 @@ pub struct RejectedOrder {
 }
 
 /// What a capture did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CaptureReport {
     pub integration: String,
     /// `captured` (new orders journaled), `accepted`, `rejected`, `reserved`, `became_sale`,
@@ -96,7 +96,7 @@ pub struct CaptureReport {
 }
 
 /// A stock hold: a reservation, or an order the ERP has not confirmed yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reservation {
     pub store_order_id: String,
     pub sku: String,
@@ -106,7 +106,7 @@ pub struct Reservation {
 }
 
 /// The state of one order after confirm, reject or retry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OrderState {
     pub store_order_id: String,
     pub state: String,
@@ -194,7 +194,9 @@ fn load_catalog(db: &mut Db, config: &IntegrationConfig) -> Result<Catalog> {
 }
 
 /// How a capture may be bounded by its caller.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(default, deny_unknown_fields)]
 pub struct CaptureOptions {
     /// Stop before the next request once this many seconds have passed: what was read is
@@ -204,7 +206,7 @@ pub struct CaptureOptions {
 }
 
 /// How far a capture is, for a progress callback: asked before each request to the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CaptureProgress {
     /// Orders read so far.
     pub orders_read: u64,

@@ -10,7 +10,7 @@ use crate::store::orders as journal;
 use crate::store::Db;
 
 /// Filters of the integration report; every one optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportFilter {
     /// Orders created at or after this time (RFC 3339, or a date `YYYY-MM-DD` or `DD/MM/YYYY`).
@@ -24,7 +24,7 @@ pub struct ReportFilter {
 }
 
 /// One line of the integration report ("Relatório de Integrações").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ReportRow {
     pub store_order_id: String,
     pub number: String,

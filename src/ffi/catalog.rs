@@ -40,6 +40,8 @@ unsafe fn put_batch<T, S: Serialize>(
 ///
 /// Parameters: `handle`; `products_json`, an array of products (README, "Product");
 /// `summary_out` receives `{"created","updated","unchanged","stock_changed"}`, or may be NULL.
+/// Schemas: `products_json` is `include/schemas/products.json`; `*summary_out` is
+/// `include/schemas/products_summary.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`, storage errors.
 /// Ownership: Caller owns `*summary_out`; release with `ponte_string_free`.
@@ -72,6 +74,8 @@ pub unsafe extern "C" fn ponte_catalog_put_products(
 ///
 /// Parameters: `handle`; `brands_json`, an array of brands (README, "Brand"); `summary_out`
 /// receives `{"created","updated","unchanged"}`, or may be NULL.
+/// Schemas: `brands_json` is `include/schemas/brands.json`; `*summary_out` is
+/// `include/schemas/brands_summary.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`, storage errors.
 /// Ownership: Caller owns `*summary_out`; release with `ponte_string_free`.
@@ -105,6 +109,8 @@ pub unsafe extern "C" fn ponte_catalog_put_brands(
 ///
 /// Parameters: `handle`; `stock_json`; `summary_out` receives `{"changed","unchanged"}`, or may
 /// be NULL.
+/// Schemas: `stock_json` is `include/schemas/stock.json`; `*summary_out` is
+/// `include/schemas/stock_summary.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`,
 /// `PONTE_E_NOT_FOUND` (an SKU no catalog product has; nothing changed), storage errors.
@@ -139,6 +145,8 @@ pub unsafe extern "C" fn ponte_catalog_put_stock(
 ///
 /// Parameters: `handle`; `erp_ids_json`; `summary_out` receives `{"retired","already_retired"}`,
 /// or may be NULL.
+/// Schemas: `erp_ids_json` is `include/schemas/erp_ids.json`; `*summary_out` is
+/// `include/schemas/retire_summary.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA`,
 /// `PONTE_E_NOT_FOUND` (nothing changed), storage errors.
@@ -172,6 +180,8 @@ pub unsafe extern "C" fn ponte_catalog_retire_products(
 ///
 /// Parameters: `handle`; `key_json`; `product_out` receives the product in the shape it is put
 /// in, plus `updated_at` and, once retired, `retired_at`.
+/// Schemas: `key_json` is `include/schemas/product_key.json`; `*product_out` is
+/// `include/schemas/catalog_product.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_INVALID_DATA`, `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (an SKU on two products),
 /// storage errors.

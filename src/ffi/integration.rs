@@ -10,6 +10,7 @@ use crate::model::config::parse_config;
 ///
 /// Parameters: `handle`; `config_json`, the config. Its `credentials` are kept in this handle's
 /// memory only, never in the state file; without `credentials`, those given before are kept.
+/// Schemas: `config_json` is `include/schemas/integration_config.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INPUT_TOO_LARGE`,
 /// `PONTE_E_INVALID_JSON` (with the JSON path), `PONTE_E_INVALID_CONFIG` (every problem, each with
 /// its JSON path), storage errors.
@@ -35,6 +36,7 @@ pub unsafe extern "C" fn ponte_integration_put(
 /// credentials held in this session, never their values.
 ///
 /// Parameters: `handle`; `id`, the integration id; `config_out` receives the JSON.
+/// Schemas: `*config_out` is `include/schemas/integration.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*config_out`; release with `ponte_string_free`.
@@ -62,6 +64,7 @@ pub unsafe extern "C" fn ponte_integration_get(
 /// Lists every integration as a JSON array of configs, ordered by id.
 ///
 /// Parameters: `handle`; `list_out` receives the JSON array.
+/// Schemas: `*list_out` is `include/schemas/integrations.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
 /// Ownership: Caller owns `*list_out`; release with `ponte_string_free`.
 /// Thread safety: serialized with other calls on `handle`.
@@ -112,6 +115,7 @@ pub unsafe extern "C" fn ponte_integration_remove(handle: *mut ponte, id: *const
 /// "checked_at"}, "items": [{"item", "path", "status": "ok"|"warning"|"problem", "message":
 /// {"pt_br", "en"}, "action": {"pt_br", "en"}}], "requests"}`. A store that cannot be reached or
 /// refuses the key is a `problem` item, not an error.
+/// Schemas: `*check_out` is `include/schemas/integration_check.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_AUTH` (no credentials given in this session),
 /// `PONTE_E_INVALID_CONFIG`, storage errors.

@@ -12,7 +12,7 @@ mod lifecycle;
 mod log_hook;
 mod order_life;
 mod orders;
-mod sandbox;
+pub(crate) mod sandbox;
 mod status;
 mod sync;
 mod unattended;

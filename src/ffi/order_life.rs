@@ -14,6 +14,7 @@ use crate::model::json;
 /// registration, e-mail, phones and the billing and shipping addresses. Each stays listed until
 /// `ponte_customer_confirm`.
 ///
+/// Schemas: `*customers_out` is `include/schemas/customers.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*customers_out`; release with `ponte_string_free`.
@@ -44,6 +45,7 @@ pub unsafe extern "C" fn ponte_customers_pending(
 ///
 /// Parameters: `handle`; `integration`; `customer_key`; `erp_customer_id`, not empty;
 /// `state_out` receives `{"customer_key", "erp_customer_id", "revision"}`, or may be NULL.
+/// Schemas: `*state_out` is `include/schemas/customer_state.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`
 /// (an empty id), `PONTE_E_NOT_FOUND` (never offered to this integration), `PONTE_E_CONFLICT`
 /// (confirmed before with another id), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
@@ -86,6 +88,7 @@ pub unsafe extern "C" fn ponte_customer_confirm(
 /// `status_changed` (a status the merchant set) or `changed` (a pending order's customer or items,
 /// handed over again as they are now).
 ///
+/// Schemas: `*events_out` is `include/schemas/order_events.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*events_out`; release with `ponte_string_free`.
@@ -114,6 +117,7 @@ pub unsafe extern "C" fn ponte_order_events(
 ///
 /// Parameters: `handle`; `integration`; `event_id` from `ponte_order_events`; `event_out`
 /// receives the event, or may be NULL.
+/// Schemas: `*event_out` is `include/schemas/order_event.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_NOT_FOUND` (no
 /// such event in this integration), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*event_out`; release with `ponte_string_free`.
@@ -150,6 +154,8 @@ pub unsafe extern "C" fn ponte_order_event_ack(
 /// "tracking": {"code", "carrier", "url"?}, "status"?}` with an invoice, a tracking code or both;
 /// `status` defaults to `order_capture.shipped_status`; `queued_out` receives `{"store_order_id",
 /// "status", "meta_keys", "customer_note"}`, or may be NULL.
+/// Schemas: `fulfilment_json` is `include/schemas/fulfilment.json`; `*queued_out` is
+/// `include/schemas/fulfilment_queued.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_INVALID_DATA` (names the field: a wrong check digit, a date that is not one),
 /// `PONTE_E_NOT_FOUND` (never captured), `PONTE_E_CONFLICT` (not confirmed),

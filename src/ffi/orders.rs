@@ -15,9 +15,11 @@ use crate::model::json;
 /// Parameters: `handle`; `integration`; `report_out` receives `{"integration", "counts",
 /// "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
 /// waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
+/// Schemas: `*report_out` is `include/schemas/capture_report.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), `PONTE_E_CONFLICT`
-/// (a capture of this integration is running on another handle or process), network and store
+/// (a capture of this integration is running on another handle or process), `PONTE_E_AUTH` (no
+/// credentials given in this session, or the store refused them), other network and store
 /// errors (-3xx; what was journaled before the failure is kept and handed out next time),
 /// storage errors.
 /// Blocking: the calling thread waits for the whole capture, bounded by
@@ -56,6 +58,8 @@ pub unsafe extern "C" fn ponte_capture_orders(
 /// Parameters: `handle`; `integration`; `options_json`, `{"time_limit_seconds"}` (`"{}"` for
 /// none); `progress`, or NULL; `user_data`, passed to `progress` untouched; `report_out` as for
 /// `ponte_capture_orders`.
+/// Schemas: `options_json` is `include/schemas/capture_options.json`; `*report_out` is
+/// `include/schemas/capture_report.json`.
 /// Returns: as `ponte_capture_orders`; `PONTE_E_INVALID_JSON` for unknown options.
 /// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
 /// Thread safety: serialized with other calls on `handle`; `progress` runs on the calling thread
@@ -100,6 +104,7 @@ pub unsafe extern "C" fn ponte_capture_orders_with(
 /// Lists the orders waiting for the ERP (a JSON array of `{"store_order_id", "number",
 /// "sales_order"}`), without asking the store.
 ///
+/// Schemas: `*orders_out` is `include/schemas/pending_orders.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*orders_out`; release with `ponte_string_free`.
@@ -130,6 +135,7 @@ pub unsafe extern "C" fn ponte_orders_pending(
 ///
 /// Parameters: `handle`; `integration`; `store_order_id`; `erp_order_number`; `state_out`
 /// receives `{"store_order_id", "state", "erp_order_number"}`, or may be NULL.
+/// Schemas: `*state_out` is `include/schemas/order_state.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`
 /// (an empty number), `PONTE_E_NOT_FOUND` (never captured), `PONTE_E_CONFLICT` (another number,
 /// or the order is not pending), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
@@ -169,6 +175,7 @@ pub unsafe extern "C" fn ponte_order_confirm(
 ///
 /// Parameters: `handle`; `integration`; `store_order_id`; `reason`, not empty; `state_out`
 /// receives the order's state, or may be NULL.
+/// Schemas: `*state_out` is `include/schemas/order_state.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_DATA`,
 /// `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (not pending), `PONTE_E_INTEGRATION_NOT_FOUND`,
 /// storage errors.
@@ -208,6 +215,7 @@ pub unsafe extern "C" fn ponte_order_reject(
 ///
 /// Parameters: `handle`; `integration`; `store_order_id`; `state_out` receives `{"state",
 /// "reasons"}`: `pending`, or `rejected` with the reasons that still apply.
+/// Schemas: `*state_out` is `include/schemas/order_state.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_NOT_FOUND`,
 /// `PONTE_E_CONFLICT` (not rejected), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*state_out`; release with `ponte_string_free`.
@@ -242,6 +250,7 @@ pub unsafe extern "C" fn ponte_order_retry(
 /// reservation status, `unconfirmed` for orders the ERP has not confirmed yet. Product sync
 /// subtracts both from the stock it sends.
 ///
+/// Schemas: `*reservations_out` is `include/schemas/reservations.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*reservations_out`; release with `ponte_string_free`.
@@ -272,6 +281,8 @@ pub unsafe extern "C" fn ponte_reservations(
 ///
 /// Parameters: `handle`; `integration`; `filter_json`, `{"from", "to", "state", "text"}`, each
 /// optional (`"{}"` for everything); `report_out` receives the rows.
+/// Schemas: `filter_json` is `include/schemas/report_filter.json`; `*report_out` is
+/// `include/schemas/report.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_INVALID_DATA` (a bad date or state), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
 /// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.

@@ -17,10 +17,10 @@ pub struct ponte_sandbox {
     store: crate::sandbox::WooSandbox,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
-struct Options {
+pub(crate) struct Options {
     platform: Platform,
     #[serde(default)]
     port: u16,
@@ -37,14 +37,14 @@ fn on() -> bool {
     true
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum Platform {
     Woocommerce,
 }
 
 /// The WooCommerce release a sandbox answers as; an unknown one is refused by name.
-#[derive(Deserialize, Default, Clone, Copy)]
+#[derive(Deserialize, Default, Clone, Copy, schemars::JsonSchema)]
 #[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
 enum WcVersion {
     #[default]
@@ -67,8 +67,8 @@ impl From<WcVersion> for crate::sandbox::WcVersion {
     }
 }
 
-#[derive(Serialize)]
-struct Info {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Info {
     platform: &'static str,
     wc_version: &'static str,
     base_url: String,
@@ -87,6 +87,8 @@ struct Info {
 /// Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields);
 /// `sandbox_out` receives the store; `info_out` receives `{"platform", "wc_version", "base_url",
 /// "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
+/// Schemas: `options_json` is `include/schemas/sandbox_options.json`; `*info_out` is
+/// `include/schemas/sandbox_info.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_NETWORK` (the port is taken), `PONTE_E_UNSUPPORTED` (built without the sandbox).
 /// Ownership: Caller owns `*sandbox_out`; release with `ponte_sandbox_stop`. Caller owns

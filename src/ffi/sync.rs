@@ -29,8 +29,11 @@ fn options(text: &str) -> Result<SyncOptions, Failure> {
 /// Parameters: `handle`; `integration`, its id; `options_json`, `{"stock_only", "full_resync"}`
 /// (both false by default; `"{}"` for none); `plan_out` receives `{"integration", "options",
 /// "counts", "items"}`.
+/// Schemas: `options_json` is `include/schemas/sync_options.json`; `*plan_out` is
+/// `include/schemas/plan.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
-/// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (product sync off), network and store
+/// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (product sync off), `PONTE_E_AUTH`
+/// (no credentials given in this session, or the store refused them), other network and store
 /// errors (-3xx), storage errors.
 /// Ownership: Caller owns `*plan_out`; release with `ponte_string_free`.
 /// Blocking: the look-ups of products not in the store yet, each request at most its HTTP
@@ -69,6 +72,8 @@ pub unsafe extern "C" fn ponte_sync_plan(
 /// `user_data`, passed to `progress` untouched; `report_out` receives the run report
 /// (`{"run_id", "status": "completed" | "cancelled" | "dry_run", "counts", "requests", "items"}`).
 /// A cancelled run returns `PONTE_OK` with its report.
+/// Schemas: `options_json` is `include/schemas/sync_options.json`; `*report_out` is
+/// `include/schemas/run_report.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG`, `PONTE_E_CONFLICT` (a sync of this
 /// integration is running on another handle or process), `PONTE_E_AUTH` (no credentials in this
@@ -139,6 +144,8 @@ pub(super) unsafe fn go_on(
 ///
 /// Parameters: `handle`; `integration`; `key_json`, `{"erp_id": "..."}` or `{"sku": "..."}`;
 /// `status_out` receives the explanation.
+/// Schemas: `key_json` is `include/schemas/product_key.json`; `*status_out` is
+/// `include/schemas/product_status.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_INVALID_DATA`, `PONTE_E_NOT_FOUND`, `PONTE_E_CONFLICT` (an SKU on two products),
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
@@ -171,6 +178,7 @@ pub unsafe extern "C" fn ponte_product_status(
 /// counts per outcome and number of requests.
 ///
 /// Parameters: `handle`; `integration`; `limit`, 1 to 1000; `runs_out` receives a JSON array.
+/// Schemas: `*runs_out` is `include/schemas/sync_runs.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INVALID_ARGUMENT` (`limit` out of range), `PONTE_E_INTEGRATION_NOT_FOUND`, storage
 /// errors.

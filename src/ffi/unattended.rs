@@ -27,6 +27,7 @@ fn instant(now: i64) -> Option<i64> {
 /// "skipped", "jobs"}`: each run `{"integration", "job", "outcome", "detail", "millis"}` and each
 /// job `{"integration", "job", "next_due", "due_now", "last_success", "last_failure",
 /// "last_error", "failures", "last_summary"}`.
+/// Schemas: `*report_out` is `include/schemas/run_due_report.json`.
 /// Returns: `PONTE_OK` (a job's failure is in the report, not the status); `PONTE_E_NULL_ARGUMENT`,
 /// storage errors.
 /// Ownership: Caller owns `*report_out`; release with `ponte_string_free`.
@@ -61,6 +62,7 @@ pub unsafe extern "C" fn ponte_run_due(
 ///
 /// Parameters: `handle`; `now`, Unix seconds UTC, or 0 for the machine's clock; `jobs_out`
 /// receives the JSON array.
+/// Schemas: `*jobs_out` is `include/schemas/jobs.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
 /// Ownership: Caller owns `*jobs_out`; release with `ponte_string_free`.
 /// Thread safety: serialized with other calls on `handle`.
@@ -90,6 +92,7 @@ pub unsafe extern "C" fn ponte_jobs(
 ///
 /// Parameters: `handle`; `now`, Unix seconds UTC, or 0 for the machine's clock; `health_out`
 /// receives the JSON.
+/// Schemas: `*health_out` is `include/schemas/health.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, storage errors.
 /// Ownership: Caller owns `*health_out`; release with `ponte_string_free`.
 /// Thread safety: serialized with other calls on `handle`.

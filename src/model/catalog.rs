@@ -24,7 +24,7 @@ pub const MAIN_WAREHOUSE: &str = "main";
 const MAX_KEY_CHARS: usize = 100;
 
 /// One ERP product. A simple product has exactly one variant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Product {
     /// The ERP's own product code; the key of the catalog.
@@ -47,7 +47,7 @@ pub struct Product {
 }
 
 /// One sellable item of a product, identified by its SKU.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     pub sku: String,
@@ -76,7 +76,7 @@ pub struct Variant {
 }
 
 /// Package dimensions in whole millimetres.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dimensions {
     pub length: i64,
@@ -85,7 +85,7 @@ pub struct Dimensions {
 }
 
 /// A brand ("Marca"). Products of a brand not shown in electronic orders are not published.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Brand {
     pub id: String,
@@ -95,7 +95,7 @@ pub struct Brand {
 }
 
 /// One stock level, the unit of the fast stock path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StockLevel {
     pub sku: String,
@@ -106,7 +106,7 @@ pub struct StockLevel {
 }
 
 /// How a product is looked up in the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum ProductKey {
     ErpId(String),
@@ -114,7 +114,7 @@ pub enum ProductKey {
 }
 
 /// A product as the catalog mirror holds it, with bookkeeping.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CatalogProduct {
     #[serde(flatten)]
     pub product: Product,

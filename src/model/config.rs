@@ -10,7 +10,7 @@ use crate::error::{ConfigProblem, Error, Result};
 use crate::model::json;
 
 /// One configured connection to one store, hub or marketplace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntegrationConfig {
     /// The integration's id, chosen by the ERP ("Projeto").
@@ -38,7 +38,7 @@ pub struct IntegrationConfig {
 
 /// How Ponte talks to the store: explicit timeouts (there are none by default in HTTP clients),
 /// bounded retries, a request rate and a response size limit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpSettings {
     /// TCP and TLS connection setup.
@@ -77,14 +77,16 @@ impl Default for HttpSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlatformKind {
     Woocommerce,
     Nuvemshop,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum Locale {
     #[default]
     #[serde(rename = "pt-BR")]
@@ -94,7 +96,7 @@ pub enum Locale {
 }
 
 /// A store's API credentials. Which fields are needed depends on the platform.
-#[derive(Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     /// WooCommerce `ck_...`.
@@ -110,7 +112,7 @@ pub struct Credentials {
 
 /// A credential. It has no `Serialize` and its `Debug` is redacted, so it cannot reach JSON output,
 /// a log line or an error message by accident.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Secret(String);
 
@@ -155,7 +157,9 @@ impl Credentials {
 }
 
 /// Which fields product sync sends to the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncField {
     Name,
@@ -185,7 +189,9 @@ pub const ALL_SYNC_FIELDS: [SyncField; 10] = [
 ];
 
 /// Keys by which an existing store product is recognised as an ERP product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKey {
     Sku,
@@ -194,7 +200,9 @@ pub enum MatchKey {
 }
 
 /// The store-side status a new product is created with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NewProductStatus {
     #[default]
@@ -205,7 +213,9 @@ pub enum NewProductStatus {
 }
 
 /// Where a new product shows: the merchant owns this afterwards, so it is set only on creation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     #[default]
@@ -216,7 +226,9 @@ pub enum Visibility {
 }
 
 /// What happens in the store to a product that stops being published in the ERP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UnpublishedPolicy {
     /// Leave the store product as it is.
@@ -228,7 +240,7 @@ pub enum UnpublishedPolicy {
     ZeroStock,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductSyncConfig {
     #[serde(default = "yes")]
@@ -253,7 +265,7 @@ pub struct ProductSyncConfig {
     pub warehouses: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderCaptureConfig {
     #[serde(default)]
@@ -319,7 +331,7 @@ pub struct OrderCaptureConfig {
 /// When `ponte_run_due` runs each job of the integration. "Agendar horário de menor movimento":
 /// the full product sync (creates, field updates, hides) runs once a day inside the quiet window;
 /// order capture and stock updates run all day at their own intervals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// `HH:MM` in `time_zone`: the quiet window opens.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One store order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StoreOrder {
     /// The store's id of the order, the key of capture.
     pub store_order_id: String,
@@ -43,7 +43,7 @@ pub struct StoreOrder {
 
 /// The payment the shopper chose, as information: the gateway, its title and the gateway's
 /// transaction id.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Payment {
     /// The gateway's id in the store (`pix`, `bacs`, `stripe`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -61,7 +61,7 @@ impl Payment {
 }
 
 /// The buyer, as the ERP registers them ("Entidade").
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Customer {
     /// The store's customer id; absent for a guest checkout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,7 +93,7 @@ pub struct Customer {
 }
 
 /// Pessoa Física (an individual, CPF) or Jurídica (a company, CNPJ).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PersonType {
     Individual,
@@ -101,7 +101,7 @@ pub enum PersonType {
 }
 
 /// A postal address, with the Brazilian number and neighborhood ("bairro") apart.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Address {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -128,7 +128,7 @@ pub struct Address {
 }
 
 /// One item bought.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OrderLine {
     /// The ERP's SKU once capture resolved the line (through the links sync recorded, then the
     /// store's SKU, then the EAN); before that, the store's SKU. `None` when neither is known.
@@ -154,20 +154,20 @@ pub struct OrderLine {
     pub store_variation_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ShippingLine {
     pub method: String,
     pub total_cents: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Fee {
     pub name: String,
     pub total_cents: i64,
 }
 
 /// A refund as the order lists it: enough to notice it and tell the ERP how much.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RefundSummary {
     pub id: String,
     /// Positive.
@@ -177,7 +177,7 @@ pub struct RefundSummary {
 }
 
 /// A refund with its lines, as the store's refund record has it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refund {
     pub id: String,
     /// Positive.
@@ -191,7 +191,7 @@ pub struct Refund {
 }
 
 /// Units of one order line given back, and the money for them (both positive).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RefundLine {
     /// The store's SKU of the line; `None` when the store has none.
     pub store_sku: Option<String>,

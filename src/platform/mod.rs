@@ -59,7 +59,7 @@ pub struct StoreProbe {
 }
 
 /// An order status a store has registered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct OrderStatus {
     pub slug: String,
     pub name: String,
@@ -105,7 +105,7 @@ pub struct Page<T> {
 }
 
 /// An item of a listing that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ItemFailure {
     /// The store's id of the item, or its position when it has none.
     pub store_id: String,
@@ -176,7 +176,7 @@ pub enum ProductWrite {
 }
 
 /// A store's per-item error, with the platform's own code.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ItemError {
     pub code: String,
     pub message: String,

@@ -13,7 +13,7 @@ use crate::model::config::Locale;
 
 /// Why something is not done: a stable code for machines and a message for people, in the
 /// integration's language. `fixable` tells data the user can correct from an internal problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reason {
     pub code: &'static str,
     pub message: String,

@@ -10,7 +10,7 @@ use crate::model::config::{Locale, OrderCaptureConfig};
 use crate::model::order::StoreOrder;
 
 /// Why an order is rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Rejection {
     pub code: String,
     pub message: String,

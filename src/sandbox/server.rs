@@ -140,7 +140,9 @@ pub struct FaultRule {
 }
 
 /// Simulated store latency, to model a real store in benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Latency {
     #[serde(default)]
     pub per_request_ms: u64,

@@ -12,7 +12,7 @@ use crate::model::catalog::{
 };
 
 /// What a batch of brands changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct UpsertSummary {
     pub created: u64,
     pub updated: u64,
@@ -20,7 +20,7 @@ pub struct UpsertSummary {
 }
 
 /// What a batch of products changed; stock given inside the products is counted apart.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ProductsSummary {
     pub created: u64,
     pub updated: u64,
@@ -29,13 +29,13 @@ pub struct ProductsSummary {
 }
 
 /// What a batch of stock levels changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct StockSummary {
     pub changed: u64,
     pub unchanged: u64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RetireSummary {
     pub retired: u64,
     pub already_retired: u64,

@@ -63,7 +63,7 @@ pub fn put(tx: &Transaction<'_>, integration: &str, job: &str, state: &JobState)
 }
 
 /// What waits on an integration, counted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Backlog {
     /// Orders handed to the ERP, not confirmed or rejected yet.
     pub orders_pending: u64,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::platform::{ItemError, StoreRef};
 
 /// Where an ERP product stands in one store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkState {
     Linked,
@@ -343,7 +343,7 @@ pub fn finish_run(
 }
 
 /// A run as the history shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RunSummary {
     pub run_id: i64,
     pub integration: String,
