@@ -63,6 +63,7 @@ __all__ = [
     "version",
     "version_number",
     "status_name",
+    "library_path",
     "set_log_callback",
     "LOG_OFF",
     "LOG_ERROR",
@@ -90,8 +91,14 @@ def status_name(code: int) -> str:
     return lib.ponte_status_name(code).decode()
 
 
+def library_path() -> str:
+    """The path of the library this binding loaded: ``PONTE_LIBRARY`` when set, else the one
+    inside the installed package, else a checkout's ``target/``, else the system's."""
+    return _native.library_path
+
+
 # The ctypes callback must outlive every call that may log, so it is kept here.
-_log_callback = None
+_log_callback: Optional[Any] = None
 
 
 def set_log_callback(callback: Optional[Callable[[int, str, str], None]], max_level: int = LOG_INFO) -> None:
@@ -105,7 +112,7 @@ def set_log_callback(callback: Optional[Callable[[int, str, str], None]], max_le
         _log_callback = None
         return
 
-    def trampoline(_user_data, level, target, message):
+    def trampoline(_user_data: Optional[int], level: int, target: bytes, message: bytes) -> None:
         try:
             callback(level, target.decode("utf-8", "replace"), message.decode("utf-8", "replace"))
         except Exception:  # noqa: BLE001 - an exception must not unwind into C
@@ -156,15 +163,16 @@ class Ponte:
 
     @property
     def closed(self) -> bool:
+        """True once ``close()`` ran."""
         return self._handle is None
 
-    def _call(self, func, *args: Any) -> None:
+    def _call(self, func: Any, *args: Any) -> None:
         with self._lock:
             if self._handle is None:
                 raise ValueError("operation on a closed Ponte handle")
             func(self._handle, *args)
 
-    def _call_out(self, func, *args: Any) -> Any:
+    def _call_out(self, func: Any, *args: Any) -> Any:
         out = ctypes.c_void_p()
         self._call(func, *args, ctypes.byref(out))
         text = take_string(out)
@@ -186,9 +194,12 @@ class Ponte:
         return self._call_out(lib.ponte_integration_check, integration_id.encode("utf-8"))
 
     def integration_list(self) -> List[Dict[str, Any]]:
+        """Every integration ordered by id, as ``integration_get`` shows it (credentials named,
+        never shown)."""
         return self._call_out(lib.ponte_integration_list)
 
     def integration_remove(self, integration_id: str) -> None:
+        """Removes an integration and forgets its credentials."""
         self._call(lib.ponte_integration_remove, integration_id.encode("utf-8"))
 
     # Catalog
@@ -198,6 +209,7 @@ class Ponte:
         return self._call_out(lib.ponte_catalog_put_products, _json_arg(products))
 
     def catalog_put_brands(self, brands: List[Dict[str, Any]]) -> Dict[str, int]:
+        """Upserts brands in one transaction; returns created/updated/unchanged."""
         return self._call_out(lib.ponte_catalog_put_brands, _json_arg(brands))
 
     def catalog_put_stock(self, levels: List[Dict[str, Any]]) -> Dict[str, int]:
@@ -205,6 +217,8 @@ class Ponte:
         return self._call_out(lib.ponte_catalog_put_stock, _json_arg(levels))
 
     def catalog_retire_products(self, erp_ids: List[str]) -> Dict[str, int]:
+        """Marks products retired by ERP id in one transaction; returns retired/already_retired.
+        Putting a retired product again makes it live."""
         return self._call_out(lib.ponte_catalog_retire_products, _json_arg(erp_ids))
 
     def catalog_get(self, erp_id: Optional[str] = None, sku: Optional[str] = None) -> Dict[str, Any]:
@@ -236,9 +250,9 @@ class Ponte:
         """
         options = {"dry_run": dry_run, "stock_only": stock_only, "full_resync": full_resync}
 
-        def trampoline(_user_data, done, total):
+        def trampoline(_user_data: Optional[int], done: int, total: int) -> int:
             try:
-                return 1 if progress(done, total) is False else 0
+                return 1 if progress is not None and progress(done, total) is False else 0
             except Exception:  # noqa: BLE001 - an exception must not unwind into C
                 return 1
 
@@ -274,7 +288,7 @@ class Ponte:
             return self._call_out(lib.ponte_capture_orders, integration.encode("utf-8"))
         options = {} if time_limit_seconds is None else {"time_limit_seconds": time_limit_seconds}
 
-        def trampoline(_user_data, read, requests):
+        def trampoline(_user_data: Optional[int], read: int, requests: int) -> int:
             try:
                 return 1 if progress is not None and progress(read, requests) is False else 0
             except Exception:  # noqa: BLE001 - an exception must not unwind into C
@@ -319,7 +333,7 @@ class Ponte:
         all integrations; ``progress(done, total)`` returning ``False`` stops the running job at
         its next safe boundary and skips the rest."""
 
-        def trampoline(_user_data, done, total):
+        def trampoline(_user_data: Optional[int], done: int, total: int) -> int:
             try:
                 return 1 if progress is not None and progress(done, total) is False else 0
             except Exception:  # noqa: BLE001 - an exception must not unwind into C
@@ -424,6 +438,7 @@ class Sandbox:
 
     @property
     def base_url(self) -> str:
+        """The store's address, ``http://127.0.0.1:PORT``."""
         return self.info["base_url"]
 
     @property
@@ -433,10 +448,12 @@ class Sandbox:
 
     @property
     def consumer_key(self) -> str:
+        """The REST API key the store accepts."""
         return self.info["consumer_key"]
 
     @property
     def consumer_secret(self) -> str:
+        """The REST API secret the store accepts."""
         return self.info["consumer_secret"]
 
     def integration_config(self, integration_id: str, **settings: Any) -> Dict[str, Any]:
@@ -490,6 +507,8 @@ class Sandbox:
         self._control("POST", "faults", {"method": method, "path_contains": path_contains, "times": times, "fault": fault})
 
     def set_latency(self, per_request_ms: int = 0, per_item_written_ms: int = 0) -> None:
+        """Delays each answer by ``per_request_ms`` plus ``per_item_written_ms`` for every item
+        the request writes, to rehearse a slow store."""
         self._control("PUT", "latency", {"per_request_ms": per_request_ms, "per_item_written_ms": per_item_written_ms})
 
     def counters(self) -> Dict[str, int]:
@@ -497,7 +516,9 @@ class Sandbox:
         return self._control("GET", "counters")
 
     def products(self) -> List[Dict[str, Any]]:
+        """The products the store holds now, read through its control surface."""
         return self._control("GET", "products")
 
     def orders(self) -> List[Dict[str, Any]]:
+        """The orders the store holds now, read through its control surface."""
         return self._control("GET", "orders")

@@ -1,10 +1,12 @@
 """Loads libponte and declares every exported function in one table."""
 
 import ctypes
+import ctypes.util
+import importlib.machinery
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, List, Optional, Set, Tuple
 
 from .errors import error_class
 
@@ -20,7 +22,7 @@ LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, _c_int32, _c_str, _c_str)
 PROGRESS_CALLBACK = ctypes.CFUNCTYPE(_c_int32, ctypes.c_void_p, _c_int32, _c_int32)
 
 
-def _library_names():
+def _library_names() -> List[str]:
     if sys.platform == "win32":
         return ["ponte.dll"]
     if sys.platform == "darwin":
@@ -28,15 +30,21 @@ def _library_names():
     return ["libponte.so"]
 
 
-def _candidates():
-    explicit = os.environ.get("PONTE_LIBRARY")
-    if explicit:
-        yield Path(explicit)
-        return
-    # A checkout: bindings/python/ponte/_native.py -> the repository root, then cargo's target.
+def _packaged() -> List[Path]:
+    """The library `pip install` built into this package: ``_libponte`` with the interpreter's
+    extension suffix (setuptools-rust names the cdylib like an extension module)."""
+    here = Path(__file__).resolve().parent
+    found = (here / f"_libponte{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+    return [path for path in found if path.exists()]
+
+
+def _checkout() -> List[Path]:
+    """The libraries cargo built in the checkout this package sits in, newest first."""
+    # bindings/python/ponte/_native.py -> the repository root, then cargo's target directory.
     root = Path(__file__).resolve().parents[3]
     targets = [Path(os.environ["CARGO_TARGET_DIR"])] if "CARGO_TARGET_DIR" in os.environ else []
-    targets.append(root / "target")
+    if (root / "Cargo.toml").exists():
+        targets.append(root / "target")
     found = [
         target / profile / name
         for target in targets
@@ -45,38 +53,48 @@ def _candidates():
         if (target / profile / name).exists()
     ]
     # The most recently built one is the one the developer means.
-    yield from sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-    import ctypes.util
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
+
+def _candidates() -> Iterator[Path]:
+    # An explicit path wins over everything, and is the only one tried: a library built
+    # elsewhere, or a test pinning the one it just built.
+    explicit = os.environ.get("PONTE_LIBRARY")
+    if explicit:
+        yield Path(explicit)
+        return
+    yield from _packaged()
+    yield from _checkout()
     system = ctypes.util.find_library("ponte")
     if system:
         yield Path(system)
 
 
-def _load() -> ctypes.CDLL:
+def _load() -> Tuple[ctypes.CDLL, str]:
     tried = []
     for path in _candidates():
         tried.append(str(path))
         try:
-            return ctypes.CDLL(str(path))
+            return ctypes.CDLL(str(path)), str(path)
         except OSError as err:
             tried[-1] += f" ({err})"
     raise ImportError(
-        "cannot find the Ponte library; build it with `cargo build --release` or set PONTE_LIBRARY "
+        "cannot find the Ponte library; install the package with `pip install ./bindings/python` "
+        "(it builds the library), or build it with `cargo build --release`, or set PONTE_LIBRARY "
         "to its full path. Tried: " + (", ".join(tried) or "nothing")
     )
 
 
-lib = _load()
+lib, library_path = _load()
 
 
-def _last_error(code: int):
+def _last_error(code: int) -> Exception:
     message = lib.ponte_last_error_message().decode("utf-8", "replace")
     name = lib.ponte_status_name(code).decode("ascii", "replace")
     return error_class(code)(code, message, name)
 
 
-def _check_status(result, func, args):
+def _check_status(result: int, func: Any, args: Any) -> int:
     if result != 0:
         raise _last_error(result)
     return result
@@ -136,7 +154,7 @@ for _name, (_restype, _argtypes, _errcheck) in _SIGNATURES.items():
         _func.errcheck = _errcheck
 
 
-def declared_functions():
+def declared_functions() -> Set[str]:
     """The names this binding declares, for the test that compares them with the header."""
     return set(_SIGNATURES)
 
