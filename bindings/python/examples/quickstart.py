@@ -1,5 +1,5 @@
 """The Python quick start: a sandbox store, an integration, a catalog, a sync, a shopper's order
-captured and confirmed. Run: PYTHONPATH=bindings/python python3 bindings/python/examples/quickstart.py"""
+captured and confirmed. Run: pip install ./bindings/python; python3 bindings/python/examples/quickstart.py"""
 import sys
 
 import ponte
