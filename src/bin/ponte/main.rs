@@ -359,11 +359,20 @@ fn run(command: Command) -> Result<u8, Failure> {
         } => {
             let mut ponte = Ponte::open(&state.state)?;
             let summaries = load_catalog(&mut ponte, &catalog)?;
-            show(output.json, &summaries, |summaries| {
-                for (name, summary) in summaries {
-                    println!("{name}: {}", summary_line(summary));
+            if output.json {
+                let object: serde_json::Map<String, serde_json::Value> = summaries
+                    .iter()
+                    .map(|(name, json)| {
+                        let value = serde_json::from_str(json).unwrap_or_default();
+                        (name.to_string(), value)
+                    })
+                    .collect();
+                println!("{}", to_json_pretty(&object));
+            } else {
+                for (name, json) in &summaries {
+                    println!("{name}: {}", json_line(json));
                 }
-            });
+            }
             Ok(0)
         }
         Command::CatalogGet {
@@ -525,26 +534,23 @@ fn warn_if_readable_by_others(path: &Path) {
 fn warn_if_readable_by_others(_path: &Path) {}
 
 /// Puts the catalog files given, brands first, then products, then stock; returns what each
-/// changed, by name (`{"brands": {"created": 3, ...}, ...}`).
+/// changed, by name, as compact JSON (`("brands", r#"{"created":3,...}"#)`).
 fn load_catalog(
     ponte: &mut Ponte,
     files: &args::Catalog,
-) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
-    let mut summaries = serde_json::Map::new();
-    let mut put = |name: &str, summary: serde_json::Result<serde_json::Value>| {
-        summaries.insert(name.into(), summary.unwrap_or_default());
-    };
+) -> Result<Vec<(&'static str, String)>, Failure> {
+    let mut summaries = Vec::new();
     if let Some(path) = &files.brands {
         let summary = ponte.catalog_put_brands(&catalog::parse_brands(&read(path)?)?)?;
-        put("brands", serde_json::to_value(summary));
+        summaries.push(("brands", to_json(&summary)));
     }
     if let Some(path) = &files.products {
         let summary = ponte.catalog_put_products(&catalog::parse_products(&read(path)?)?)?;
-        put("products", serde_json::to_value(summary));
+        summaries.push(("products", to_json(&summary)));
     }
     if let Some(path) = &files.stock {
         let summary = ponte.catalog_put_stock(&catalog::parse_stock(&read(path)?)?)?;
-        put("stock", serde_json::to_value(summary));
+        summaries.push(("stock", to_json(&summary)));
     }
     Ok(summaries)
 }

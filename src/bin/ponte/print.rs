@@ -5,10 +5,17 @@ use std::io::{IsTerminal, Write};
 
 use ponte::sync::{Plan, ProductStatus, RunReport};
 
+/// The width of the integration column: the longest id, and at least 10.
+fn id_width<'a>(ids: impl Iterator<Item = &'a str>) -> usize {
+    ids.map(|id| id.chars().count()).max().unwrap_or(0).max(10)
+}
+
 pub fn print_run_due(report: &ponte::unattended::RunDueReport) {
-    for run in report.ran.iter().chain(&report.skipped) {
+    let runs = || report.ran.iter().chain(&report.skipped);
+    let width = id_width(runs().map(|run| run.integration.as_str()));
+    for run in runs() {
         println!(
-            "{:<10} {:<10} {:<9} {:>6} ms  {}",
+            "{:<width$} {:<10} {:<9} {:>6} ms  {}",
             run.integration,
             run.job.name(),
             run.outcome,
@@ -22,9 +29,10 @@ pub fn print_run_due(report: &ponte::unattended::RunDueReport) {
 }
 
 pub fn print_jobs(jobs: &[ponte::unattended::JobView]) {
+    let width = id_width(jobs.iter().map(|job| job.integration.as_str()));
     for job in jobs {
         println!(
-            "{:<10} {:<10} next {:<21} {:<8} failures {}  {}",
+            "{:<width$} {:<10} next {:<21} {:<8} failures {}  {}",
             job.integration,
             job.job.name(),
             job.next_due.as_deref().unwrap_or("now"),
@@ -336,15 +344,36 @@ pub fn to_json_pretty<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("<unprintable: {err}>"))
 }
 
-/// A summary's numbers in words: `created 1, updated 0, unchanged 3`.
+/// A summary's numbers in words, in the order of its fields: `created 1, updated 0,
+/// unchanged 3`. Anything but a flat object of numbers stays JSON.
 pub fn summary_line<T: serde::Serialize>(summary: &T) -> String {
-    match serde_json::to_value(summary) {
-        Ok(serde_json::Value::Object(fields)) => fields
+    // The compact JSON keeps the fields' order, which a `serde_json::Value` would sort.
+    json_line(&to_json(summary))
+}
+
+/// `summary_line` of a summary already written as compact JSON.
+pub fn json_line(json: &str) -> String {
+    let pairs: Option<Vec<(&str, &str)>> = json
+        .strip_prefix('{')
+        .and_then(|inner| inner.strip_suffix('}'))
+        .filter(|inner| !inner.is_empty())
+        .and_then(|inner| {
+            inner
+                .split(',')
+                .map(|pair| {
+                    let (name, value) = pair.split_once(':')?;
+                    let name = name.strip_prefix('"')?.strip_suffix('"')?;
+                    value.parse::<f64>().is_ok().then_some((name, value))
+                })
+                .collect()
+        });
+    match pairs {
+        Some(pairs) => pairs
             .iter()
             .map(|(name, value)| format!("{} {value}", name.replace('_', " ")))
             .collect::<Vec<_>>()
             .join(", "),
-        _ => to_json(summary),
+        None => json.to_string(),
     }
 }
 
