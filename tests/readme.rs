@@ -1,4 +1,6 @@
-//! The README's quick starts cannot rot: each code block is the file a test compiles and runs.
+//! The README's quick starts cannot rot: each code block is the file a test compiles and runs;
+//! nor can its shell blocks: every line of them is run or checked (see "The README's shell
+//! blocks" below).
 //! The C one is `bindings/c/quickstart.c` (compiled and run by `c_examples.rs`), the Pascal one
 //! `bindings/pascal/example.pas` (by `pascal.rs`), the Python one
 //! `bindings/python/examples/quickstart.py` and the Rust one `examples/quickstart.rs` (built by
@@ -239,6 +241,9 @@ fn output_text(output: &std::process::Output) -> String {
     )
 }
 
+/// No shell line goes unchecked: every line of every ```sh block falls under one of the checks
+/// below (a new kind of line fails here until a check covers it), and the "Command line"
+/// blocks hold `ponte` commands only, each runnable as written.
 #[test]
 fn every_shell_line_of_the_readme_is_checked() {
     let blocks = shell_blocks();
@@ -483,6 +488,9 @@ fn parses(line: &str) {
     );
 }
 
+/// The `ponte` lines outside "Command line" (a service's absolute paths, a cron schedule and
+/// its environment) name a real command with options and values the binary accepts: run with
+/// `--help` appended, past the cron fields and variable assignments.
 #[test]
 fn the_other_ponte_lines_of_the_readme_parse() {
     let lines = lines_under(Check::Parse);
@@ -492,6 +500,8 @@ fn the_other_ponte_lines_of_the_readme_parse() {
     }
 }
 
+/// The `cargo` lines ("The two commands") are, word for word, commands `.ci/run` runs (its
+/// variable assignments aside), so CI runs what the README tells a newcomer to run.
 #[test]
 fn the_readme_cargo_commands_are_the_ones_ci_runs() {
     let ci = file(".ci/run");

@@ -67,16 +67,17 @@ pub fn standalone_sandbox(port: u16, products: Option<PathBuf>) -> Result<(), Fa
         "id": "sandbox", "platform": "woocommerce", "base_url": store.base_url(), "allow_http": true,
         "credentials": {"consumer_key": key.consumer_key, "consumer_secret": key.consumer_secret}
     });
+    // Caught before the store is announced: a service manager may stop it as soon as it is up.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let on_signal = stop.clone();
+    ctrlc::set_handler(move || on_signal.store(true, std::sync::atomic::Ordering::SeqCst))
+        .map_err(|err| Failure::Io(format!("cannot catch SIGINT and SIGTERM: {err}")))?;
     println!("{}", to_json_pretty(&config));
     eprintln!(
         "ponte sandbox: a WooCommerce store at {} with {} products; Ctrl+C or SIGTERM to stop",
         store.base_url(),
         store.products().len()
     );
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let on_signal = stop.clone();
-    ctrlc::set_handler(move || on_signal.store(true, std::sync::atomic::Ordering::SeqCst))
-        .map_err(|err| Failure::Io(format!("cannot catch SIGINT and SIGTERM: {err}")))?;
     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
