@@ -134,6 +134,7 @@ fn a_key_that_may_only_read_is_a_problem_and_stops_a_sync() {
         consumer_key: Some(ponte::model::config::Secret::new(key.consumer_key)),
         consumer_secret: Some(ponte::model::config::Secret::new(key.consumer_secret)),
         access_token: None,
+        ..Default::default()
     });
     rig.ponte.integration_put(config).unwrap();
     let check = wholly(rig.ponte.integration_check("loja").unwrap());
@@ -374,6 +375,7 @@ fn a_wrong_key_is_noticed_before_a_sync_with_nothing_to_send() {
         consumer_key: Some(ponte::model::config::Secret::new("ck_wrong".to_string())),
         consumer_secret: Some(ponte::model::config::Secret::new("cs_wrong".to_string())),
         access_token: None,
+        ..Default::default()
     });
     rig.ponte.integration_put(config).unwrap();
     let err = rig

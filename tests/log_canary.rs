@@ -17,6 +17,7 @@ use ponte::model::config::{Credentials, Secret};
 
 const KEY: &str = "ck_CANARY-7f3a9c";
 const SECRET: &str = "cs_CANARY-7f3a9c";
+const PROXY_PASSWORD: &str = "pp_CANARY-7f3a9c";
 
 static RECORDS: Mutex<Vec<(i32, String, String)>> = Mutex::new(Vec::new());
 
@@ -41,6 +42,7 @@ fn canary_credentials() -> Credentials {
         consumer_key: Some(Secret::new(KEY.to_string())),
         consumer_secret: Some(Secret::new(SECRET.to_string())),
         access_token: None,
+        ..Default::default()
     }
 }
 
@@ -92,6 +94,24 @@ fn no_credential_reaches_the_log_callback_even_at_trace() {
         "the store did not get the credentials"
     );
 
+    // A proxy's login, to a proxy that asks for it.
+    let proxy = common::proxy::start(Some(("escritorio", PROXY_PASSWORD)));
+    let mut config = sandbox.integration_config("loja");
+    config.http.max_requests_per_second = 0;
+    config.http.proxy = Some(proxy.url.clone());
+    let credentials = config.credentials.as_mut().unwrap();
+    credentials.proxy_username = Some(Secret::new("escritorio"));
+    credentials.proxy_password = Some(Secret::new(PROXY_PASSWORD));
+    ponte.integration_put(config).unwrap();
+    ponte.integration_check("loja").unwrap();
+    assert!(
+        proxy.tunnels().iter().any(|t| t.opened),
+        "the proxy never opened a tunnel: {:?}",
+        proxy.tunnels()
+    );
+    let proxy_basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("escritorio:{PROXY_PASSWORD}"));
+
     let records = RECORDS.lock().unwrap().clone();
     assert!(
         records
@@ -100,7 +120,7 @@ fn no_credential_reaches_the_log_callback_even_at_trace() {
         "the callback got none of Ponte's records"
     );
     for (level, target, message) in &records {
-        for form in forms() {
+        for form in forms().into_iter().chain([proxy_basic.clone()]) {
             assert!(
                 !message.contains(&form) && !target.contains(&form),
                 "a credential ({form}) reached the log at level {level} from {target}: {message}"

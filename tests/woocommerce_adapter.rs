@@ -309,6 +309,7 @@ fn a_read_only_key_can_list_but_not_write() {
         consumer_key: Some(ponte::model::config::Secret::new(key.consumer_key)),
         consumer_secret: Some(ponte::model::config::Secret::new(key.consumer_secret)),
         access_token: None,
+        ..Default::default()
     });
     let woo = ponte::platform::woocommerce::WooCommerce::connect(
         &config,

@@ -213,6 +213,7 @@ impl Rig {
             true,
             auth,
             HttpSettings::default(),
+            None,
             Arc::new(SystemClock),
         )
         .unwrap();
@@ -484,6 +485,7 @@ fn the_sandbox_answers_errors_with_the_plugins_exact_envelopes() {
         true,
         Auth::None,
         HttpSettings::default(),
+        None,
         Arc::new(SystemClock),
     )
     .unwrap();
@@ -508,6 +510,7 @@ fn the_sandbox_answers_errors_with_the_plugins_exact_envelopes() {
         true,
         auth,
         HttpSettings::default(),
+        None,
         Arc::new(SystemClock),
     )
     .unwrap();

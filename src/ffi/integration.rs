@@ -10,6 +10,10 @@ use crate::model::config::parse_config;
 ///
 /// Parameters: `handle`; `config_json`, the config. Its `credentials` are kept in this handle's
 /// memory only, never in the state file; without `credentials`, those given before are kept.
+/// Behind an office's proxy: `http.proxy` (`"http://host:port"`, or `"env"` for the standard
+/// variables; none by default, whatever the environment says), its login only as
+/// `credentials.proxy_username` and `proxy_password`; a proxy that re-signs TLS needs
+/// `http.tls_roots: "system"`, the operating system's certificate store.
 /// Schemas: `config_json` is `include/schemas/integration_config.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INPUT_TOO_LARGE`,
 /// `PONTE_E_INVALID_JSON` (with the JSON path), `PONTE_E_INVALID_CONFIG` (every problem, each with

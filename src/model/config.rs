@@ -60,6 +60,27 @@ pub struct HttpSettings {
     /// store, instead of the public ones.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_ca_pem: Option<String>,
+    /// The proxy between Ponte and the store. Absent: none, whatever the environment says.
+    /// `"env"`: the standard variables `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`.
+    /// Or the proxy itself, `http://host:port` or `https://host:port`; a proxy that asks for a
+    /// login gets `credentials.proxy_username` and `credentials.proxy_password`, never a URL's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+    /// The certificate authorities a store's certificate may chain to: `"bundled"`, the public
+    /// roots built into Ponte, or `"system"`, the operating system's store, where an office whose
+    /// proxy re-signs TLS installs its own root.
+    pub tls_roots: TlsRoots,
+}
+
+/// Where the trusted certificate authorities come from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsRoots {
+    #[default]
+    Bundled,
+    System,
 }
 
 impl Default for HttpSettings {
@@ -73,6 +94,8 @@ impl Default for HttpSettings {
             max_requests_per_second: 10,
             max_response_bytes: 32 * 1024 * 1024,
             trusted_ca_pem: None,
+            proxy: None,
+            tls_roots: TlsRoots::Bundled,
         }
     }
 }
@@ -108,6 +131,11 @@ pub struct Credentials {
     /// Nuvemshop's bearer token.
     #[serde(default)]
     pub access_token: Option<Secret>,
+    /// The login of `http.proxy`, when the proxy asks for one.
+    #[serde(default)]
+    pub proxy_username: Option<Secret>,
+    #[serde(default)]
+    pub proxy_password: Option<Secret>,
 }
 
 /// A credential. It has no `Serialize` and its `Debug` is redacted, so it cannot reach JSON output,
@@ -148,6 +176,8 @@ impl Credentials {
             ("consumer_key", &self.consumer_key),
             ("consumer_secret", &self.consumer_secret),
             ("access_token", &self.access_token),
+            ("proxy_username", &self.proxy_username),
+            ("proxy_password", &self.proxy_password),
         ]
         .into_iter()
         .filter(|(_, value)| value.is_some())
@@ -508,6 +538,15 @@ impl IntegrationConfig {
         if let Err(message) = check_base_url(&self.base_url, self.allow_http) {
             problem("base_url", message);
         }
+        if let Some(Err(message)) = self.http.proxy.as_deref().map(check_proxy) {
+            problem("http.proxy", message);
+        }
+        if self.http.trusted_ca_pem.is_some() && self.http.tls_roots == TlsRoots::System {
+            problem(
+                "http.tls_roots",
+                "\"system\" and http.trusted_ca_pem both choose the roots; keep one".into(),
+            );
+        }
         if let Some(credentials) = &self.credentials {
             let needed: &[&str] = match self.platform {
                 PlatformKind::Woocommerce => &["consumer_key", "consumer_secret"],
@@ -522,7 +561,25 @@ impl IntegrationConfig {
                     );
                 }
             }
-            for name in given.iter().filter(|n| !needed.contains(n)) {
+            let proxy_login = ["proxy_username", "proxy_password"];
+            for name in proxy_login.iter().filter(|n| given.contains(n)) {
+                if self.http.proxy.as_deref().is_none_or(|p| p == "env") {
+                    problem(
+                        &format!("credentials.{name}"),
+                        "is the login of http.proxy, and no proxy URL is set".into(),
+                    );
+                }
+            }
+            if given.contains(&"proxy_password") && !given.contains(&"proxy_username") {
+                problem(
+                    "credentials.proxy_username",
+                    "is needed with credentials.proxy_password".into(),
+                );
+            }
+            for name in given
+                .iter()
+                .filter(|n| !needed.contains(n) && !proxy_login.contains(n))
+            {
                 problem(
                     &format!("credentials.{name}"),
                     format!("is not used by {}", self.platform.name()),
@@ -762,6 +819,66 @@ fn check_base_url(url: &str, allow_http: bool) -> std::result::Result<(), String
         return Err("must not contain a query, a fragment or spaces".into());
     }
     Ok(())
+}
+
+/// A proxy named by URL in `http.proxy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyAddress {
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+}
+
+/// Reads `http.proxy` when it names a proxy (`"env"` does not). The value is never quoted back:
+/// a user may have put a password in it.
+pub fn parse_proxy(url: &str) -> std::result::Result<ProxyAddress, String> {
+    let (tls, rest) = if let Some(rest) = url.strip_prefix("http://") {
+        (false, rest)
+    } else if let Some(rest) = url.strip_prefix("https://") {
+        (true, rest)
+    } else {
+        return Err("is \"env\" or a proxy URL starting with http:// or https://".into());
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains('@') {
+        return Err("must not carry a user name or password; give them as \
+                    credentials.proxy_username and credentials.proxy_password"
+            .into());
+    }
+    if authority.contains(['/', '?', '#']) || authority.chars().any(|c| c.is_whitespace()) {
+        return Err("is http://host:port, without a path, query or spaces".into());
+    }
+    // `[::1]:3128` keeps its brackets' colons out of the port.
+    let port_at = match authority.rfind(':') {
+        Some(at) if !authority[at..].contains(']') => Some(at),
+        _ => None,
+    };
+    let (host, port) = match port_at {
+        Some(at) => {
+            let port = authority[at + 1..]
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or("has a port that is not a number from 1 to 65535")?;
+            (&authority[..at], port)
+        }
+        None => (authority, if tls { 443 } else { 80 }),
+    };
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    Ok(ProxyAddress {
+        tls,
+        host: host.to_string(),
+        port,
+    })
+}
+
+fn check_proxy(proxy: &str) -> std::result::Result<(), String> {
+    if proxy == "env" {
+        return Ok(());
+    }
+    parse_proxy(proxy).map(|_| ())
 }
 
 fn check_status(status: &str) -> std::result::Result<(), String> {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::model::config::{HttpSettings, Secret};
+use crate::model::config::{parse_proxy, HttpSettings, Secret, TlsRoots};
 use crate::platform::oauth;
 
 /// How requests prove who they are.
@@ -191,11 +191,13 @@ impl std::fmt::Debug for HttpClient {
 
 impl HttpClient {
     /// A client for `base_url` (no trailing slash needed). Plain `http://` only with `allow_http`.
+    /// `proxy_login` is the user and password of `settings.proxy`, if it asks for one.
     pub fn new(
         base_url: &str,
         allow_http: bool,
         auth: Auth,
         settings: HttpSettings,
+        proxy_login: Option<(&Secret, Option<&Secret>)>,
         clock: Arc<dyn Clock>,
     ) -> Result<HttpClient, Error> {
         if base_url.starts_with("http://") && !allow_http {
@@ -207,9 +209,12 @@ impl HttpClient {
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(pem) = &settings.trusted_ca_pem {
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&trusted_roots(pem)?));
+        } else if settings.tls_roots == TlsRoots::System {
+            tls = tls.root_certs(ureq::tls::RootCerts::PlatformVerifier);
         }
         let config = ureq::Agent::config_builder()
             .tls_config(tls.build())
+            .proxy(proxy(settings.proxy.as_deref(), proxy_login)?)
             .https_only(!allow_http)
             .http_status_as_error(false)
             .max_redirects(0)
@@ -475,6 +480,41 @@ impl HttpClient {
     }
 }
 
+/// The proxy of `http.proxy`. ureq would read the environment's by default; here it is read only
+/// when the config says `"env"`, so a variable set for another program cannot reroute a store.
+fn proxy(
+    setting: Option<&str>,
+    login: Option<(&Secret, Option<&Secret>)>,
+) -> Result<Option<ureq::Proxy>, Error> {
+    let Some(setting) = setting else {
+        return Ok(None);
+    };
+    if setting == "env" {
+        return Ok(ureq::Proxy::try_from_env());
+    }
+    let address =
+        parse_proxy(setting).map_err(|message| Error::invalid_data("http.proxy", message))?;
+    let protocol = if address.tls {
+        ureq::ProxyProtocol::Https
+    } else {
+        ureq::ProxyProtocol::Http
+    };
+    let mut builder = ureq::Proxy::builder(protocol)
+        .host(&address.host)
+        .port(address.port);
+    if let Some((user, password)) = login {
+        builder = builder.username(user.expose());
+        if let Some(password) = password {
+            builder = builder.password(password.expose());
+        }
+    }
+    // ureq's own error would not quote the login, but say only which setting is wrong anyway.
+    builder
+        .build()
+        .map(Some)
+        .map_err(|_| Error::invalid_data("http.proxy", "is not a proxy address ureq can use"))
+}
+
 /// The certificates of `http.trusted_ca_pem`; an error names the setting when none is there.
 pub fn trusted_roots(pem: &str) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
     let mut roots = Vec::new();
@@ -560,6 +600,7 @@ mod tests {
             false,
             Auth::None,
             HttpSettings::default(),
+            None,
             Arc::new(SystemClock),
         )
         .unwrap_err();
@@ -577,6 +618,7 @@ mod tests {
             true,
             auth,
             HttpSettings::default(),
+            None,
             Arc::new(SystemClock),
         )
         .unwrap();

@@ -84,6 +84,7 @@ impl WooSandbox {
             consumer_key: Some(Secret::new(key.consumer_key)),
             consumer_secret: Some(Secret::new(key.consumer_secret)),
             access_token: None,
+            ..Credentials::default()
         }
     }
 

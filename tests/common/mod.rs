@@ -4,6 +4,7 @@
 pub mod c;
 pub mod capture;
 pub mod invariants;
+pub mod proxy;
 pub mod realwoo;
 pub mod sync;
 pub mod tls;

@@ -115,6 +115,7 @@ impl RealStore {
                 max_requests_per_second: 0,
                 ..Default::default()
             },
+            None,
             Arc::new(SystemClock),
         )
         .map_err(|e| e.to_string())?;
@@ -154,6 +155,7 @@ impl RealStore {
             consumer_key: Some(Secret::new(key.to_string())),
             consumer_secret: Some(Secret::new(secret.to_string())),
             access_token: None,
+            ..Default::default()
         }
     }
 

@@ -491,7 +491,8 @@ fn open_services(services: &args::Services) -> Result<Ponte, Failure> {
     Ok(ponte)
 }
 
-/// `PONTE_<ID>_CONSUMER_KEY`, `_CONSUMER_SECRET` or `_ACCESS_TOKEN`, the id in capitals with
+/// `PONTE_<ID>_CONSUMER_KEY`, `_CONSUMER_SECRET` or `_ACCESS_TOKEN` (and `_PROXY_USERNAME`,
+/// `_PROXY_PASSWORD` for a proxy that asks for a login), the id in capitals with
 /// anything else than letters and digits as `_`.
 fn credentials_from_env(id: &str) -> Option<ponte::model::config::Credentials> {
     use ponte::model::config::{Credentials, Secret};
@@ -514,6 +515,8 @@ fn credentials_from_env(id: &str) -> Option<ponte::model::config::Credentials> {
         consumer_key: var("CONSUMER_KEY"),
         consumer_secret: var("CONSUMER_SECRET"),
         access_token: var("ACCESS_TOKEN"),
+        proxy_username: var("PROXY_USERNAME"),
+        proxy_password: var("PROXY_PASSWORD"),
     };
     (credentials.consumer_key.is_some() || credentials.access_token.is_some())
         .then_some(credentials)

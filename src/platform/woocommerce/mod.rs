@@ -170,11 +170,16 @@ impl WooCommerce {
                 consumer_secret: secret.clone(),
             }
         };
+        let proxy_login = credentials
+            .proxy_username
+            .as_ref()
+            .map(|user| (user, credentials.proxy_password.as_ref()));
         let http = HttpClient::new(
             &config.base_url,
             config.allow_http,
             auth,
             config.http.clone(),
+            proxy_login,
             clock,
         )?;
         Ok(WooCommerce {
