@@ -33,8 +33,11 @@
  *
  * Logging. Ponte never writes to stdout or stderr; ponte_log_set_callback() receives its records.
  *
- * Calling convention: cdecl on 32-bit Windows (the C default), the platform's C convention
- *   elsewhere. Integers are int32_t; no bool, size_t or struct crosses the interface.
+ * Calling convention: cdecl on 32-bit Windows (the C default), for every function and for the
+ *   callbacks Ponte calls (ponte_log_callback, ponte_progress_callback); the platform's C
+ *   convention elsewhere. Delphi's default (register) and stdcall are not it: declare each
+ *   import and each callback `cdecl`. Integers are int32_t or int64_t, the same on 32 and 64
+ *   bits; no int, long, bool, size_t or struct crosses the interface.
  *
  * C#: [DllImport("ponte", CallingConvention = CallingConvention.Cdecl)]. Declare returned strings
  *   as IntPtr, never string (the marshaller would free them with the wrong allocator): read them
@@ -484,8 +487,10 @@ PONTE_API int32_t ponte_integration_check(ponte *handle, const char *id, char **
  *
  * Parameters: `path`, a UTF-8 file path on a local disk (its directory must exist);
  * `handle_out` receives the handle.
- * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
- * `PONTE_E_STORAGE_UNAVAILABLE` (no such directory, a network share), `PONTE_E_STORAGE_READ_ONLY`,
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8` (on Windows, a path in
+ * the ANSI code page: convert it to UTF-8 first), `PONTE_E_INVALID_ARGUMENT` (an empty path),
+ * `PONTE_E_STORAGE_UNAVAILABLE` (no such directory, a directory, a network share such as
+ * `\\server\share\ponte.db`), `PONTE_E_STORAGE_READ_ONLY`,
  * `PONTE_E_STORAGE_CORRUPT`, `PONTE_E_NOT_A_STATE_FILE`, `PONTE_E_STORAGE_TOO_NEW` (the file is
  * left untouched), `PONTE_E_STORAGE_BUSY`, `PONTE_E_STORAGE`.
  * Ownership: Caller owns `*handle_out`; release with `ponte_close`.

@@ -35,3 +35,32 @@ fn the_shared_library_exports_the_header_functions_and_no_sqlite() {
     ponte.sort();
     assert_eq!(ponte, common::header_functions());
 }
+
+/// The same on 32 and 64 bits, for every caller: each integer in a declaration is a fixed-width
+/// `int32_t` or `int64_t` (no `int`, `long`, `size_t` or `bool`, whose size or existence varies by
+/// compiler and platform), and the calling convention is the C one, said in the header.
+#[test]
+fn the_header_declares_only_fixed_width_integers_and_says_cdecl() {
+    let header = std::fs::read_to_string(common::repo_root().join("include/ponte.h")).unwrap();
+    let code: String = header
+        .lines()
+        .filter(|line| {
+            let line = line.trim_start();
+            !(line.starts_with("/*") || line.starts_with('*') || line.starts_with("//"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    for word in code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        assert!(
+            !matches!(
+                word,
+                "int" | "long" | "short" | "size_t" | "bool" | "unsigned" | "_Bool"
+            ),
+            "include/ponte.h declares a `{word}`"
+        );
+    }
+    assert!(
+        header.contains("cdecl"),
+        "the header does not name its calling convention"
+    );
+}

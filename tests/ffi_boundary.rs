@@ -552,6 +552,34 @@ fn open_refuses_null_and_bad_arguments() {
             "{}",
             last_message()
         );
+        assert_eq!(
+            ponte_open(c"".as_ptr(), &mut handle),
+            PONTE_E_INVALID_ARGUMENT
+        );
+        assert!(
+            last_message().contains("`path` is empty"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_open(c"/tmp".as_ptr(), &mut handle),
+            PONTE_E_STORAGE_UNAVAILABLE
+        );
+        assert!(
+            last_message().contains("it is a directory"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_open(c"//servidor/compartilhado/ponte.db".as_ptr(), &mut handle),
+            PONTE_E_STORAGE_UNAVAILABLE
+        );
+        assert!(
+            last_message().contains("network share"),
+            "{}",
+            last_message()
+        );
+        assert!(handle.is_null());
     }
 }
 

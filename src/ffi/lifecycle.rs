@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CString};
 
-use super::boundary::{self, arg_out, arg_str, reset_out, run};
+use super::boundary::{self, arg_out, arg_str, reset_out, run, Failure};
 use super::handle::ponte;
 use crate::Ponte;
 
@@ -19,8 +19,10 @@ pub const PONTE_VERSION_NUMBER: i32 = 1000;
 ///
 /// Parameters: `path`, a UTF-8 file path on a local disk (its directory must exist);
 /// `handle_out` receives the handle.
-/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
-/// `PONTE_E_STORAGE_UNAVAILABLE` (no such directory, a network share), `PONTE_E_STORAGE_READ_ONLY`,
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8` (on Windows, a path in
+/// the ANSI code page: convert it to UTF-8 first), `PONTE_E_INVALID_ARGUMENT` (an empty path),
+/// `PONTE_E_STORAGE_UNAVAILABLE` (no such directory, a directory, a network share such as
+/// `\\server\share\ponte.db`), `PONTE_E_STORAGE_READ_ONLY`,
 /// `PONTE_E_STORAGE_CORRUPT`, `PONTE_E_NOT_A_STATE_FILE`, `PONTE_E_STORAGE_TOO_NEW` (the file is
 /// left untouched), `PONTE_E_STORAGE_BUSY`, `PONTE_E_STORAGE`.
 /// Ownership: Caller owns `*handle_out`; release with `ponte_close`.
@@ -36,6 +38,11 @@ pub unsafe extern "C" fn ponte_open(path: *const c_char, handle_out: *mut *mut p
         // SAFETY: NULL or NUL-terminated, by this function's contract.
         let path = unsafe { arg_str(path, "path") }?;
         let out = arg_out(handle_out, "handle_out")?;
+        if path.trim().is_empty() {
+            return Err(Failure::InvalidArgument(
+                "argument `path` is empty: give the state file's path".into(),
+            ));
+        }
         let inner = Ponte::open(path)?;
         *out = Box::into_raw(Box::new(ponte::new(inner)));
         Ok(())

@@ -3,11 +3,9 @@
 //! the lease is held. A lease whose process has died (or is a zombie, or whose pid now names
 //! another process), or that was not renewed in time, is taken over.
 
-use std::path::Path;
-
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::Db;
+use super::{process, Db};
 use crate::error::{Error, Result};
 
 /// How long a lease lasts without renewal; runs renew it after every page or batch.
@@ -28,7 +26,7 @@ pub fn acquire(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Resu
         })
         .optional()?;
     if let Some((other, pid, started, expires_at)) = current {
-        if other != holder && expires_at > now && holder_alive(pid, started.as_deref()) {
+        if other != holder && expires_at > now && process::alive(pid, started.as_deref()) {
             return Err(Error::RunningElsewhere(format!(
                 "a {kind} of integration '{integration}' is already running (process {pid}); try again when it ends"
             )));
@@ -40,7 +38,7 @@ pub fn acquire(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Resu
          ON CONFLICT (integration_id, kind) DO UPDATE SET holder = excluded.holder, pid = excluded.pid,
              pid_started = excluded.pid_started, expires_at = excluded.expires_at",
     )?
-    .execute(params![integration, kind, holder, me, process_started(me), now + LEASE_SECONDS])?;
+    .execute(params![integration, kind, holder, me, process::started(me), now + LEASE_SECONDS])?;
     tx.commit()?;
     Ok(())
 }
@@ -62,43 +60,6 @@ pub fn release(db: &mut Db, integration: &str, kind: &str, holder: &str) -> Resu
         .execute(params![integration, kind, holder])?;
         Ok(())
     })
-}
-
-/// Whether the process that took a lease still runs: the same pid, started at the same moment
-/// (a pid is reused once its process is gone), and not a zombie (a process that died but was
-/// not reaped keeps its pid). Known on Linux through /proc; elsewhere a lease is trusted until it
-/// expires.
-fn holder_alive(pid: i64, started: Option<&str>) -> bool {
-    if pid == i64::from(std::process::id()) {
-        return true;
-    }
-    if !Path::new("/proc/self/stat").exists() {
-        return true;
-    }
-    match proc_stat(pid) {
-        None => false,
-        Some(('Z' | 'X' | 'x', _)) => false,
-        Some((_, now_started)) => started.is_none_or(|recorded| recorded == now_started),
-    }
-}
-
-/// When a process started, as Linux counts it (clock ticks since boot): with its pid, it names
-/// the process for good. `None` where /proc is not there.
-fn process_started(pid: i64) -> Option<String> {
-    proc_stat(pid).map(|(_, started)| started)
-}
-
-/// The state letter and start time of a process, from `/proc/<pid>/stat`.
-fn proc_stat(pid: i64) -> Option<(char, String)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // `pid (comm) state ...`: the name may hold spaces and parentheses; the fields follow the
-    // last `)`. The state is field 3 and the start time field 22.
-    let fields: Vec<&str> = stat
-        .get(stat.rfind(')')? + 1..)?
-        .split_whitespace()
-        .collect();
-    let state = fields.first()?.chars().next()?;
-    Some((state, fields.get(19)?.to_string()))
 }
 
 /// A run's lease, renewed by the engine as it goes.

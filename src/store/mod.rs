@@ -10,6 +10,7 @@ pub(crate) mod jobs;
 pub(crate) mod lease;
 mod migrations;
 pub(crate) mod orders;
+mod process;
 pub(crate) mod sync;
 
 use std::fs::OpenOptions;
@@ -106,7 +107,8 @@ impl Db {
             Ok(metadata) if metadata.len() == 0 => {
                 return Err(Error::NotAStateFile {
                     path: shown,
-                    reason: "the file is empty (a state file is never empty: Ponte creates it                              whole); remove it to start a new state file, or give the right path"
+                    reason: "the file is empty (a state file is never empty: Ponte creates it \
+                              whole); remove it to start a new state file, or give the right path"
                         .into(),
                 })
             }
@@ -344,9 +346,38 @@ fn opening_error(path: &str, err: rusqlite::Error) -> Error {
     }
 }
 
-/// `\\server\share\x.db` or `//server/share/x.db`: WAL corrupts on network file systems.
+/// WAL corrupts on network file systems. A UNC path (`\\server\share\...`,
+/// `//server/share/...`, `\\?\UNC\server\...`) names a network share, and so does a drive letter
+/// mapped to one; `\\?\C:\...` and `\\.\C:\...` are local paths in Windows' long forms.
 fn is_network_path(path: &str) -> bool {
-    path.starts_with(r"\\") || path.starts_with("//")
+    let long_form = path.starts_with(r"\\?\") || path.starts_with(r"\\.\");
+    if long_form {
+        let rest = &path[4..];
+        return rest
+            .get(..4)
+            .is_some_and(|unc| unc.eq_ignore_ascii_case(r"UNC\"))
+            || is_network_drive(rest);
+    }
+    path.starts_with(r"\\") || path.starts_with("//") || is_network_drive(path)
+}
+
+/// A drive letter mapped to a network share (`Z:` for `\\server\share`), as Windows knows it.
+#[cfg(windows)]
+fn is_network_drive(path: &str) -> bool {
+    use windows_sys::Win32::Storage::FileSystem::GetDriveTypeW;
+    const DRIVE_REMOTE: u32 = 4;
+    let bytes = path.as_bytes();
+    if bytes.len() < 2 || bytes[1] != b':' || !bytes[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let root = [u16::from(bytes[0]), u16::from(b':'), u16::from(b'\\'), 0];
+    // SAFETY: `root` is a NUL-terminated UTF-16 string that outlives the call.
+    unsafe { GetDriveTypeW(root.as_ptr()) == DRIVE_REMOTE }
+}
+
+#[cfg(not(windows))]
+fn is_network_drive(_path: &str) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -359,5 +390,9 @@ mod tests {
         assert!(is_network_path("//srv/share/ponte.db"));
         assert!(!is_network_path("/var/lib/ponte.db"));
         assert!(!is_network_path(r"C:\ERP\ponte.db"));
+        assert!(is_network_path(r"\\?\UNC\srv\share\ponte.db"));
+        assert!(is_network_path(r"\\?\unc\srv\share\ponte.db"));
+        assert!(!is_network_path(r"\\?\C:\ERP\ponte.db"));
+        assert!(!is_network_path(r"\\.\C:\ERP\ponte.db"));
     }
 }

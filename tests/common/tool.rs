@@ -32,3 +32,40 @@ pub fn run_or_skip(name: &str, missing: Option<String>, check: impl FnOnce()) ->
         }
     }
 }
+
+/// Runs several checks that need the same tools, each on its own line as libtest prints them,
+/// then one summary: all skipped (or failed under `CI`) when `missing` says what is missing.
+pub fn run_all_or_skip(missing: Option<String>, checks: &[(&str, &dyn Fn())]) -> ExitCode {
+    println!("\nrunning {} tests", checks.len());
+    let in_ci = std::env::var_os("CI").is_some();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for (name, check) in checks {
+        if let Some(why) = &missing {
+            if in_ci {
+                println!("test {name} ... FAILED: {why}, and CI must have it");
+                failed += 1;
+            } else {
+                println!("test {name} ... skipped: {why}");
+                skipped += 1;
+            }
+            continue;
+        }
+        match catch_unwind(AssertUnwindSafe(check)) {
+            Ok(()) => {
+                println!("test {name} ... ok");
+                passed += 1;
+            }
+            Err(_) => {
+                println!("test {name} ... FAILED");
+                failed += 1;
+            }
+        }
+    }
+    let verdict = if failed == 0 { "ok" } else { "FAILED" };
+    println!("\ntest result: {verdict}. {passed} passed; {failed} failed; {skipped} skipped");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
