@@ -46,6 +46,7 @@ fn main() -> ExitCode {
             };
             [
                 named("dll_exports_exactly_the_header", exports_match_the_header),
+                named("dll_carries_its_version", version_resource),
                 named("c_examples_run_under_wine", c_examples_run),
                 named("state_file_paths", state_file_paths),
                 named("dead_lease_holder_is_known_at_once", leases),
@@ -239,6 +240,21 @@ fn exports_match_the_header(arch: &'static Arch) {
         "{}: the DLL's exports differ from include/ponte.h",
         arch.name
     );
+}
+
+fn version_resource(arch: &'static Arch) {
+    let exe = compile(arch, &windows_test("version.c"), &["-lversion"]);
+    let output = run(&mut wine(&exe));
+    let text = stdout(&output);
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        text.contains(&format!(
+            "version: resource {version}, library {version}, product Ponte"
+        )),
+        "{}: {text}",
+        arch.name
+    );
+    assert!(output.status.success());
 }
 
 fn c_examples_run(arch: &'static Arch) {
