@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Output, Stdio};
 use std::sync::OnceLock;
 
+use common::wine::{put_prng_shim, windows_path, windows_target_dir, wine};
+
 struct Arch {
     name: &'static str,
     triple: &'static str,
@@ -91,10 +93,6 @@ fn missing_tools() -> Option<String> {
     None
 }
 
-fn windows_target_dir() -> PathBuf {
-    common::repo_root().join("target/windows")
-}
-
 /// The DLL for `arch`, built once, with the shim in a folder of its own where the programs go.
 fn built(arch: &'static Arch) -> &'static Path {
     static X64_DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -136,19 +134,7 @@ fn build(arch: &Arch) -> PathBuf {
     for file in ["ponte.dll", "libponte.dll.a"] {
         std::fs::copy(built.join(file), run.join(file)).unwrap();
     }
-    let shim = Command::new(format!("{}-gcc", arch.prefix))
-        .arg("-shared")
-        .arg(common::repo_root().join("tests/windows/prng_shim.c"))
-        .args(["-o"])
-        .arg(run.join("bcryptprimitives.dll"))
-        .args(["-ladvapi32", "-Wl,--kill-at"])
-        .output()
-        .unwrap();
-    assert!(
-        shim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&shim.stderr)
-    );
+    put_prng_shim(&format!("{}-gcc", arch.prefix), &run);
     run
 }
 
@@ -187,28 +173,10 @@ fn windows_test(name: &str) -> PathBuf {
     common::repo_root().join("tests/windows").join(name)
 }
 
-/// A command that runs `exe` under Wine, in its folder, with Wine quiet and its own prefix.
-fn wine(exe: &Path) -> Command {
-    let mut command = Command::new("wine");
-    command
-        .arg(exe)
-        .current_dir(exe.parent().unwrap())
-        .env("WINEPREFIX", windows_target_dir().join("wineprefix"))
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .env_remove("DISPLAY");
-    command
-}
-
 fn run(command: &mut Command) -> Output {
     let output = command.output().expect("wine runs");
     print!("{}", String::from_utf8_lossy(&output.stdout));
     output
-}
-
-/// A Linux path as a Windows program under Wine sees it (drive Z: is the root).
-fn windows_path(path: &Path) -> String {
-    format!("Z:{}", path.display()).replace('/', "\\")
 }
 
 fn stdout(output: &Output) -> String {

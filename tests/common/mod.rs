@@ -9,6 +9,7 @@ pub mod realwoo;
 pub mod sync;
 pub mod tls;
 pub mod tool;
+pub mod wine;
 pub mod woo;
 
 use std::path::PathBuf;
