@@ -2,23 +2,26 @@
 # What an ERP developer downloads: one archive per platform with the library, the header, the
 # JSON Schemas, the Pascal unit, the C# file, the README and the licences.
 #
-#   scripts/dist.sh [--out DIR] [--profile release|debug] [PLATFORM...]
+#   scripts/dist.sh [--out DIR] [--profile release|debug] [--list] [PLATFORM...]
 #
 # PLATFORM is linux-x64, windows-x64 or windows-x86 (all three when none is named). DIR defaults
 # to target/dist. Linux gives ponte-VERSION-linux-x64.tar.gz (lib/libponte.so, lib/libponte.a,
 # bin/ponte); Windows gives ponte-VERSION-windows-ARCH.zip (ponte.dll, the mingw import library
 # libponte.dll.a, and the MSVC import library ponte.lib made from ponte.def with llvm-dlltool).
 # The Windows builds need mingw-w64 and `rustup target add x86_64-pc-windows-gnu
-# i686-pc-windows-gnu`; they go to CARGO_TARGET_DIR (default target/windows).
+# i686-pc-windows-gnu`; they go to CARGO_TARGET_DIR (default target/windows). --list prints the
+# archives it would make, and makes none.
 set -euo pipefail
 
 out=""
 profile=release
+list=no
 platforms=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --profile) profile="$2"; shift 2 ;;
+    --list) list=yes; shift ;;
     linux-x64|windows-x64|windows-x86) platforms+=("$1"); shift ;;
     *) echo "dist.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -86,6 +89,13 @@ windows() {
 }
 
 for platform in "${platforms[@]}"; do
+  if [ "$list" = yes ]; then
+    case "$platform" in
+      linux-*) echo "$out/ponte-$version-$platform.tar.gz" ;;
+      *) echo "$out/ponte-$version-$platform.zip" ;;
+    esac
+    continue
+  fi
   case "$platform" in
     linux-x64) linux_x64 ;;
     windows-x64) windows x64 ;;

@@ -12,13 +12,19 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-use common::wine::{put_prng_shim, wine, windows_target_dir};
+use common::wine::{put_prng_shim, windows_target_dir, wine};
 
 fn main() -> ExitCode {
     let checks: [(&str, &dyn Fn()); 3] = [
         ("the_linux_archive_links_and_runs_the_quick_start", &linux),
-        ("the_windows_x64_archive_links_ponte_lib_and_runs_under_wine", &|| windows("x64", "x86_64-w64-mingw32")),
-        ("the_windows_x86_archive_links_ponte_lib_and_runs_under_wine", &|| windows("x86", "i686-w64-mingw32")),
+        (
+            "the_windows_x64_archive_links_ponte_lib_and_runs_under_wine",
+            &|| windows("x64", "x86_64-w64-mingw32"),
+        ),
+        (
+            "the_windows_x86_archive_links_ponte_lib_and_runs_under_wine",
+            &|| windows("x86", "i686-w64-mingw32"),
+        ),
     ];
     common::tool::run_all_or_skip(missing_tools(), &checks)
 }
@@ -33,7 +39,12 @@ fn missing_tools() -> Option<String> {
             .status()
             .is_ok()
     };
-    for tool in ["x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc", "wine", "llvm-dlltool"] {
+    for tool in [
+        "x86_64-w64-mingw32-gcc",
+        "i686-w64-mingw32-gcc",
+        "wine",
+        "llvm-dlltool",
+    ] {
         if !runs(tool) {
             return Some(format!("{tool} is not installed"));
         }
@@ -94,25 +105,26 @@ fn unpacked(platform: &str) -> (tempfile::TempDir, PathBuf) {
             .arg(dir.path())
             .status()
     };
-    assert!(unpacked.unwrap().success(), "{} does not unpack", archive.display());
+    assert!(
+        unpacked.unwrap().success(),
+        "{} does not unpack",
+        archive.display()
+    );
     let root = dir.path().join(name);
     (dir, root)
 }
 
 fn assert_has(root: &Path, files: &[&str]) {
-    for file in files
-        .iter()
-        .chain(&[
-            "include/ponte.h",
-            "include/schemas/products.json",
-            "include/schemas/capture_report.json",
-            "bindings/pascal/Ponte.pas",
-            "bindings/dotnet/Ponte.cs",
-            "README.md",
-            "LICENSE-MIT",
-            "LICENSE-APACHE",
-        ])
-    {
+    for file in files.iter().chain(&[
+        "include/ponte.h",
+        "include/schemas/products.json",
+        "include/schemas/capture_report.json",
+        "bindings/pascal/Ponte.pas",
+        "bindings/dotnet/Ponte.cs",
+        "README.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+    ]) {
         assert!(root.join(file).is_file(), "the archive has no {file}");
     }
 }
@@ -144,7 +156,11 @@ fn linux() {
         .arg("-lponte")
         .output()
         .unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     let ran = Command::new(&exe).current_dir(&root).output().unwrap();
     assert!(ran.status.success());
     quick_start_output_is_right(&String::from_utf8_lossy(&ran.stdout));
@@ -159,11 +175,19 @@ fn windows(arch: &str, prefix: &str) {
     let (_dir, root) = unpacked(&format!("windows-{arch}"));
     assert_has(
         &root,
-        &["lib/ponte.dll", "lib/libponte.dll.a", "lib/ponte.lib", "lib/ponte.def"],
+        &[
+            "lib/ponte.dll",
+            "lib/libponte.dll.a",
+            "lib/ponte.lib",
+            "lib/ponte.def",
+        ],
     );
     let def = std::fs::read_to_string(root.join("lib/ponte.def")).unwrap();
     for function in common::header_functions() {
-        assert!(def.contains(&format!("    {function}\n")), "ponte.def lacks {function}");
+        assert!(
+            def.contains(&format!("    {function}\n")),
+            "ponte.def lacks {function}"
+        );
     }
     // A program linked against the MSVC import library alone, run beside the archive's DLL.
     let run = root.join("run");

@@ -183,6 +183,7 @@ enum Check {
     Parse,
     Ci,
     CBuild,
+    Dist,
 }
 
 fn check_for(block: &ShellBlock, line: &str) -> Option<Check> {
@@ -195,6 +196,8 @@ fn check_for(block: &ShellBlock, line: &str) -> Option<Check> {
         })
     } else if command.starts_with("cargo ") {
         Some(Check::Ci)
+    } else if command.starts_with("scripts/dist.sh") {
+        Some(Check::Dist)
     } else if ["C", "Installing the library"].contains(&block.section.as_str()) {
         Some(Check::CBuild)
     } else {
@@ -497,6 +500,28 @@ fn the_other_ponte_lines_of_the_readme_parse() {
     assert!(!lines.is_empty());
     for (_, line) in &lines {
         parses(line);
+    }
+}
+
+/// The `scripts/dist.sh` lines name platforms the script knows: run with `--list`, which prints
+/// the archives it would make without building them (`tests/dist.rs` makes and unpacks them).
+#[test]
+fn the_dist_lines_of_the_readme_name_real_platforms() {
+    let lines = lines_under(Check::Dist);
+    assert!(!lines.is_empty());
+    for (section, line) in &lines {
+        let output = Command::new("bash")
+            .args(["-c", &format!("{line} --list")])
+            .current_dir(common::repo_root())
+            .output()
+            .unwrap();
+        let listed = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success()
+                && listed.lines().count() == line.split_whitespace().count() - 1,
+            "README.md, {section}: `{line}`: {listed}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
 
