@@ -2,7 +2,8 @@
 //! mingw-w64, and C programs compiled against its import library run under Wine as a Windows ERP
 //! would run them. The C examples must print what they print on Linux; the DLL exports exactly
 //! the header's functions; state-file paths, leases between processes, unloading the DLL and a
-//! GUI host behave as Windows callers need.
+//! GUI host behave as Windows callers need; the Pascal example, compiled by Free Pascal for Win64
+//! and Win32, runs against the DLL too.
 //!
 //! Wine 8 lacks `ProcessPrng` (bcryptprimitives.dll), which Rust's standard library calls for
 //! random bytes: a test-only shim (`tests/windows/prng_shim.c`) sits beside the programs. Windows
@@ -23,18 +24,33 @@ struct Arch {
     name: &'static str,
     triple: &'static str,
     prefix: &'static str,
+    /// Free Pascal's names for the target, and where its compiler for that CPU is.
+    fpc_os: &'static str,
+    fpc_cpu: &'static str,
+    ppc: &'static str,
 }
 
 const X64: Arch = Arch {
     name: "x64",
     triple: "x86_64-pc-windows-gnu",
     prefix: "x86_64-w64-mingw32",
+    fpc_os: "win64",
+    fpc_cpu: "x86_64",
+    ppc: "/usr/bin/ppcx64",
 };
+/// Debian's i386 compiler, unpacked beside the amd64 one by `.ci/run` (installing it would
+/// remove the amd64 compiler): a static binary that runs here.
 const X86: Arch = Arch {
     name: "x86",
     triple: "i686-pc-windows-gnu",
     prefix: "i686-w64-mingw32",
+    fpc_os: "win32",
+    fpc_cpu: "i386",
+    ppc: "/opt/fpc-i386/usr/lib/i386-linux-gnu/fpc/3.2.2/ppc386",
 };
+
+/// Debian's Free Pascal sources, from which the Windows RTL units are built.
+const FPC_SOURCE: &str = "/usr/share/fpcsrc/3.2.2/rtl";
 
 fn main() -> ExitCode {
     let checks: Vec<(String, Box<dyn Fn()>)> = [&X64, &X86]
@@ -54,6 +70,7 @@ fn main() -> ExitCode {
                 named("dead_lease_holder_is_known_at_once", leases),
                 named("unloading_the_dll_leaves_no_thread", unload),
                 named("gui_host_sees_no_output", gui_host),
+                named("pascal_example_runs_under_wine", pascal_example),
             ]
         })
         .collect();
@@ -89,6 +106,18 @@ fn missing_tools() -> Option<String> {
     }
     if !runs("wine", "--version") {
         return Some("Wine is not installed".into());
+    }
+    for (path, what) in [
+        (X64.ppc, "Free Pascal (fp-compiler-3.2.2)"),
+        (X86.ppc, "Free Pascal's i386 compiler (unpacked by .ci/run)"),
+        (FPC_SOURCE, "Free Pascal's sources (fpc-source-3.2.2)"),
+    ] {
+        if !Path::new(path).exists() {
+            return Some(format!("{what} is not installed"));
+        }
+    }
+    if !runs("fpcmake", "-h") && !runs("fpcmake", "-V") {
+        return Some("fpcmake (fp-utils-3.2.2) is not installed".into());
     }
     None
 }
@@ -392,5 +421,101 @@ fn gui_host(arch: &'static Arch) {
         arch.name,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Free Pascal's RTL for `arch`'s Windows target, built once from Debian's sources with the
+/// compiler's own assembler and linker (no mingw binutils). Debian's source package lacks the
+/// generated Makefiles and the two-line `makefile.cpu` files; they are made here.
+fn pascal_rtl(arch: &'static Arch) -> PathBuf {
+    let rtl = windows_target_dir().join("fpc-rtl");
+    let units = rtl
+        .join(arch.fpc_os)
+        .join(format!("units/{}-{}", arch.fpc_cpu, arch.fpc_os));
+    if units.join("system.ppu").exists() {
+        return units;
+    }
+    if !rtl.join("inc").exists() {
+        let copied = Command::new("cp")
+            .args(["-r", FPC_SOURCE])
+            .arg(&rtl)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    }
+    for (cpu, names) in [
+        ("x86_64", "x86_64"),
+        ("i386", "i386 math set setjump setjumph"),
+    ] {
+        std::fs::write(
+            rtl.join(cpu).join("makefile.cpu"),
+            format!("CPUNAMES={names}\nCPUINCNAMES=$(addsuffix .inc,$(CPUNAMES))\n"),
+        )
+        .unwrap();
+    }
+    let os_dir = rtl.join(arch.fpc_os);
+    let made = Command::new("fpcmake")
+        .args(["-Tall", "-q", "-w"])
+        .current_dir(&os_dir)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "fpcmake: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let built = Command::new("make")
+        .arg(format!("FPC={}", arch.ppc))
+        .arg(format!("OS_TARGET={}", arch.fpc_os))
+        .arg(format!("CPU_TARGET={}", arch.fpc_cpu))
+        .arg("all")
+        .current_dir(&os_dir)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "the {} RTL:\n{}",
+        arch.fpc_os,
+        String::from_utf8_lossy(&built.stdout)
+    );
+    units
+}
+
+fn pascal_example(arch: &'static Arch) {
+    let units = pascal_rtl(arch);
+    let pascal = common::repo_root().join("bindings/pascal");
+    let out = built(arch).join(format!("pascal-{}", arch.fpc_os));
+    std::fs::create_dir_all(&out).unwrap();
+    let compiled = Command::new(arch.ppc)
+        .arg(format!("-T{}", arch.fpc_os))
+        .args(["-Mdelphi", "-vew"])
+        .arg(format!("-Fu{}", units.display()))
+        .arg(format!("-Fu{}", pascal.display()))
+        .arg(format!("-FU{}", out.display()))
+        .arg(format!("-FE{}", built(arch).display()))
+        .arg("-oexample.exe")
+        .arg(pascal.join("example.pas"))
+        .output()
+        .unwrap();
+    assert!(
+        compiled.status.success(),
+        "{}: {}",
+        arch.name,
+        String::from_utf8_lossy(&compiled.stdout)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let output =
+        run(wine(&built(arch).join("example.exe")).arg(windows_path(&dir.path().join("p.db"))));
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}: {text}", arch.name);
+    assert!(text.contains(r#""status":"completed""#), "{text}");
+    assert!(text.contains(r#""state":"confirmed""#), "{text}");
+    assert!(
+        text.contains("Panela de Pressão 4,5 L"),
+        "UTF-8 lost: {text}"
+    );
+    assert!(
+        text.contains("expected error: PONTE_E_NOT_FOUND (-105)"),
+        "{text}"
     );
 }
