@@ -62,10 +62,10 @@ linux_x64() {
 }
 
 windows() {
-  local arch="$1" triple machine
+  local arch="$1" triple machine mingw
   case "$arch" in
-    x64) triple=x86_64-pc-windows-gnu; machine=i386:x86-64 ;;
-    x86) triple=i686-pc-windows-gnu; machine=i386 ;;
+    x64) triple=x86_64-pc-windows-gnu; machine=i386:x86-64; mingw=x86_64-w64-mingw32 ;;
+    x86) triple=i686-pc-windows-gnu; machine=i386; mingw=i686-w64-mingw32 ;;
   esac
   local name="ponte-$version-windows-$arch" target="${CARGO_TARGET_DIR:-$root/target/windows}"
   # The library alone (the command line is Linux's here), with the sandbox store for rehearsal.
@@ -75,6 +75,9 @@ windows() {
   local stage; stage="$(mktemp -d)/$name"
   mkdir -p "$stage/lib"
   cp "$built/ponte.dll" "$built/libponte.dll.a" "$stage/lib/"
+  # A release DLL ships without its symbol table (a quarter of its size); exports and the
+  # version resource stay.
+  if [ "$profile" = release ]; then "$mingw-strip" --strip-unneeded "$stage/lib/ponte.dll"; fi
   # ponte.def names every export of the header, as MSVC's linker needs for ponte.lib.
   {
     echo "LIBRARY ponte.dll"

@@ -7,10 +7,10 @@
 //! Its own harness: a machine without `python3 -m venv` or the build backend (setuptools-rust and
 //! wheel, which `.ci/run` installs) shows `skipped`; under `CI` that is a failure.
 //!
-//! The Rust part builds into `target/python-package`, not `target/`: a nested cargo does not wait
-//! for the `cargo test` that runs it (cargo releases its lock before running the test binaries),
-//! but it would wait for, and then overwrite, another build of `target/release` going on in the
-//! same checkout, and it builds with other features (`sandbox` only, no `cli`).
+//! The Rust part builds in release into the checkout's `target/`, so the dependencies it compiles
+//! serve the release demo CI runs next (a nested cargo does not wait for the `cargo test` that
+//! runs it: cargo releases its lock before running the test binaries). Its features differ
+//! (`sandbox` only, no `cli`), so the `ponte` crate itself is built again when they alternate.
 
 mod common;
 
@@ -72,7 +72,7 @@ fn installed_package_passes(work: &Path, venv: &Path) {
         .args(["-m", "pip", "install", "--no-build-isolation", "--no-index"])
         .args(["--no-cache-dir", "--disable-pip-version-check"])
         .arg(root.join("bindings/python"))
-        .env("CARGO_TARGET_DIR", root.join("target/python-package"))
+        .env("CARGO_TARGET_DIR", root.join("target"))
         .output()
         .expect("pip runs");
     assert!(
