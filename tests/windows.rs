@@ -74,11 +74,43 @@ fn main() -> ExitCode {
             ]
         })
         .collect();
-    let checks: Vec<(&str, &dyn Fn())> = checks
+    let mut checks: Vec<(&str, &dyn Fn())> = checks
         .iter()
         .map(|(name, check)| (name.as_str(), check.as_ref()))
         .collect();
+    checks.push(("the_header_compiles_for_32_bit_linux", &header_compiles_with_m32));
     common::tool::run_all_or_skip(missing_tools(), &checks)
+}
+
+/// The header and the C examples compile for 32-bit Linux as well (`cc -m32`, gcc-multilib):
+/// nothing in the interface changes size with the platform's word.
+fn header_compiles_with_m32() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = dir.path().join("m32.c");
+    std::fs::write(
+        &probe,
+        "#include \"ponte.h\"\n\
+         _Static_assert(sizeof(void *) == 4, \"a 32-bit build\");\n\
+         int32_t (*open_fn)(const char *, ponte **) = ponte_open;\n",
+    )
+    .unwrap();
+    for source in [probe, example("quickstart.c"), example("sync.c"), example("errors.c")] {
+        let output = Command::new("cc")
+            .args(["-m32", "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-c"])
+            .arg("-I")
+            .arg(common::repo_root().join("include"))
+            .arg(&source)
+            .arg("-o")
+            .arg(dir.path().join("out.o"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{} with -m32:\n{}",
+            source.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 /// What this machine lacks to build for Windows and run the result, if anything.
@@ -106,6 +138,15 @@ fn missing_tools() -> Option<String> {
     }
     if !runs("wine", "--version") {
         return Some("Wine is not installed".into());
+    }
+    let m32 = Command::new("cc")
+        .args(["-m32", "-x", "c", "-c", "-o", "/dev/null", "-"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !m32 {
+        return Some("cc -m32 does not work (gcc-multilib is not installed)".into());
     }
     for (path, what) in [
         (X64.ppc, "Free Pascal (fp-compiler-3.2.2)"),
