@@ -78,7 +78,10 @@ fn main() -> ExitCode {
         .iter()
         .map(|(name, check)| (name.as_str(), check.as_ref()))
         .collect();
-    checks.push(("the_header_compiles_for_32_bit_linux", &header_compiles_with_m32));
+    checks.push((
+        "the_header_compiles_for_32_bit_linux",
+        &header_compiles_with_m32,
+    ));
     common::tool::run_all_or_skip(missing_tools(), &checks)
 }
 
@@ -94,9 +97,22 @@ fn header_compiles_with_m32() {
          int32_t (*open_fn)(const char *, ponte **) = ponte_open;\n",
     )
     .unwrap();
-    for source in [probe, example("quickstart.c"), example("sync.c"), example("errors.c")] {
+    for source in [
+        probe,
+        example("quickstart.c"),
+        example("sync.c"),
+        example("errors.c"),
+    ] {
         let output = Command::new("cc")
-            .args(["-m32", "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-c"])
+            .args([
+                "-m32",
+                "-std=c11",
+                "-Wall",
+                "-Wextra",
+                "-Wpedantic",
+                "-Werror",
+                "-c",
+            ])
             .arg("-I")
             .arg(common::repo_root().join("include"))
             .arg(&source)
