@@ -103,14 +103,7 @@ pub fn print_plan(plan: &Plan) {
             line.push_str(&format!(" (store product {id})"));
         }
         println!("{line}");
-        for reason in item
-            .reasons
-            .iter()
-            .chain(&item.not_supported)
-            .chain(&item.removed_variants)
-        {
-            println!("              - {} [{}]", reason.message, reason.code);
-        }
+        print_reasons([&item.reasons, &item.not_supported, &item.removed_variants]);
     }
 }
 
@@ -166,14 +159,7 @@ pub fn print_report(report: &RunReport) {
             line.push_str(&format!(" fields: {}", item.fields.join(", ")));
         }
         println!("{line}");
-        for reason in item
-            .reasons
-            .iter()
-            .chain(&item.not_supported)
-            .chain(&item.removed_variants)
-        {
-            println!("              - {} [{}]", reason.message, reason.code);
-        }
+        print_reasons([&item.reasons, &item.not_supported, &item.removed_variants]);
         if let Some(error) = &item.error {
             println!("              ! {} [{}]", error.message, error.code);
         }
@@ -535,5 +521,12 @@ pub fn print_catalog_product(found: &ponte::model::catalog::CatalogProduct) {
             price(variant.price_cents),
             price(variant.promo_price_cents)
         );
+    }
+}
+
+/// Why an item was skipped, what the store could not take and which variants went, one a line.
+fn print_reasons(lists: [&[ponte::rules::Reason]; 3]) {
+    for reason in lists.into_iter().flatten() {
+        println!("              - {} [{}]", reason.message, reason.code);
     }
 }
