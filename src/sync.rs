@@ -1026,12 +1026,17 @@ fn plan_with(
         .map(|i| products[items[*i].erp_id.as_str()])
         .collect();
     let matches = match (platform, lookups) {
-        (Some(platform), Lookups::Now) if !candidates.is_empty() => lookup(
-            platform,
-            &candidates,
-            ctx,
-            &history::linked_store_ids(&ctx.links),
-        )?,
+        (Some(platform), Lookups::Now)
+            if !candidates.is_empty()
+                && !store_has_nothing_to_find(platform, candidates.len())? =>
+        {
+            lookup(
+                platform,
+                &candidates,
+                ctx,
+                &history::linked_store_ids(&ctx.links),
+            )?
+        }
         _ => BTreeMap::new(),
     };
     for index in to_match {
@@ -1057,6 +1062,24 @@ fn plan_with(
         },
         work,
     ))
+}
+
+/// From how many unlinked products a sync first asks whether the store has any product at all:
+/// then the listing's one request costs at most a third more than the look-ups (by SKU, by GTIN
+/// and by barcode, 100 values a request) when the store has products, and saves all of them when
+/// it has none, as on a first sync into a new store.
+const STORE_EMPTY_PROBE_FROM: usize = 100;
+
+/// Whether looking `unmatched` products up can be skipped because the store has no product at
+/// all (trash aside, as the look-ups by SKU and GTIN see it): the first page of its listing is
+/// empty and has nothing after it. Asked once a plan or a run; what a run creates is linked as it
+/// goes, so an empty store at its start has nothing for its later batches to find either.
+fn store_has_nothing_to_find(platform: &dyn Platform, unmatched: usize) -> Result<bool> {
+    if unmatched < STORE_EMPTY_PROBE_FROM {
+        return Ok(false);
+    }
+    let page = platform.list_products(1)?;
+    Ok(page.items.is_empty() && page.failures.is_empty() && !page.has_more)
 }
 
 /// Looks the candidates up in the store by the configured keys, in batched requests. `claimed`
@@ -1217,6 +1240,8 @@ pub(crate) fn run(
     // Store products linked to an ERP product, as this run links more.
     let mut claimed = history::linked_store_ids(&ctx.links);
     let products = ctx.products_by_id();
+    let unmatched_total = work.iter().filter(|w| w.unmatched).count();
+    let nothing_to_find = store_has_nothing_to_find(platform, unmatched_total)?;
     let mut batches = work.chunks(batch_size);
     for chunk in batches.by_ref() {
         // Products not linked yet are looked up now, 100 to a request: linked if the store
@@ -1226,7 +1251,7 @@ pub(crate) fn run(
             .filter(|w| w.unmatched)
             .map(|w| products[plan.items[w.item].erp_id.as_str()])
             .collect();
-        let matches = if unmatched.is_empty() {
+        let matches = if unmatched.is_empty() || nothing_to_find {
             BTreeMap::new()
         } else {
             lookup(platform, &unmatched, &ctx, &claimed)?

@@ -27,16 +27,16 @@ fn process_child() {
     common::wait_until("the start signal", || Path::new(&start).exists());
     let mut ponte = Ponte::open(&db).unwrap();
     if let Some(writer) = role.strip_prefix("writer-") {
-        let (mut committed, mut busy) = (0, 0);
+        let (mut committed, mut busy, mut last) = (0, 0, 0);
         for n in 0..WRITES {
             let level = format!(r#"[{{"sku":"W{writer}","quantity":{n}}}]"#);
             match ponte.catalog_put_stock(&parse_stock(&level).unwrap()) {
-                Ok(_) => committed += 1,
+                Ok(_) => (committed, last) = (committed + 1, n),
                 Err(ponte::Error::StorageBusy(_)) => busy += 1,
                 Err(other) => panic!("writer {writer}: {other}"),
             }
         }
-        println!("committed {committed} busy {busy}");
+        println!("committed {committed} busy {busy} last {last}");
     } else if role == "reader" {
         for _ in 0..WRITES {
             for writer in 0..WRITERS {
@@ -105,7 +105,8 @@ fn writers_in_four_processes_and_a_reader_all_commit_or_are_told_busy() {
         .collect();
     children.push(child(&db, &start, "reader"));
     std::fs::write(&start, b"go").unwrap();
-    let mut committed = 0;
+    // Each writer's count of commits and busy answers, and the last quantity it committed.
+    let mut writers = Vec::new();
     for child in children {
         let text = output(child);
         // libtest may print the test's name on the same line first.
@@ -116,19 +117,22 @@ fn writers_in_four_processes_and_a_reader_all_commit_or_are_told_busy() {
                 .filter_map(|w| w.parse().ok())
                 .collect();
             assert_eq!(numbers[0] + numbers[1], WRITES, "{line}");
-            committed += numbers[0];
+            assert!(numbers[0] > 0, "a writer never committed: {line}");
+            writers.push((numbers[0], numbers[2]));
         }
     }
-    // Small transactions with a five-second busy timeout: all of them commit.
-    assert_eq!(committed, WRITERS * WRITES);
+    assert_eq!(writers.len(), WRITERS);
+    // Small transactions with a five-second busy timeout nearly always all commit; on a loaded
+    // machine one may be told busy, which is an answer, not a loss: what is stored is each
+    // writer's last committed level.
     assert_eq!(integrity(&db), "ok");
     let mut ponte = Ponte::open(&db).unwrap();
-    for w in 0..WRITERS {
+    for (w, (_, last)) in writers.iter().enumerate() {
         let product = ponte
             .catalog_get(&ponte::model::catalog::ProductKey::Sku(format!("W{w}")))
             .unwrap();
         let json = serde_json::to_value(&product).unwrap();
-        assert_eq!(json["variants"][0]["stock"], (WRITES - 1) as i64, "{json}");
+        assert_eq!(json["variants"][0]["stock"], *last as i64, "{json}");
     }
 }
 

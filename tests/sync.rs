@@ -460,12 +460,45 @@ fn two_thousand_products_go_in_twenty_batches_and_a_second_run_writes_nothing() 
     let counters = rig.sandbox.counters();
     assert_eq!(counters["POST /wp-json/wc/v3/products/batch"], 20);
     assert_eq!(
-        counters["GET /wp-json/wc/v3/products"], 20,
-        "SKU look-ups, 100 a request"
+        counters["GET /wp-json/wc/v3/products"], 1,
+        "an empty store is listed once, not asked for each SKU"
     );
     rig.sandbox.reset_counters();
     assert_eq!(Rig::count(&rig.sync(), "unchanged"), 2000);
     assert_eq!(rig.sandbox.total_requests(), 0);
+}
+
+#[test]
+fn a_store_with_products_is_still_asked_for_each_sku_and_links_what_it_has() {
+    let mut rig = Rig::new();
+    rig.sandbox
+        .seed_product(
+            json!({"id": 990, "type": "simple", "name": "Da loja", "sku": "SKU-0150",
+                             "parent_id": 0, "price": "1.00"}),
+        )
+        .unwrap();
+    let products: Vec<String> = (0..200)
+        .map(|n| {
+            product(
+                &format!("P{n:04}"),
+                &format!("SKU-{n:04}"),
+                None,
+                1000 + n,
+                1,
+            )
+        })
+        .collect();
+    rig.put(&products);
+    rig.checked();
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "create"), 199, "{report:?}");
+    assert_eq!(Rig::count(&report, "link"), 1, "{report:?}");
+    let counters = rig.sandbox.counters();
+    assert_eq!(
+        counters["GET /wp-json/wc/v3/products"], 3,
+        "the listing's first page, then the SKU look-ups, 100 a request"
+    );
+    assert_eq!(rig.sandbox.products().len(), 200, "nothing duplicated");
 }
 
 #[test]
