@@ -40,18 +40,10 @@ fn csharp_example_runs() {
         .env("LD_LIBRARY_PATH", common::target_dir())
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&ran.stdout);
-    assert!(
-        ran.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&ran.stderr)
-    );
-    assert!(stdout.contains(r#""status":"completed""#), "{stdout}");
-    assert!(stdout.contains(r#""state":"confirmed""#), "{stdout}");
     // UTF-8 both ways: the name went in from C# and came back the same.
-    assert!(stdout.contains("Panela de Pressão 4,5 L"), "{stdout}");
-    assert!(
-        stdout.contains("expected error: PONTE_E_NOT_FOUND (-105)"),
-        "{stdout}"
+    common::assert_binding_example_ran(
+        ran.status.success(),
+        &String::from_utf8_lossy(&ran.stdout),
+        &String::from_utf8_lossy(&ran.stderr),
     );
 }

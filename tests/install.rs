@@ -26,13 +26,7 @@ fn pkg_config(prefix: &Path, args: &[&str]) -> Vec<String> {
 fn an_installed_ponte_builds_a_c_program_through_pkg_config_shared_and_static() {
     let prefix = tempfile::tempdir().unwrap();
     // `cargo test` built the debug libraries and the binary already.
-    let profile = common::target_dir()
-        .parent()
-        .unwrap()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let profile = common::profile();
     let installed = Command::new("bash")
         .arg(common::repo_root().join("scripts/install.sh"))
         .args(["--prefix", prefix.path().to_str().unwrap()])

@@ -565,13 +565,7 @@ fn the_c_build_lines_of_the_readme_build_and_run() {
     let prefix = folder.join("prefix");
     let root = common::repo_root();
     let libraries = common::target_dir();
-    let profile = libraries
-        .parent()
-        .unwrap()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let profile = common::profile();
     #[cfg(unix)]
     {
         use std::os::unix::fs::symlink;

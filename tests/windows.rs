@@ -563,16 +563,9 @@ fn pascal_example(arch: &'static Arch) {
     let dir = tempfile::tempdir().unwrap();
     let output =
         run(wine(&built(arch).join("example.exe")).arg(windows_path(&dir.path().join("p.db"))));
-    let text = stdout(&output);
-    assert!(output.status.success(), "{}: {text}", arch.name);
-    assert!(text.contains(r#""status":"completed""#), "{text}");
-    assert!(text.contains(r#""state":"confirmed""#), "{text}");
-    assert!(
-        text.contains("Panela de Pressão 4,5 L"),
-        "UTF-8 lost: {text}"
-    );
-    assert!(
-        text.contains("expected error: PONTE_E_NOT_FOUND (-105)"),
-        "{text}"
+    common::assert_binding_example_ran(
+        output.status.success(),
+        &stdout(&output),
+        &String::from_utf8_lossy(&output.stderr),
     );
 }

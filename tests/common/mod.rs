@@ -39,6 +39,30 @@ pub fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// The cargo profile this test binary was built in (`debug` or `release`).
+pub fn profile() -> String {
+    target_dir()
+        .parent()
+        .and_then(|dir| dir.file_name())
+        .expect("test binaries live in target/<profile>/deps")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// What the Pascal and C# examples print when their whole run (integration, catalog, sync,
+/// capture, confirmation, an error caught) went as it should, with UTF-8 intact both ways.
+pub fn assert_binding_example_ran(status_ok: bool, stdout: &str, stderr: &str) {
+    assert!(status_ok, "{stdout}{stderr}");
+    for expected in [
+        r#""status":"completed""#,
+        r#""state":"confirmed""#,
+        "Panela de Pressão 4,5 L",
+        "expected error: PONTE_E_NOT_FOUND (-105)",
+    ] {
+        assert!(stdout.contains(expected), "no {expected} in:\n{stdout}");
+    }
+}
+
 pub fn shared_library() -> PathBuf {
     let name = if cfg!(target_os = "macos") {
         "libponte.dylib"
