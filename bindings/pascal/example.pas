@@ -5,7 +5,7 @@
   Run:   LD_LIBRARY_PATH=target/release ./example /tmp/ponte-pascal.db }
 program Example;
 
-{$IFDEF FPC}{$MODE DELPHI}{$H+}{$CODEPAGE UTF8}{$ENDIF}
+{$IFDEF FPC}{$MODE DELPHI}{$H+}{$IFDEF UNIX}{$CODEPAGE UTF8}{$ENDIF}{$ENDIF}
 {$APPTYPE CONSOLE}
 
 uses
