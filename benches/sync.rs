@@ -1,7 +1,11 @@
 //! Product sync against the WooCommerce sandbox: a 10,000-product initial sync, a re-sync with
 //! nothing changed, and a re-sync with 1% changed. Reports wall time, requests (writes apart) and
 //! peak memory. Run: `cargo bench --bench sync`. `PONTE_BENCH_PRODUCTS` changes the catalog size;
-//! `PONTE_BENCH_LATENCY_MS` and `PONTE_BENCH_ITEM_MS` model a real store's latency.
+//! `PONTE_BENCH_LATENCY_MS` and `PONTE_BENCH_ITEM_MS` model a real store's latency,
+//! `PONTE_BENCH_WORKERS` the requests it serves at once (0: any number), and
+//! `PONTE_BENCH_CONCURRENCY` sets `http.max_concurrent_requests`. With latency, each phase also
+//! prints the store's floor: the latency it served divided by its workers, the least time any
+//! client could take for the same requests.
 
 mod common;
 
@@ -34,6 +38,10 @@ fn main() {
     let mut ponte = Ponte::open(dir.path().join("bench.db")).expect("state file");
     let mut config = store.integration_config("bench");
     config.http.max_requests_per_second = 0;
+    config.http.max_concurrent_requests = env_number(
+        "PONTE_BENCH_CONCURRENCY",
+        u64::from(config.http.max_concurrent_requests),
+    ) as u32;
     ponte.integration_put(config).expect("config");
     ponte
         .catalog_put_brands(
@@ -49,9 +57,11 @@ fn main() {
             .catalog_put_products(&parse_products(&format!("[{}]", chunk.join(","))).unwrap())
             .unwrap();
     }
+    let workers = env_number("PONTE_BENCH_WORKERS", 0);
     store.set_latency(Latency {
         per_request_ms: env_number("PONTE_BENCH_LATENCY_MS", 0),
         per_item_written_ms: env_number("PONTE_BENCH_ITEM_MS", 0),
+        workers: workers as u32,
     });
 
     let phase = |name: &str, ponte: &mut Ponte| {
@@ -61,8 +71,19 @@ fn main() {
             .sync_products("bench", SyncOptions::default(), &mut |_| true)
             .expect("sync");
         let elapsed = started.elapsed();
+        let served = store.latency_served_ms() as f64 / 1000.0;
+        let floor = match workers {
+            0 => String::new(),
+            workers => {
+                let floor = served / workers as f64;
+                format!(
+                    ", store floor {floor:.2} s ({:.2}x)",
+                    elapsed.as_secs_f64() / floor.max(f64::EPSILON)
+                )
+            }
+        };
         println!(
-            "{name}: {:.3} s, {} requests ({} writes), counts {:?}, peak memory {:.0} MiB",
+            "{name}: {:.3} s, {} requests ({} writes), counts {:?}, peak memory {:.0} MiB{floor}",
             elapsed.as_secs_f64(),
             store.total_requests(),
             store.write_requests(),

@@ -26,6 +26,7 @@ fn main() {
     let latency = Latency {
         per_request_ms: env_ms("PONTE_BENCH_LATENCY_MS"),
         per_item_written_ms: env_ms("PONTE_BENCH_ITEM_MS"),
+        workers: 0,
     };
     let mut config = sandbox.integration_config("bench");
     config.http.max_requests_per_second = 0;

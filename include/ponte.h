@@ -840,9 +840,9 @@ PONTE_API int32_t ponte_report(ponte *handle, const char *integration, const cha
  * Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
  *
  * Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,
- * the default, picks a free one), `latency` (`{"per_request_ms", "per_item_written_ms"}`),
- * `wc_version` (the WooCommerce release the store answers as: `"10.0.2"`, the default, with
- * brands and GTINs; `"9.5.2"`, without the brands route; `"8.9.3"`, without brands, and dropping
+ * the default, picks a free one), `latency` (`{"per_request_ms", "per_item_written_ms",
+ * "workers"}`: `workers` requests served at once, 0 for any number), `wc_version` (the
+ * WooCommerce release the store answers as: `"10.0.2"`, the default, with brands and GTINs; `"9.5.2"`, without the brands route; `"8.9.3"`, without brands, and dropping
  * and ignoring `global_unique_id`) and `brazilian_market` (true, the default: orders show the
  * Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields);
  * `sandbox_out` receives the store; `info_out` receives `{"platform", "wc_version", "base_url",

@@ -21,6 +21,7 @@ pub mod error;
 pub mod failpoint;
 pub mod ffi;
 pub mod model;
+mod parallel;
 pub mod platform;
 pub mod rules;
 #[cfg(feature = "sandbox")]

@@ -9,6 +9,8 @@
 //! records links and pushed values only for what the store confirmed.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -16,7 +18,9 @@ use serde_json::{json, Map, Value};
 use crate::error::{ConfigProblem, Error, Result};
 use crate::model::catalog::{Brand, Product, ProductKey};
 use crate::model::config::{IntegrationConfig, Locale, SyncField, UnpublishedPolicy};
+use crate::parallel::LogRelay;
 use crate::platform::http::Clock;
+use crate::platform::in_flight::{Answered, InFlightLimit};
 use crate::platform::{
     ItemError, Platform, ProductDraft, ProductWrite, Retirement, StoreRef, WriteOutcome,
 };
@@ -1230,64 +1234,280 @@ pub(crate) fn run(
     })?;
     log::info!(target: "ponte::sync", "sync run {run_id} of {integration}: {:?}", plan.counts);
 
-    let mut refused: Option<ItemError> = None;
-    let mut partial = false;
-    let mut results: BTreeMap<usize, RunItem> = BTreeMap::new();
     let total = work.len() as u64;
-    let mut done = 0u64;
-    let mut cancelled = false;
     let batch_size = platform.capabilities().max_batch.max(1);
-    // Store products linked to an ERP product, as this run links more.
-    let mut claimed = history::linked_store_ids(&ctx.links);
-    let products = ctx.products_by_id();
     let unmatched_total = work.iter().filter(|w| w.unmatched).count();
-    let nothing_to_find = store_has_nothing_to_find(platform, unmatched_total)?;
+    let mut push = Push {
+        nothing_to_find: store_has_nothing_to_find(platform, unmatched_total)?,
+        db,
+        ctx: &ctx,
+        platform,
+        plan: &mut plan,
+        run_id,
+        products: ctx.products_by_id(),
+        claimed: history::linked_store_ids(&ctx.links),
+        results: BTreeMap::new(),
+        refused: None,
+    };
     let mut batches = work.chunks(batch_size);
-    for chunk in batches.by_ref() {
-        // Products not linked yet are looked up now, 100 to a request: linked if the store
-        // has them, in conflict if that is ambiguous, created otherwise.
+    let mut stopped: Option<Stop> = None;
+    let mut failure: Option<Error> = None;
+    let mut done = 0u64;
+    let mut in_flight_limit = InFlightLimit::new(config.http.max_concurrent_requests);
+    let relay = LogRelay::new();
+    // Up to the in-flight limit of batches are sent at once, each on a helper thread; every
+    // look-up, intent, commit and progress call stays on this thread, in the order batches
+    // are answered. Once a stop or a failure comes, nothing more is sent, and what was sent is
+    // still committed: the store did it.
+    std::thread::scope(|scope| {
+        let (answers, answered) = mpsc::channel::<(usize, Vec<WriteOutcome>, Duration)>();
+        let mut in_flight: BTreeMap<usize, (Vec<Work>, usize)> = BTreeMap::new();
+        let mut sent = 0usize;
+        let mut stats = platform.http_stats();
+        loop {
+            while stopped.is_none()
+                && failure.is_none()
+                && in_flight.len() < in_flight_limit.limit()
+            {
+                let Some(chunk) = batches.next() else { break };
+                let batch = match push.prepare(chunk) {
+                    Ok(batch) => batch,
+                    Err(err) => {
+                        failure = Some(err);
+                        break;
+                    }
+                };
+                crate::failpoint::reached("push.after_intent_before_http");
+                let writes: Vec<ProductWrite> = batch.iter().map(|w| w.write.clone()).collect();
+                let (answers, relay) = (answers.clone(), relay.sender());
+                let id = sent;
+                sent += 1;
+                scope.spawn(move || {
+                    crate::parallel::on_helper(relay, || {
+                        let started = Instant::now();
+                        let outcomes = platform.push_products(&writes);
+                        let _ = answers.send((id, outcomes, started.elapsed()));
+                    })
+                });
+                in_flight.insert(id, (batch, chunk.len()));
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            let Ok((id, outcomes, elapsed)) = answered.recv() else {
+                break;
+            };
+            relay.replay();
+            crate::failpoint::reached("push.after_http_before_commit");
+            let Some((batch, products)) = in_flight.remove(&id) else {
+                continue;
+            };
+            let now = platform.http_stats();
+            let trouble = now.throttled > stats.throttled
+                || now.retries > stats.retries
+                || outcomes.iter().any(|o| match o {
+                    WriteOutcome::Unknown { .. } => true,
+                    WriteOutcome::Failed { error } => error.status >= 500,
+                    WriteOutcome::Done { .. } => false,
+                });
+            stats = now;
+            in_flight_limit.answered(Answered {
+                elapsed,
+                units: products,
+                trouble,
+            });
+            if let Err(err) = push.commit(&batch, outcomes) {
+                failure.get_or_insert(err);
+            }
+            done += products as u64;
+            if let Some(lease) = lease {
+                if let Err(err) = lease.renew(push.db) {
+                    failure.get_or_insert(err);
+                }
+            }
+            if stopped.is_some() || failure.is_some() {
+                continue;
+            }
+            let out_of_time = options
+                .time_limit_seconds
+                .is_some_and(|limit| clock.now().duration_since(started).as_secs() >= limit);
+            if push.refused.is_some() {
+                stopped = Some(Stop::Refused);
+            } else if out_of_time && done < total {
+                stopped = Some(Stop::OutOfTime);
+            } else if !progress(SyncProgress { done, total }) {
+                stopped = Some(Stop::Cancelled);
+            }
+        }
+    });
+    relay.replay();
+    if let Some(err) = failure {
+        return Err(err);
+    }
+    let Push {
+        db,
+        plan,
+        mut results,
+        refused,
+        ..
+    } = push;
+    let unsent: Vec<&Work> = batches.flatten().collect();
+    let partial = stopped == Some(Stop::OutOfTime) && !unsent.is_empty();
+    let cancelled = stopped == Some(Stop::Cancelled);
+    if !unsent.is_empty() {
+        db.write(|tx| {
+            for w in &unsent {
+                let item = &plan.items[w.item];
+                let result = run_item(item, "cancelled", None);
+                history::record_item(
+                    tx,
+                    run_id,
+                    &item.erp_id,
+                    item.action.name(),
+                    "cancelled",
+                    &item_detail(&result),
+                )?;
+                results.insert(w.item, result);
+            }
+            Ok(())
+        })?;
+    }
+
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut items = Vec::new();
+    for (index, item) in plan.items.iter().enumerate() {
+        let result = match results.remove(&index) {
+            Some(result) => result,
+            None if item.action == Action::Unchanged => {
+                *counts.entry("unchanged".into()).or_default() += 1;
+                continue;
+            }
+            None => run_item(
+                item,
+                if item.action == Action::Conflict {
+                    "conflict"
+                } else {
+                    "skipped"
+                },
+                None,
+            ),
+        };
+        let key = match result.result {
+            "ok" => item.action.name(),
+            other => other,
+        };
+        *counts.entry(key.to_string()).or_default() += 1;
+        items.push(result);
+    }
+    let requests = platform.http_stats().requests - requests_before;
+    if let Some(refusal) = refused {
+        let message = format!(
+            "integration '{integration}': the store refused the key during the run: {} ({}); check the key and its read/write permission",
+            refusal.message, refusal.code
+        );
+        db.write(|tx| {
+            history::finish_run(tx, run_id, "failed", &counts, requests, Some(&message))
+        })?;
+        log::error!(target: "ponte::sync", "sync run {run_id} failed: {message}");
+        return Err(Error::Auth(message));
+    }
+    let status = match (partial, cancelled) {
+        (true, _) => "partial",
+        (_, true) => "cancelled",
+        _ => "completed",
+    };
+    db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
+    log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
+    Ok(RunReport {
+        run_id: Some(run_id),
+        integration: config.id.clone(),
+        status,
+        options,
+        counts,
+        requests,
+        items,
+    })
+}
+
+/// Why a run stopped sending before its last batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Its time limit passed: `partial`, the next run goes on.
+    OutOfTime,
+    /// The progress callback asked to stop.
+    Cancelled,
+    /// The store refused the key: every other write would be refused too.
+    Refused,
+}
+
+/// A run's push under way: what each batch needs before it is sent and after it is answered.
+struct Push<'a, 'c> {
+    db: &'a mut Db,
+    ctx: &'a Context<'c>,
+    platform: &'a dyn Platform,
+    plan: &'a mut Plan,
+    run_id: i64,
+    products: BTreeMap<&'a str, &'a Product>,
+    /// Store products linked to an ERP product, as this run links more: those found by a
+    /// look-up count from then on, before the store confirms, so two batches in flight never
+    /// link one store product twice.
+    claimed: BTreeMap<String, String>,
+    /// The store has no product at all: nothing to look up.
+    nothing_to_find: bool,
+    results: BTreeMap<usize, RunItem>,
+    refused: Option<ItemError>,
+}
+
+impl Push<'_, '_> {
+    /// Looks up the chunk's products not linked yet (linked if the store has them, in conflict
+    /// if that is ambiguous, created otherwise) and records the intent of every write, so a
+    /// create whose answer is lost is looked up, not sent again, and the values an update is
+    /// about to send are no longer recorded as pushed until the store confirms them.
+    fn prepare(&mut self, chunk: &[Work]) -> Result<Vec<Work>> {
         let unmatched: Vec<&Product> = chunk
             .iter()
             .filter(|w| w.unmatched)
-            .map(|w| products[plan.items[w.item].erp_id.as_str()])
+            .map(|w| self.products[self.plan.items[w.item].erp_id.as_str()])
             .collect();
-        let matches = if unmatched.is_empty() || nothing_to_find {
+        let matches = if unmatched.is_empty() || self.nothing_to_find {
             BTreeMap::new()
         } else {
-            lookup(platform, &unmatched, &ctx, &claimed)?
+            lookup(self.platform, &unmatched, self.ctx, &self.claimed)?
         };
         let mut batch = Vec::with_capacity(chunk.len());
+        let mut conflicts = Vec::new();
         for w in chunk {
             if !w.unmatched {
                 batch.push(w.clone());
                 continue;
             }
-            let product = products[plan.items[w.item].erp_id.as_str()];
+            let product = self.products[self.plan.items[w.item].erp_id.as_str()];
             let found = matches.get(&product.erp_id).cloned().unwrap_or(Match::None);
-            match ctx.work_for_match(product, &mut plan.items[w.item], w.item, Some(found)) {
-                Some(work) => batch.push(work),
-                None => {
-                    let item = &plan.items[w.item];
-                    db.write(|tx| {
-                        history::record_item(
-                            tx,
-                            run_id,
-                            &item.erp_id,
-                            item.action.name(),
-                            "conflict",
-                            &json!({"reasons": item.reasons}),
-                        )
-                    })?;
-                    results.insert(w.item, run_item(item, "conflict", None));
+            let item = &mut self.plan.items[w.item];
+            match self.ctx.work_for_match(product, item, w.item, Some(found)) {
+                Some(work) => {
+                    if let Some(id) = &item.store_product_id {
+                        self.claimed.insert(id.clone(), item.erp_id.clone());
+                    }
+                    batch.push(work);
                 }
+                None => conflicts.push(w.item),
             }
         }
-        let batch = batch.as_slice();
-        // Intent first: a create whose answer is lost is looked up, not sent again; the values
-        // an update is about to send are no longer recorded as pushed until the store confirms
-        // them, so an update whose answer is lost is sent again, whatever the ERP does meanwhile.
-        db.write(|tx| {
-            for w in batch {
+        let (integration, run_id, plan) = (self.ctx.config.id.as_str(), self.run_id, &self.plan);
+        self.db.write(|tx| {
+            for &index in &conflicts {
+                let item = &plan.items[index];
+                history::record_item(
+                    tx,
+                    run_id,
+                    &item.erp_id,
+                    item.action.name(),
+                    "conflict",
+                    &json!({"reasons": item.reasons}),
+                )?;
+            }
+            for w in &batch {
                 let erp_id = &plan.items[w.item].erp_id;
                 if w.creates {
                     history::mark_in_doubt(tx, integration, erp_id)?;
@@ -1297,13 +1517,23 @@ pub(crate) fn run(
             }
             Ok(())
         })?;
-        let writes: Vec<ProductWrite> = batch.iter().map(|w| w.write.clone()).collect();
-        crate::failpoint::reached("push.after_intent_before_http");
-        let outcomes = platform.push_products(&writes);
-        crate::failpoint::reached("push.after_http_before_commit");
+        for index in conflicts {
+            let result = run_item(&self.plan.items[index], "conflict", None);
+            self.results.insert(index, result);
+        }
+        Ok(batch)
+    }
+
+    /// Records what the store did with a batch: links and pushed values for what it confirmed,
+    /// failures for the rest, unknown outcomes to be looked up next time.
+    fn commit(&mut self, batch: &[Work], outcomes: Vec<WriteOutcome>) -> Result<()> {
         // The store refusing the key ends the run: every other write would be refused too.
-        refused = refused.or_else(|| outcomes.iter().find_map(auth_refusal));
-        db.write(|tx| {
+        if self.refused.is_none() {
+            self.refused = outcomes.iter().find_map(auth_refusal);
+        }
+        let (integration, run_id, plan) = (self.ctx.config.id.as_str(), self.run_id, &self.plan);
+        let (claimed, results) = (&mut self.claimed, &mut self.results);
+        self.db.write(|tx| {
             for (w, outcome) in batch.iter().zip(outcomes) {
                 let item = &plan.items[w.item];
                 let mut result = run_item(item, "ok", None);
@@ -1380,95 +1610,8 @@ pub(crate) fn run(
                 results.insert(w.item, result);
             }
             Ok(())
-        })?;
-        done += chunk.len() as u64;
-        if let Some(lease) = lease {
-            lease.renew(db)?;
-        }
-        let out_of_time = options
-            .time_limit_seconds
-            .is_some_and(|limit| clock.now().duration_since(started).as_secs() >= limit);
-        if out_of_time && done < total {
-            partial = true;
-        }
-        if refused.is_some() || partial || !progress(SyncProgress { done, total }) {
-            cancelled = true;
-            break;
-        }
+        })
     }
-    if cancelled {
-        db.write(|tx| {
-            for w in batches.flatten() {
-                let item = &plan.items[w.item];
-                let result = run_item(item, "cancelled", None);
-                history::record_item(
-                    tx,
-                    run_id,
-                    &item.erp_id,
-                    item.action.name(),
-                    "cancelled",
-                    &item_detail(&result),
-                )?;
-                results.insert(w.item, result);
-            }
-            Ok(())
-        })?;
-    }
-
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut items = Vec::new();
-    for (index, item) in plan.items.iter().enumerate() {
-        let result = match results.remove(&index) {
-            Some(result) => result,
-            None if item.action == Action::Unchanged => {
-                *counts.entry("unchanged".into()).or_default() += 1;
-                continue;
-            }
-            None => run_item(
-                item,
-                if item.action == Action::Conflict {
-                    "conflict"
-                } else {
-                    "skipped"
-                },
-                None,
-            ),
-        };
-        let key = match result.result {
-            "ok" => item.action.name(),
-            other => other,
-        };
-        *counts.entry(key.to_string()).or_default() += 1;
-        items.push(result);
-    }
-    let requests = platform.http_stats().requests - requests_before;
-    if let Some(refusal) = refused {
-        let message = format!(
-            "integration '{integration}': the store refused the key during the run: {} ({}); check the key and its read/write permission",
-            refusal.message, refusal.code
-        );
-        db.write(|tx| {
-            history::finish_run(tx, run_id, "failed", &counts, requests, Some(&message))
-        })?;
-        log::error!(target: "ponte::sync", "sync run {run_id} failed: {message}");
-        return Err(Error::Auth(message));
-    }
-    let status = match (partial, cancelled) {
-        (true, _) => "partial",
-        (_, true) => "cancelled",
-        _ => "completed",
-    };
-    db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
-    log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
-    Ok(RunReport {
-        run_id: Some(run_id),
-        integration: config.id.clone(),
-        status,
-        options,
-        counts,
-        requests,
-        items,
-    })
 }
 
 /// How long a link stays checked: each sync asks the store, in turn, about up to

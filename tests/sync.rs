@@ -503,7 +503,7 @@ fn a_store_with_products_is_still_asked_for_each_sku_and_links_what_it_has() {
 
 #[test]
 fn a_cancelled_run_stops_at_a_batch_boundary_and_the_next_run_finishes_without_duplicates() {
-    let mut rig = Rig::new();
+    let mut rig = Rig::with(|c| c.http.max_concurrent_requests = 1);
     let products: Vec<String> = (0..250)
         .map(|n| product(&format!("P{n:03}"), &format!("SKU-{n:03}"), None, 1000, 1))
         .collect();
@@ -540,6 +540,44 @@ fn a_cancelled_run_stops_at_a_batch_boundary_and_the_next_run_finishes_without_d
         (150, 100)
     );
     assert_eq!(rig.sandbox.products().len(), 250);
+}
+
+#[test]
+fn a_run_cancelled_with_batches_in_flight_records_what_the_store_did_with_them() {
+    let mut rig = Rig::with(|c| c.http.max_concurrent_requests = 3);
+    let products: Vec<String> = (0..650)
+        .map(|n| product(&format!("P{n:03}"), &format!("SKU-{n:03}"), None, 1000, 1))
+        .collect();
+    rig.put(&products);
+    let mut calls = 0;
+    let report = rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |_| {
+            calls += 1;
+            false
+        })
+        .unwrap();
+    let created = Rig::count(&report, "create");
+    assert_eq!(report.status, "cancelled");
+    assert_eq!(
+        calls, 1,
+        "no progress reported after the callback said stop"
+    );
+    assert!(
+        (100..=300).contains(&created),
+        "the batches in flight when it stopped, and no more: {created}"
+    );
+    assert_eq!(Rig::count(&report, "cancelled"), 650 - created);
+    assert_eq!(
+        rig.sandbox.products().len() as u64,
+        created,
+        "each batch sent is recorded"
+    );
+
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "create"), 650 - created);
+    assert_eq!(Rig::count(&report, "unchanged"), created);
+    assert_eq!(rig.sandbox.products().len(), 650, "nothing duplicated");
 }
 
 #[test]
@@ -645,7 +683,11 @@ fn erp_stock_that_changes_during_a_push_is_pushed_again_next_run() {
     let report = rig
         .ponte
         .sync_products("loja", SyncOptions::default(), &mut |progress| {
-            if progress.done == 100 && !changed {
+            if !changed {
+                assert!(
+                    progress.done < progress.total,
+                    "changed while a batch is to go"
+                );
                 erp.catalog_put_stock(&parse_stock(r#"[{"sku":"S000","quantity":42}]"#).unwrap())
                     .unwrap();
                 changed = true;

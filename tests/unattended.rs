@@ -71,6 +71,7 @@ fn a_capture_with_a_time_limit_against_a_slow_store_returns_early_and_loses_noth
     rig.sandbox.set_latency(Latency {
         per_request_ms: 1000,
         per_item_written_ms: 0,
+        workers: 0,
     });
     let limited = CaptureOptions {
         time_limit_seconds: Some(2),

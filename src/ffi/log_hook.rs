@@ -52,7 +52,7 @@ impl log::Log for HostLogger {
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if !self.enabled(record.metadata()) {
+        if !self.enabled(record.metadata()) || crate::parallel::relayed(record) {
             return;
         }
         let sink = SINK.read().unwrap_or_else(|poison| poison.into_inner());

@@ -53,6 +53,10 @@ pub struct HttpSettings {
     pub max_retry_wait_ms: u64,
     /// Requests per second to this store; 0 means no limit.
     pub max_requests_per_second: u32,
+    /// The most requests in flight at once to this store (sync's batches): 1 to 16. Fewer are
+    /// sent while the store answers 429 or 5xx or slows down, and more again, one at a time,
+    /// while it keeps up.
+    pub max_concurrent_requests: u32,
     /// The largest response body accepted, after decompression.
     pub max_response_bytes: u64,
     /// PEM certificates of a private certificate authority that signed the store's certificate
@@ -92,6 +96,7 @@ impl Default for HttpSettings {
             max_retries: 4,
             max_retry_wait_ms: 60_000,
             max_requests_per_second: 10,
+            max_concurrent_requests: 3,
             max_response_bytes: 32 * 1024 * 1024,
             trusted_ca_pem: None,
             proxy: None,
@@ -763,6 +768,12 @@ impl IntegrationConfig {
             if value == 0 {
                 problem(path, "must be greater than zero".into());
             }
+        }
+        if !(1..=16).contains(&http.max_concurrent_requests) {
+            problem(
+                "http.max_concurrent_requests",
+                format!("{} is not between 1 and 16", http.max_concurrent_requests),
+            );
         }
 
         if problems.is_empty() {

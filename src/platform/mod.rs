@@ -3,6 +3,7 @@
 //! platform can do.
 
 pub mod http;
+pub mod in_flight;
 pub mod json_scan;
 pub mod oauth;
 pub mod woocommerce;

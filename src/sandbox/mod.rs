@@ -241,6 +241,11 @@ impl WooSandbox {
         self.counters().values().sum()
     }
 
+    /// The simulated latency (`set_latency`) served since the counters were reset, in ms.
+    pub fn latency_served_ms(&self) -> u64 {
+        self.server.controls().latency_served_ms()
+    }
+
     /// Throttles the API like a host or WAF: `capacity` requests at once, drained at
     /// `per_second`; above that, 429 with `Retry-After`. `None` lifts the limit.
     pub fn set_rate_limit(&self, limit: Option<(u32, u32)>) {

@@ -148,6 +148,10 @@ pub struct Latency {
     pub per_request_ms: u64,
     #[serde(default)]
     pub per_item_written_ms: u64,
+    /// Requests the store serves at once, as a PHP-FPM pool's workers; the others wait their
+    /// turn. 0: as many as there are connections.
+    #[serde(default)]
+    pub workers: u32,
 }
 
 /// A leaky bucket, as hosts and WAFs throttle a store's API: `capacity` requests at once, drained
@@ -179,6 +183,18 @@ impl Bucket {
     }
 }
 
+/// One of the store's workers, busy serving a request.
+struct Worker<'a> {
+    controls: &'a Controls,
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        *lock(&self.controls.busy) -= 1;
+        self.controls.worker_freed.notify_one();
+    }
+}
+
 /// The knobs shared by the server and its control surface.
 #[derive(Default)]
 pub struct Controls {
@@ -188,6 +204,12 @@ pub struct Controls {
     bucket: Mutex<Option<Bucket>>,
     throttled: std::sync::atomic::AtomicU64,
     latency: Mutex<Latency>,
+    /// Requests being served, for `Latency::workers`.
+    busy: Mutex<u32>,
+    /// The simulated latency served since the counters were reset, in ms: divided by the
+    /// workers, the least time any client could have taken for the same requests.
+    latency_served_ms: std::sync::atomic::AtomicU64,
+    worker_freed: std::sync::Condvar,
     counters: Mutex<BTreeMap<String, u64>>,
     /// Held requests by name: `true` once a request is held, removed when released.
     holds: Mutex<BTreeMap<String, bool>>,
@@ -234,6 +256,23 @@ impl Controls {
         *lock(&self.latency) = latency;
     }
 
+    /// Waits for one of `Latency::workers` to be free and holds it until the guard drops.
+    fn worker(&self) -> Worker<'_> {
+        let mut busy = lock(&self.busy);
+        loop {
+            let workers = lock(&self.latency).workers;
+            if workers == 0 || *busy < workers {
+                break;
+            }
+            busy = self
+                .worker_freed
+                .wait(busy)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        *busy += 1;
+        Worker { controls: self }
+    }
+
     /// Requests served, by `METHOD /path` with numeric ids shown as `{id}`.
     pub fn counters(&self) -> BTreeMap<String, u64> {
         lock(&self.counters).clone()
@@ -241,6 +280,12 @@ impl Controls {
 
     pub fn reset_counters(&self) {
         lock(&self.counters).clear();
+        self.latency_served_ms.store(0, Ordering::Relaxed);
+    }
+
+    /// The simulated latency served since the counters were reset, in ms.
+    pub fn latency_served_ms(&self) -> u64 {
+        self.latency_served_ms.load(Ordering::Relaxed)
     }
 
     /// Waits, at most `MAX_STALL`, until a request is held under `name`; false if none came.
@@ -460,6 +505,7 @@ fn serve_connection(
             None => controls.take_fault(&request),
         };
         let mut delay = Duration::ZERO;
+        let mut worker = None;
         let response = match &fault {
             Some(Fault::Drop) => {
                 let _ = writer.shutdown(Shutdown::Both);
@@ -515,6 +561,7 @@ fn serve_connection(
                 if let Some(Fault::Hold { name }) = &fault {
                     controls.hold(name);
                 }
+                worker = Some(controls.worker());
                 let handled = handler.handle(&request);
                 let latency = *lock(&controls.latency);
                 delay = Duration::from_millis(
@@ -544,8 +591,13 @@ fn serve_connection(
             return;
         }
         if !delay.is_zero() {
-            std::thread::sleep(delay.min(MAX_STALL));
+            let delay = delay.min(MAX_STALL);
+            controls
+                .latency_served_ms
+                .fetch_add(delay.as_millis() as u64, Ordering::Relaxed);
+            std::thread::sleep(delay);
         }
+        drop(worker);
         if write_response(&mut writer, &response, keep_alive).is_err() || !keep_alive {
             return;
         }
