@@ -1086,8 +1086,11 @@ fn store_has_nothing_to_find(platform: &dyn Platform, unmatched: usize) -> Resul
     Ok(page.items.is_empty() && page.failures.is_empty() && !page.has_more)
 }
 
-/// Looks the candidates up in the store by the configured keys, in batched requests. `claimed`
-/// holds the store products already linked to an ERP product, by store id.
+/// Looks the candidates up in the store by the configured keys, in their order and in batched
+/// requests: each key only for the candidates the keys before it found nothing for (the match
+/// takes the first key that finds something, so later keys could not change it), and only the
+/// values they have, each value asked once. `claimed` holds the store products already linked
+/// to an ERP product, by store id.
 fn lookup(
     platform: &dyn Platform,
     candidates: &[&Product],
@@ -1096,50 +1099,61 @@ fn lookup(
 ) -> Result<BTreeMap<String, Match>> {
     use crate::model::config::MatchKey;
     let keys = &ctx.config.product_sync.match_by;
-    let mut remote = Vec::new();
-    if keys.contains(&MatchKey::Sku) {
-        let skus: Vec<String> = candidates
-            .iter()
-            .flat_map(|p| p.variants.iter().map(|v| v.sku.clone()))
-            .collect();
-        remote.extend(platform.find_products_by_sku(&skus)?);
-    }
-    let mut gtins: BTreeSet<String> = BTreeSet::new();
-    for product in candidates {
-        for variant in &product.variants {
-            if keys.contains(&MatchKey::Ean) {
-                gtins.extend(variant.ean.clone());
+    let mut remote: Vec<crate::platform::RemoteProduct> = Vec::new();
+    let mut asked_sku: BTreeSet<String> = BTreeSet::new();
+    let mut asked_gtin: BTreeSet<String> = BTreeSet::new();
+    let mut unresolved: Vec<&Product> = candidates.to_vec();
+    for key in keys {
+        if unresolved.is_empty() {
+            break;
+        }
+        let values = |value: fn(&crate::model::catalog::Variant) -> Option<&String>| {
+            unresolved
+                .iter()
+                .flat_map(|p| p.variants.iter().filter_map(value))
+                .cloned()
+                .collect::<BTreeSet<String>>()
+        };
+        let (by_sku, by_gtin) = match key {
+            MatchKey::Sku => (values(|v| Some(&v.sku)), BTreeSet::new()),
+            MatchKey::Ean => (BTreeSet::new(), values(|v| v.ean.as_ref())),
+            // A barcode may be kept as the store's GTIN or as its SKU.
+            MatchKey::Barcode => {
+                let barcodes = values(|v| v.barcode.as_ref());
+                (barcodes.clone(), barcodes)
             }
-            if keys.contains(&MatchKey::Barcode) {
-                gtins.extend(variant.barcode.clone());
+        };
+        let by_sku: Vec<String> = by_sku.difference(&asked_sku).cloned().collect();
+        let by_gtin: Vec<String> = by_gtin.difference(&asked_gtin).cloned().collect();
+        let mut found = Vec::new();
+        if !by_gtin.is_empty() {
+            found.extend(platform.find_products_by_gtin(&by_gtin)?);
+        }
+        if !by_sku.is_empty() {
+            found.extend(platform.find_products_by_sku(&by_sku)?);
+        }
+        asked_sku.extend(by_sku);
+        asked_gtin.extend(by_gtin);
+        for item in found {
+            if !remote.iter().any(|r| r.id == item.id) {
+                remote.push(item);
             }
         }
-    }
-    if !gtins.is_empty() {
-        let gtins: Vec<String> = gtins.into_iter().collect();
-        let known: BTreeSet<String> = remote.iter().map(|r| r.id.clone()).collect();
-        remote.extend(
-            platform
-                .find_products_by_gtin(&gtins)?
-                .into_iter()
-                .filter(|r| !known.contains(&r.id)),
-        );
-    }
-    if keys.contains(&MatchKey::Barcode) {
-        let barcodes: Vec<String> = candidates
-            .iter()
-            .flat_map(|p| p.variants.iter().filter_map(|v| v.barcode.clone()))
-            .filter(|b| !remote.iter().any(|r| r.sku.as_deref() == Some(b.as_str())))
-            .collect();
-        if !barcodes.is_empty() && !keys.iter().all(|k| *k != MatchKey::Sku) {
-            let known: BTreeSet<String> = remote.iter().map(|r| r.id.clone()).collect();
-            remote.extend(
-                platform
-                    .find_products_by_sku(&barcodes)?
-                    .into_iter()
-                    .filter(|r| !known.contains(&r.id)),
-            );
-        }
+        let hit = |value: &String| {
+            remote
+                .iter()
+                .any(|r| r.sku.as_ref() == Some(value) || r.ean.as_ref() == Some(value))
+        };
+        unresolved.retain(|product| {
+            !product.variants.iter().any(|v| match key {
+                MatchKey::Sku => remote.iter().any(|r| r.sku.as_ref() == Some(&v.sku)),
+                MatchKey::Ean => v
+                    .ean
+                    .as_ref()
+                    .is_some_and(|e| remote.iter().any(|r| r.ean.as_ref() == Some(e))),
+                MatchKey::Barcode => v.barcode.as_ref().is_some_and(hit),
+            })
+        });
     }
     Ok(matching::match_products(
         candidates,

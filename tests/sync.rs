@@ -501,6 +501,50 @@ fn a_store_with_products_is_still_asked_for_each_sku_and_links_what_it_has() {
     assert_eq!(rig.sandbox.products().len(), 200, "nothing duplicated");
 }
 
+/// An EAN-13 with its check digit.
+fn ean13(n: u32) -> String {
+    let body = format!("789100{n:06}");
+    let sum: u32 = body
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+#[test]
+fn products_the_sku_found_are_not_looked_up_by_ean_or_barcode() {
+    let mut rig = Rig::new();
+    for n in 0..100u32 {
+        rig.sandbox
+            .seed_product(
+                json!({"id": 1000 + n, "type": "simple", "name": format!("Da loja {n}"),
+                "sku": format!("Z{n:03}"), "parent_id": 0, "price": "1.00"}),
+            )
+            .unwrap();
+    }
+    let products: Vec<String> = (0..100u32)
+        .map(|n| {
+            format!(
+                r#"{{"erp_id":"P{n:03}","name":"Produto {n}","brand_id":"TRAMONTINA","show_in_store":true,"sync_stock":true,
+                     "variants":[{{"sku":"Z{n:03}","ean":"{}","barcode":"BAR{n:05}","price_cents":1000,"stock":1}}]}}"#,
+                ean13(n)
+            )
+        })
+        .collect();
+    rig.put(&products);
+    rig.checked();
+    rig.sandbox.reset_counters();
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "link"), 100, "{:?}", report.counts);
+    assert_eq!(
+        rig.sandbox.counters()["GET /wp-json/wc/v3/products"],
+        2,
+        "the listing's first page, then one SKU look-up; no EAN or barcode look-up"
+    );
+    assert_eq!(rig.sandbox.products().len(), 100, "nothing created");
+}
+
 #[test]
 fn a_cancelled_run_stops_at_a_batch_boundary_and_the_next_run_finishes_without_duplicates() {
     let mut rig = Rig::with(|c| c.http.max_concurrent_requests = 1);
