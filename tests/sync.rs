@@ -4,7 +4,7 @@
 mod common;
 
 use common::sync::*;
-use ponte::model::catalog::{parse_stock, ProductKey};
+use ponte::model::catalog::{parse_brands, parse_stock, ProductKey};
 use ponte::sandbox::{Fault, FaultRule};
 use ponte::sync::{Action, SyncOptions};
 use serde_json::json;
@@ -543,6 +543,46 @@ fn products_the_sku_found_are_not_looked_up_by_ean_or_barcode() {
         "the listing's first page, then one SKU look-up; no EAN or barcode look-up"
     );
     assert_eq!(rig.sandbox.products().len(), 100, "nothing created");
+}
+
+#[test]
+fn brands_the_store_lacks_are_created_in_one_request() {
+    let mut rig = Rig::new();
+    let brands: Vec<String> = (0..5)
+        .map(|n| format!(r#"{{"id":"B{n}","name":"Marca {n}","show_in_electronic_order":true}}"#))
+        .collect();
+    rig.ponte
+        .catalog_put_brands(&parse_brands(&format!("[{}]", brands.join(","))).unwrap())
+        .unwrap();
+    let product = |n: usize| {
+        format!(
+            r#"{{"erp_id":"P{n}","name":"Produto {n}","brand_id":"B{}","show_in_store":true,"sync_stock":true,
+                 "variants":[{{"sku":"S{n}","price_cents":1000,"stock":1}}]}}"#,
+            n % 5
+        )
+    };
+    rig.put(&[product(0)]);
+    rig.checked();
+    rig.sync();
+    rig.put(&(1..10).map(product).collect::<Vec<_>>());
+    rig.sandbox.reset_counters();
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "create"), 9, "{:?}", report.counts);
+    let counters = rig.sandbox.counters();
+    assert_eq!(
+        counters.get("POST /wp-json/wc/v3/products/brands/batch"),
+        Some(&1),
+        "{counters:?}"
+    );
+    assert_eq!(counters.get("POST /wp-json/wc/v3/products/brands"), None);
+    for n in 0..10 {
+        let item = &rig.store_items(&format!("S{n}"))[0];
+        assert_eq!(
+            item["brands"][0]["name"],
+            format!("Marca {}", n % 5),
+            "{item}"
+        );
+    }
 }
 
 #[test]

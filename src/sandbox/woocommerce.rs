@@ -625,6 +625,9 @@ impl WooStore {
             }
             (["products", "brands"], "GET") if brands => list_brands(&state, ctx, request),
             (["products", "brands"], "POST") if brands => create_brand(&mut state, body),
+            (["products", "brands", "batch"], _) if brands && editable => {
+                batch(&mut state, ctx, body, BatchKind::Brands)
+            }
             (["products", "brands", b], "GET") if brands && id(b).is_some() => state
                 .brands
                 .get(&id(b).unwrap_or(0))
@@ -1867,10 +1870,20 @@ fn create_brand(state: &mut State, body: &Value) -> Reply {
 // ---------------------------------------------------------------------------------------------
 // Batches
 
+/// What the sandbox does not do, said as the store's error shape.
+fn not_in_sandbox(what: &str) -> WooError {
+    WooError::new(
+        501,
+        "ponte_sandbox_not_implemented",
+        format!("The sandbox does not implement {what}."),
+    )
+}
+
 enum BatchKind {
     Products,
     Variations(u64),
     Orders,
+    Brands,
 }
 
 /// `{create, update, delete}`, at most 100 items in all (else 413 and nothing done); each item
@@ -1901,6 +1914,7 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
                     BatchKind::Products => create_product(state, ctx, item, None),
                     BatchKind::Variations(parent) => create_product(state, ctx, item, Some(parent)),
                     BatchKind::Orders => create_order(state, ctx, item, Origin::Batch),
+                    BatchKind::Brands => create_brand(state, item).map(|reply| reply.1),
                 };
                 match result {
                     Ok(created) => {
@@ -1928,6 +1942,7 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
                         update_product(state, ctx, id, item, Some(parent))
                     }
                     BatchKind::Orders => update_order(state, ctx, id, item, Origin::Batch),
+                    BatchKind::Brands => Err(not_in_sandbox("updating brands")),
                 };
                 match result {
                     Ok(updated) => {
@@ -1958,6 +1973,7 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
                             .remove(&id)
                             .ok_or_else(|| WooError::invalid_id("order", 404))
                     }
+                    BatchKind::Brands => Err(not_in_sandbox("deleting brands")),
                 };
                 match result {
                     Ok(deleted) => {

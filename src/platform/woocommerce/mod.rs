@@ -254,6 +254,70 @@ impl WooCommerce {
         Ok(Some(id))
     }
 
+    /// Creates, in `products/brands/batch` requests of up to 100, the brands of `drafts` the
+    /// store lacks, so a first sync of a catalog with many brands spends one request on them
+    /// rather than one each. A brand the batch could not create is left to `brand_term`, which
+    /// tries it alone and fails only the products that carry it.
+    fn create_missing_brands<'d>(
+        &self,
+        drafts: impl Iterator<Item = &'d crate::platform::ProductDraft>,
+    ) {
+        let wanted: BTreeMap<String, &Brand> = drafts
+            .filter(|d| d.fields.contains(&crate::model::config::SyncField::Brand))
+            .filter_map(|d| d.brand.as_ref())
+            .map(|brand| (brand.name.to_lowercase(), brand))
+            .collect();
+        if wanted.len() < 2 {
+            return;
+        }
+        let mut cache = self.brand_terms.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.is_none() {
+            match self.load_brand_terms() {
+                Ok(terms) => *cache = Some(terms),
+                Err(_) => return,
+            }
+        }
+        let Some(Some(terms)) = cache.as_mut() else {
+            return;
+        };
+        let missing: Vec<(&String, &&Brand)> = wanted
+            .iter()
+            .filter(|(key, _)| !terms.contains_key(*key))
+            .collect();
+        for chunk in missing.chunks(100) {
+            let body = json!({"create": chunk.iter().map(|(_, b)| json!({"name": b.name})).collect::<Vec<_>>()});
+            let request = Request::json(
+                Method::Post,
+                format!("{API}/products/brands/batch"),
+                &body,
+                false,
+            );
+            let Ok(value) = self
+                .http
+                .send(&request)
+                .map_err(|e| e.error)
+                .and_then(|response| read_json(&response, &request))
+            else {
+                return;
+            };
+            let answers = value["create"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for ((key, _), answer) in chunk.iter().zip(answers) {
+                // An existing name comes back as `term_exists` with the term's id.
+                let id = answer["id"].as_u64().filter(|id| *id > 0).or_else(|| {
+                    answer
+                        .pointer("/error/data/resource_id")
+                        .and_then(Value::as_u64)
+                });
+                if let Some(id) = id {
+                    terms.insert((*key).clone(), id);
+                }
+            }
+        }
+    }
+
     fn load_brand_terms(&self) -> Result<Option<BTreeMap<String, u64>>> {
         let mut terms = BTreeMap::new();
         let mut guard = PageGuard::new("GET products/brands");
@@ -644,6 +708,10 @@ impl Platform for WooCommerce {
     }
 
     fn push_products(&self, writes: &[ProductWrite]) -> Vec<WriteOutcome> {
+        self.create_missing_brands(writes.iter().filter_map(|write| match write {
+            ProductWrite::Create(draft) | ProductWrite::Update { draft, .. } => Some(draft),
+            _ => None,
+        }));
         let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; writes.len()];
         // Stage 1: products (simple ones whole, variable ones their parent) in /products/batch.
         let mut creates = Vec::new(); // (write index, body)
