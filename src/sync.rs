@@ -227,6 +227,8 @@ struct Work {
     /// Not looked up in the store yet: the batch that carries it looks it up first, and links
     /// it instead of creating it when the store already has it.
     unmatched: bool,
+    /// The stamp to settle the link with once the store confirms it all.
+    settle: Option<String>,
 }
 
 /// When products not linked yet are looked up in the store.
@@ -256,6 +258,34 @@ struct Context<'a> {
     store: String,
     /// Units of orders the store has counted but Ponte has not captured yet, by SKU.
     uncaptured: BTreeMap<String, i64>,
+    /// The products' stamps, for a run that records what it leaves settled.
+    settling: Option<Settling>,
+    /// Store products linked to an ERP product, by store id: read only when some product read
+    /// is not linked, and so may be looked up.
+    claimed: BTreeMap<String, String>,
+}
+
+/// Which catalog products a plan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    /// All of them: a plan shown to a person, a full resync, a product's status.
+    All,
+    /// Only those the store may not hold as sync would send them: whose stamp moved since the
+    /// store last confirmed all of it, plus those with stock held by orders and those sharing a
+    /// SKU or EAN with another product (rules that look beyond the product itself).
+    Moved,
+}
+
+/// What a run knows of the products' stamps.
+struct Settling {
+    /// The stamp of each product read whose link does not have it, to settle the link with
+    /// once the store holds everything sync would send.
+    stamps: BTreeMap<String, String>,
+    /// Catalog products not read: the store holds them as sync would send them.
+    settled: u64,
+    /// Whether this run records what it leaves settled: not a dry run, and not a stock-only run
+    /// (which leaves other fields unsent).
+    settles: bool,
 }
 
 fn sync_config_check(config: &IntegrationConfig) -> Result<()> {
@@ -269,27 +299,22 @@ fn sync_config_check(config: &IntegrationConfig) -> Result<()> {
 }
 
 /// Reads what a plan is made from. What the store can hold comes from the connected store, or,
-/// for a plan made without it, from the last check of it.
+/// for a plan made without it, from the last check of it. `uncaptured` are the units of orders
+/// the store counted that no capture has read yet, by SKU.
 fn load<'a>(
     db: &mut Db,
     config: &'a IntegrationConfig,
     platform: Option<&dyn Platform>,
+    selection: Selection,
+    options: SyncOptions,
+    uncaptured: BTreeMap<String, i64>,
 ) -> Result<Context<'a>> {
-    let (snapshot, links, facts) = db.read(|tx| {
+    let (facts, brand_versions) = db.read(|tx| {
         Ok((
-            crate::store::catalog::snapshot(tx)?,
-            history::links(tx, &config.id)?,
             crate::store::integrations::store_facts(tx, &config.id)?,
+            crate::store::catalog::brand_versions(tx)?,
         ))
     })?;
-    let index = CatalogIndex::new(
-        snapshot
-            .products
-            .iter()
-            .filter(|(_, retired)| !retired)
-            .map(|(p, _)| p),
-        snapshot.brands.clone(),
-    );
     let (brands, gtin) = match (platform, &facts) {
         (Some(platform), _) => {
             let capabilities = platform.capabilities();
@@ -311,7 +336,7 @@ fn load<'a>(
         .intersection(&unsupported)
         .copied()
         .collect();
-    let fields = config
+    let fields: BTreeSet<SyncField> = config
         .product_sync
         .fields
         .difference(&unsupported)
@@ -324,7 +349,73 @@ fn load<'a>(
         Some((facts, version)) => format!("{} {version}", facts.software),
         None => config.platform.name().to_string(),
     };
+    let integration = config.id.as_str();
+    let context = context_digest(config, &fields, &unsupported, &store, brand_versions);
+    let settles = platform.is_some() && !options.dry_run && !options.stock_only;
+    let (snapshot, links, index, settling) = match selection {
+        Selection::All => db.read(|tx| {
+            let snapshot = crate::store::catalog::snapshot(tx)?;
+            let index = CatalogIndex::new(
+                snapshot
+                    .products
+                    .iter()
+                    .filter(|(_, retired)| !retired)
+                    .map(|(p, _)| p),
+                snapshot.brands.clone(),
+            );
+            let settling = Settling {
+                stamps: history::unsettled(tx, integration, &context)?
+                    .into_iter()
+                    .collect(),
+                settled: 0,
+                settles,
+            };
+            let links = history::links(tx, integration)?;
+            Ok((snapshot, links, index, Some(settling)))
+        })?,
+        Selection::Moved => db.read(|tx| {
+            let moved = history::unsettled(tx, integration, &context)?;
+            let shared = crate::store::catalog::shared_keys(tx)?;
+            let held = crate::store::catalog::held_skus(tx)?;
+            let mut selected: BTreeSet<String> =
+                moved.iter().map(|(erp_id, _)| erp_id.clone()).collect();
+            selected.extend(shared.products());
+            selected.extend(crate::store::catalog::products_with_skus(
+                tx,
+                held.iter().chain(uncaptured.keys()),
+            )?);
+            let snapshot = crate::store::catalog::snapshot_of(tx, Some(&selected))?;
+            let links = history::links_of(tx, integration, &selected)?;
+            let total = crate::store::catalog::product_count(tx)?;
+            let index = CatalogIndex {
+                brands: snapshot
+                    .brands
+                    .iter()
+                    .map(|b| (b.id.clone(), b.clone()))
+                    .collect(),
+                skus: shared.skus,
+                eans: shared.eans,
+            };
+            let settling = Settling {
+                stamps: moved.into_iter().collect(),
+                settled: total.saturating_sub(snapshot.products.len() as u64),
+                settles,
+            };
+            Ok((snapshot, links, index, Some(settling)))
+        })?,
+    };
+    let unlinked = snapshot.products.iter().any(|(p, _)| {
+        links
+            .get(&p.erp_id)
+            .is_none_or(|l| l.state != LinkState::Linked)
+    });
+    let claimed = if unlinked {
+        db.read(|tx| history::linked_store_ids_of(tx, integration))?
+    } else {
+        BTreeMap::new()
+    };
     Ok(Context {
+        claimed,
         config,
         snapshot,
         links,
@@ -332,8 +423,33 @@ fn load<'a>(
         fields,
         unsupported,
         store,
-        uncaptured: BTreeMap::new(),
+        uncaptured,
+        settling,
     })
+}
+
+/// What every product's plan depends on besides the product, its stock and its link: the sync
+/// settings, the fields the store can hold and every brand. A change to any of it plans the
+/// whole catalog again. (The hasher's output may differ between Rust releases: then the first
+/// sync after an upgrade plans everything once.)
+fn context_digest(
+    config: &IntegrationConfig,
+    fields: &BTreeSet<SyncField>,
+    unsupported: &BTreeSet<SyncField>,
+    store: &str,
+    brand_versions: (u64, i64),
+) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(&config.product_sync)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    serde_json::to_string(&(config.locale, fields, unsupported))
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    store.hash(&mut hasher);
+    brand_versions.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 /// Units the store has already taken off its own stock for orders Ponte has not journaled yet
@@ -441,6 +557,7 @@ impl Context<'_> {
                     desired,
                     creates: true,
                     unmatched: found.is_none(),
+                    settle: self.settle_stamp(product),
                 })
             }
             Some(Match::Found(target)) => {
@@ -452,6 +569,7 @@ impl Context<'_> {
                     desired,
                     creates: false,
                     unmatched: false,
+                    settle: self.settle_stamp(product),
                 })
             }
             Some(Match::Conflict(reason)) => {
@@ -461,6 +579,19 @@ impl Context<'_> {
                 None
             }
         }
+    }
+
+    /// The stamp to settle `product`'s link with once the store holds what this plan sends it:
+    /// when this run settles, and nothing outside the product (stock held by orders) shaped it.
+    fn settle_stamp(&self, product: &Product) -> Option<String> {
+        let settling = self.settling.as_ref().filter(|s| s.settles)?;
+        let held = product.variants.iter().any(|v| {
+            self.snapshot.held.contains_key(&v.sku) || self.uncaptured.contains_key(&v.sku)
+        });
+        if held {
+            return None;
+        }
+        settling.stamps.get(&product.erp_id).cloned()
     }
 
     /// The fields of `product` that the config sends but the store cannot hold, with why.
@@ -825,6 +956,7 @@ fn plan_with(
                             desired,
                             creates: false,
                             unmatched: false,
+                            settle: None,
                         });
                     } else {
                         item.action = Action::Skipped;
@@ -855,6 +987,7 @@ fn plan_with(
                             desired,
                             creates: false,
                             unmatched: false,
+                            settle: None,
                         });
                     }
                 }
@@ -931,6 +1064,7 @@ fn plan_with(
                         desired: new_state,
                         creates: false,
                         unmatched: false,
+                        settle: None,
                     });
                 } else if options.stock_only {
                     if stock_changed || !zeroed.is_empty() {
@@ -964,6 +1098,7 @@ fn plan_with(
                             desired: new_state,
                             creates: false,
                             unmatched: false,
+                            settle: None,
                         });
                     }
                 } else if !changed.is_empty() || hidden || !removal.retire.is_empty() {
@@ -986,6 +1121,7 @@ fn plan_with(
                             desired,
                             creates: false,
                             unmatched: false,
+                            settle: ctx.settle_stamp(product),
                         });
                     } else {
                         item.action = Action::Update;
@@ -1000,6 +1136,7 @@ fn plan_with(
                             desired,
                             creates: false,
                             unmatched: false,
+                            settle: ctx.settle_stamp(product),
                         });
                     }
                     item.fields = changed.into_iter().collect();
@@ -1034,12 +1171,7 @@ fn plan_with(
             if !candidates.is_empty()
                 && !store_has_nothing_to_find(platform, candidates.len())? =>
         {
-            lookup(
-                platform,
-                &candidates,
-                ctx,
-                &history::linked_store_ids(&ctx.links),
-            )?
+            lookup(platform, &candidates, ctx, &ctx.claimed)?
         }
         _ => BTreeMap::new(),
     };
@@ -1056,6 +1188,11 @@ fn plan_with(
     let mut counts = BTreeMap::new();
     for item in &items {
         *counts.entry(item.action.name().to_string()).or_insert(0) += 1;
+    }
+    if let Some(settled) = ctx.settling.as_ref().map(|s| s.settled).filter(|n| *n > 0) {
+        *counts
+            .entry(Action::Unchanged.name().to_string())
+            .or_insert(0) += settled;
     }
     Ok((
         Plan {
@@ -1172,8 +1309,15 @@ pub(crate) fn plan(
     options: SyncOptions,
 ) -> Result<Plan> {
     sync_config_check(config)?;
-    let mut ctx = load(db, config, Some(platform))?;
-    ctx.uncaptured = uncaptured_holds(db, config, platform)?;
+    let uncaptured = uncaptured_holds(db, config, platform)?;
+    let ctx = load(
+        db,
+        config,
+        Some(platform),
+        Selection::All,
+        options,
+        uncaptured,
+    )?;
     Ok(plan_with(&ctx, Some(platform), Lookups::Now, options)?.0)
 }
 
@@ -1195,8 +1339,13 @@ pub(crate) fn run(
     if !options.dry_run {
         verify_links(db, config, platform)?;
     }
-    let mut ctx = load(db, config, Some(platform))?;
-    ctx.uncaptured = uncaptured_holds(db, config, platform)?;
+    let uncaptured = uncaptured_holds(db, config, platform)?;
+    let selection = if options.full_resync {
+        Selection::All
+    } else {
+        Selection::Moved
+    };
+    let ctx = load(db, config, Some(platform), selection, options, uncaptured)?;
     let lookups = if options.dry_run {
         Lookups::Now
     } else {
@@ -1223,7 +1372,23 @@ pub(crate) fn run(
 
     let integration = config.id.as_str();
     let options_json = serde_json::to_value(options).unwrap_or(Value::Null);
+    // Products planned unchanged are settled now: the next run does not read them again.
+    let products = ctx.products_by_id();
+    let settle_now: Vec<(&str, String)> = plan
+        .items
+        .iter()
+        .filter(|i| i.action == Action::Unchanged)
+        .filter_map(|i| {
+            Some((
+                i.erp_id.as_str(),
+                ctx.settle_stamp(products.get(i.erp_id.as_str())?)?,
+            ))
+        })
+        .collect();
     let run_id = db.write(|tx| {
+        for (erp_id, stamp) in &settle_now {
+            history::settle(tx, integration, erp_id, stamp)?;
+        }
         let run_id = history::start_run(tx, integration, &options_json)?;
         for item in plan
             .items
@@ -1259,7 +1424,7 @@ pub(crate) fn run(
         plan: &mut plan,
         run_id,
         products: ctx.products_by_id(),
-        claimed: history::linked_store_ids(&ctx.links),
+        claimed: ctx.claimed.clone(),
         results: BTreeMap::new(),
         refused: None,
     };
@@ -1388,6 +1553,9 @@ pub(crate) fn run(
     }
 
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    if let Some(settled) = ctx.settling.as_ref().map(|s| s.settled).filter(|n| *n > 0) {
+        counts.insert(Action::Unchanged.name().to_string(), settled);
+    }
     let mut items = Vec::new();
     for (index, item) in plan.items.iter().enumerate() {
         let result = match results.remove(&index) {
@@ -1575,6 +1743,9 @@ impl Push<'_, '_> {
                             }
                         }
                         history::confirm(tx, integration, &item.erp_id, &target, &desired)?;
+                        if let (Some(stamp), true) = (&w.settle, variant_failures.is_empty()) {
+                            history::settle(tx, integration, &item.erp_id, stamp)?;
+                        }
                         claimed.insert(target.product_id.clone(), item.erp_id.clone());
                         if variant_failures.values().any(|e| e.code == VARIATION_GONE) {
                             // A variation, or its whole product, is gone: the next sync asks.
@@ -1794,7 +1965,14 @@ pub(crate) fn status(
         .read(|tx| crate::store::catalog::get_product(tx, key))?
         .product
         .erp_id;
-    let ctx = load(db, config, None)?;
+    let ctx = load(
+        db,
+        config,
+        None,
+        Selection::All,
+        SyncOptions::default(),
+        BTreeMap::new(),
+    )?;
     let (plan, _) = plan_with(&ctx, None, Lookups::Never, SyncOptions::default())?;
     let item = plan
         .items

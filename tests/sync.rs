@@ -585,6 +585,109 @@ fn brands_the_store_lacks_are_created_in_one_request() {
     }
 }
 
+/// Overwrites a product's stored document with text no reader can parse: a sync that still
+/// succeeds never read it.
+fn make_unreadable(rig: &Rig, erp_id: &str) {
+    let db = rusqlite::Connection::open(rig._dir.path().join("ponte.db")).unwrap();
+    db.execute(
+        "UPDATE product SET doc = 'not json' WHERE erp_id = ?1",
+        [erp_id],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_sync_reads_only_the_products_whose_catalog_stock_or_context_moved() {
+    let mut rig = Rig::new();
+    rig.put(&[
+        product("P1", "S1", None, 1000, 5),
+        product("P2", "S2", None, 2000, 5),
+    ]);
+    assert_eq!(Rig::count(&rig.sync(), "create"), 2);
+    make_unreadable(&rig, "P1");
+    let report = rig.sync();
+    assert_eq!(
+        Rig::count(&report, "unchanged"),
+        2,
+        "P1 was not read: {report:?}"
+    );
+
+    // Its stock moves: it is read again, and its unreadable document is said.
+    rig.ponte
+        .catalog_put_stock(&parse_stock(r#"[{"sku":"S1","quantity":7}]"#).unwrap())
+        .unwrap();
+    let err = rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |_| true)
+        .unwrap_err();
+    assert!(err.to_string().contains("\"P1\""), "{err}");
+    rig.put(&[product("P1", "S1", None, 1000, 7)]);
+    assert_eq!(item(&rig.sync(), "P1").action, Action::StockOnly);
+
+    // A brand renamed is everyone's context: every product is read again.
+    make_unreadable(&rig, "P2");
+    rig.ponte
+        .catalog_put_brands(
+            &parse_brands(
+                r#"[{"id":"TRAMONTINA","name":"Tramontina S.A.","show_in_electronic_order":true}]"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    assert!(rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |_| true)
+        .unwrap_err()
+        .to_string()
+        .contains("\"P2\""));
+    rig.put(&[product("P2", "S2", None, 2000, 5)]);
+    let report = rig.sync();
+    assert_eq!(
+        (item(&report, "P1").action, item(&report, "P2").action),
+        (Action::Update, Action::Update)
+    );
+    assert_eq!(
+        rig.store_items("S1")[0]["brands"][0]["name"],
+        "Tramontina S.A."
+    );
+
+    // The integration's settings are context too.
+    make_unreadable(&rig, "P1");
+    let mut config = rig.sandbox.integration_config("loja");
+    config.http.max_requests_per_second = 0;
+    config.locale = ponte::model::config::Locale::En;
+    config.product_sync.warehouses = vec!["OUTRO".into()];
+    rig.ponte.integration_put(config).unwrap();
+    assert!(rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |_| true)
+        .is_err());
+}
+
+#[test]
+fn products_with_stock_held_by_orders_are_read_every_sync() {
+    let mut rig = Rig::with(|c| {
+        c.order_capture.enabled = true;
+        c.order_capture.fetch_statuses = vec!["processing".into()];
+        c.order_capture.default_payment_terms = "A VISTA".into();
+        c.order_capture.default_payment_method = "PIX".into();
+    });
+    rig.put(&[product("P1", "S1", None, 1000, 5)]);
+    rig.sync();
+    rig.sync();
+    // An order the store took and no capture has read yet: its units are held from the push.
+    rig.sandbox
+        .place_order(&json!({"status": "processing", "line_items": [{"sku": "S1", "quantity": 2}]}))
+        .unwrap();
+    make_unreadable(&rig, "P1");
+    assert!(
+        rig.ponte
+            .sync_products("loja", SyncOptions::default(), &mut |_| true)
+            .is_err(),
+        "a product with units held is read"
+    );
+}
+
 #[test]
 fn a_cancelled_run_stops_at_a_batch_boundary_and_the_next_run_finishes_without_duplicates() {
     let mut rig = Rig::with(|c| c.http.max_concurrent_requests = 1);

@@ -1,6 +1,6 @@
 //! The catalog mirror: what the ERP last said about its products, brands and stock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -272,6 +272,7 @@ fn replace_stock(tx: &Transaction<'_>, sku: &str, levels: &[(String, i64)]) -> R
     for warehouse in existing {
         if !levels.iter().any(|(w, _)| *w == warehouse) {
             remove.execute([sku, &warehouse])?;
+            stock_moved(tx, sku)?;
             changed += 1;
         }
     }
@@ -294,7 +295,21 @@ fn set_stock(tx: &Transaction<'_>, sku: &str, warehouse: &str, quantity: i64) ->
              updated_at = excluded.updated_at
          WHERE quantity <> excluded.quantity"
     ))?;
-    Ok(upsert.execute(params![sku, warehouse, quantity])? > 0)
+    let changed = upsert.execute(params![sku, warehouse, quantity])? > 0;
+    if changed {
+        stock_moved(tx, sku)?;
+    }
+    Ok(changed)
+}
+
+/// Moves the stock version of the products that have `sku`, so sync plans them again.
+fn stock_moved(tx: &Transaction<'_>, sku: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE product SET stock_version = stock_version + 1
+         WHERE erp_id IN (SELECT product_erp_id FROM variant WHERE sku = ?1)",
+    )?
+    .execute([sku])?;
+    Ok(())
 }
 
 /// The whole catalog with stock by SKU and warehouse, for planning a sync.
@@ -308,17 +323,44 @@ pub struct CatalogSnapshot {
 }
 
 pub fn snapshot(tx: &Transaction<'_>) -> Result<CatalogSnapshot> {
+    snapshot_of(tx, None)
+}
+
+/// The products `only` names (all of them with `None`), in ERP id order, with the stock of
+/// their SKUs, every brand and every hold.
+pub fn snapshot_of(
+    tx: &Transaction<'_>,
+    only: Option<&BTreeSet<String>>,
+) -> Result<CatalogSnapshot> {
     let mut products = Vec::new();
-    let mut statement = tx.prepare_cached(
-        "SELECT erp_id, doc, retired_at IS NOT NULL FROM product ORDER BY erp_id",
-    )?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let erp_id: String = row.get(0)?;
-        let doc: String = row.get(1)?;
+    let read = |erp_id: String, doc: String, retired: bool| -> Result<(Product, bool)> {
         let product: Product = serde_json::from_str(&doc)
             .map_err(|err| Error::Storage(format!("product {erp_id:?} is unreadable: {err}")))?;
-        products.push((product, row.get(2)?));
+        Ok((product, retired))
+    };
+    match only {
+        None => {
+            let mut statement = tx.prepare_cached(
+                "SELECT erp_id, doc, retired_at IS NOT NULL FROM product ORDER BY erp_id",
+            )?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                products.push(read(row.get(0)?, row.get(1)?, row.get(2)?)?);
+            }
+        }
+        Some(erp_ids) => {
+            let mut statement = tx.prepare_cached(
+                "SELECT erp_id, doc, retired_at IS NOT NULL FROM product WHERE erp_id = ?1",
+            )?;
+            for erp_id in erp_ids {
+                let row = statement
+                    .query_row([erp_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .optional()?;
+                if let Some((erp_id, doc, retired)) = row {
+                    products.push(read(erp_id, doc, retired)?);
+                }
+            }
+        }
     }
     let brands = tx
         .prepare_cached("SELECT id, name, show_in_electronic_order FROM brand ORDER BY id")?
@@ -331,13 +373,28 @@ pub fn snapshot(tx: &Transaction<'_>) -> Result<CatalogSnapshot> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut stock: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    let mut statement = tx.prepare_cached("SELECT sku, warehouse, quantity FROM stock")?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        stock
-            .entry(row.get(0)?)
-            .or_default()
-            .insert(row.get(1)?, row.get(2)?);
+    if only.is_none() {
+        let mut statement = tx.prepare_cached("SELECT sku, warehouse, quantity FROM stock")?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            stock
+                .entry(row.get(0)?)
+                .or_default()
+                .insert(row.get(1)?, row.get(2)?);
+        }
+    } else {
+        let mut statement =
+            tx.prepare_cached("SELECT warehouse, quantity FROM stock WHERE sku = ?1")?;
+        for (product, _) in &products {
+            for variant in &product.variants {
+                let levels: BTreeMap<String, i64> = statement
+                    .query_map([&variant.sku], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                if !levels.is_empty() {
+                    stock.insert(variant.sku.clone(), levels);
+                }
+            }
+        }
     }
     let held = tx
         .prepare_cached("SELECT sku, SUM(quantity) FROM stock_hold GROUP BY sku")?
@@ -349,4 +406,87 @@ pub fn snapshot(tx: &Transaction<'_>) -> Result<CatalogSnapshot> {
         stock,
         held,
     })
+}
+
+/// The live products sharing a SKU or an EAN with another live product, with the ERP ids using
+/// each such key: all sync's duplicate rules need, without reading the catalog.
+pub struct SharedKeys {
+    pub skus: BTreeMap<String, BTreeSet<String>>,
+    pub eans: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl SharedKeys {
+    /// Every product that shares a key.
+    pub fn products(&self) -> BTreeSet<String> {
+        self.skus
+            .values()
+            .chain(self.eans.values())
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+pub fn shared_keys(tx: &Transaction<'_>) -> Result<SharedKeys> {
+    let shared = |column: &str| -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut statement = tx.prepare(&format!(
+            "SELECT v.{column}, v.product_erp_id FROM variant v
+             JOIN product p ON p.erp_id = v.product_erp_id AND p.retired_at IS NULL
+             WHERE v.{column} IN (
+                 SELECT v2.{column} FROM variant v2
+                 JOIN product p2 ON p2.erp_id = v2.product_erp_id AND p2.retired_at IS NULL
+                 WHERE v2.{column} IS NOT NULL
+                 GROUP BY v2.{column} HAVING COUNT(DISTINCT v2.product_erp_id) > 1)"
+        ))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            keys.entry(row.get(0)?).or_default().insert(row.get(1)?);
+        }
+        Ok(keys)
+    };
+    Ok(SharedKeys {
+        skus: shared("sku")?,
+        eans: shared("ean")?,
+    })
+}
+
+/// The products that have any of `skus`.
+pub fn products_with_skus(
+    tx: &Transaction<'_>,
+    skus: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<BTreeSet<String>> {
+    let mut statement =
+        tx.prepare_cached("SELECT DISTINCT product_erp_id FROM variant WHERE sku = ?1")?;
+    let mut found = BTreeSet::new();
+    for sku in skus {
+        let ids = statement
+            .query_map([sku.as_ref()], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        found.extend(ids);
+    }
+    Ok(found)
+}
+
+/// The brands' count and the sum of their versions: either moves when any brand changes.
+pub fn brand_versions(tx: &Transaction<'_>) -> Result<(u64, i64)> {
+    let (count, sum): (i64, i64) = tx.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(version), 0) FROM brand",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok((count.max(0) as u64, sum))
+}
+
+/// The SKUs store orders hold stock of, in any integration.
+pub fn held_skus(tx: &Transaction<'_>) -> Result<BTreeSet<String>> {
+    let mut statement = tx.prepare_cached("SELECT DISTINCT sku FROM stock_hold")?;
+    let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many products the catalog holds.
+pub fn product_count(tx: &Transaction<'_>) -> Result<u64> {
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM product", [], |row| row.get(0))?;
+    Ok(count.max(0) as u64)
 }

@@ -58,47 +58,112 @@ fn encode<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|err| Error::Storage(err.to_string()))
 }
 
+const LINK_COLUMNS: &str =
+    "erp_id, state, store_product_id, variants, pushed, pushed_at, last_error";
+
+fn link_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
+    let erp_id: String = row.get(0)?;
+    let state = match row.get::<_, String>(1)?.as_str() {
+        "linked" => LinkState::Linked,
+        "in_doubt" => LinkState::InDoubt,
+        _ => LinkState::Unlinked,
+    };
+    let variants: BTreeMap<String, String> =
+        serde_json::from_str(&row.get::<_, String>(3)?).unwrap_or_default();
+    Ok(Link {
+        erp_id,
+        state,
+        target: row.get::<_, Option<String>>(2)?.map(|product_id| StoreRef {
+            product_id,
+            variants,
+        }),
+        pushed: row
+            .get::<_, Option<String>>(4)?
+            .and_then(|p| serde_json::from_str(&p).ok()),
+        pushed_at: row.get(5)?,
+        last_error: decode_error(row.get(6)?),
+    })
+}
+
 /// Every link of an integration, by ERP id.
 pub fn links(tx: &Transaction<'_>, integration: &str) -> Result<BTreeMap<String, Link>> {
-    let mut statement = tx.prepare_cached(
-        "SELECT erp_id, state, store_product_id, variants, pushed, pushed_at, last_error
-         FROM product_link WHERE integration_id = ?1",
-    )?;
-    let rows = statement.query_map([integration], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, Option<String>>(2)?,
-            row.get::<_, String>(3)?,
-            row.get::<_, Option<String>>(4)?,
-            row.get::<_, Option<String>>(5)?,
-            row.get::<_, Option<String>>(6)?,
-        ))
-    })?;
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {LINK_COLUMNS} FROM product_link WHERE integration_id = ?1"
+    ))?;
+    let rows = statement.query_map([integration], link_from_row)?;
     let mut links = BTreeMap::new();
-    for row in rows {
-        let (erp_id, state, store_id, variants, pushed, pushed_at, last_error) = row?;
-        let state = match state.as_str() {
-            "linked" => LinkState::Linked,
-            "in_doubt" => LinkState::InDoubt,
-            _ => LinkState::Unlinked,
-        };
-        let variants: BTreeMap<String, String> =
-            serde_json::from_str(&variants).unwrap_or_default();
-        let link = Link {
-            erp_id: erp_id.clone(),
-            state,
-            target: store_id.map(|product_id| StoreRef {
-                product_id,
-                variants,
-            }),
-            pushed: pushed.and_then(|p| serde_json::from_str(&p).ok()),
-            pushed_at,
-            last_error: decode_error(last_error),
-        };
-        links.insert(erp_id, link);
+    for link in rows {
+        let link = link?;
+        links.insert(link.erp_id.clone(), link);
     }
     Ok(links)
+}
+
+/// The links of these products, by ERP id.
+pub fn links_of<'a>(
+    tx: &Transaction<'_>,
+    integration: &str,
+    erp_ids: impl IntoIterator<Item = &'a String>,
+) -> Result<BTreeMap<String, Link>> {
+    let mut statement = tx.prepare_cached(&format!(
+        "SELECT {LINK_COLUMNS} FROM product_link WHERE integration_id = ?1 AND erp_id = ?2"
+    ))?;
+    let mut links = BTreeMap::new();
+    for erp_id in erp_ids {
+        if let Some(link) = statement
+            .query_row([integration, erp_id.as_str()], link_from_row)
+            .optional()?
+        {
+            links.insert(link.erp_id.clone(), link);
+        }
+    }
+    Ok(links)
+}
+
+/// Store product ids linked in this integration, to the ERP id each belongs to.
+pub fn linked_store_ids_of(
+    tx: &Transaction<'_>,
+    integration: &str,
+) -> Result<BTreeMap<String, String>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT store_product_id, erp_id FROM product_link
+         WHERE integration_id = ?1 AND state = 'linked' AND store_product_id IS NOT NULL",
+    )?;
+    let rows = statement.query_map([integration], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The products whose stamp moved since the store was last known to hold everything sync would
+/// send them (or that never were): (ERP id, stamp now), in ERP id order. A stamp is sync's
+/// `context` with the product's version, retirement and stock version.
+pub fn unsettled(
+    tx: &Transaction<'_>,
+    integration: &str,
+    context: &str,
+) -> Result<Vec<(String, String)>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT erp_id, stamp FROM (
+             SELECT p.erp_id AS erp_id, l.settled AS settled,
+                    ?2 || ':' || p.version || ':' || (p.retired_at IS NOT NULL) || ':' || p.stock_version AS stamp
+             FROM product p LEFT JOIN product_link l ON l.integration_id = ?1 AND l.erp_id = p.erp_id)
+         WHERE settled IS NULL OR settled <> stamp
+         ORDER BY erp_id",
+    )?;
+    let rows = statement.query_map(params![integration, context], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?;
+    let found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(found)
+}
+
+/// Records that the store holds everything sync would send for a linked product, as of `stamp`.
+pub fn settle(tx: &Transaction<'_>, integration: &str, erp_id: &str, stamp: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE product_link SET settled = ?3
+         WHERE integration_id = ?1 AND erp_id = ?2 AND state = 'linked'",
+    )?
+    .execute([integration, erp_id, stamp])?;
+    Ok(())
 }
 
 /// Records that a create is about to be sent, before it is sent.
@@ -106,7 +171,8 @@ pub fn mark_in_doubt(tx: &Transaction<'_>, integration: &str, erp_id: &str) -> R
     tx.prepare_cached(&format!(
         "INSERT INTO product_link (integration_id, erp_id, state, store_product_id, variants, updated_at)
          VALUES (?1, ?2, 'in_doubt', NULL, '{{}}', {NOW})
-         ON CONFLICT (integration_id, erp_id) DO UPDATE SET state = 'in_doubt', updated_at = excluded.updated_at
+         ON CONFLICT (integration_id, erp_id) DO UPDATE SET state = 'in_doubt', updated_at = excluded.updated_at,
+             settled = NULL
          WHERE state <> 'linked'"
     ))?
     .execute([integration, erp_id])?;
@@ -127,7 +193,7 @@ pub fn confirm(
          ON CONFLICT (integration_id, erp_id) DO UPDATE SET
              state = 'linked', store_product_id = excluded.store_product_id, variants = excluded.variants,
              pushed = excluded.pushed, pushed_at = excluded.pushed_at, last_error = NULL,
-             updated_at = excluded.updated_at, verified_at = excluded.verified_at"
+             updated_at = excluded.updated_at, verified_at = excluded.verified_at, settled = NULL"
     ))?
     .execute(params![integration, erp_id, target.product_id, encode(&target.variants)?, encode(pushed)?])?;
     Ok(())
@@ -155,7 +221,7 @@ pub fn record_failure(
          VALUES (?1, ?2, ?3, NULL, '{{}}', ?4, {NOW})
          ON CONFLICT (integration_id, erp_id) DO UPDATE SET
              state = CASE WHEN state = 'linked' THEN 'linked' ELSE excluded.state END,
-             last_error = excluded.last_error, updated_at = excluded.updated_at"
+             last_error = excluded.last_error, updated_at = excluded.updated_at, settled = NULL"
     ))?
     .execute(params![integration, erp_id, state_name(&state), error])?;
     Ok(())
@@ -175,7 +241,7 @@ pub fn mark_gone(
     }))?;
     tx.prepare_cached(&format!(
         "UPDATE product_link SET state = 'unlinked', store_product_id = NULL, variants = '{{}}', pushed = NULL,
-             pushed_at = NULL, last_error = ?3, verified_at = NULL, updated_at = {NOW}
+             pushed_at = NULL, last_error = ?3, verified_at = NULL, updated_at = {NOW}, settled = NULL
          WHERE integration_id = ?1 AND erp_id = ?2"
     ))?
     .execute(params![integration, erp_id, error])?;
@@ -244,7 +310,7 @@ pub fn forget_pushed(
         }
     }
     tx.prepare_cached(
-        "UPDATE product_link SET pushed = ?3 WHERE integration_id = ?1 AND erp_id = ?2",
+        "UPDATE product_link SET pushed = ?3, settled = NULL WHERE integration_id = ?1 AND erp_id = ?2",
     )?
     .execute(params![integration, erp_id, encode(&pushed)?])?;
     Ok(())
@@ -283,19 +349,6 @@ pub fn unverify(tx: &Transaction<'_>, integration: &str, erp_id: &str) -> Result
     )?
     .execute([integration, erp_id])?;
     Ok(())
-}
-
-/// Store product ids already linked, to the ERP id they belong to.
-pub fn linked_store_ids(links: &BTreeMap<String, Link>) -> BTreeMap<String, String> {
-    links
-        .values()
-        .filter(|l| l.state == LinkState::Linked)
-        .filter_map(|l| {
-            l.target
-                .as_ref()
-                .map(|t| (t.product_id.clone(), l.erp_id.clone()))
-        })
-        .collect()
 }
 
 /// Starts a run; a run still marked running from a process that died is marked interrupted.
