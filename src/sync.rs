@@ -29,7 +29,7 @@ use crate::rules::matching::{self, Match};
 use crate::rules::Reason;
 use crate::store::catalog::CatalogSnapshot;
 use crate::store::lease::Lease;
-use crate::store::sync::{self as history, Link, LinkState};
+use crate::store::sync::{self as history, Link, LinkState, Stamp};
 use crate::store::Db;
 
 /// How a sync runs.
@@ -228,7 +228,7 @@ struct Work {
     /// it instead of creating it when the store already has it.
     unmatched: bool,
     /// The stamp to settle the link with once the store confirms it all.
-    settle: Option<String>,
+    settle: Option<Stamp>,
 }
 
 /// When products not linked yet are looked up in the store.
@@ -280,7 +280,9 @@ enum Selection {
 struct Settling {
     /// The stamp of each product read whose link does not have it, to settle the link with
     /// once the store holds everything sync would send.
-    stamps: BTreeMap<String, String>,
+    stamps: BTreeMap<String, Stamp>,
+    /// Sync's context digest now: what every product's plan depends on besides itself.
+    context: String,
     /// Catalog products not read: the store holds them as sync would send them.
     settled: u64,
     /// Whether this run records what it leaves settled: not a dry run, and not a stock-only run
@@ -367,6 +369,7 @@ fn load<'a>(
                 stamps: history::unsettled(tx, integration, &context)?
                     .into_iter()
                     .collect(),
+                context: context.clone(),
                 settled: 0,
                 settles,
             };
@@ -398,6 +401,7 @@ fn load<'a>(
             };
             let settling = Settling {
                 stamps: moved.into_iter().collect(),
+                context: context.clone(),
                 settled: total.saturating_sub(snapshot.products.len() as u64),
                 settles,
             };
@@ -583,7 +587,7 @@ impl Context<'_> {
 
     /// The stamp to settle `product`'s link with once the store holds what this plan sends it:
     /// when this run settles, and nothing outside the product (stock held by orders) shaped it.
-    fn settle_stamp(&self, product: &Product) -> Option<String> {
+    fn settle_stamp(&self, product: &Product) -> Option<Stamp> {
         let settling = self.settling.as_ref().filter(|s| s.settles)?;
         let held = product.variants.iter().any(|v| {
             self.snapshot.held.contains_key(&v.sku) || self.uncaptured.contains_key(&v.sku)
@@ -591,7 +595,7 @@ impl Context<'_> {
         if held {
             return None;
         }
-        settling.stamps.get(&product.erp_id).cloned()
+        settling.stamps.get(&product.erp_id).copied()
     }
 
     /// The fields of `product` that the config sends but the store cannot hold, with why.
@@ -1374,7 +1378,7 @@ pub(crate) fn run(
     let options_json = serde_json::to_value(options).unwrap_or(Value::Null);
     // Products planned unchanged are settled now: the next run does not read them again.
     let products = ctx.products_by_id();
-    let settle_now: Vec<(&str, String)> = plan
+    let settle_now: Vec<(&str, Stamp)> = plan
         .items
         .iter()
         .filter(|i| i.action == Action::Unchanged)
@@ -1386,8 +1390,10 @@ pub(crate) fn run(
         })
         .collect();
     let run_id = db.write(|tx| {
-        for (erp_id, stamp) in &settle_now {
-            history::settle(tx, integration, erp_id, stamp)?;
+        if let Some(settling) = &ctx.settling {
+            for (erp_id, stamp) in &settle_now {
+                history::settle(tx, integration, erp_id, &settling.context, *stamp)?;
+            }
         }
         let run_id = history::start_run(tx, integration, &options_json)?;
         for item in plan
@@ -1715,6 +1721,7 @@ impl Push<'_, '_> {
         }
         let (integration, run_id, plan) = (self.ctx.config.id.as_str(), self.run_id, &self.plan);
         let (claimed, results) = (&mut self.claimed, &mut self.results);
+        let context = self.ctx.settling.as_ref().map(|s| s.context.as_str());
         self.db.write(|tx| {
             for (w, outcome) in batch.iter().zip(outcomes) {
                 let item = &plan.items[w.item];
@@ -1743,8 +1750,10 @@ impl Push<'_, '_> {
                             }
                         }
                         history::confirm(tx, integration, &item.erp_id, &target, &desired)?;
-                        if let (Some(stamp), true) = (&w.settle, variant_failures.is_empty()) {
-                            history::settle(tx, integration, &item.erp_id, stamp)?;
+                        if let (Some(stamp), Some(context), true) =
+                            (w.settle, context, variant_failures.is_empty())
+                        {
+                            history::settle(tx, integration, &item.erp_id, context, stamp)?;
                         }
                         claimed.insert(target.product_id.clone(), item.erp_id.clone());
                         if variant_failures.values().any(|e| e.code == VARIATION_GONE) {

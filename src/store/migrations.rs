@@ -330,12 +330,14 @@ CREATE TABLE job_state (
 ";
 
 /// Planning by versions: a product's `stock_version` moves when the stock of any of its SKUs
-/// changes, and a link's `settled` holds the stamp (sync's context, the product's version,
-/// retirement and stock version) at which the store was known to hold everything sync would
-/// send. A sync plans only products whose stamp moved; any change to a link clears it.
+/// changes, and a link's `settled` (sync's context digest), `settled_version` and
+/// `settled_stock` hold the stamp at which the store was known to hold everything sync would
+/// send. A sync plans only products whose stamp moved; any change to a link clears `settled`.
 const V12: &str = "
 ALTER TABLE product ADD COLUMN stock_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE product_link ADD COLUMN settled TEXT;
+ALTER TABLE product_link ADD COLUMN settled_version INTEGER;
+ALTER TABLE product_link ADD COLUMN settled_stock INTEGER;
 ";
 
 const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];

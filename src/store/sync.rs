@@ -133,36 +133,60 @@ pub fn linked_store_ids_of(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The products whose stamp moved since the store was last known to hold everything sync would
-/// send them (or that never were): (ERP id, stamp now), in ERP id order. A stamp is sync's
-/// `context` with the product's version, retirement and stock version.
+/// Where a product stood when a plan read it: its version (which retirement moves too) and its
+/// stock version. With sync's context digest, what a link is settled at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub version: i64,
+    pub stock_version: i64,
+}
+
+/// The products whose stamp, or sync's `context`, moved since the store was last known to hold
+/// everything sync would send them (or that never were), with their stamp now, in ERP id order.
 pub fn unsettled(
     tx: &Transaction<'_>,
     integration: &str,
     context: &str,
-) -> Result<Vec<(String, String)>> {
+) -> Result<Vec<(String, Stamp)>> {
     let mut statement = tx.prepare_cached(
-        "SELECT erp_id, stamp FROM (
-             SELECT p.erp_id AS erp_id, l.settled AS settled,
-                    ?2 || ':' || p.version || ':' || (p.retired_at IS NOT NULL) || ':' || p.stock_version AS stamp
-             FROM product p LEFT JOIN product_link l ON l.integration_id = ?1 AND l.erp_id = p.erp_id)
-         WHERE settled IS NULL OR settled <> stamp
-         ORDER BY erp_id",
+        "SELECT p.erp_id, p.version, p.stock_version
+         FROM product p LEFT JOIN product_link l ON l.integration_id = ?1 AND l.erp_id = p.erp_id
+         WHERE l.settled IS NULL OR l.settled <> ?2
+               OR l.settled_version <> p.version OR l.settled_stock <> p.stock_version
+         ORDER BY p.erp_id",
     )?;
     let rows = statement.query_map(params![integration, context], |row| {
-        Ok((row.get(0)?, row.get(1)?))
+        Ok((
+            row.get(0)?,
+            Stamp {
+                version: row.get(1)?,
+                stock_version: row.get(2)?,
+            },
+        ))
     })?;
-    let found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(found)
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Records that the store holds everything sync would send for a linked product, as of `stamp`.
-pub fn settle(tx: &Transaction<'_>, integration: &str, erp_id: &str, stamp: &str) -> Result<()> {
+/// Records that the store holds everything sync would send for a linked product, as of
+/// `context` and `stamp`.
+pub fn settle(
+    tx: &Transaction<'_>,
+    integration: &str,
+    erp_id: &str,
+    context: &str,
+    stamp: Stamp,
+) -> Result<()> {
     tx.prepare_cached(
-        "UPDATE product_link SET settled = ?3
+        "UPDATE product_link SET settled = ?3, settled_version = ?4, settled_stock = ?5
          WHERE integration_id = ?1 AND erp_id = ?2 AND state = 'linked'",
     )?
-    .execute([integration, erp_id, stamp])?;
+    .execute(params![
+        integration,
+        erp_id,
+        context,
+        stamp.version,
+        stamp.stock_version
+    ])?;
     Ok(())
 }
 
