@@ -4,8 +4,8 @@
 //! a request). Three phases: the first sync, a sync with nothing changed, and a sync with 1% of
 //! the products changed (half prices, half stock).
 //!
-//! Ponte runs in a child process with no sandbox in it, so its peak memory is its own; each
-//! phase's peak is measured alone (`/proc/self/clear_refs`).
+//! Each Ponte sync runs in a process of its own with no sandbox in it (as under cron), so its
+//! peak memory is the sync's alone; the catalog is put by another process before it.
 //!
 //! Run: `cargo bench --bench peer`. `PONTE_BENCH_SIZES` (default `1000,10000`) lists catalog
 //! sizes; `PONTE_BENCH_LATENCY_MS` (default 20), `PONTE_BENCH_ITEM_MS` (default 0) and
@@ -15,7 +15,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -68,9 +67,10 @@ fn stock(n: u64, phase: usize, count: u64) -> u64 {
 }
 
 fn main() {
-    if let Ok(role) = std::env::var("PONTE_BENCH_CHILD") {
-        assert_eq!(role, "ponte");
-        return ponte_child();
+    match std::env::var("PONTE_BENCH_CHILD").as_deref() {
+        Ok("put") => return ponte_put(),
+        Ok("sync") => return ponte_sync(),
+        _ => {}
     }
     let sizes: Vec<u64> = std::env::var("PONTE_BENCH_SIZES")
         .unwrap_or_else(|_| "1000,10000".into())
@@ -120,35 +120,38 @@ fn main() {
     }
 }
 
-/// Runs the three phases in a child process; (seconds, requests, peak MiB) per phase.
+/// Runs the three phases, each sync in a process of its own; (seconds, requests, peak MiB) per
+/// phase.
 fn run_ponte_child(store: &WooSandbox, count: u64) -> Vec<(f64, u64, f64)> {
     let dir = tempfile::tempdir().expect("temp dir");
     let key = store.key();
-    let mut child = Command::new(std::env::current_exe().expect("this bench"))
-        .env("PONTE_BENCH_CHILD", "ponte")
-        .env("PONTE_BENCH_STORE", store.base_url())
-        .env("PONTE_BENCH_KEY", &key.consumer_key)
-        .env("PONTE_BENCH_SECRET", &key.consumer_secret)
-        .env("PONTE_BENCH_STATE", dir.path().join("bench.db"))
-        .env("PONTE_BENCH_COUNT", count.to_string())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("child");
+    let child = |role: &str, phase: usize| {
+        let output = Command::new(std::env::current_exe().expect("this bench"))
+            .env("PONTE_BENCH_CHILD", role)
+            .env("PONTE_BENCH_PHASE", phase.to_string())
+            .env("PONTE_BENCH_STORE", store.base_url())
+            .env("PONTE_BENCH_KEY", &key.consumer_key)
+            .env("PONTE_BENCH_SECRET", &key.consumer_secret)
+            .env("PONTE_BENCH_STATE", dir.path().join("bench.db"))
+            .env("PONTE_BENCH_COUNT", count.to_string())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("child");
+        assert!(output.status.success(), "the Ponte {role} failed");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
     let mut phases = Vec::new();
-    for line in BufReader::new(child.stdout.take().expect("stdout")).lines() {
-        let line = line.expect("child output");
-        let value: Value = serde_json::from_str(&line).expect("a phase as JSON");
+    for phase in 0..PHASES.len() {
+        if phase != 1 {
+            child("put", phase);
+        }
+        let value: Value = serde_json::from_str(child("sync", phase).trim()).expect("JSON");
         phases.push((
             value["seconds"].as_f64().unwrap_or_default(),
             value["requests"].as_u64().unwrap_or_default(),
             value["peak_mib"].as_f64().unwrap_or_default(),
         ));
     }
-    assert!(
-        child.wait().expect("child").success(),
-        "the Ponte side failed"
-    );
-    assert_eq!(phases.len(), PHASES.len());
     phases
 }
 
@@ -161,10 +164,48 @@ fn product_json(n: u64, phase: usize, count: u64) -> String {
     )
 }
 
-/// The Ponte side: the library alone in its process, its catalog put, three syncs.
-fn ponte_child() {
-    let var = |name: &str| std::env::var(name).expect(name);
+fn var(name: &str) -> String {
+    std::env::var(name).expect(name)
+}
+
+/// The Ponte side's catalog: the integration, the brand and every product (phase 0), or the 1%
+/// that changes (phase 2).
+fn ponte_put() {
     let count: u64 = var("PONTE_BENCH_COUNT").parse().expect("count");
+    let phase: usize = var("PONTE_BENCH_PHASE").parse().expect("phase");
+    let mut ponte = Ponte::open(var("PONTE_BENCH_STATE")).expect("state file");
+    let put = |ponte: &mut Ponte, numbers: &mut dyn Iterator<Item = u64>| {
+        let all: Vec<String> = numbers.map(|n| product_json(n, phase, count)).collect();
+        for chunk in all.chunks(1000) {
+            ponte
+                .catalog_put_products(&parse_products(&format!("[{}]", chunk.join(","))).unwrap())
+                .unwrap();
+        }
+    };
+    if phase == 0 {
+        ponte
+            .catalog_put_brands(
+                &parse_brands(
+                    r#"[{"id":"TRAMONTINA","name":"Tramontina","show_in_electronic_order":true}]"#,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        put(&mut ponte, &mut (0..count));
+        return;
+    }
+    let changed = (count / 100).max(1);
+    put(&mut ponte, &mut (0..changed / 2));
+    let levels: Vec<String> = (changed / 2..changed)
+        .map(|n| format!(r#"{{"sku":"SKU-{n:06}","quantity":{}}}"#, stock(n, 2, count)))
+        .collect();
+    ponte
+        .catalog_put_stock(&parse_stock(&format!("[{}]", levels.join(","))).unwrap())
+        .unwrap();
+}
+
+/// One Ponte sync, alone in its process, as cron would run it.
+fn ponte_sync() {
     let mut ponte = Ponte::open(var("PONTE_BENCH_STATE")).expect("state file");
     let mut config: IntegrationConfig = serde_json::from_value(json!({
         "id": "bench", "platform": "woocommerce", "base_url": var("PONTE_BENCH_STORE"), "allow_http": true,
@@ -178,51 +219,15 @@ fn ponte_child() {
     config.http.max_requests_per_second = 0;
     config.http.max_concurrent_requests = concurrency() as u32;
     ponte.integration_put(config).expect("config");
-    ponte
-        .catalog_put_brands(
-            &parse_brands(
-                r#"[{"id":"TRAMONTINA","name":"Tramontina","show_in_electronic_order":true}]"#,
-            )
-            .unwrap(),
-        )
-        .unwrap();
-    let put = |ponte: &mut Ponte, phase: usize, numbers: &mut dyn Iterator<Item = u64>| {
-        let all: Vec<String> = numbers.map(|n| product_json(n, phase, count)).collect();
-        for chunk in all.chunks(1000) {
-            ponte
-                .catalog_put_products(&parse_products(&format!("[{}]", chunk.join(","))).unwrap())
-                .unwrap();
-        }
-    };
-    put(&mut ponte, 0, &mut (0..count));
-    for phase in 0..PHASES.len() {
-        if phase == 2 {
-            let changed = (count / 100).max(1);
-            put(&mut ponte, 2, &mut (0..changed / 2));
-            let levels: Vec<String> = (changed / 2..changed)
-                .map(|n| {
-                    format!(
-                        r#"{{"sku":"SKU-{n:06}","quantity":{}}}"#,
-                        stock(n, 2, count)
-                    )
-                })
-                .collect();
-            ponte
-                .catalog_put_stock(&parse_stock(&format!("[{}]", levels.join(","))).unwrap())
-                .unwrap();
-        }
-        // Each phase's own peak: the kernel's high-water mark starts again from here.
-        let _ = std::fs::write("/proc/self/clear_refs", "5");
-        let started = Instant::now();
-        let report = ponte
-            .sync_products("bench", SyncOptions::default(), &mut |_| true)
-            .expect("sync");
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "{}",
-            json!({"seconds": seconds, "requests": report.requests, "peak_mib": common::peak_memory_mib(), "counts": report.counts})
-        );
-    }
+    let started = Instant::now();
+    let report = ponte
+        .sync_products("bench", SyncOptions::default(), &mut |_| true)
+        .expect("sync");
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"seconds": seconds, "requests": report.requests, "peak_mib": common::peak_memory_mib(), "counts": report.counts})
+    );
 }
 
 /// The peer: a merchant's script with the batch endpoint and no change tracking.
