@@ -197,7 +197,12 @@ fn ponte_put() {
     let changed = (count / 100).max(1);
     put(&mut ponte, &mut (0..changed / 2));
     let levels: Vec<String> = (changed / 2..changed)
-        .map(|n| format!(r#"{{"sku":"SKU-{n:06}","quantity":{}}}"#, stock(n, 2, count)))
+        .map(|n| {
+            format!(
+                r#"{{"sku":"SKU-{n:06}","quantity":{}}}"#,
+                stock(n, 2, count)
+            )
+        })
         .collect();
     ponte
         .catalog_put_stock(&parse_stock(&format!("[{}]", levels.join(","))).unwrap())

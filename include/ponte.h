@@ -283,9 +283,11 @@ typedef struct ponte_sandbox ponte_sandbox;
 typedef void (*ponte_log_callback)(void *user_data, int32_t level, const char *target, const char *message);
 
 /**
- * Called after each batch of a sync with how many writes are done of how many. Called on the
- * thread that called `ponte_sync_products`. Return 0 to go on, anything else to stop at this
- * batch boundary: the run is then recorded as cancelled. It must not call Ponte on this handle.
+ * Called after each batch of a sync is answered, with how many of the products the run reads
+ * are done (planned with nothing to send, or their write answered) of how many. Called on the
+ * thread that called `ponte_sync_products`. Return 0 to go on, anything else to stop sending:
+ * batches already sent are still recorded, and the run is recorded as cancelled. It must not
+ * call Ponte on this handle.
  */
 typedef int32_t (*ponte_progress_callback)(void *user_data, int32_t done, int32_t total);
 

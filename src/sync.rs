@@ -8,6 +8,7 @@
 //! whose answer was lost. The push sends the writes in batches of the platform's maximum and
 //! records links and pushed values only for what the store confirmed.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -27,7 +28,6 @@ use crate::platform::{
 use crate::rules::eligibility::{self, CatalogIndex};
 use crate::rules::matching::{self, Match};
 use crate::rules::Reason;
-use crate::store::catalog::CatalogSnapshot;
 use crate::store::lease::Lease;
 use crate::store::sync::{self as history, Link, LinkState, Stamp};
 use crate::store::Db;
@@ -121,10 +121,12 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
 }
 
-/// Progress of a push, reported after each batch.
+/// Progress of a run, reported after each batch is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SyncProgress {
+    /// Products done: planned with nothing to send, or their write answered.
     pub done: u64,
+    /// Products the run reads: those that moved since the store last held all of them.
     pub total: u64,
 }
 
@@ -163,6 +165,10 @@ pub struct RunReport {
     /// or `dry_run`.
     pub status: &'static str,
     pub options: SyncOptions,
+    /// Products per outcome: an action for what the store confirmed, `unchanged` (with the
+    /// products not read because the store already holds all of them), `failed`, `unknown`,
+    /// `skipped`, `conflict`, `cancelled` (planned, not sent) and `not_read` (a stopped run
+    /// never reached them; the next run reads them).
     pub counts: BTreeMap<String, u64>,
     /// Requests made to the store, retries included.
     pub requests: u64,
@@ -246,7 +252,13 @@ enum Lookups {
 /// Everything the plan is computed from.
 struct Context<'a> {
     config: &'a IntegrationConfig,
-    snapshot: CatalogSnapshot,
+    /// The products read (`read_products`), each with whether the ERP retired it.
+    products: Vec<(Product, bool)>,
+    /// Their stock, by SKU and warehouse.
+    stock: BTreeMap<String, BTreeMap<String, i64>>,
+    /// Units held by store orders (reservations, orders the ERP has not confirmed), by SKU.
+    held: BTreeMap<String, i64>,
+    /// The links of the products read.
     links: BTreeMap<String, Link>,
     index: CatalogIndex,
     /// The fields sync sends: the config's, less those the store cannot hold.
@@ -259,10 +271,14 @@ struct Context<'a> {
     /// Units of orders the store has counted but Ponte has not captured yet, by SKU.
     uncaptured: BTreeMap<String, i64>,
     /// The products' stamps, for a run that records what it leaves settled.
-    settling: Option<Settling>,
-    /// Store products linked to an ERP product, by store id: read only when some product read
-    /// is not linked, and so may be looked up.
-    claimed: BTreeMap<String, String>,
+    settling: Settling,
+    /// Store products linked to an ERP product, by store id: read the first time a product read
+    /// is not linked (it may be looked up), then kept as this run links more. Those a look-up
+    /// found count before the store confirms, so two batches in flight never link one store
+    /// product twice.
+    claimed: RefCell<Option<BTreeMap<String, String>>>,
+    /// Whether the store has no product at all, once asked: then nothing is looked up.
+    store_empty: Cell<Option<bool>>,
 }
 
 /// Which catalog products a plan reads.
@@ -300,9 +316,11 @@ fn sync_config_check(config: &IntegrationConfig) -> Result<()> {
     }]))
 }
 
-/// Reads what a plan is made from. What the store can hold comes from the connected store, or,
-/// for a plan made without it, from the last check of it. `uncaptured` are the units of orders
-/// the store counted that no capture has read yet, by SKU.
+/// Reads what a plan is made from, except the products: what the store can hold (from the
+/// connected store, or, for a plan made without it, from the last check of it), the rules that
+/// look across products, the products' stamps; and which products to read, in ERP id order.
+/// `uncaptured` are the units of orders the store counted that no capture has read yet, by SKU.
+/// `read_products` then reads them, a chunk at a time.
 fn load<'a>(
     db: &mut Db,
     config: &'a IntegrationConfig,
@@ -310,7 +328,7 @@ fn load<'a>(
     selection: Selection,
     options: SyncOptions,
     uncaptured: BTreeMap<String, i64>,
-) -> Result<Context<'a>> {
+) -> Result<(Context<'a>, Vec<String>)> {
     let (facts, brand_versions) = db.read(|tx| {
         Ok((
             crate::store::integrations::store_facts(tx, &config.id)?,
@@ -354,82 +372,114 @@ fn load<'a>(
     let integration = config.id.as_str();
     let context = context_digest(config, &fields, &unsupported, &store, brand_versions);
     let settles = platform.is_some() && !options.dry_run && !options.stock_only;
-    let (snapshot, links, index, settling) = match selection {
-        Selection::All => db.read(|tx| {
-            let snapshot = crate::store::catalog::snapshot(tx)?;
-            let index = CatalogIndex::new(
-                snapshot
-                    .products
-                    .iter()
-                    .filter(|(_, retired)| !retired)
-                    .map(|(p, _)| p),
-                snapshot.brands.clone(),
-            );
-            let settling = Settling {
-                stamps: history::unsettled(tx, integration, &context)?
-                    .into_iter()
-                    .collect(),
-                context: context.clone(),
-                settled: 0,
-                settles,
-            };
-            let links = history::links(tx, integration)?;
-            Ok((snapshot, links, index, Some(settling)))
-        })?,
-        Selection::Moved => db.read(|tx| {
-            let moved = history::unsettled(tx, integration, &context)?;
-            let shared = crate::store::catalog::shared_keys(tx)?;
-            let held = crate::store::catalog::held_skus(tx)?;
-            let mut selected: BTreeSet<String> =
-                moved.iter().map(|(erp_id, _)| erp_id.clone()).collect();
-            selected.extend(shared.products());
-            selected.extend(crate::store::catalog::products_with_skus(
-                tx,
-                held.iter().chain(uncaptured.keys()),
-            )?);
-            let snapshot = crate::store::catalog::snapshot_of(tx, Some(&selected))?;
-            let links = history::links_of(tx, integration, &selected)?;
-            let total = crate::store::catalog::product_count(tx)?;
-            let index = CatalogIndex {
-                brands: snapshot
-                    .brands
-                    .iter()
-                    .map(|b| (b.id.clone(), b.clone()))
-                    .collect(),
-                skus: shared.skus,
-                eans: shared.eans,
-            };
-            let settling = Settling {
-                stamps: moved.into_iter().collect(),
-                context: context.clone(),
-                settled: total.saturating_sub(snapshot.products.len() as u64),
-                settles,
-            };
-            Ok((snapshot, links, index, Some(settling)))
-        })?,
-    };
-    let unlinked = snapshot.products.iter().any(|(p, _)| {
-        links
-            .get(&p.erp_id)
-            .is_none_or(|l| l.state != LinkState::Linked)
-    });
-    let claimed = if unlinked {
-        db.read(|tx| history::linked_store_ids_of(tx, integration))?
-    } else {
-        BTreeMap::new()
-    };
-    Ok(Context {
-        claimed,
+    let (to_read, index, settling, held) = db.read(|tx| {
+        let moved = history::unsettled(tx, integration, &context)?;
+        let shared = crate::store::catalog::shared_keys(tx)?;
+        let held = crate::store::catalog::held(tx)?;
+        let brands = crate::store::catalog::brands(tx)?;
+        let (to_read, settled) = match selection {
+            Selection::All => (crate::store::catalog::erp_ids(tx)?, 0),
+            Selection::Moved => {
+                let mut selected: BTreeSet<String> =
+                    moved.iter().map(|(erp_id, _)| erp_id.clone()).collect();
+                selected.extend(shared.products());
+                selected.extend(crate::store::catalog::products_with_skus(
+                    tx,
+                    held.keys().chain(uncaptured.keys()),
+                )?);
+                let total = crate::store::catalog::product_count(tx)?;
+                let settled = total.saturating_sub(selected.len() as u64);
+                (selected.into_iter().collect(), settled)
+            }
+        };
+        let index = CatalogIndex {
+            brands: brands.into_iter().map(|b| (b.id.clone(), b)).collect(),
+            skus: shared.skus,
+            eans: shared.eans,
+        };
+        let settling = Settling {
+            stamps: moved.into_iter().collect(),
+            context: context.clone(),
+            settled,
+            settles,
+        };
+        Ok((to_read, index, settling, held))
+    })?;
+    let ctx = Context {
         config,
-        snapshot,
-        links,
+        products: Vec::new(),
+        stock: BTreeMap::new(),
+        held,
+        links: BTreeMap::new(),
         index,
         fields,
         unsupported,
         store,
         uncaptured,
         settling,
-    })
+        claimed: RefCell::new(None),
+        store_empty: Cell::new(None),
+    };
+    Ok((ctx, to_read))
+}
+
+/// How many products a run reads and plans at a time: its memory then stays flat in the size
+/// of the catalog, and the batches of one chunk are sent while the next is read.
+const PLAN_CHUNK: usize = 2000;
+
+impl Context<'_> {
+    /// Records that a store product is linked, or about to be, to an ERP product.
+    fn claim(&self, store_id: &str, erp_id: &str) {
+        if let Some(claimed) = self.claimed.borrow_mut().as_mut() {
+            claimed.insert(store_id.to_string(), erp_id.to_string());
+        }
+    }
+
+    /// Whether looking `unmatched` products up can be skipped because the store has no product
+    /// at all (trash aside, as the look-ups by SKU and GTIN see it): the first page of its
+    /// listing is empty and has nothing after it. Asked once a run, from `STORE_EMPTY_PROBE_FROM`
+    /// products to look up; what a run creates is linked as it goes, so an empty store at its
+    /// start has nothing for its later batches to find either.
+    fn store_has_nothing_to_find(&self, platform: &dyn Platform, unmatched: usize) -> Result<bool> {
+        if let Some(empty) = self.store_empty.get() {
+            return Ok(empty);
+        }
+        if unmatched < STORE_EMPTY_PROBE_FROM {
+            return Ok(false);
+        }
+        let page = platform.list_products(1)?;
+        let empty = page.items.is_empty() && page.failures.is_empty() && !page.has_more;
+        self.store_empty.set(Some(empty));
+        Ok(empty)
+    }
+
+    /// Reads these products, with their stock and links, in place of those read before. The
+    /// store products already linked are read once, the first time a product read is not linked
+    /// (it may be looked up).
+    fn read_products(&mut self, db: &mut Db, erp_ids: &[String]) -> Result<()> {
+        let integration = self.config.id.as_str();
+        let (products, stock, links) = db.read(|tx| {
+            let (products, stock) = crate::store::catalog::products_with_stock(tx, erp_ids)?;
+            Ok((
+                products,
+                stock,
+                history::links_of(tx, integration, erp_ids)?,
+            ))
+        })?;
+        let unlinked = products.iter().any(|(p, _)| {
+            links
+                .get(&p.erp_id)
+                .is_none_or(|l: &Link| l.state != LinkState::Linked)
+        });
+        if unlinked && self.claimed.borrow().is_none() {
+            let claimed = db.read(|tx| history::linked_store_ids_of(tx, integration))?;
+            *self.claimed.borrow_mut() = Some(claimed);
+        }
+        self.products = products;
+        self.stock = stock;
+        self.links = links;
+        Ok(())
+    }
 }
 
 /// What every product's plan depends on besides the product, its stock and its link: the sync
@@ -532,8 +582,7 @@ fn uncaptured_holds(
 impl Context<'_> {
     /// Every catalog product by ERP id.
     fn products_by_id(&self) -> BTreeMap<&str, &Product> {
-        self.snapshot
-            .products
+        self.products
             .iter()
             .map(|(p, _)| (p.erp_id.as_str(), p))
             .collect()
@@ -588,10 +637,14 @@ impl Context<'_> {
     /// The stamp to settle `product`'s link with once the store holds what this plan sends it:
     /// when this run settles, and nothing outside the product (stock held by orders) shaped it.
     fn settle_stamp(&self, product: &Product) -> Option<Stamp> {
-        let settling = self.settling.as_ref().filter(|s| s.settles)?;
-        let held = product.variants.iter().any(|v| {
-            self.snapshot.held.contains_key(&v.sku) || self.uncaptured.contains_key(&v.sku)
-        });
+        let settling = &self.settling;
+        if !settling.settles {
+            return None;
+        }
+        let held = product
+            .variants
+            .iter()
+            .any(|v| self.held.contains_key(&v.sku) || self.uncaptured.contains_key(&v.sku));
         if held {
             return None;
         }
@@ -717,14 +770,13 @@ impl Context<'_> {
     fn sellable(&self, sku: &str) -> i64 {
         let warehouses = &self.config.product_sync.warehouses;
         let on_hand = self
-            .snapshot
             .stock
             .get(sku)
             .into_iter()
             .flatten()
             .filter(|(warehouse, _)| warehouses.is_empty() || warehouses.contains(warehouse))
             .try_fold(0i64, |sum, (_, quantity)| sum.checked_add(*quantity));
-        let held = [&self.snapshot.held, &self.uncaptured]
+        let held = [&self.held, &self.uncaptured]
             .iter()
             .try_fold(0i64, |sum, holds| {
                 sum.checked_add(holds.get(sku).copied().unwrap_or(0))
@@ -917,11 +969,11 @@ fn plan_with(
     let config = ctx.config;
     let locale = config.locale;
     let sync = &config.product_sync;
-    let mut items = Vec::with_capacity(ctx.snapshot.products.len());
+    let mut items = Vec::with_capacity(ctx.products.len());
     let mut work = Vec::new();
     let mut to_match: Vec<usize> = Vec::new();
 
-    for (product, retired) in &ctx.snapshot.products {
+    for (product, retired) in &ctx.products {
         let link = ctx.links.get(&product.erp_id);
         let linked = link
             .filter(|l| l.state == LinkState::Linked)
@@ -1173,9 +1225,25 @@ fn plan_with(
     let matches = match (platform, lookups) {
         (Some(platform), Lookups::Now)
             if !candidates.is_empty()
-                && !store_has_nothing_to_find(platform, candidates.len())? =>
+                && !ctx.store_has_nothing_to_find(platform, candidates.len())? =>
         {
-            lookup(platform, &candidates, ctx, &ctx.claimed)?
+            let matches = {
+                let claimed = ctx.claimed.borrow();
+                let empty = BTreeMap::new();
+                lookup(
+                    platform,
+                    &candidates,
+                    ctx,
+                    claimed.as_ref().unwrap_or(&empty),
+                )?
+            };
+            // Later chunks of the plan see these as taken, as a run would.
+            for (erp_id, found) in &matches {
+                if let Match::Found(target) = found {
+                    ctx.claim(&target.product_id, erp_id);
+                }
+            }
+            matches
         }
         _ => BTreeMap::new(),
     };
@@ -1193,11 +1261,6 @@ fn plan_with(
     for item in &items {
         *counts.entry(item.action.name().to_string()).or_insert(0) += 1;
     }
-    if let Some(settled) = ctx.settling.as_ref().map(|s| s.settled).filter(|n| *n > 0) {
-        *counts
-            .entry(Action::Unchanged.name().to_string())
-            .or_insert(0) += settled;
-    }
     Ok((
         Plan {
             integration: config.id.clone(),
@@ -1214,18 +1277,6 @@ fn plan_with(
 /// and by barcode, 100 values a request) when the store has products, and saves all of them when
 /// it has none, as on a first sync into a new store.
 const STORE_EMPTY_PROBE_FROM: usize = 100;
-
-/// Whether looking `unmatched` products up can be skipped because the store has no product at
-/// all (trash aside, as the look-ups by SKU and GTIN see it): the first page of its listing is
-/// empty and has nothing after it. Asked once a plan or a run; what a run creates is linked as it
-/// goes, so an empty store at its start has nothing for its later batches to find either.
-fn store_has_nothing_to_find(platform: &dyn Platform, unmatched: usize) -> Result<bool> {
-    if unmatched < STORE_EMPTY_PROBE_FROM {
-        return Ok(false);
-    }
-    let page = platform.list_products(1)?;
-    Ok(page.items.is_empty() && page.failures.is_empty() && !page.has_more)
-}
 
 /// Looks the candidates up in the store by the configured keys, in their order and in batched
 /// requests: each key only for the candidates the keys before it found nothing for (the match
@@ -1314,7 +1365,7 @@ pub(crate) fn plan(
 ) -> Result<Plan> {
     sync_config_check(config)?;
     let uncaptured = uncaptured_holds(db, config, platform)?;
-    let ctx = load(
+    let (mut ctx, to_read) = load(
         db,
         config,
         Some(platform),
@@ -1322,12 +1373,43 @@ pub(crate) fn plan(
         options,
         uncaptured,
     )?;
-    Ok(plan_with(&ctx, Some(platform), Lookups::Now, options)?.0)
+    let mut whole = Plan {
+        integration: config.id.clone(),
+        options,
+        counts: BTreeMap::new(),
+        items: Vec::new(),
+    };
+    for chunk in to_read.chunks(PLAN_CHUNK) {
+        ctx.read_products(db, chunk)?;
+        let (plan, _) = plan_with(&ctx, Some(platform), Lookups::Now, options)?;
+        for (action, count) in plan.counts {
+            *whole.counts.entry(action).or_default() += count;
+        }
+        whole.items.extend(plan.items);
+    }
+    Ok(whole)
+}
+
+/// What a run tallies as it goes: counts per outcome and the report's lines.
+#[derive(Default)]
+struct Tally {
+    counts: BTreeMap<String, u64>,
+    items: Vec<RunItem>,
+}
+
+impl Tally {
+    fn count(&mut self, key: &str, n: u64) {
+        if n > 0 {
+            *self.counts.entry(key.to_string()).or_default() += n;
+        }
+    }
 }
 
 /// Runs a sync: plans, then pushes in batches, recording links, pushed values and the run.
-/// `progress` is called after each batch; returning `false` stops at that batch boundary and the
-/// run is recorded as cancelled.
+/// The products that moved are read and planned a chunk at a time (`PLAN_CHUNK`), so memory
+/// stays flat in the catalog's size. `progress` is called after each batch with the products
+/// done (planned with nothing to send, or their write answered) of those read; returning
+/// `false` stops sending, and the run is recorded as cancelled.
 pub(crate) fn run(
     db: &mut Db,
     config: &IntegrationConfig,
@@ -1349,34 +1431,125 @@ pub(crate) fn run(
     } else {
         Selection::Moved
     };
-    let ctx = load(db, config, Some(platform), selection, options, uncaptured)?;
-    let lookups = if options.dry_run {
-        Lookups::Now
-    } else {
-        Lookups::InBatches
-    };
-    let (mut plan, work) = plan_with(&ctx, Some(platform), lookups, options)?;
+    let (mut ctx, to_read) = load(db, config, Some(platform), selection, options, uncaptured)?;
+    let mut tally = Tally::default();
+    tally.count(Action::Unchanged.name(), ctx.settling.settled);
+
     if options.dry_run {
-        let items = plan
-            .items
-            .iter()
-            .filter(|i| i.action != Action::Unchanged)
-            .map(|i| run_item(i, "planned", None))
-            .collect();
+        for chunk in to_read.chunks(PLAN_CHUNK) {
+            ctx.read_products(db, chunk)?;
+            let (plan, _) = plan_with(&ctx, Some(platform), Lookups::Now, options)?;
+            for (action, count) in &plan.counts {
+                tally.count(action, *count);
+            }
+            tally.items.extend(
+                plan.items
+                    .iter()
+                    .filter(|i| i.action != Action::Unchanged)
+                    .map(|i| run_item(i, "planned", None)),
+            );
+        }
         return Ok(RunReport {
             run_id: None,
             integration: config.id.clone(),
             status: "dry_run",
             options,
-            counts: plan.counts,
+            counts: tally.counts,
             requests: platform.http_stats().requests - requests_before,
-            items,
+            items: tally.items,
         });
     }
 
     let integration = config.id.as_str();
     let options_json = serde_json::to_value(options).unwrap_or(Value::Null);
-    // Products planned unchanged are settled now: the next run does not read them again.
+    let run_id = db.write(|tx| history::start_run(tx, integration, &options_json))?;
+    log::info!(target: "ponte::sync", "sync run {run_id} of {integration}: {} products to read, {} settled", to_read.len(), ctx.settling.settled);
+    let mut sending = Sending {
+        total: to_read.len() as u64,
+        done: 0,
+        stopped: None,
+        refused: None,
+        limit: InFlightLimit::new(config.http.max_concurrent_requests),
+        relay: LogRelay::new(),
+        started,
+        options,
+        lease,
+        clock,
+        progress,
+    };
+    let mut not_read = 0u64;
+    for chunk in to_read.chunks(PLAN_CHUNK) {
+        if sending.stopped.is_some() {
+            not_read += chunk.len() as u64;
+            continue;
+        }
+        ctx.read_products(db, chunk)?;
+        let (mut plan, work) = plan_with(&ctx, Some(platform), Lookups::InBatches, options)?;
+        record_plan(db, &ctx, &plan, run_id)?;
+        sending.done += (plan.items.len() - work.len()) as u64;
+        let mut results = push_chunk(db, &ctx, platform, &mut plan, &work, run_id, &mut sending)?;
+        for (index, item) in plan.items.iter().enumerate() {
+            let result = match results.remove(&index) {
+                Some(result) => result,
+                None if item.action == Action::Unchanged => {
+                    tally.count(Action::Unchanged.name(), 1);
+                    continue;
+                }
+                None => run_item(
+                    item,
+                    if item.action == Action::Conflict {
+                        "conflict"
+                    } else {
+                        "skipped"
+                    },
+                    None,
+                ),
+            };
+            let key = match result.result {
+                "ok" => item.action.name(),
+                other => other,
+            };
+            tally.count(key, 1);
+            tally.items.push(result);
+        }
+    }
+    tally.count("not_read", not_read);
+    let Tally { counts, items } = tally;
+    let requests = platform.http_stats().requests - requests_before;
+    if let Some(refusal) = sending.refused {
+        let message = format!(
+            "integration '{integration}': the store refused the key during the run: {} ({}); check the key and its read/write permission",
+            refusal.message, refusal.code
+        );
+        db.write(|tx| {
+            history::finish_run(tx, run_id, "failed", &counts, requests, Some(&message))
+        })?;
+        log::error!(target: "ponte::sync", "sync run {run_id} failed: {message}");
+        return Err(Error::Auth(message));
+    }
+    let cancelled = counts.contains_key("cancelled") || not_read > 0;
+    let status = match sending.stopped {
+        Some(Stop::OutOfTime) if cancelled => "partial",
+        Some(Stop::Cancelled) => "cancelled",
+        _ => "completed",
+    };
+    db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
+    log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
+    Ok(RunReport {
+        run_id: Some(run_id),
+        integration: config.id.clone(),
+        status,
+        options,
+        counts,
+        requests,
+        items,
+    })
+}
+
+/// Records a chunk's plan before anything is sent: the products skipped or in conflict, and
+/// those planned unchanged settled, so the next run does not read them again.
+fn record_plan(db: &mut Db, ctx: &Context<'_>, plan: &Plan, run_id: i64) -> Result<()> {
+    let integration = ctx.config.id.as_str();
     let products = ctx.products_by_id();
     let settle_now: Vec<(&str, Stamp)> = plan
         .items
@@ -1389,13 +1562,10 @@ pub(crate) fn run(
             ))
         })
         .collect();
-    let run_id = db.write(|tx| {
-        if let Some(settling) = &ctx.settling {
-            for (erp_id, stamp) in &settle_now {
-                history::settle(tx, integration, erp_id, &settling.context, *stamp)?;
-            }
+    db.write(|tx| {
+        for (erp_id, stamp) in &settle_now {
+            history::settle(tx, integration, erp_id, &ctx.settling.context, *stamp)?;
         }
-        let run_id = history::start_run(tx, integration, &options_json)?;
         for item in plan
             .items
             .iter()
@@ -1415,44 +1585,64 @@ pub(crate) fn run(
                 &json!({"reasons": item.reasons}),
             )?;
         }
-        Ok(run_id)
-    })?;
-    log::info!(target: "ponte::sync", "sync run {run_id} of {integration}: {:?}", plan.counts);
+        Ok(())
+    })
+}
 
-    let total = work.len() as u64;
+/// The state of a run's sending, across its chunks.
+struct Sending<'r> {
+    /// Products read, and those done: planned with nothing to send, or their write answered.
+    total: u64,
+    done: u64,
+    stopped: Option<Stop>,
+    /// The store's refusal of the key, which stops the run.
+    refused: Option<ItemError>,
+    limit: InFlightLimit,
+    relay: LogRelay,
+    started: Instant,
+    options: SyncOptions,
+    lease: Option<&'r Lease>,
+    clock: &'r dyn Clock,
+    progress: &'r mut dyn FnMut(SyncProgress) -> bool,
+}
+
+/// Sends a chunk's writes in batches, up to the in-flight limit at once, each on a helper thread;
+/// every look-up, intent, commit and progress call stays on this thread, in the order batches
+/// are answered. Once a stop or a failure comes, nothing more is sent, and what was sent is still
+/// committed: the store did it. Returns each write's result by plan item, those not sent
+/// `cancelled`.
+fn push_chunk(
+    db: &mut Db,
+    ctx: &Context<'_>,
+    platform: &dyn Platform,
+    plan: &mut Plan,
+    work: &[Work],
+    run_id: i64,
+    sending: &mut Sending<'_>,
+) -> Result<BTreeMap<usize, RunItem>> {
     let batch_size = platform.capabilities().max_batch.max(1);
-    let unmatched_total = work.iter().filter(|w| w.unmatched).count();
+    let unmatched = work.iter().filter(|w| w.unmatched).count();
     let mut push = Push {
-        nothing_to_find: store_has_nothing_to_find(platform, unmatched_total)?,
+        nothing_to_find: ctx.store_has_nothing_to_find(platform, unmatched)?,
         db,
-        ctx: &ctx,
+        ctx,
         platform,
-        plan: &mut plan,
+        plan,
         run_id,
         products: ctx.products_by_id(),
-        claimed: ctx.claimed.clone(),
         results: BTreeMap::new(),
-        refused: None,
     };
     let mut batches = work.chunks(batch_size);
-    let mut stopped: Option<Stop> = None;
     let mut failure: Option<Error> = None;
-    let mut done = 0u64;
-    let mut in_flight_limit = InFlightLimit::new(config.http.max_concurrent_requests);
-    let relay = LogRelay::new();
-    // Up to the in-flight limit of batches are sent at once, each on a helper thread; every
-    // look-up, intent, commit and progress call stays on this thread, in the order batches
-    // are answered. Once a stop or a failure comes, nothing more is sent, and what was sent is
-    // still committed: the store did it.
     std::thread::scope(|scope| {
         let (answers, answered) = mpsc::channel::<(usize, Vec<WriteOutcome>, Duration)>();
         let mut in_flight: BTreeMap<usize, (Vec<Work>, usize)> = BTreeMap::new();
         let mut sent = 0usize;
         let mut stats = platform.http_stats();
         loop {
-            while stopped.is_none()
+            while sending.stopped.is_none()
                 && failure.is_none()
-                && in_flight.len() < in_flight_limit.limit()
+                && in_flight.len() < sending.limit.limit()
             {
                 let Some(chunk) = batches.next() else { break };
                 let batch = match push.prepare(chunk) {
@@ -1464,7 +1654,7 @@ pub(crate) fn run(
                 };
                 crate::failpoint::reached("push.after_intent_before_http");
                 let writes: Vec<ProductWrite> = batch.iter().map(|w| w.write.clone()).collect();
-                let (answers, relay) = (answers.clone(), relay.sender());
+                let (answers, relay) = (answers.clone(), sending.relay.sender());
                 let id = sent;
                 sent += 1;
                 scope.spawn(move || {
@@ -1482,7 +1672,7 @@ pub(crate) fn run(
             let Ok((id, outcomes, elapsed)) = answered.recv() else {
                 break;
             };
-            relay.replay();
+            sending.relay.replay();
             crate::failpoint::reached("push.after_http_before_commit");
             let Some((batch, products)) = in_flight.remove(&id) else {
                 continue;
@@ -1496,36 +1686,46 @@ pub(crate) fn run(
                     WriteOutcome::Done { .. } => false,
                 });
             stats = now;
-            in_flight_limit.answered(Answered {
+            sending.limit.answered(Answered {
                 elapsed,
                 units: products,
                 trouble,
             });
+            // The store refusing the key ends the run: every other write would be refused too.
+            if sending.refused.is_none() {
+                sending.refused = outcomes.iter().find_map(auth_refusal);
+            }
             if let Err(err) = push.commit(&batch, outcomes) {
                 failure.get_or_insert(err);
             }
-            done += products as u64;
-            if let Some(lease) = lease {
+            sending.done += products as u64;
+            if let Some(lease) = sending.lease {
                 if let Err(err) = lease.renew(push.db) {
                     failure.get_or_insert(err);
                 }
             }
-            if stopped.is_some() || failure.is_some() {
+            if sending.stopped.is_some() || failure.is_some() {
                 continue;
             }
-            let out_of_time = options
-                .time_limit_seconds
-                .is_some_and(|limit| clock.now().duration_since(started).as_secs() >= limit);
-            if push.refused.is_some() {
-                stopped = Some(Stop::Refused);
+            let out_of_time = sending.options.time_limit_seconds.is_some_and(|limit| {
+                sending
+                    .clock
+                    .now()
+                    .duration_since(sending.started)
+                    .as_secs()
+                    >= limit
+            });
+            let (done, total) = (sending.done, sending.total);
+            if sending.refused.is_some() {
+                sending.stopped = Some(Stop::Refused);
             } else if out_of_time && done < total {
-                stopped = Some(Stop::OutOfTime);
-            } else if !progress(SyncProgress { done, total }) {
-                stopped = Some(Stop::Cancelled);
+                sending.stopped = Some(Stop::OutOfTime);
+            } else if !(sending.progress)(SyncProgress { done, total }) {
+                sending.stopped = Some(Stop::Cancelled);
             }
         }
     });
-    relay.replay();
+    sending.relay.replay();
     if let Some(err) = failure {
         return Err(err);
     }
@@ -1533,12 +1733,9 @@ pub(crate) fn run(
         db,
         plan,
         mut results,
-        refused,
         ..
     } = push;
     let unsent: Vec<&Work> = batches.flatten().collect();
-    let partial = stopped == Some(Stop::OutOfTime) && !unsent.is_empty();
-    let cancelled = stopped == Some(Stop::Cancelled);
     if !unsent.is_empty() {
         db.write(|tx| {
             for w in &unsent {
@@ -1557,64 +1754,7 @@ pub(crate) fn run(
             Ok(())
         })?;
     }
-
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    if let Some(settled) = ctx.settling.as_ref().map(|s| s.settled).filter(|n| *n > 0) {
-        counts.insert(Action::Unchanged.name().to_string(), settled);
-    }
-    let mut items = Vec::new();
-    for (index, item) in plan.items.iter().enumerate() {
-        let result = match results.remove(&index) {
-            Some(result) => result,
-            None if item.action == Action::Unchanged => {
-                *counts.entry("unchanged".into()).or_default() += 1;
-                continue;
-            }
-            None => run_item(
-                item,
-                if item.action == Action::Conflict {
-                    "conflict"
-                } else {
-                    "skipped"
-                },
-                None,
-            ),
-        };
-        let key = match result.result {
-            "ok" => item.action.name(),
-            other => other,
-        };
-        *counts.entry(key.to_string()).or_default() += 1;
-        items.push(result);
-    }
-    let requests = platform.http_stats().requests - requests_before;
-    if let Some(refusal) = refused {
-        let message = format!(
-            "integration '{integration}': the store refused the key during the run: {} ({}); check the key and its read/write permission",
-            refusal.message, refusal.code
-        );
-        db.write(|tx| {
-            history::finish_run(tx, run_id, "failed", &counts, requests, Some(&message))
-        })?;
-        log::error!(target: "ponte::sync", "sync run {run_id} failed: {message}");
-        return Err(Error::Auth(message));
-    }
-    let status = match (partial, cancelled) {
-        (true, _) => "partial",
-        (_, true) => "cancelled",
-        _ => "completed",
-    };
-    db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
-    log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
-    Ok(RunReport {
-        run_id: Some(run_id),
-        integration: config.id.clone(),
-        status,
-        options,
-        counts,
-        requests,
-        items,
-    })
+    Ok(results)
 }
 
 /// Why a run stopped sending before its last batch.
@@ -1636,14 +1776,9 @@ struct Push<'a, 'c> {
     plan: &'a mut Plan,
     run_id: i64,
     products: BTreeMap<&'a str, &'a Product>,
-    /// Store products linked to an ERP product, as this run links more: those found by a
-    /// look-up count from then on, before the store confirms, so two batches in flight never
-    /// link one store product twice.
-    claimed: BTreeMap<String, String>,
     /// The store has no product at all: nothing to look up.
     nothing_to_find: bool,
     results: BTreeMap<usize, RunItem>,
-    refused: Option<ItemError>,
 }
 
 impl Push<'_, '_> {
@@ -1660,7 +1795,14 @@ impl Push<'_, '_> {
         let matches = if unmatched.is_empty() || self.nothing_to_find {
             BTreeMap::new()
         } else {
-            lookup(self.platform, &unmatched, self.ctx, &self.claimed)?
+            let claimed = self.ctx.claimed.borrow();
+            let empty = BTreeMap::new();
+            lookup(
+                self.platform,
+                &unmatched,
+                self.ctx,
+                claimed.as_ref().unwrap_or(&empty),
+            )?
         };
         let mut batch = Vec::with_capacity(chunk.len());
         let mut conflicts = Vec::new();
@@ -1675,7 +1817,7 @@ impl Push<'_, '_> {
             match self.ctx.work_for_match(product, item, w.item, Some(found)) {
                 Some(work) => {
                     if let Some(id) = &item.store_product_id {
-                        self.claimed.insert(id.clone(), item.erp_id.clone());
+                        self.ctx.claim(id, &item.erp_id);
                     }
                     batch.push(work);
                 }
@@ -1715,13 +1857,9 @@ impl Push<'_, '_> {
     /// Records what the store did with a batch: links and pushed values for what it confirmed,
     /// failures for the rest, unknown outcomes to be looked up next time.
     fn commit(&mut self, batch: &[Work], outcomes: Vec<WriteOutcome>) -> Result<()> {
-        // The store refusing the key ends the run: every other write would be refused too.
-        if self.refused.is_none() {
-            self.refused = outcomes.iter().find_map(auth_refusal);
-        }
         let (integration, run_id, plan) = (self.ctx.config.id.as_str(), self.run_id, &self.plan);
-        let (claimed, results) = (&mut self.claimed, &mut self.results);
-        let context = self.ctx.settling.as_ref().map(|s| s.context.as_str());
+        let (ctx, results) = (self.ctx, &mut self.results);
+        let context = ctx.settling.context.as_str();
         self.db.write(|tx| {
             for (w, outcome) in batch.iter().zip(outcomes) {
                 let item = &plan.items[w.item];
@@ -1750,12 +1888,10 @@ impl Push<'_, '_> {
                             }
                         }
                         history::confirm(tx, integration, &item.erp_id, &target, &desired)?;
-                        if let (Some(stamp), Some(context), true) =
-                            (w.settle, context, variant_failures.is_empty())
-                        {
+                        if let (Some(stamp), true) = (w.settle, variant_failures.is_empty()) {
                             history::settle(tx, integration, &item.erp_id, context, stamp)?;
                         }
-                        claimed.insert(target.product_id.clone(), item.erp_id.clone());
+                        ctx.claim(&target.product_id, &item.erp_id);
                         if variant_failures.values().any(|e| e.code == VARIATION_GONE) {
                             // A variation, or its whole product, is gone: the next sync asks.
                             history::unverify(tx, integration, &item.erp_id)?;
@@ -1974,14 +2110,16 @@ pub(crate) fn status(
         .read(|tx| crate::store::catalog::get_product(tx, key))?
         .product
         .erp_id;
-    let ctx = load(
+    // Only this product is read: the rules that look across products come with the context.
+    let (mut ctx, _) = load(
         db,
         config,
         None,
-        Selection::All,
+        Selection::Moved,
         SyncOptions::default(),
         BTreeMap::new(),
     )?;
+    ctx.read_products(db, std::slice::from_ref(&erp_id))?;
     let (plan, _) = plan_with(&ctx, None, Lookups::Never, SyncOptions::default())?;
     let item = plan
         .items

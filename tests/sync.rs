@@ -768,6 +768,42 @@ fn a_run_cancelled_with_batches_in_flight_records_what_the_store_did_with_them()
 }
 
 #[test]
+fn a_catalog_larger_than_a_planning_chunk_is_read_in_chunks_and_a_stop_leaves_the_rest_unread() {
+    let mut rig = Rig::with(|c| c.http.max_concurrent_requests = 1);
+    let products: Vec<String> = (0..4500)
+        .map(|n| product(&format!("P{n:04}"), &format!("SKU-{n:04}"), None, 1000, 1))
+        .collect();
+    rig.put(&products);
+    let mut calls = Vec::new();
+    let report = rig
+        .ponte
+        .sync_products("loja", SyncOptions::default(), &mut |progress| {
+            calls.push((progress.done, progress.total));
+            false
+        })
+        .unwrap();
+    assert_eq!(calls, vec![(100, 4500)], "products done of those to read");
+    let counts = |report: &ponte::sync::RunReport| {
+        ["create", "cancelled", "not_read", "unchanged"].map(|k| Rig::count(report, k))
+    };
+    assert_eq!(report.status, "cancelled");
+    assert_eq!(
+        counts(&report),
+        [100, 1900, 2500, 0],
+        "the first chunk planned, the rest never read"
+    );
+    assert_eq!(rig.sandbox.products().len(), 100);
+
+    let report = rig.sync();
+    assert_eq!(report.status, "completed");
+    assert_eq!(counts(&report), [4400, 0, 0, 100]);
+    assert_eq!(rig.sandbox.products().len(), 4500, "nothing duplicated");
+    let report = rig.sync();
+    assert_eq!(counts(&report), [0, 0, 0, 4500]);
+    assert_eq!(report.requests, 0);
+}
+
+#[test]
 fn a_product_with_variants_syncs_as_a_variable_product() {
     let mut rig = Rig::new();
     let shirt = r#"{"erp_id":"CAM","name":"Camiseta","brand_id":"HERING","show_in_store":true,"sync_stock":true,"variants":[

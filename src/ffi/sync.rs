@@ -7,9 +7,11 @@ use super::handle::{ponte, with_handle};
 use crate::model::{catalog, json};
 use crate::sync::SyncOptions;
 
-/// Called after each batch of a sync with how many writes are done of how many. Called on the
-/// thread that called `ponte_sync_products`. Return 0 to go on, anything else to stop at this
-/// batch boundary: the run is then recorded as cancelled. It must not call Ponte on this handle.
+/// Called after each batch of a sync is answered, with how many of the products the run reads
+/// are done (planned with nothing to send, or their write answered) of how many. Called on the
+/// thread that called `ponte_sync_products`. Return 0 to go on, anything else to stop sending:
+/// batches already sent are still recorded, and the run is recorded as cancelled. It must not
+/// call Ponte on this handle.
 #[allow(non_camel_case_types)]
 pub type ponte_progress_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, done: i32, total: i32) -> i32>;

@@ -312,57 +312,78 @@ fn stock_moved(tx: &Transaction<'_>, sku: &str) -> Result<()> {
     Ok(())
 }
 
-/// The whole catalog with stock by SKU and warehouse, for planning a sync.
+/// The whole catalog without stock, for resolving order lines.
 pub struct CatalogSnapshot {
     /// Each product with whether the ERP retired it.
     pub products: Vec<(Product, bool)>,
     pub brands: Vec<Brand>,
-    pub stock: BTreeMap<String, BTreeMap<String, i64>>,
-    /// Quantities held by store orders (reservations, orders not confirmed by the ERP), by SKU.
-    pub held: BTreeMap<String, i64>,
 }
 
 pub fn snapshot(tx: &Transaction<'_>) -> Result<CatalogSnapshot> {
-    snapshot_of(tx, None)
+    let mut products = Vec::new();
+    let mut statement = tx.prepare_cached(
+        "SELECT erp_id, doc, retired_at IS NOT NULL FROM product ORDER BY erp_id",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        products.push(read_product(
+            row.get(0)?,
+            &row.get::<_, String>(1)?,
+            row.get(2)?,
+        )?);
+    }
+    Ok(CatalogSnapshot {
+        products,
+        brands: brands(tx)?,
+    })
 }
 
-/// The products `only` names (all of them with `None`), in ERP id order, with the stock of
-/// their SKUs, every brand and every hold.
-pub fn snapshot_of(
+fn read_product(erp_id: String, doc: &str, retired: bool) -> Result<(Product, bool)> {
+    let product: Product = serde_json::from_str(doc)
+        .map_err(|err| Error::Storage(format!("product {erp_id:?} is unreadable: {err}")))?;
+    Ok((product, retired))
+}
+
+/// These products (those that exist), in the order given, each with whether the ERP retired
+/// it, and the stock of their SKUs by warehouse.
+#[allow(clippy::type_complexity)]
+pub fn products_with_stock(
     tx: &Transaction<'_>,
-    only: Option<&BTreeSet<String>>,
-) -> Result<CatalogSnapshot> {
-    let mut products = Vec::new();
-    let read = |erp_id: String, doc: String, retired: bool| -> Result<(Product, bool)> {
-        let product: Product = serde_json::from_str(&doc)
-            .map_err(|err| Error::Storage(format!("product {erp_id:?} is unreadable: {err}")))?;
-        Ok((product, retired))
-    };
-    match only {
-        None => {
-            let mut statement = tx.prepare_cached(
-                "SELECT erp_id, doc, retired_at IS NOT NULL FROM product ORDER BY erp_id",
-            )?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                products.push(read(row.get(0)?, row.get(1)?, row.get(2)?)?);
-            }
+    erp_ids: &[String],
+) -> Result<(
+    Vec<(Product, bool)>,
+    BTreeMap<String, BTreeMap<String, i64>>,
+)> {
+    let mut products = Vec::with_capacity(erp_ids.len());
+    let mut statement =
+        tx.prepare_cached("SELECT doc, retired_at IS NOT NULL FROM product WHERE erp_id = ?1")?;
+    for erp_id in erp_ids {
+        let row = statement
+            .query_row([erp_id], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))
+            .optional()?;
+        if let Some((doc, retired)) = row {
+            products.push(read_product(erp_id.clone(), &doc, retired)?);
         }
-        Some(erp_ids) => {
-            let mut statement = tx.prepare_cached(
-                "SELECT erp_id, doc, retired_at IS NOT NULL FROM product WHERE erp_id = ?1",
-            )?;
-            for erp_id in erp_ids {
-                let row = statement
-                    .query_row([erp_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-                    .optional()?;
-                if let Some((erp_id, doc, retired)) = row {
-                    products.push(read(erp_id, doc, retired)?);
-                }
+    }
+    let mut stock = BTreeMap::new();
+    let mut statement =
+        tx.prepare_cached("SELECT warehouse, quantity FROM stock WHERE sku = ?1")?;
+    for (product, _) in &products {
+        for variant in &product.variants {
+            let levels: BTreeMap<String, i64> = statement
+                .query_map([&variant.sku], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            if !levels.is_empty() {
+                stock.insert(variant.sku.clone(), levels);
             }
         }
     }
-    let brands = tx
+    Ok((products, stock))
+}
+
+/// Every brand, by id order.
+pub fn brands(tx: &Transaction<'_>) -> Result<Vec<Brand>> {
+    Ok(tx
         .prepare_cached("SELECT id, name, show_in_electronic_order FROM brand ORDER BY id")?
         .query_map([], |row| {
             Ok(Brand {
@@ -371,41 +392,23 @@ pub fn snapshot_of(
                 show_in_electronic_order: row.get(2)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stock: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    if only.is_none() {
-        let mut statement = tx.prepare_cached("SELECT sku, warehouse, quantity FROM stock")?;
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            stock
-                .entry(row.get(0)?)
-                .or_default()
-                .insert(row.get(1)?, row.get(2)?);
-        }
-    } else {
-        let mut statement =
-            tx.prepare_cached("SELECT warehouse, quantity FROM stock WHERE sku = ?1")?;
-        for (product, _) in &products {
-            for variant in &product.variants {
-                let levels: BTreeMap<String, i64> = statement
-                    .query_map([&variant.sku], |row| Ok((row.get(0)?, row.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
-                if !levels.is_empty() {
-                    stock.insert(variant.sku.clone(), levels);
-                }
-            }
-        }
-    }
-    let held = tx
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Quantities held by store orders (reservations, orders not confirmed by the ERP), by SKU, in
+/// every integration.
+pub fn held(tx: &Transaction<'_>) -> Result<BTreeMap<String, i64>> {
+    Ok(tx
         .prepare_cached("SELECT sku, SUM(quantity) FROM stock_hold GROUP BY sku")?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<rusqlite::Result<BTreeMap<String, i64>>>()?;
-    Ok(CatalogSnapshot {
-        products,
-        brands,
-        stock,
-        held,
-    })
+        .collect::<rusqlite::Result<BTreeMap<String, i64>>>()?)
+}
+
+/// Every product's ERP id, in order.
+pub fn erp_ids(tx: &Transaction<'_>) -> Result<Vec<String>> {
+    let mut statement = tx.prepare_cached("SELECT erp_id FROM product ORDER BY erp_id")?;
+    let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// The live products sharing a SKU or an EAN with another live product, with the ERP ids using
@@ -476,13 +479,6 @@ pub fn brand_versions(tx: &Transaction<'_>) -> Result<(u64, i64)> {
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
     Ok((count.max(0) as u64, sum))
-}
-
-/// The SKUs store orders hold stock of, in any integration.
-pub fn held_skus(tx: &Transaction<'_>) -> Result<BTreeSet<String>> {
-    let mut statement = tx.prepare_cached("SELECT DISTINCT sku FROM stock_hold")?;
-    let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many products the catalog holds.

@@ -245,8 +245,9 @@ class Ponte:
     ) -> Dict[str, Any]:
         """Syncs the catalog to the store and returns the run report.
 
-        ``progress(done, total)`` is called after each batch; returning ``False`` stops the run at
-        that batch boundary (it is recorded as cancelled). An exception in it also stops the run.
+        ``progress(done, total)`` is called after each batch is answered, with the products done
+        of those the run reads; returning ``False`` stops sending (batches already sent are still
+        recorded, and the run is recorded as cancelled). An exception in it also stops the run.
         """
         options = {"dry_run": dry_run, "stock_only": stock_only, "full_resync": full_resync}
 
