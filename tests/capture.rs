@@ -20,7 +20,7 @@ fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
         (count(&report, "captured"), count(&report, "accepted")),
         (1, 1)
     );
-    assert_eq!(report.pending.len(), 1);
+    assert_eq!((report.pending.len(), report.pending_total), (1, 1));
     let sales = &report.pending[0].sales_order;
     assert_eq!(sales["status"], "closed");
     assert_eq!(
@@ -56,10 +56,18 @@ fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
         "the received status was not written"
     );
 
-    // Handed out again, and again, until the ERP confirms it.
-    assert_eq!(rig.ponte.orders_pending("loja").unwrap().len(), 1);
+    // In the pending list until the ERP confirms it; a capture reports it once, and counts it.
+    assert_eq!(pending_ids(&mut rig), [id.as_str()]);
     let again = capture(&mut rig);
-    assert_eq!((count(&again, "captured"), again.pending.len()), (0, 1));
+    assert_eq!(
+        (
+            count(&again, "captured"),
+            again.pending.len(),
+            again.pending_total
+        ),
+        (0, 0, 1)
+    );
+    assert_eq!(pending_ids(&mut rig), [id.as_str()]);
     rig.ponte.order_confirm("loja", &id, "PV-1001").unwrap();
     rig.ponte.order_confirm("loja", &id, "PV-1001").unwrap();
     let err = rig.ponte.order_confirm("loja", &id, "PV-9999").unwrap_err();
@@ -69,7 +77,9 @@ fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
             .contains("already confirmed as ERP order PV-1001"),
         "{err}"
     );
-    assert!(capture(&mut rig).pending.is_empty());
+    let confirmed = capture(&mut rig);
+    assert_eq!((confirmed.pending.len(), confirmed.pending_total), (0, 0));
+    assert!(pending_ids(&mut rig).is_empty());
     assert_eq!(
         store_status(&rig, &id),
         "completed",
@@ -314,21 +324,19 @@ fn a_crash_before_the_hand_off_returns_the_orders_again_and_each_once() {
     // The ERP restarts: a new handle on the same file, with the credentials given again.
     rig.ponte = another_handle(&rig);
     let report = capture(&mut rig);
-    assert_eq!(report.pending.len(), 150);
-    let mut handed: Vec<String> = report
-        .pending
-        .iter()
-        .map(|p| p.store_order_id.clone())
-        .collect();
-    handed.sort();
-    let mut expected = ids;
-    expected.sort();
-    assert_eq!(handed, expected);
     assert_eq!(
         count(&report, "captured"),
         50,
         "the first page was journaled before the failure"
     );
+    // The report has the orders new to this capture; the pending list has all of them, the
+    // ones the failed capture journaled included, each once.
+    assert_eq!((report.pending.len(), report.pending_total), (50, 150));
+    let mut handed = pending_ids(&mut rig);
+    handed.sort();
+    let mut expected = ids;
+    expected.sort();
+    assert_eq!(handed, expected);
 }
 
 #[test]
@@ -449,11 +457,12 @@ fn a_rejected_order_is_accepted_after_the_data_is_fixed() {
     rig.put(&[product("9", "LOJA-ONLY", None, 500, 4)]);
     let fixed = rig.ponte.order_retry("loja", &id).unwrap();
     assert_eq!(fixed.state, "pending");
-    assert_eq!(
-        rig.ponte.orders_pending("loja").unwrap()[0].sales_order["items"][0]["erp_id"],
-        "9"
-    );
-    capture(&mut rig);
+    let pending = rig.ponte.orders_pending("loja", None, 0).unwrap();
+    assert_eq!(pending.orders[0].sales_order["items"][0]["erp_id"], "9");
+    assert_eq!(pending.next, None);
+    // A retried order is in the pending list, not in a capture report: it is no new order.
+    let report = capture(&mut rig);
+    assert_eq!((report.pending.len(), report.pending_total), (0, 1));
     assert_eq!(store_status(&rig, &id), "recebido");
     assert!(matches!(
         rig.ponte.order_retry("loja", &id),
@@ -604,7 +613,8 @@ fn a_second_handle_cannot_capture_while_a_capture_runs() {
         assert_eq!(first.join().unwrap().unwrap().pending.len(), 1);
     });
     // Once it ended, the other handle captures (nothing new) without trouble.
-    assert_eq!(other.capture_orders("loja").unwrap().pending.len(), 1);
+    let report = other.capture_orders("loja").unwrap();
+    assert_eq!((report.pending.len(), report.pending_total), (0, 1));
 }
 
 /// Orders whose modification time is behind the watermark when they become visible (a slow
