@@ -127,8 +127,9 @@ type
     function SyncPlan(const Integration: UTF8String; const OptionsJson: UTF8String = '{}'): UTF8String;
     function SyncProducts(const Integration: UTF8String; const OptionsJson: UTF8String = '{}'): UTF8String;
     function CaptureOrders(const Integration: UTF8String): UTF8String;
-    { One page of the pending list: {"orders": [...], "next": cursor or null}. After: the previous
-      page's "next", or '' for the first page; Limit: 1 to 1000, or 0 for 100. }
+    // One page of the pending list: the JSON object of "orders" and "next" (a cursor, or null
+    // after the last page). After: the previous page's "next", or '' for the first page;
+    // Limit: 1 to 1000, or 0 for 100.
     function OrdersPending(const Integration: UTF8String; const After: UTF8String = '';
       Limit: Int32 = 0): UTF8String;
     function OrderConfirm(const Integration, StoreOrderId, ErpOrderNumber: UTF8String): UTF8String;
