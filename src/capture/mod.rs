@@ -718,7 +718,7 @@ fn follow(
         )?;
         bump(counts, "status_changed");
     }
-    // Only a pending order is handed over again as it changed: a confirmed one is the ERP's.
+    // Only a pending order is validated again as it changed: a confirmed one is the ERP's.
     let changes = match row.state.as_str() {
         "pending" => row
             .order
@@ -738,7 +738,8 @@ fn follow(
             &json!({"changed": changes, "modified_at": order.modified_at}),
         )?;
         bump(counts, "changed");
-        // Validated and handed over again as it is now; the received status is not sent twice.
+        // Validated again, and in the pending list as it is now; the received status is not sent
+        // twice.
         return decide(
             tx,
             config,
