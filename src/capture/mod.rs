@@ -750,9 +750,9 @@ fn follow(
             Received::AlreadyQueued,
         );
     }
-    row.store_status = order.status.clone();
-    row.modified_at = Some(order.modified_at.clone());
-    journal::journal_put(tx, integration, &row)?;
+    // Only the store's status and modification time move; the row's documents are left as they
+    // are, not written again (most orders a capture reads again changed nothing).
+    journal::set_store_state(tx, integration, id, &order.status, &order.modified_at)?;
     if !moved {
         bump(counts, "seen_again");
     }

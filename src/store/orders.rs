@@ -340,6 +340,23 @@ pub fn set_store_status(
     Ok(())
 }
 
+/// Records the order's status and modification time in the store as last read, and that it was
+/// read now (`updated_at`), leaving the rest of its row as it is.
+pub fn set_store_state(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+    status: &str,
+    modified_at: &str,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE order_journal SET store_status = ?3, modified_at = ?4, updated_at = {NOW}
+         WHERE integration_id = ?1 AND store_order_id = ?2"
+    ))?
+    .execute(params![integration, store_order_id, status, modified_at])?;
+    Ok(())
+}
+
 fn writeback_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Writeback> {
     Ok(Writeback {
         id: row.get(0)?,
