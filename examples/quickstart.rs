@@ -42,9 +42,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "line_items": [{"sku": "TRA-PP-45", "quantity": 1}],
         "billing": {"first_name": "Ana", "address_1": "Rua XV", "city": "Curitiba", "state": "PR",
                     "postcode": "80020-310"}}))?;
-    for order in ponte.capture_orders("loja-virtual")?.pending {
-        ponte.order_confirm("loja-virtual", &order.store_order_id, "PV-0001")?;
-        println!("order {} is sales order PV-0001", order.number);
+    let report = ponte.capture_orders("loja-virtual")?;
+    println!(
+        "capture: {} new, {} waiting for the ERP",
+        report.pending.len(),
+        report.pending_total
+    );
+    // Every order waiting, a page at a time, until the ERP confirms or rejects it.
+    let mut after: Option<String> = None;
+    loop {
+        let page = ponte.orders_pending("loja-virtual", after.as_deref(), 100)?;
+        for order in page.orders {
+            ponte.order_confirm("loja-virtual", &order.store_order_id, "PV-0001")?;
+            println!("order {} is sales order PV-0001", order.number);
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
     }
     Ok(())
 }

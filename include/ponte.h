@@ -139,7 +139,8 @@
 #define PONTE_E_CONFLICT -106
 
 /**
- * A numeric argument was out of range.
+ * An argument was out of range (a number, a page size), or a paging cursor Ponte never
+ * returned; the message names the argument.
  */
 #define PONTE_E_INVALID_ARGUMENT -107
 
@@ -618,8 +619,8 @@ PONTE_API int32_t ponte_customer_confirm(ponte *handle, const char *integration,
  * "kind", "order_state", "erp_order_number", "detail", "seen_at", "acknowledged"}`. `kind` is
  * `cancelled` (a pending order leaves the ERP's queue and its hold), `refunded` (`detail` has
  * `amount_cents`, `reason`, `full` and `lines` with the ERP's SKUs, null until read),
- * `status_changed` (a status the merchant set) or `changed` (a pending order's customer or items,
- * handed over again as they are now).
+ * `status_changed` (a status the merchant set) or `changed` (a pending order's customer or items:
+ * validated again, and in `ponte_orders_pending` as they are now).
  *
  * Schemas: `*events_out` is `include/schemas/order_events.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
@@ -682,8 +683,12 @@ PONTE_API int32_t ponte_order_fulfil(ponte *handle, const char *integration, con
  * orders validated; stock held for reservations and unconfirmed orders; queued write-backs sent.
  *
  * Parameters: `handle`; `integration`; `report_out` receives `{"integration", "counts",
- * "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
- * waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
+ * "requests", "watermark", "pending", "pending_total", "rejected", "failures"}`. `pending`
+ * holds only the orders that became pending in this capture (new sales accepted, and
+ * reservations that became sales); `pending_total` counts every order waiting for the ERP now,
+ * earlier captures' and those `ponte_order_retry` made pending included. Read the whole list,
+ * page by page, with `ponte_orders_pending`: an order the ERP missed is there until it is
+ * confirmed or rejected, never in a later capture report.
  * Schemas: `*report_out` is `include/schemas/capture_report.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
  * `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), `PONTE_E_CONFLICT`
@@ -729,20 +734,31 @@ PONTE_API int32_t ponte_capture_orders(ponte *handle, const char *integration, c
 PONTE_API int32_t ponte_capture_orders_with(ponte *handle, const char *integration, const char *options_json, ponte_progress_callback progress, void *user_data, char **report_out);
 
 /**
- * Lists the orders waiting for the ERP (a JSON array of `{"store_order_id", "number",
- * "sales_order"}`), without asking the store.
+ * Lists one page of the orders waiting for the ERP to confirm or reject them, in the order they
+ * were first journaled, without asking the store. Only the page is read from the state file, so
+ * memory stays flat however long the backlog. To read the whole list, start with `after` NULL
+ * and pass each page's `next` until it is null. An order confirmed or rejected between two
+ * pages makes no other one skipped or repeated; an order that became pending since the first
+ * page (captured, or retried) may come in this pass or the next.
  *
+ * Parameters: `handle`; `integration`; `after`, the `next` cursor of the previous page, as it
+ * came (opaque: never build one), or NULL to start from the first; `limit`, the most orders on
+ * the page, 1 to 1000, or 0 for 100; `orders_out` receives `{"orders": [{"store_order_id",
+ * "number", "customer_key", "erp_customer_id", "sales_order"}], "next"}`, `next` being the
+ * cursor of the following page, or null after the last.
  * Schemas: `*orders_out` is `include/schemas/pending_orders.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
- * `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
- * Ownership: Caller owns `*orders_out`; release with `ponte_string_free`.
+ * `PONTE_E_INVALID_ARGUMENT` (`limit` negative or above 1000, or `after` not a cursor Ponte
+ * returned; the message names the argument), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+ * Ownership: Caller owns `*orders_out`; release with `ponte_string_free`. `after` is borrowed
+ * for the call only.
  * Thread safety: serialized with other calls on `handle`.
  *
  * # Safety
- * `handle` is NULL or open; `integration` is NULL or NUL-terminated; `orders_out` is NULL or
- * valid for a write.
+ * `handle` is NULL or open; `integration` and `after` are NULL or NUL-terminated; `orders_out`
+ * is NULL or valid for a write.
  */
-PONTE_API int32_t ponte_orders_pending(ponte *handle, const char *integration, char **orders_out);
+PONTE_API int32_t ponte_orders_pending(ponte *handle, const char *integration, const char *after, int32_t limit, char **orders_out);
 
 /**
  * Records that the ERP has a pending order as its sales order `erp_order_number`; the return

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::capture::{
     CaptureOptions, CaptureProgress, CaptureReport, CustomerOffer, CustomerState, Fulfilment,
-    FulfilmentQueued, OrderEvent, OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
+    FulfilmentQueued, OrderEvent, OrderState, PendingPage, ReportFilter, ReportRow, Reservation,
 };
 use crate::check::IntegrationCheck;
 use crate::error::{ConfigProblem, Error, Result};
@@ -240,7 +240,8 @@ impl Ponte {
 
     /// Captures orders from the integration's store: journals each once, registers its customer,
     /// validates it, holds stock for reservations and unconfirmed orders, flushes queued
-    /// write-backs, and returns every order waiting for the ERP.
+    /// write-backs, and returns the orders that became pending in this capture with the count of
+    /// every order pending (the list itself: `orders_pending`).
     pub fn capture_orders(&mut self, integration: &str) -> Result<CaptureReport> {
         self.capture_orders_with(integration, CaptureOptions::default(), &mut |_| true)
     }
@@ -271,10 +272,20 @@ impl Ponte {
         })
     }
 
-    /// The orders waiting for the ERP to confirm or reject them; no request to the store.
-    pub fn orders_pending(&mut self, integration: &str) -> Result<Vec<PendingOrder>> {
+    /// One page of the orders waiting for the ERP to confirm or reject them, in the order they
+    /// were first journaled; no request to the store. `after` is the `next` cursor of the
+    /// previous page (`None`: from the first); `limit` is the page size, 1 to
+    /// `PENDING_PAGE_MAX` (1000), or 0 for `PENDING_PAGE_DEFAULT` (100). Only the page is read,
+    /// however many orders wait. Orders confirmed or rejected between two pages make no other
+    /// one skipped or repeated. A bad `limit` or `after` is `Error::InvalidArgument` naming it.
+    pub fn orders_pending(
+        &mut self,
+        integration: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<PendingPage> {
         self.integration_config(integration)?;
-        crate::capture::orders_pending(&mut self.db, integration)
+        crate::capture::orders_pending(&mut self.db, integration, after, limit)
     }
 
     /// The ERP has the order as its sales order `erp_order_number`; the return status is queued.

@@ -25,6 +25,14 @@ pub enum Error {
     #[error("{}", at(path, message))]
     InvalidData { path: String, message: String },
 
+    /// An argument that is no JSON document is out of range or not one Ponte gave: a page size
+    /// above the maximum, a paging cursor Ponte never returned. `argument` is its name.
+    #[error("argument `{argument}` {message}")]
+    InvalidArgument {
+        argument: &'static str,
+        message: String,
+    },
+
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),

@@ -12,7 +12,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use crate::capture::{
     CaptureOptions, CaptureReport, CustomerOffer, CustomerState, Fulfilment, FulfilmentQueued,
-    OrderEvent, OrderState, PendingOrder, ReportFilter, ReportRow, Reservation,
+    OrderEvent, OrderState, PendingPage, ReportFilter, ReportRow, Reservation,
 };
 use crate::check::IntegrationCheck;
 use crate::model::catalog::{Brand, CatalogProduct, Product, ProductKey, StockLevel};
@@ -228,11 +228,11 @@ pub const ALL: &[SchemaDoc] = &[
         "ponte_capture_orders and ponte_capture_orders_with",
         "What a capture read, wrote back and handed to the ERP.",
     ),
-    doc::<Vec<PendingOrder>>(
+    doc::<PendingPage>(
         "pending_orders.json",
         Out,
         "ponte_orders_pending",
-        "The orders waiting for the ERP.",
+        "One page of the orders waiting for the ERP, and the cursor of the next.",
     ),
     doc::<OrderState>(
         "order_state.json",

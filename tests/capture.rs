@@ -20,7 +20,7 @@ fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
         (count(&report, "captured"), count(&report, "accepted")),
         (1, 1)
     );
-    assert_eq!(report.pending.len(), 1);
+    assert_eq!((report.pending.len(), report.pending_total), (1, 1));
     let sales = &report.pending[0].sales_order;
     assert_eq!(sales["status"], "closed");
     assert_eq!(
@@ -56,10 +56,18 @@ fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
         "the received status was not written"
     );
 
-    // Handed out again, and again, until the ERP confirms it.
-    assert_eq!(rig.ponte.orders_pending("loja").unwrap().len(), 1);
+    // In the pending list until the ERP confirms it; a capture reports it once, and counts it.
+    assert_eq!(pending_ids(&mut rig), [id.as_str()]);
     let again = capture(&mut rig);
-    assert_eq!((count(&again, "captured"), again.pending.len()), (0, 1));
+    assert_eq!(
+        (
+            count(&again, "captured"),
+            again.pending.len(),
+            again.pending_total
+        ),
+        (0, 0, 1)
+    );
+    assert_eq!(pending_ids(&mut rig), [id.as_str()]);
     rig.ponte.order_confirm("loja", &id, "PV-1001").unwrap();
     rig.ponte.order_confirm("loja", &id, "PV-1001").unwrap();
     let err = rig.ponte.order_confirm("loja", &id, "PV-9999").unwrap_err();
@@ -69,7 +77,9 @@ fn an_accepted_order_becomes_a_closed_sales_order_handed_out_until_confirmed() {
             .contains("already confirmed as ERP order PV-1001"),
         "{err}"
     );
-    assert!(capture(&mut rig).pending.is_empty());
+    let confirmed = capture(&mut rig);
+    assert_eq!((confirmed.pending.len(), confirmed.pending_total), (0, 0));
+    assert!(pending_ids(&mut rig).is_empty());
     assert_eq!(
         store_status(&rig, &id),
         "completed",
@@ -314,21 +324,27 @@ fn a_crash_before_the_hand_off_returns_the_orders_again_and_each_once() {
     // The ERP restarts: a new handle on the same file, with the credentials given again.
     rig.ponte = another_handle(&rig);
     let report = capture(&mut rig);
-    assert_eq!(report.pending.len(), 150);
-    let mut handed: Vec<String> = report
-        .pending
-        .iter()
-        .map(|p| p.store_order_id.clone())
-        .collect();
-    handed.sort();
-    let mut expected = ids;
-    expected.sort();
-    assert_eq!(handed, expected);
     assert_eq!(
         count(&report, "captured"),
         50,
         "the first page was journaled before the failure"
     );
+    // The report has the orders new to this capture; the pending list has all of them, the
+    // ones the failed capture journaled included, each once.
+    assert_eq!((report.pending.len(), report.pending_total), (50, 150));
+    // A limit of 0 is a page of 100.
+    let first = rig.ponte.orders_pending("loja", None, 0).unwrap();
+    assert_eq!(first.orders.len(), 100);
+    let rest = rig
+        .ponte
+        .orders_pending("loja", first.next.as_deref(), 0)
+        .unwrap();
+    assert_eq!((rest.orders.len(), rest.next), (50, None));
+    let mut handed = pending_ids(&mut rig);
+    handed.sort();
+    let mut expected = ids;
+    expected.sort();
+    assert_eq!(handed, expected);
 }
 
 #[test]
@@ -449,11 +465,12 @@ fn a_rejected_order_is_accepted_after_the_data_is_fixed() {
     rig.put(&[product("9", "LOJA-ONLY", None, 500, 4)]);
     let fixed = rig.ponte.order_retry("loja", &id).unwrap();
     assert_eq!(fixed.state, "pending");
-    assert_eq!(
-        rig.ponte.orders_pending("loja").unwrap()[0].sales_order["items"][0]["erp_id"],
-        "9"
-    );
-    capture(&mut rig);
+    let pending = rig.ponte.orders_pending("loja", None, 0).unwrap();
+    assert_eq!(pending.orders[0].sales_order["items"][0]["erp_id"], "9");
+    assert_eq!(pending.next, None);
+    // A retried order is in the pending list, not in a capture report: it is no new order.
+    let report = capture(&mut rig);
+    assert_eq!((report.pending.len(), report.pending_total), (0, 1));
     assert_eq!(store_status(&rig, &id), "recebido");
     assert!(matches!(
         rig.ponte.order_retry("loja", &id),
@@ -604,7 +621,8 @@ fn a_second_handle_cannot_capture_while_a_capture_runs() {
         assert_eq!(first.join().unwrap().unwrap().pending.len(), 1);
     });
     // Once it ended, the other handle captures (nothing new) without trouble.
-    assert_eq!(other.capture_orders("loja").unwrap().pending.len(), 1);
+    let report = other.capture_orders("loja").unwrap();
+    assert_eq!((report.pending.len(), report.pending_total), (0, 1));
 }
 
 /// Orders whose modification time is behind the watermark when they become visible (a slow
@@ -641,4 +659,150 @@ fn without_an_overlap_the_late_order_would_be_missed() {
     // The reason `overlap_seconds` exists: with none, the order stays behind the watermark.
     let (_rig, _late, captured) = late_order(0);
     assert_eq!(captured, 0);
+}
+
+#[test]
+fn a_capture_with_nothing_new_hands_out_no_order_but_counts_every_one_waiting() {
+    let mut rig = stocked();
+    rig.put(&[product("1", "A", None, 1000, 1000)]);
+    rig.sync();
+    for _ in 0..30 {
+        place(&rig, shopper("A", 1, "processing", CPF));
+    }
+    let first = capture(&mut rig);
+    assert_eq!((first.pending.len(), first.pending_total), (30, 30));
+    // Ponte's received statuses modified every order: read again, nothing new.
+    let again = capture(&mut rig);
+    assert_eq!(count(&again, "seen_again"), 30, "{:?}", again.counts);
+    assert_eq!((again.pending.len(), again.pending_total), (0, 30));
+    let quiet = capture(&mut rig);
+    assert_eq!((quiet.pending.len(), quiet.pending_total), (0, 30));
+    // One new order among them: only it is in the report.
+    let new = place(&rig, shopper("A", 1, "processing", CPF));
+    let report = capture(&mut rig);
+    let handed: Vec<&str> = report
+        .pending
+        .iter()
+        .map(|p| p.store_order_id.as_str())
+        .collect();
+    assert_eq!((handed, report.pending_total), (vec![new.as_str()], 31));
+}
+
+#[test]
+fn the_pending_list_pages_hand_each_order_once_while_orders_are_confirmed_between_them() {
+    let mut rig = stocked();
+    rig.put(&[product("1", "A", None, 1000, 1000)]);
+    rig.sync();
+    for _ in 0..23 {
+        place(&rig, shopper("A", 1, "processing", CPF));
+    }
+    capture(&mut rig);
+    // The list in one page, for its order: each page of 4 follows it.
+    let whole = rig.ponte.orders_pending("loja", None, 1000).unwrap();
+    assert_eq!((whole.orders.len(), &whole.next), (23, &None));
+    let order: Vec<String> = whole.orders.into_iter().map(|p| p.store_order_id).collect();
+    assert_eq!(all_pending(&mut rig.ponte, "loja", 4).len(), 23);
+
+    // While the ERP reads 4 at a time, it confirms orders already handed out, the last one of
+    // the page it holds (the cursor's own order), and orders ahead of the cursor.
+    let (mut handed, mut after, mut page_number) = (Vec::new(), None::<String>, 0);
+    let mut confirmed = Vec::new();
+    loop {
+        let page = rig
+            .ponte
+            .orders_pending("loja", after.as_deref(), 4)
+            .unwrap();
+        assert!(page.orders.len() <= 4);
+        let ids: Vec<String> = page
+            .orders
+            .iter()
+            .map(|p| p.store_order_id.clone())
+            .collect();
+        handed.extend(ids.iter().cloned());
+        page_number += 1;
+        let mut confirm = |id: &str| {
+            rig.ponte
+                .order_confirm("loja", id, &format!("PV-{id}"))
+                .unwrap();
+            confirmed.push(id.to_string());
+        };
+        match page_number {
+            1 => confirm(&ids[0]),
+            2 => confirm(ids.last().unwrap()),
+            3 => {
+                // Two ahead of the cursor: never handed out now.
+                let at = order
+                    .iter()
+                    .position(|id| id == ids.last().unwrap())
+                    .unwrap();
+                confirm(&order[at + 1]);
+                confirm(&order[at + 3]);
+            }
+            _ => {}
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let skipped_ahead: Vec<&String> = confirmed[2..].iter().collect();
+    let expected: Vec<&String> = order
+        .iter()
+        .filter(|id| !skipped_ahead.contains(id))
+        .collect();
+    assert_eq!(
+        handed.iter().collect::<Vec<_>>(),
+        expected,
+        "each once, in order, none skipped"
+    );
+    // What is left is what the ERP did not confirm, each once.
+    let left = pending_ids(&mut rig);
+    let expected: Vec<&String> = order.iter().filter(|id| !confirmed.contains(id)).collect();
+    assert_eq!(left.iter().collect::<Vec<_>>(), expected);
+    assert_eq!(capture(&mut rig).pending_total, 19);
+}
+
+#[test]
+fn a_page_size_or_cursor_ponte_cannot_take_is_refused_by_name() {
+    let mut rig = stocked();
+    place(&rig, shopper("A", 1, "processing", CPF));
+    capture(&mut rig);
+    for limit in [1001, u32::MAX] {
+        match rig.ponte.orders_pending("loja", None, limit) {
+            Err(Error::InvalidArgument { argument, message }) => {
+                assert_eq!(argument, "limit");
+                assert!(message.contains(&limit.to_string()), "{message}");
+                assert!(message.contains("1 to 1000"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let long = "x".repeat(500);
+    for cursor in [
+        "",
+        "p",
+        "p-3",
+        "3",
+        "p3 ",
+        "p99999999999999999999",
+        long.as_str(),
+    ] {
+        match rig.ponte.orders_pending("loja", Some(cursor), 0) {
+            Err(err @ Error::InvalidArgument { .. }) => {
+                let text = err.to_string();
+                assert!(text.starts_with("argument `after` is '"), "{text}");
+                assert!(text.len() < 200, "the cursor is cut short: {text}");
+            }
+            other => panic!("{cursor:?}: {other:?}"),
+        }
+    }
+    // The bounds themselves are fine; 0 is the default of 100.
+    for limit in [0, 1, 1000] {
+        let page = rig.ponte.orders_pending("loja", None, limit).unwrap();
+        assert_eq!((page.orders.len(), page.next), (1, None));
+    }
+    assert!(matches!(
+        rig.ponte.orders_pending("nenhuma", None, 0),
+        Err(Error::IntegrationNotFound(_))
+    ));
 }

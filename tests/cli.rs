@@ -551,6 +551,79 @@ fn a_closed_pipe_ends_the_output_quietly() {
 }
 
 #[test]
+fn the_pending_list_is_printed_a_page_at_a_time_with_the_next_cursor() {
+    let shop = Shop::synced(1000);
+    let (store, path) = (&shop.store, |name: &str| shop.path(name));
+    let state = path("ponte.db");
+    for name in ["Ana", "Bia", "Caio"] {
+        store
+            .place_order(&serde_json::json!({"status": "processing", "line_items": [{"sku": "A", "quantity": 1}],
+                "billing": {"first_name": name, "address_1": "Rua A", "city": "Curitiba", "state": "PR", "postcode": "80010-000"}}))
+            .unwrap();
+    }
+    let captured = ponte(&[
+        "capture",
+        "--state",
+        &state,
+        "--config",
+        &path("config.json"),
+    ]);
+    assert!(captured.status.success(), "{}", text(&captured));
+    assert!(
+        text(&captured).contains("3 new for the ERP; 3 waiting for it in all"),
+        "{}",
+        text(&captured)
+    );
+    let named = ["--state", state.as_str(), "--integration", "loja"];
+
+    let first = ponte(&[&["pending"][..], &named, &["--limit", "2"]].concat());
+    assert!(first.status.success(), "{}", text(&first));
+    let shown = text(&first);
+    assert!(
+        shown.contains("Ana") && shown.contains("Bia") && !shown.contains("Caio"),
+        "{shown}"
+    );
+    let cursor = shown
+        .lines()
+        .last()
+        .and_then(|line| line.split("--after ").nth(1))
+        .expect("the last line gives the next page's cursor")
+        .to_string();
+    let last = ponte(
+        &[
+            &["pending"][..],
+            &named,
+            &["--limit", "2", "--after", &cursor],
+        ]
+        .concat(),
+    );
+    assert!(
+        text(&last).contains("Caio")
+            && text(&last).contains("1 orders waiting for the ERP on this page, the last"),
+        "{}",
+        text(&last)
+    );
+
+    let json = ponte(&[&["pending"][..], &named, &["--limit", "2", "--json"]].concat());
+    let page: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(page["orders"].as_array().unwrap().len(), 2);
+    assert_eq!(page["next"], cursor.as_str());
+
+    for (args, argument) in [
+        (["--limit", "1001"], "limit"),
+        (["--after", "page-2"], "after"),
+    ] {
+        let refused = ponte(&[&["pending"][..], &named, &args].concat());
+        assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+        assert!(
+            text(&refused).contains(&format!("argument `{argument}`")),
+            "{}",
+            text(&refused)
+        );
+    }
+}
+
+#[test]
 fn reading_commands_name_an_integration_put_before_and_the_report_suits_a_brazilian_excel() {
     let shop = Shop::synced(1050);
     let (store, path) = (&shop.store, |name: &str| shop.path(name));
@@ -794,7 +867,14 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ),
     (
         "pending",
-        &["--state", "--config", "--integration", "--json"],
+        &[
+            "--state",
+            "--config",
+            "--integration",
+            "--limit",
+            "--after",
+            "--json",
+        ],
     ),
     (
         "reservations",

@@ -136,17 +136,25 @@ impl Work {
 
 /// The ERP's answer to an order handed to it, the same whichever process gives it: some wait,
 /// some are rejected, most are confirmed.
+/// The pending list is read a page at a time, answering between pages, as an ERP does.
 fn answer(ponte: &mut Ponte) {
-    let Ok(pending) = ponte.orders_pending(INTEGRATION) else {
-        return;
-    };
-    for order in pending {
-        let id = order.store_order_id;
-        let _ = match id.parse::<u64>().unwrap_or(0) % 5 {
-            0 => continue,
-            1 => ponte.order_reject(INTEGRATION, &id, "Sem limite de crédito"),
-            _ => ponte.order_confirm(INTEGRATION, &id, &format!("PV-{id}")),
+    let mut after: Option<String> = None;
+    loop {
+        let Ok(page) = ponte.orders_pending(INTEGRATION, after.as_deref(), 20) else {
+            return;
         };
+        for order in page.orders {
+            let id = order.store_order_id;
+            let _ = match id.parse::<u64>().unwrap_or(0) % 5 {
+                0 => continue,
+                1 => ponte.order_reject(INTEGRATION, &id, "Sem limite de crédito"),
+                _ => ponte.order_confirm(INTEGRATION, &id, &format!("PV-{id}")),
+            };
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return,
+        }
     }
 }
 

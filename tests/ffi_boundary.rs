@@ -1279,12 +1279,15 @@ fn orders_are_captured_confirmed_and_reported_through_the_c_abi() {
         );
         let report = take(out);
         assert_eq!(report["pending"][0]["sales_order"]["status"], "closed");
+        assert_eq!(report["pending_total"], 1);
         out = ptr::null_mut();
         assert_eq!(
-            ponte_orders_pending(h, c"loja".as_ptr(), &mut out),
+            ponte_orders_pending(h, c"loja".as_ptr(), ptr::null(), 0, &mut out),
             PONTE_OK
         );
-        assert_eq!(take(out).as_array().unwrap().len(), 1);
+        let page = take(out);
+        assert_eq!(page["orders"].as_array().unwrap().len(), 1);
+        assert_eq!(page["next"], serde_json::Value::Null);
         out = ptr::null_mut();
         assert_eq!(ponte_reservations(h, c"loja".as_ptr(), &mut out), PONTE_OK);
         assert_eq!(take(out)[0]["kind"], "unconfirmed");
@@ -1396,6 +1399,141 @@ fn orders_are_captured_confirmed_and_reported_through_the_c_abi() {
 }
 
 #[test]
+fn the_pending_list_is_read_page_by_page_through_the_c_abi_and_bad_pages_are_named() {
+    let (rig, first) = capture_fixture();
+    let h = rig.fixture.handle;
+    let l = c"loja".as_ptr();
+    let mut ids = vec![first];
+    for _ in 0..4 {
+        let order = rig._sandbox
+            .place_order(&json!({"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}],
+                "billing": {"first_name": "Ana", "address_1": "Rua A", "city": "Curitiba", "state": "PR", "postcode": "80010-000"}}))
+            .unwrap();
+        ids.push(order["id"].as_u64().unwrap().to_string());
+    }
+    let mut out = SENTINEL;
+    // SAFETY: a live handle, C strings and out slots only.
+    unsafe {
+        assert_eq!(
+            ponte_capture_orders(h, l, &mut out),
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        assert_eq!(take(out)["pending_total"], 5);
+        // The list's order, read whole: the journal's, in which the store listed them.
+        out = SENTINEL;
+        assert_eq!(
+            ponte_orders_pending(h, l, ptr::null(), 0, &mut out),
+            PONTE_OK
+        );
+        let whole: Vec<String> = take(out)["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["store_order_id"].as_str().unwrap().to_string())
+            .collect();
+        let (mut sorted, mut placed) = (whole.clone(), ids.clone());
+        sorted.sort();
+        placed.sort();
+        assert_eq!(sorted, placed);
+        // Two at a time; the first order of the second page is confirmed before it is read.
+        let mut handed = Vec::new();
+        let mut after: Option<CString> = None;
+        loop {
+            out = SENTINEL;
+            let cursor = after.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+            assert_eq!(
+                ponte_orders_pending(h, l, cursor, 2, &mut out),
+                PONTE_OK,
+                "{}",
+                last_message()
+            );
+            let page = take(out);
+            let orders = page["orders"].as_array().unwrap();
+            assert!(orders.len() <= 2);
+            handed.extend(
+                orders
+                    .iter()
+                    .map(|o| o["store_order_id"].as_str().unwrap().to_string()),
+            );
+            if handed.len() == 2 {
+                let id = CString::new(whole[2].clone()).unwrap();
+                let status =
+                    ponte_order_confirm(h, l, id.as_ptr(), c"PV-3".as_ptr(), ptr::null_mut());
+                assert_eq!(status, PONTE_OK, "{}", last_message());
+            }
+            match page["next"].as_str() {
+                Some(next) => after = Some(CString::new(next).unwrap()),
+                None => break,
+            }
+        }
+        let mut expected = whole.clone();
+        expected.remove(2);
+        assert_eq!(
+            handed, expected,
+            "each order still pending once, none skipped"
+        );
+
+        let expect_invalid = |status: i32, argument: &str, out: *mut c_char| {
+            assert_eq!(status, PONTE_E_INVALID_ARGUMENT, "{argument}");
+            assert_eq!(ponte_last_error_code(), PONTE_E_INVALID_ARGUMENT);
+            let message = last_message();
+            assert!(
+                message.starts_with(&format!("argument `{argument}` ")),
+                "{message}"
+            );
+            assert!(out.is_null(), "{argument}: out not reset");
+        };
+        for limit in [-1, 1001, i32::MIN, i32::MAX] {
+            out = SENTINEL;
+            let status = ponte_orders_pending(h, l, ptr::null(), limit, &mut out);
+            expect_invalid(status, "limit", out);
+            assert!(
+                last_message().contains(&limit.to_string()),
+                "{}",
+                last_message()
+            );
+        }
+        for cursor in [
+            c"",
+            c"p",
+            c"12",
+            c"p-1",
+            c"p99999999999999999999",
+            c"next page",
+        ] {
+            out = SENTINEL;
+            let status = ponte_orders_pending(h, l, cursor.as_ptr(), 0, &mut out);
+            expect_invalid(status, "after", out);
+        }
+        let cp1252 = CString::new(b"p1\xe9".to_vec()).unwrap();
+        out = SENTINEL;
+        assert_eq!(
+            ponte_orders_pending(h, l, cp1252.as_ptr(), 0, &mut out),
+            PONTE_E_INVALID_UTF8
+        );
+        assert!(out.is_null());
+        assert!(last_message().starts_with("argument `after` is not valid UTF-8"));
+        // The limits themselves are fine, and a cursor past the end gives an empty last page.
+        for limit in [1, 1000] {
+            out = SENTINEL;
+            assert_eq!(
+                ponte_orders_pending(h, l, ptr::null(), limit, &mut out),
+                PONTE_OK
+            );
+            free(out);
+        }
+        out = SENTINEL;
+        assert_eq!(
+            ponte_orders_pending(h, l, c"p9223372036854775807".as_ptr(), 0, &mut out),
+            PONTE_OK
+        );
+        assert_eq!(take(out), json!({"orders": [], "next": null}));
+    }
+}
+
+#[test]
 fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
     let (rig, _) = capture_fixture();
     let h = rig.fixture.handle;
@@ -1422,12 +1560,17 @@ fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
             out,
         );
         expect_null(
-            ponte_orders_pending(ptr::null_mut(), l, &mut out),
+            ponte_orders_pending(ptr::null_mut(), l, ptr::null(), 0, &mut out),
             "argument `handle` is NULL",
             out,
         );
         expect_null(
-            ponte_orders_pending(h, l, ptr::null_mut()),
+            ponte_orders_pending(h, ptr::null(), ptr::null(), 0, &mut out),
+            "argument `integration` is NULL",
+            out,
+        );
+        expect_null(
+            ponte_orders_pending(h, l, ptr::null(), 0, ptr::null_mut()),
             "argument `orders_out` is NULL",
             out,
         );
@@ -1481,7 +1624,7 @@ fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
             ::ponte::failpoint::arm_panic(name);
             let status = match name {
                 "ponte_capture_orders" => ponte_capture_orders(h, l, &mut out),
-                "ponte_orders_pending" => ponte_orders_pending(h, l, &mut out),
+                "ponte_orders_pending" => ponte_orders_pending(h, l, ptr::null(), 0, &mut out),
                 "ponte_order_confirm" => ponte_order_confirm(h, l, o, c"PV".as_ptr(), &mut out),
                 "ponte_order_reject" => ponte_order_reject(h, l, o, c"x".as_ptr(), &mut out),
                 "ponte_order_retry" => ponte_order_retry(h, l, o, &mut out),
@@ -1490,7 +1633,7 @@ fn the_order_exports_refuse_null_arguments_by_name_and_survive_panics() {
             };
             assert_eq!(status, PONTE_E_PANIC, "{name}");
             assert_eq!(
-                ponte_orders_pending(h, l, &mut out),
+                ponte_orders_pending(h, l, ptr::null(), 0, &mut out),
                 PONTE_E_HANDLE_POISONED,
                 "{name}"
             );
@@ -1784,7 +1927,7 @@ fn customers_events_and_fulfilment_go_through_the_c_abi_and_bad_calls_are_named(
             assert_eq!(status, PONTE_E_PANIC, "{name}");
             assert!(out.is_null(), "{name}");
             assert_eq!(
-                ponte_orders_pending(h, l, &mut out),
+                ponte_orders_pending(h, l, ptr::null(), 0, &mut out),
                 PONTE_E_HANDLE_POISONED,
                 "{name}"
             );

@@ -359,7 +359,7 @@ fn a_key_refused_while_writing_back_ends_the_capture_as_an_auth_error() {
     let err = rig.ponte.capture_orders("loja").unwrap_err();
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
     // The order is journaled and handed out; its write-back waits for a working key.
-    assert_eq!(rig.ponte.orders_pending("loja").unwrap().len(), 1);
+    assert_eq!(pending_ids(&mut rig).len(), 1);
     rig.sandbox.clear_faults();
     let report = capture(&mut rig);
     assert_eq!(count(&report, "writebacks_done"), 1, "{:?}", report.counts);

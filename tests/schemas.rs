@@ -397,14 +397,24 @@ fn every_output_of_a_whole_flow_fits_its_schema() {
             ponte_capture_orders_with(h, l, c"{}".as_ptr(), None, ptr::null_mut(), out)
         });
         assert_eq!(
-            report["pending"].as_array().map(Vec::len),
-            Some(2),
+            (
+                report["pending"].as_array().map(Vec::len),
+                &report["pending_total"]
+            ),
+            (Some(2), &json!(2)),
             "{report}"
         );
-        let pending = output(seen, "pending_orders.json", |out| {
-            ponte_orders_pending(h, l, out)
+        // A page with a cursor to the next, then the last page, whose `next` is null.
+        let first = output(seen, "pending_orders.json", |out| {
+            ponte_orders_pending(h, l, ptr::null(), 1, out)
         });
-        assert_eq!(pending.as_array().map(Vec::len), Some(2));
+        assert_eq!(first["orders"].as_array().map(Vec::len), Some(1));
+        let next = CString::new(first["next"].as_str().expect("a next page")).unwrap();
+        let last = output(seen, "pending_orders.json", |out| {
+            ponte_orders_pending(h, l, next.as_ptr(), 1, out)
+        });
+        assert_eq!(last["orders"].as_array().map(Vec::len), Some(1));
+        assert_eq!(last["next"], Value::Null);
         let reservations = output(seen, "reservations.json", |out| {
             ponte_reservations(h, l, out)
         });

@@ -37,7 +37,9 @@ static class Example
                 "\"billing\": {\"first_name\": \"Ana\", \"address_1\": \"Rua XV\", \"city\": \"Curitiba\", " +
                 "\"state\": \"PR\", \"postcode\": \"80020-310\"}}");
             Console.WriteLine("capture: " + erp.CaptureOrdersWithin("loja", 30));
-            string order = JsonString(erp.OrdersPending("loja"), "store_order_id");
+            // The first page of the orders waiting for the ERP, 100 at most; "next" is the cursor
+            // of the following page, null after the last.
+            string order = JsonString(erp.OrdersPending("loja", null, 100), "store_order_id");
             Console.WriteLine("confirmed: " + erp.OrderConfirm("loja", order, "PV-0001"));
             Console.WriteLine("product: " + erp.CatalogGet("{\"sku\": \"TRA-PP-45\"}"));
             Console.WriteLine("customers: " + erp.CustomersPending("loja"));

@@ -93,7 +93,7 @@ namespace PonteErp
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_capture_orders(PonteHandle h, byte[] integration, out IntPtr report);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int ponte_orders_pending(PonteHandle h, byte[] integration, out IntPtr orders);
+        internal static extern int ponte_orders_pending(PonteHandle h, byte[] integration, byte[] after, int limit, out IntPtr orders);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_order_confirm(PonteHandle h, byte[] integration, byte[] order, byte[] number, out IntPtr state);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -228,8 +228,14 @@ namespace PonteErp
         public string CaptureOrders(string integration)
         { IntPtr o; Native.Check(Native.ponte_capture_orders(h, Native.Utf8(integration), out o)); return Native.Take(o); }
 
-        public string OrdersPending(string integration)
-        { IntPtr o; Native.Check(Native.ponte_orders_pending(h, Native.Utf8(integration), out o)); return Native.Take(o); }
+        // One page of the pending list: {"orders": [...], "next": cursor or null}. after: the
+        // previous page's "next", or null for the first page; limit: 1 to 1000, or 0 for 100.
+        public string OrdersPending(string integration, string after = null, int limit = 0)
+        {
+            IntPtr o;
+            Native.Check(Native.ponte_orders_pending(h, Native.Utf8(integration), Native.Utf8(after), limit, out o));
+            return Native.Take(o);
+        }
 
         public string OrderConfirm(string integration, string storeOrderId, string erpOrderNumber)
         {

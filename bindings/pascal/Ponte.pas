@@ -69,7 +69,8 @@ function ponte_sync_plan(Handle: PPonteHandle; Integration, OptionsJson: PAnsiCh
 function ponte_sync_products(Handle: PPonteHandle; Integration, OptionsJson: PAnsiChar; Progress: TPonteProgress;
   UserData: Pointer; ReportOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_capture_orders(Handle: PPonteHandle; Integration: PAnsiChar; ReportOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
-function ponte_orders_pending(Handle: PPonteHandle; Integration: PAnsiChar; OrdersOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_orders_pending(Handle: PPonteHandle; Integration, After: PAnsiChar; Limit: Int32;
+  OrdersOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_order_confirm(Handle: PPonteHandle; Integration, StoreOrderId, ErpOrderNumber: PAnsiChar;
   StateOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_order_reject(Handle: PPonteHandle; Integration, StoreOrderId, Reason: PAnsiChar;
@@ -126,7 +127,11 @@ type
     function SyncPlan(const Integration: UTF8String; const OptionsJson: UTF8String = '{}'): UTF8String;
     function SyncProducts(const Integration: UTF8String; const OptionsJson: UTF8String = '{}'): UTF8String;
     function CaptureOrders(const Integration: UTF8String): UTF8String;
-    function OrdersPending(const Integration: UTF8String): UTF8String;
+    // One page of the pending list: the JSON object of "orders" and "next" (a cursor, or null
+    // after the last page). After: the previous page's "next", or '' for the first page;
+    // Limit: 1 to 1000, or 0 for 100.
+    function OrdersPending(const Integration: UTF8String; const After: UTF8String = '';
+      Limit: Int32 = 0): UTF8String;
     function OrderConfirm(const Integration, StoreOrderId, ErpOrderNumber: UTF8String): UTF8String;
     function OrderReject(const Integration, StoreOrderId, Reason: UTF8String): UTF8String;
     function OrderRetry(const Integration, StoreOrderId: UTF8String): UTF8String;
@@ -318,10 +323,14 @@ begin
   Result := Take(Out_);
 end;
 
-function TPonte.OrdersPending(const Integration: UTF8String): UTF8String;
-var Out_: PAnsiChar;
+function TPonte.OrdersPending(const Integration: UTF8String; const After: UTF8String;
+  Limit: Int32): UTF8String;
+var
+  Out_, Cursor: PAnsiChar;
 begin
-  Check(ponte_orders_pending(FHandle, PAnsiChar(Integration), @Out_));
+  { No cursor is empty: '' asks for the first page. }
+  if After = '' then Cursor := nil else Cursor := PAnsiChar(After);
+  Check(ponte_orders_pending(FHandle, PAnsiChar(Integration), Cursor, Limit, @Out_));
   Result := Take(Out_);
 end;
 

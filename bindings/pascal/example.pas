@@ -53,7 +53,9 @@ begin
       '"billing": {"first_name": "Ana", "address_1": "Rua XV", "city": "Curitiba", "state": "PR", ' +
       '"postcode": "80020-310"}}');
     WriteLn('capture: ', Erp.CaptureOrdersWithin('loja', 30));
-    Pending := Erp.OrdersPending('loja');
+    { The first page of the orders waiting for the ERP, 100 at most; "next" is the cursor of the
+      following page, null after the last. }
+    Pending := Erp.OrdersPending('loja', '', 100);
     At := Pos('"store_order_id":"', Pending);
     OrderId := JsonString(Copy(Pending, At, 40), 'store_order_id');
     WriteLn('confirmed: ', Erp.OrderConfirm('loja', OrderId, 'PV-0001'));

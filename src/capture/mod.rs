@@ -4,8 +4,9 @@
 //! the same transaction that registers its customer, validates it and queues its write-backs.
 //! Orders are read by key (`walk`), never by offset over a set that moves; the watermark moves
 //! only after every page is committed and only as far as the read proved, and each capture
-//! re-reads an overlap window, whose repeats the journal's key absorbs. Accepted orders are handed
-//! to the ERP, and again at every capture, until it confirms or rejects each one. Status
+//! re-reads an overlap window, whose repeats the journal's key absorbs. A capture reports the
+//! orders that became pending in it; the whole pending list, which holds each accepted order
+//! until the ERP confirms or rejects it, is read page by page (`orders_pending`). Status
 //! write-backs and notes wait in an outbox (`writeback`) until the store has them.
 
 mod customers;
@@ -87,8 +88,15 @@ pub struct CaptureReport {
     /// Why this capture stopped reading before the end, if it did; the next one goes on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unfinished: Option<String>,
-    /// Every order waiting for the ERP, this capture's and earlier ones'.
+    /// The orders that became pending in this capture, in the order of the pending list: sales
+    /// captured for the first time (or read fine at last, or paid after a cancellation) and
+    /// reservations that became sales, each one accepted. Not here: orders pending from earlier
+    /// captures, pending orders the store changed (the ERP gets a `changed` event), and orders
+    /// `ponte_order_retry` made pending. The whole list, all of those included, is read page by
+    /// page with `ponte_orders_pending` until the ERP confirms or rejects each order.
     pub pending: Vec<PendingOrder>,
+    /// How many orders wait for the ERP now, this capture's and earlier ones'.
+    pub pending_total: u64,
     /// Orders rejected by this capture.
     pub rejected: Vec<RejectedOrder>,
     /// Orders the store sent in a shape Ponte cannot read: journaled as failed, read again next time.
@@ -331,11 +339,7 @@ pub(crate) fn capture(
     let recheck: Vec<String> = db.read(|tx| {
         let mut ids = Vec::new();
         for state in ["reserved", "failed"] {
-            ids.extend(
-                journal::journal_in_state(tx, integration, state)?
-                    .into_iter()
-                    .map(|r| r.store_order_id),
-            );
+            ids.extend(journal::journal_ids_in_state(tx, integration, state)?);
         }
         // Pending orders the listing did not show were not modified since: a batch of those read
         // longest ago is enough, so an ERP far behind costs one request a capture, not one per
@@ -383,7 +387,10 @@ pub(crate) fn capture(
     db.write(|tx| journal::set_resume(tx, integration, cut_short))?;
     let Journaling {
         mut counts,
-        rejected,
+        decided: Decided {
+            rejected,
+            newly_pending,
+        },
         failures,
         ..
     } = pages;
@@ -395,10 +402,16 @@ pub(crate) fn capture(
     if flushed.dropped > 0 {
         counts.insert("writebacks_dropped".into(), flushed.dropped);
     }
-    let pending = orders_pending(db, integration)?;
+    let (pending, pending_total) = db.read(|tx| {
+        let pending = still_pending(tx, integration, &newly_pending)?;
+        Ok((
+            pending,
+            journal::count_in_state(tx, integration, "pending")?,
+        ))
+    })?;
     let requests = platform.http_stats().requests - requests_before;
     crate::failpoint::reached("capture.after_commit_before_return");
-    log::info!(target: "ponte::capture", "capture of {integration}: {counts:?}, {} pending, {requests} requests", pending.len());
+    log::info!(target: "ponte::capture", "capture of {integration}: {counts:?}, {} newly pending, {pending_total} pending, {requests} requests", pending.len());
     Ok(CaptureReport {
         integration: integration.to_string(),
         counts,
@@ -406,9 +419,20 @@ pub(crate) fn capture(
         watermark: watermark.map(crate::time::format_rfc3339),
         unfinished: end.unfinished.or(stopper.reason),
         pending,
+        pending_total,
         rejected,
         failures,
     })
+}
+
+/// The orders a capture's decisions hand to the ERP.
+#[derive(Default)]
+struct Decided {
+    /// Orders this capture rejected.
+    rejected: Vec<RejectedOrder>,
+    /// Orders that became pending in this capture, in the order they did; one the store then
+    /// changed or cancelled in the same capture may be listed and no longer pending.
+    newly_pending: Vec<String>,
 }
 
 /// What a capture learns as it journals the pages it reads.
@@ -417,7 +441,7 @@ struct Journaling {
     /// Read when a page first has orders to validate: a capture with nothing new stays cheap.
     catalog: Option<Catalog>,
     counts: BTreeMap<String, u64>,
-    rejected: Vec<RejectedOrder>,
+    decided: Decided,
     failures: Vec<ItemFailure>,
     /// Every order read.
     seen: BTreeSet<String>,
@@ -442,7 +466,7 @@ impl Journaling {
         };
         let Journaling {
             counts,
-            rejected,
+            decided,
             seen,
             ..
         } = self;
@@ -451,7 +475,7 @@ impl Journaling {
             for order in &page.items {
                 seen.insert(order.store_order_id.clone());
                 let order = order_rules::resolve_lines(order, &catalog.skus, &catalog.index);
-                process(tx, config, catalog, &order, counts, rejected)?;
+                process(tx, config, catalog, &order, counts, decided)?;
             }
             for failure in &page.failures {
                 seen.insert(failure.store_id.clone());
@@ -524,7 +548,7 @@ fn process(
     catalog: &Catalog,
     order: &StoreOrder,
     counts: &mut BTreeMap<String, u64>,
-    rejected: &mut Vec<RejectedOrder>,
+    decided: &mut Decided,
 ) -> Result<()> {
     let integration = config.id.as_str();
     let capture = &config.order_capture;
@@ -567,15 +591,7 @@ fn process(
                 || (in_fetch && previous_state != Some("reserved")) =>
         {
             bump(counts, found(previous_state));
-            decide(
-                tx,
-                config,
-                catalog,
-                order,
-                counts,
-                rejected,
-                Received::Queue,
-            )?;
+            decide(tx, config, catalog, order, counts, decided, Received::Queue)?;
         }
         None | Some("failed") | Some("cancelled") if in_reservation => {
             let customer_id = register(tx, integration, order)?;
@@ -601,15 +617,7 @@ fn process(
         }
         Some("reserved") if in_fetch => {
             bump(counts, "became_sale");
-            decide(
-                tx,
-                config,
-                catalog,
-                order,
-                counts,
-                rejected,
-                Received::Queue,
-            )?;
+            decide(tx, config, catalog, order, counts, decided, Received::Queue)?;
         }
         Some("reserved") if in_reservation => {
             journal::hold(
@@ -633,7 +641,7 @@ fn process(
         }
         Some("pending") | Some("confirmed") => {
             let row = existing.expect("matched a journaled state");
-            follow(tx, config, catalog, row, order, counts, rejected)?;
+            follow(tx, config, catalog, row, order, counts, decided)?;
         }
         Some(_) => {
             journal::set_store_status(tx, integration, &order.store_order_id, &order.status)?;
@@ -654,7 +662,7 @@ fn follow(
     mut row: JournalRow,
     order: &StoreOrder,
     counts: &mut BTreeMap<String, u64>,
-    rejected: &mut Vec<RejectedOrder>,
+    decided: &mut Decided,
 ) -> Result<()> {
     let integration = config.id.as_str();
     let id = order.store_order_id.as_str();
@@ -710,7 +718,7 @@ fn follow(
         )?;
         bump(counts, "status_changed");
     }
-    // Only a pending order is handed over again as it changed: a confirmed one is the ERP's.
+    // Only a pending order is validated again as it changed: a confirmed one is the ERP's.
     let changes = match row.state.as_str() {
         "pending" => row
             .order
@@ -730,20 +738,21 @@ fn follow(
             &json!({"changed": changes, "modified_at": order.modified_at}),
         )?;
         bump(counts, "changed");
-        // Validated and handed over again as it is now; the received status is not sent twice.
+        // Validated again, and in the pending list as it is now; the received status is not sent
+        // twice.
         return decide(
             tx,
             config,
             catalog,
             order,
             counts,
-            rejected,
+            decided,
             Received::AlreadyQueued,
         );
     }
-    row.store_status = order.status.clone();
-    row.modified_at = Some(order.modified_at.clone());
-    journal::journal_put(tx, integration, &row)?;
+    // Only the store's status and modification time move; the row's documents are left as they
+    // are, not written again (most orders a capture reads again changed nothing).
+    journal::set_store_state(tx, integration, id, &order.status, &order.modified_at)?;
     if !moved {
         bump(counts, "seen_again");
     }
@@ -791,8 +800,10 @@ fn changed_parts(before: &StoreOrder, now: &StoreOrder) -> Vec<&'static str> {
     parts
 }
 
-/// Whether deciding on an order queues its received status: the first time it is decided, yes; a
-/// pending order the store changed is decided again, and its received status was queued already.
+/// Whether deciding on an order queues its received status: the first time it is decided, yes
+/// (and if accepted, it is new to the ERP, so the capture report lists it); a pending order the
+/// store changed is decided again, its received status was queued already, and the ERP hears of
+/// it through a `changed` event.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Received {
     Queue,
@@ -807,7 +818,7 @@ fn decide(
     catalog: &Catalog,
     order: &StoreOrder,
     counts: &mut BTreeMap<String, u64>,
-    rejected: &mut Vec<RejectedOrder>,
+    decided: &mut Decided,
     received: Received,
 ) -> Result<()> {
     let integration = config.id.as_str();
@@ -840,13 +851,16 @@ fn decide(
             )?;
         }
         bump(counts, "accepted");
+        if received == Received::Queue {
+            decided.newly_pending.push(order.store_order_id.clone());
+        }
     } else {
         row.state = "rejected".into();
         row.reasons = reasons.clone();
         journal::journal_put(tx, integration, &row)?;
         journal::release(tx, integration, &order.store_order_id)?;
         queue_rejection(tx, config, &order.store_order_id, &order.status, &reasons)?;
-        rejected.push(RejectedOrder {
+        decided.rejected.push(RejectedOrder {
             store_order_id: order.store_order_id.clone(),
             number: order.number.clone(),
             reasons,
@@ -1046,31 +1060,116 @@ fn sales_order(
     })
 }
 
-/// Every order waiting for the ERP to confirm or reject it, oldest first.
-pub(crate) fn orders_pending(db: &mut Db, integration: &str) -> Result<Vec<PendingOrder>> {
-    db.read(|tx| {
-        let mut pending = Vec::new();
-        for row in journal::journal_in_state(tx, integration, "pending")? {
-            let erp_customer_id = match row.customer_id {
-                Some(id) => {
-                    journal::customer_handoff(tx, integration, id)?.and_then(|h| h.erp_customer_id)
-                }
-                None => None,
-            };
-            let mut sales_order = row.sales_order.unwrap_or(Value::Null);
-            if let Some(object) = sales_order.as_object_mut() {
-                object.insert("erp_customer_id".into(), json!(erp_customer_id));
+/// How many pending orders a page holds when the caller asks for 0.
+pub const PENDING_PAGE_DEFAULT: u32 = 100;
+/// The most pending orders one page holds: a page is read and handed out whole.
+pub const PENDING_PAGE_MAX: u32 = 1000;
+
+/// One page of the orders waiting for the ERP.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PendingPage {
+    /// At most the limit asked for, in the order they were first journaled.
+    pub orders: Vec<PendingOrder>,
+    /// The cursor to pass as `after` for the next page; null when this page is the last. Opaque:
+    /// a string to hand back as it is, never to build or compare.
+    pub next: Option<String>,
+}
+
+/// The cursor of the page after the order at `position` in journal order.
+fn cursor(position: i64) -> String {
+    format!("p{position}")
+}
+
+/// The position a cursor stands for; `argument` names it in the error.
+fn position(after: Option<&str>, argument: &'static str) -> Result<i64> {
+    let Some(after) = after else { return Ok(0) };
+    after
+        .strip_prefix('p')
+        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<i64>().ok())
+        .ok_or_else(|| {
+            let shown: String = after.chars().take(40).collect();
+            let more = if shown.len() < after.len() { "..." } else { "" };
+            Error::InvalidArgument {
+                argument,
+                message: format!(
+                    "is '{shown}{more}', not a cursor Ponte returned; pass the `next` of the \
+                     previous page, or none to start from the first"
+                ),
             }
-            pending.push(PendingOrder {
-                store_order_id: row.store_order_id,
-                number: row.number,
-                customer_key: row.customer_id.map(|id| id.to_string()),
-                erp_customer_id,
-                sales_order,
-            });
-        }
-        Ok(pending)
+        })
+}
+
+/// The page size for `limit`: 0 is the default; above the maximum, an error naming `argument`.
+fn page_limit(limit: u32, argument: &'static str) -> Result<u32> {
+    match limit {
+        0 => Ok(PENDING_PAGE_DEFAULT),
+        1..=PENDING_PAGE_MAX => Ok(limit),
+        _ => Err(Error::InvalidArgument {
+            argument,
+            message: format!(
+                "is {limit}; use 1 to {PENDING_PAGE_MAX}, or 0 for {PENDING_PAGE_DEFAULT}"
+            ),
+        }),
+    }
+}
+
+/// The orders waiting for the ERP to confirm or reject them, one page at a time, in the order
+/// they were first journaled: at most `limit` (0: `PENDING_PAGE_DEFAULT`) after the cursor
+/// `after` (`None`: from the first). Only the page is read from the state file. An order
+/// confirmed or rejected between two pages moves no other order across the cursor, so each order
+/// still pending is handed out once per pass; one that became pending since the pass began
+/// (captured, or retried) may come in this pass or the next.
+pub(crate) fn orders_pending(
+    db: &mut Db,
+    integration: &str,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<PendingPage> {
+    let limit = page_limit(limit, "limit")?;
+    let after = position(after, "after")?;
+    db.read(|tx| {
+        // One row more than the page tells whether another page follows.
+        let mut rows = journal::pending_page(tx, integration, after, limit + 1)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = rows.last().filter(|_| more).map(|row| cursor(row.position));
+        let orders = rows.into_iter().map(pending_order).collect();
+        Ok(PendingPage { orders, next })
     })
+}
+
+/// The orders among `ids` still pending, each once, in the order of the pending list.
+fn still_pending(
+    tx: &rusqlite::Transaction<'_>,
+    integration: &str,
+    ids: &[String],
+) -> Result<Vec<PendingOrder>> {
+    let mut listed = BTreeSet::new();
+    let mut rows = Vec::new();
+    for id in ids {
+        if listed.insert(id.as_str()) {
+            rows.extend(journal::pending_get(tx, integration, id)?);
+        }
+    }
+    rows.sort_by_key(|row| row.position);
+    Ok(rows.into_iter().map(pending_order).collect())
+}
+
+/// A pending order as the ERP receives it: its sales order names the customer's ERP id, once the
+/// ERP confirmed them.
+fn pending_order(row: journal::PendingRow) -> PendingOrder {
+    let mut sales_order = row.sales_order.unwrap_or(Value::Null);
+    if let Some(object) = sales_order.as_object_mut() {
+        object.insert("erp_customer_id".into(), json!(row.erp_customer_id));
+    }
+    PendingOrder {
+        store_order_id: row.store_order_id,
+        number: row.number,
+        customer_key: row.customer_id.map(|id| id.to_string()),
+        erp_customer_id: row.erp_customer_id,
+        sales_order,
+    }
 }
 
 fn journal_row(
@@ -1176,7 +1275,8 @@ pub(crate) fn reject(
 }
 
 /// Validates a rejected order again, after the user fixed the data; if it passes now, it is
-/// pending again and handed to the ERP at the next capture (and by `orders_pending` at once).
+/// pending again and listed by `orders_pending` at once (not in a capture report: see
+/// `CaptureReport::pending`).
 pub(crate) fn retry(
     db: &mut Db,
     config: &IntegrationConfig,

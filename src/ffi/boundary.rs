@@ -186,6 +186,21 @@ pub(crate) unsafe fn arg_str<'a>(
     })
 }
 
+/// Borrows a C string argument that may be NULL (for "none") as UTF-8.
+///
+/// # Safety
+/// `value` is NULL or a NUL-terminated string valid for the duration of the call.
+pub(crate) unsafe fn arg_optional_str<'a>(
+    value: *const c_char,
+    argument: &'static str,
+) -> Result<Option<&'a str>, Failure> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and NUL-terminated, as the caller promised.
+    unsafe { arg_str(value, argument) }.map(Some)
+}
+
 /// Checks that an output argument is not NULL.
 pub(crate) fn arg_out<'a, T>(
     out: *mut *mut T,

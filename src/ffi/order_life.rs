@@ -85,8 +85,8 @@ pub unsafe extern "C" fn ponte_customer_confirm(
 /// "kind", "order_state", "erp_order_number", "detail", "seen_at", "acknowledged"}`. `kind` is
 /// `cancelled` (a pending order leaves the ERP's queue and its hold), `refunded` (`detail` has
 /// `amount_cents`, `reason`, `full` and `lines` with the ERP's SKUs, null until read),
-/// `status_changed` (a status the merchant set) or `changed` (a pending order's customer or items,
-/// handed over again as they are now).
+/// `status_changed` (a status the merchant set) or `changed` (a pending order's customer or items:
+/// validated again, and in `ponte_orders_pending` as they are now).
 ///
 /// Schemas: `*events_out` is `include/schemas/order_events.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,

@@ -2,10 +2,14 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::boundary::{arg_out, arg_str, reset_out, set_json, set_optional_json};
+use super::boundary::{
+    arg_optional_str, arg_out, arg_str, reset_out, set_json, set_optional_json, Failure,
+};
 use super::handle::{ponte, with_handle};
 use super::sync::{go_on, ponte_progress_callback};
-use crate::capture::{CaptureOptions, CaptureProgress, ReportFilter};
+use crate::capture::{
+    CaptureOptions, CaptureProgress, ReportFilter, PENDING_PAGE_DEFAULT, PENDING_PAGE_MAX,
+};
 use crate::model::json;
 
 /// Captures orders from the integration's store: orders in the fetch and reservation statuses
@@ -13,8 +17,12 @@ use crate::model::json;
 /// orders validated; stock held for reservations and unconfirmed orders; queued write-backs sent.
 ///
 /// Parameters: `handle`; `integration`; `report_out` receives `{"integration", "counts",
-/// "requests", "watermark", "pending", "rejected", "failures"}`; `pending` holds every order
-/// waiting for the ERP, this capture's and earlier ones', until it is confirmed or rejected.
+/// "requests", "watermark", "pending", "pending_total", "rejected", "failures"}`. `pending`
+/// holds only the orders that became pending in this capture (new sales accepted, and
+/// reservations that became sales); `pending_total` counts every order waiting for the ERP now,
+/// earlier captures' and those `ponte_order_retry` made pending included. Read the whole list,
+/// page by page, with `ponte_orders_pending`: an order the ERP missed is there until it is
+/// confirmed or rejected, never in a later capture report.
 /// Schemas: `*report_out` is `include/schemas/capture_report.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
 /// `PONTE_E_INTEGRATION_NOT_FOUND`, `PONTE_E_INVALID_CONFIG` (capture off), `PONTE_E_CONFLICT`
@@ -101,31 +109,54 @@ pub unsafe extern "C" fn ponte_capture_orders_with(
     })
 }
 
-/// Lists the orders waiting for the ERP (a JSON array of `{"store_order_id", "number",
-/// "sales_order"}`), without asking the store.
+/// Lists one page of the orders waiting for the ERP to confirm or reject them, in the order they
+/// were first journaled, without asking the store. Only the page is read from the state file, so
+/// memory stays flat however long the backlog. To read the whole list, start with `after` NULL
+/// and pass each page's `next` until it is null. An order confirmed or rejected between two
+/// pages makes no other one skipped or repeated; an order that became pending since the first
+/// page (captured, or retried) may come in this pass or the next.
 ///
+/// Parameters: `handle`; `integration`; `after`, the `next` cursor of the previous page, as it
+/// came (opaque: never build one), or NULL to start from the first; `limit`, the most orders on
+/// the page, 1 to 1000, or 0 for 100; `orders_out` receives `{"orders": [{"store_order_id",
+/// "number", "customer_key", "erp_customer_id", "sales_order"}], "next"}`, `next` being the
+/// cursor of the following page, or null after the last.
 /// Schemas: `*orders_out` is `include/schemas/pending_orders.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
-/// `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
-/// Ownership: Caller owns `*orders_out`; release with `ponte_string_free`.
+/// `PONTE_E_INVALID_ARGUMENT` (`limit` negative or above 1000, or `after` not a cursor Ponte
+/// returned; the message names the argument), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+/// Ownership: Caller owns `*orders_out`; release with `ponte_string_free`. `after` is borrowed
+/// for the call only.
 /// Thread safety: serialized with other calls on `handle`.
 ///
 /// # Safety
-/// `handle` is NULL or open; `integration` is NULL or NUL-terminated; `orders_out` is NULL or
-/// valid for a write.
+/// `handle` is NULL or open; `integration` and `after` are NULL or NUL-terminated; `orders_out`
+/// is NULL or valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn ponte_orders_pending(
     handle: *mut ponte,
     integration: *const c_char,
+    after: *const c_char,
+    limit: i32,
     orders_out: *mut *mut c_char,
 ) -> i32 {
     // SAFETY: NULL or valid for a write, by this function's contract.
     unsafe { reset_out(orders_out) };
     with_handle("ponte_orders_pending", handle, |ponte| {
         // SAFETY: NULL or NUL-terminated, by this function's contract.
-        let integration = unsafe { arg_str(integration, "integration") }?;
+        let (integration, after) = unsafe {
+            (
+                arg_str(integration, "integration")?,
+                arg_optional_str(after, "after")?,
+            )
+        };
         let out = arg_out(orders_out, "orders_out")?;
-        set_json(out, &ponte.orders_pending(integration)?)
+        let limit = u32::try_from(limit).map_err(|_| {
+            Failure::InvalidArgument(format!(
+                "argument `limit` is {limit}; use 1 to {PENDING_PAGE_MAX}, or 0 for {PENDING_PAGE_DEFAULT}"
+            ))
+        })?;
+        set_json(out, &ponte.orders_pending(integration, after, limit)?)
     })
 }
 

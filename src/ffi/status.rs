@@ -23,7 +23,8 @@ pub const PONTE_E_INVALID_DATA: i32 = -104;
 pub const PONTE_E_NOT_FOUND: i32 = -105;
 /// The request contradicts what is already recorded.
 pub const PONTE_E_CONFLICT: i32 = -106;
-/// A numeric argument was out of range.
+/// An argument was out of range (a number, a page size), or a paging cursor Ponte never
+/// returned; the message names the argument.
 pub const PONTE_E_INVALID_ARGUMENT: i32 = -107;
 /// This build of Ponte lacks the feature asked for (a sandbox in a build without it).
 pub const PONTE_E_UNSUPPORTED: i32 = -108;
@@ -131,6 +132,7 @@ pub(crate) fn status_of(failure: &Failure) -> i32 {
             Error::InvalidJson { .. } => PONTE_E_INVALID_JSON,
             Error::InputTooLarge { .. } => PONTE_E_INPUT_TOO_LARGE,
             Error::InvalidData { .. } => PONTE_E_INVALID_DATA,
+            Error::InvalidArgument { .. } => PONTE_E_INVALID_ARGUMENT,
             Error::NotFound(_) => PONTE_E_NOT_FOUND,
             Error::Conflict(_) | Error::RunningElsewhere(_) => PONTE_E_CONFLICT,
             Error::InvalidConfig(_) => PONTE_E_INVALID_CONFIG,

@@ -66,18 +66,94 @@ pub fn journal_get(
         .optional()?)
 }
 
-/// Journal rows of an integration in one state, oldest capture first.
-pub fn journal_in_state(
+/// Ids of an integration's orders in one state, oldest capture first: what a capture reads
+/// again, without the documents it does not need.
+pub fn journal_ids_in_state(
     tx: &Transaction<'_>,
     integration: &str,
     state: &str,
-) -> Result<Vec<JournalRow>> {
+) -> Result<Vec<String>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT store_order_id FROM order_journal WHERE integration_id = ?1 AND state = ?2
+         ORDER BY captured_at, store_order_id",
+    )?;
+    let rows = statement.query_map([integration, state], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
+/// How many of an integration's orders are in one state.
+pub fn count_in_state(tx: &Transaction<'_>, integration: &str, state: &str) -> Result<u64> {
+    let count: i64 = tx
+        .prepare_cached(
+            "SELECT COUNT(*) FROM order_journal WHERE integration_id = ?1 AND state = ?2",
+        )?
+        .query_row([integration, state], |row| row.get(0))?;
+    Ok(u64::try_from(count).unwrap_or_default())
+}
+
+/// A pending order as the ERP receives it, with its position in journal order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingRow {
+    /// The row's `rowid`: SQLite gives each new row one above every other, and an update keeps
+    /// it, so it orders the pending list for good.
+    pub position: i64,
+    pub store_order_id: String,
+    pub number: String,
+    pub sales_order: Option<Value>,
+    pub customer_id: Option<i64>,
+    /// The ERP's id of the customer, once it confirmed them.
+    pub erp_customer_id: Option<String>,
+}
+
+/// Only what the ERP receives: the order as read (`order_doc`, the largest column) is left
+/// unread.
+const PENDING_SELECT: &str =
+    "SELECT j.rowid, j.store_order_id, j.number, j.sales_order, j.customer_id, h.erp_customer_id
+     FROM order_journal j LEFT JOIN customer_handoff h
+         ON h.integration_id = j.integration_id AND h.customer_id = j.customer_id
+     WHERE j.integration_id = ?1 AND j.state = 'pending'";
+
+fn pending_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PendingRow> {
+    Ok(PendingRow {
+        position: row.get(0)?,
+        store_order_id: row.get(1)?,
+        number: row.get(2)?,
+        sales_order: row
+            .get::<_, Option<String>>(3)?
+            .and_then(|t| serde_json::from_str(&t).ok()),
+        customer_id: row.get(4)?,
+        erp_customer_id: row.get(5)?,
+    })
+}
+
+/// One page of an integration's pending orders in journal order: at most `limit` whose position
+/// is past `after`. The index on (integration, state) holds the rowid, so only the page is read,
+/// however long the list; and an order leaving the list between two pages moves no other one
+/// across the cursor. (A `VACUUM` may renumber rowids: Ponte never runs one, and no migration
+/// may rebuild `order_journal` without keeping them.)
+pub fn pending_page(
+    tx: &Transaction<'_>,
+    integration: &str,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<PendingRow>> {
     let mut statement = tx.prepare_cached(&format!(
-        "SELECT {JOURNAL_COLUMNS} FROM order_journal WHERE integration_id = ?1 AND state = ?2
-         ORDER BY captured_at, store_order_id"
+        "{PENDING_SELECT} AND j.rowid > ?2 ORDER BY j.rowid LIMIT ?3"
     ))?;
-    let rows = statement.query_map([integration, state], journal_row)?;
+    let rows = statement.query_map(params![integration, after, limit], pending_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// An order, if it is pending.
+pub fn pending_get(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+) -> Result<Option<PendingRow>> {
+    Ok(tx
+        .prepare_cached(&format!("{PENDING_SELECT} AND j.store_order_id = ?2"))?
+        .query_row([integration, store_order_id], pending_row)
+        .optional()?)
 }
 
 /// Ids of an integration's orders in one state, those written longest ago first (every read of an
@@ -261,6 +337,23 @@ pub fn set_store_status(
          WHERE integration_id = ?1 AND store_order_id = ?2"
     ))?
     .execute(params![integration, store_order_id, status])?;
+    Ok(())
+}
+
+/// Records the order's status and modification time in the store as last read, and that it was
+/// read now (`updated_at`), leaving the rest of its row as it is.
+pub fn set_store_state(
+    tx: &Transaction<'_>,
+    integration: &str,
+    store_order_id: &str,
+    status: &str,
+    modified_at: &str,
+) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "UPDATE order_journal SET store_status = ?3, modified_at = ?4, updated_at = {NOW}
+         WHERE integration_id = ?1 AND store_order_id = ?2"
+    ))?
+    .execute(params![integration, store_order_id, status, modified_at])?;
     Ok(())
 }
 

@@ -86,3 +86,36 @@ pub fn store_status(rig: &Rig, id: &str) -> String {
 pub fn count(report: &ponte::capture::CaptureReport, key: &str) -> u64 {
     report.counts.get(key).copied().unwrap_or(0)
 }
+
+/// Every order pending for the ERP in `integration`, read page by page `limit` at a time, as an
+/// ERP reads the list.
+pub fn all_pending(
+    ponte: &mut ponte::Ponte,
+    integration: &str,
+    limit: u32,
+) -> Vec<ponte::capture::PendingOrder> {
+    let mut orders = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = ponte
+            .orders_pending(integration, after.as_deref(), limit)
+            .unwrap();
+        assert!(
+            limit == 0 || page.orders.len() <= limit as usize,
+            "a page holds at most the limit"
+        );
+        orders.extend(page.orders);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return orders,
+        }
+    }
+}
+
+/// The store order ids of every order pending in the rig's integration.
+pub fn pending_ids(rig: &mut Rig) -> Vec<String> {
+    all_pending(&mut rig.ponte, "loja", 0)
+        .into_iter()
+        .map(|p| p.store_order_id)
+        .collect()
+}

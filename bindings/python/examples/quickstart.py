@@ -22,7 +22,10 @@ with ponte.Sandbox() as store, ponte.Ponte(path) as p:
     store.place_order({"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}],
                        "billing": {"first_name": "Ana", "address_1": "Rua XV", "city": "Curitiba",
                                    "state": "PR", "postcode": "80020-310"}})
-    for order in p.capture_orders("loja-virtual")["pending"]:
+    report = p.capture_orders("loja-virtual")
+    print("capture:", len(report["pending"]), "new,", report["pending_total"], "waiting for the ERP")
+    # Every order waiting, a page at a time, until the ERP confirms or rejects it.
+    for order in p.iter_orders_pending("loja-virtual"):
         p.order_confirm("loja-virtual", order["store_order_id"], "PV-0001")
         print("order", order["number"], "is sales order PV-0001")
 

@@ -8,7 +8,7 @@ import ctypes
 import json
 import threading
 import urllib.request
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from . import _native
 from ._native import lib, take_string
@@ -20,6 +20,7 @@ from .errors import (
     IntegrationNotFoundError,
     InternalError,
     InvalidConfigError,
+    InvalidArgumentError,
     InvalidDataError,
     InvalidJsonError,
     NotFoundError,
@@ -45,6 +46,7 @@ __all__ = [
     "ArgumentError",
     "InvalidJsonError",
     "InvalidDataError",
+    "InvalidArgumentError",
     "NotFoundError",
     "ConflictError",
     "ConfigError",
@@ -279,7 +281,9 @@ class Ponte:
         time_limit_seconds: Optional[int] = None,
         progress: Optional[Callable[[int, int], Optional[bool]]] = None,
     ) -> Dict[str, Any]:
-        """Captures orders from the store; ``report["pending"]`` holds every order for the ERP.
+        """Captures orders from the store. ``report["pending"]`` holds the orders that became
+        pending in this capture, ``report["pending_total"]`` counts every order waiting for the
+        ERP; read them all with ``iter_orders_pending``.
 
         With ``time_limit_seconds``, or a ``progress(orders_read, requests)`` that returns
         ``False``, the capture stops before its next request to the store, at a committed page;
@@ -300,9 +304,27 @@ class Ponte:
             lib.ponte_capture_orders_with, integration.encode("utf-8"), _json_arg(options), callback, None
         )
 
-    def orders_pending(self, integration: str) -> List[Dict[str, Any]]:
-        """The orders waiting for the ERP to confirm or reject them."""
-        return self._call_out(lib.ponte_orders_pending, integration.encode("utf-8"))
+    def orders_pending(self, integration: str, after: Optional[str] = None, limit: int = 0) -> Dict[str, Any]:
+        """One page of the orders waiting for the ERP to confirm or reject them, oldest first:
+        ``{"orders": [...], "next": cursor or None}``. ``after`` is the previous page's ``next``
+        (``None``: from the first); ``limit`` is 1 to 1000, or 0 for 100. A bad ``limit`` or
+        ``after`` raises ``InvalidArgumentError`` naming it."""
+        cursor = None if after is None else after.encode("utf-8")
+        # ctypes would wrap a number beyond 32 bits silently; the library names one out of range.
+        limit = max(min(int(limit), 2**31 - 1), -(2**31))
+        return self._call_out(lib.ponte_orders_pending, integration.encode("utf-8"), cursor, limit)
+
+    def iter_orders_pending(self, integration: str, limit: int = 0) -> Iterator[Dict[str, Any]]:
+        """Every order waiting for the ERP, read a page of ``limit`` at a time (0: 100), so
+        memory stays flat however long the backlog. Confirming or rejecting orders while
+        iterating is fine: no other order is skipped or repeated."""
+        after: Optional[str] = None
+        while True:
+            page = self.orders_pending(integration, after=after, limit=limit)
+            yield from page["orders"]
+            after = page["next"]
+            if after is None:
+                return
 
     def order_confirm(self, integration: str, store_order_id: str, erp_order_number: str) -> Dict[str, Any]:
         """The ERP has the order as its sales order ``erp_order_number``."""

@@ -127,7 +127,7 @@ _SIGNATURES = {
     "ponte_sync_runs": (_c_int32, [_c_handle, _c_str, _c_int32, _c_out], _check_status),
     "ponte_capture_orders": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_capture_orders_with": (_c_int32, [_c_handle, _c_str, _c_str, PROGRESS_CALLBACK, ctypes.c_void_p, _c_out], _check_status),
-    "ponte_orders_pending": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_orders_pending": (_c_int32, [_c_handle, _c_str, _c_str, _c_int32, _c_out], _check_status),
     "ponte_order_confirm": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
     "ponte_order_reject": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
     "ponte_order_retry": (_c_int32, [_c_handle, _c_str, _c_str, _c_out], _check_status),

@@ -36,6 +36,11 @@ class ConflictError(ArgumentError):
     """PONTE_E_CONFLICT."""
 
 
+class InvalidArgumentError(ArgumentError):
+    """PONTE_E_INVALID_ARGUMENT: an argument out of range, or a paging cursor Ponte never
+    returned; the message names the argument."""
+
+
 class UnsupportedError(ArgumentError):
     """PONTE_E_UNSUPPORTED: this build of the library lacks the feature."""
 
@@ -97,6 +102,7 @@ _BY_CODE: Dict[int, Type[PonteError]] = {
     -104: InvalidDataError,
     -105: NotFoundError,
     -106: ConflictError,
+    -107: InvalidArgumentError,
     -108: UnsupportedError,
     -200: InvalidConfigError,
     -300: NetworkError,

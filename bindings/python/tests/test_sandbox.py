@@ -247,8 +247,13 @@ class CaptureTest(unittest.TestCase):
             self.assertEqual([o["store_order_id"] for o in report["pending"]], [str(good["id"])])
             sales = report["pending"][0]["sales_order"]
             self.assertEqual((sales["payment_terms"], sales["payment_method"]), ("30 DIAS", "BOLETO"))
+            self.assertEqual(report["pending_total"], 1)
             self.assertEqual(report["rejected"][0]["reasons"][0]["code"], "document_invalid")
             self.assertEqual(p.reservations("loja")[0]["quantity"], 1)
+            # Nothing new: no order in the report, the one still waiting counted.
+            again = p.capture_orders("loja")
+            self.assertEqual((again["pending"], again["pending_total"]), ([], 1))
+            self.assertEqual(p.orders_pending("loja"), {"orders": report["pending"], "next": None})
 
             self.assertEqual(p.order_confirm("loja", good["id"], "PV-42")["state"], "confirmed")
             with self.assertRaises(ponte.ConflictError):
@@ -301,3 +306,57 @@ class CaptureTest(unittest.TestCase):
             self.assertEqual(p.run_due(now=noon + 1)["ran"], [])
             self.assertEqual({j["job"] for j in p.jobs(now=noon)}, {"capture", "stock", "full_sync"})
             self.assertEqual(p.health(now=noon)["verdict"], "ok")
+
+
+class PendingPagesTest(unittest.TestCase):
+    """The pending list read a page at a time, with orders confirmed between pages."""
+
+    def test_pages_hand_each_order_once_and_bad_pages_are_named(self):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as d, ponte.Sandbox() as store, ponte.Ponte(str(Path(d) / "ponte.db")) as p:
+            config = store.integration_config("loja", locale="en")
+            config["order_capture"] = {"enabled": True, "fetch_statuses": ["processing"], "require_document": False,
+                                       "default_payment_terms": "A VISTA", "default_payment_method": "PIX"}
+            p.integration_put(config)
+            p.catalog_put_brands([{"id": "HERING", "name": "Hering", "show_in_electronic_order": True}])
+            p.catalog_put_products([{"erp_id": "1", "name": "Camiseta", "brand_id": "HERING", "show_in_store": True,
+                                     "sync_stock": True, "variants": [{"sku": "CAM", "price_cents": 4990, "stock": 50}]}])
+            p.sync_products("loja")
+            billing = {"first_name": "Ana", "address_1": "Rua B", "city": "Recife", "state": "PE", "postcode": "50000-000"}
+            placed = [str(store.place_order({"status": "processing", "billing": billing,
+                                             "line_items": [{"sku": "CAM", "quantity": 1}]})["id"]) for _ in range(7)]
+            self.assertEqual(p.capture_orders("loja")["pending_total"], 7)
+            # The list's order, read whole: the journal's, in which the store listed them.
+            whole = p.orders_pending("loja")
+            self.assertIsNone(whole["next"])
+            ids = [o["store_order_id"] for o in whole["orders"]]
+            self.assertEqual(sorted(ids), sorted(placed))
+
+            first = p.orders_pending("loja", limit=3)
+            self.assertEqual([o["store_order_id"] for o in first["orders"]], ids[:3])
+            self.assertIsInstance(first["next"], str)
+            # Confirmed between pages: the rest still comes, each once.
+            p.order_confirm("loja", ids[3], "PV-4")
+            p.order_confirm("loja", ids[0], "PV-1")
+            rest = p.orders_pending("loja", after=first["next"], limit=3)
+            self.assertEqual([o["store_order_id"] for o in rest["orders"]], ids[4:7])
+            self.assertIsNone(rest["next"])
+
+            seen = []
+            for order in p.iter_orders_pending("loja", limit=2):
+                seen.append(order["store_order_id"])
+                p.order_confirm("loja", order["store_order_id"], "PV-" + order["store_order_id"])
+            self.assertEqual(seen, [ids[n] for n in (1, 2, 4, 5, 6)])
+            self.assertEqual(list(p.iter_orders_pending("loja")), [])
+
+            for limit in (-1, 1001, 2**40):
+                with self.assertRaises(ponte.InvalidArgumentError) as caught:
+                    p.orders_pending("loja", limit=limit)
+                self.assertEqual((caught.exception.code, caught.exception.name), (-107, "PONTE_E_INVALID_ARGUMENT"))
+                self.assertTrue(caught.exception.message.startswith("argument `limit` "), caught.exception.message)
+            with self.assertRaises(ponte.InvalidArgumentError) as caught:
+                p.orders_pending("loja", after="page-2")
+            self.assertTrue(caught.exception.message.startswith("argument `after` "), caught.exception.message)
+            self.assertIsInstance(caught.exception, ponte.ArgumentError)

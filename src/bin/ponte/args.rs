@@ -208,10 +208,19 @@ pub enum Command {
         output: Json,
     },
 
-    /// Lists the orders waiting for the ERP to confirm or reject them
+    /// Lists the orders waiting for the ERP to confirm or reject them, a page at a time
+    ///
+    /// Oldest first. When more orders wait than the page holds, the last line gives the cursor
+    /// of the next page (with --json: `next`, null after the last page).
     Pending {
         #[command(flatten)]
         target: LocalTarget,
+        /// How many orders to list, 1 to 1000 (0: 100)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        limit: u32,
+        /// Start after this cursor, as the previous page printed it [default: the first order]
+        #[arg(long, value_name = "CURSOR")]
+        after: Option<String>,
         #[command(flatten)]
         output: Json,
     },

@@ -239,10 +239,15 @@ fn run(command: Command) -> Result<u8, Failure> {
             show(output.json, &state, print_order_state);
             Ok(0)
         }
-        Command::Pending { target, output } => {
+        Command::Pending {
+            target,
+            limit,
+            after,
+            output,
+        } => {
             let (mut ponte, integration) = open_local(&target)?;
-            let pending = ponte.orders_pending(&integration)?;
-            show(output.json, &pending, |p| print_pending(p));
+            let page = ponte.orders_pending(&integration, after.as_deref(), limit)?;
+            show(output.json, &page, |p| print_pending(p, after.is_none()));
             Ok(0)
         }
         Command::Reservations { target, output } => {

@@ -246,6 +246,11 @@ pub fn print_capture(report: &ponte::capture::CaptureReport) {
             failure.store_id, failure.reason
         );
     }
+    println!(
+        "{} new for the ERP; {} waiting for it in all (`ponte pending` lists them)",
+        report.pending.len(),
+        report.pending_total
+    );
 }
 
 pub fn print_report_table(rows: &[ponte::capture::ReportRow]) {
@@ -363,7 +368,9 @@ pub fn json_line(json: &str) -> String {
     }
 }
 
-pub fn print_pending(pending: &[ponte::capture::PendingOrder]) {
+/// One page of the pending list; `first` when it is the first page.
+pub fn print_pending(page: &ponte::capture::PendingPage, first: bool) {
+    let pending = &page.orders;
     for order in pending {
         let sales = &order.sales_order;
         println!(
@@ -374,7 +381,17 @@ pub fn print_pending(pending: &[ponte::capture::PendingOrder]) {
             order.customer_key.as_deref().unwrap_or("-")
         );
     }
-    println!("{} orders waiting for the ERP", pending.len());
+    match (&page.next, first) {
+        (Some(next), _) => println!(
+            "{} orders waiting for the ERP on this page; the next page: --after {next}",
+            pending.len()
+        ),
+        (None, true) => println!("{} orders waiting for the ERP", pending.len()),
+        (None, false) => println!(
+            "{} orders waiting for the ERP on this page, the last",
+            pending.len()
+        ),
+    }
 }
 
 pub fn print_reservations(holds: &[ponte::capture::Reservation]) {
