@@ -9,7 +9,8 @@
 //!
 //! Run: `cargo bench --bench peer`. `PONTE_BENCH_SIZES` (default `1000,10000`) lists catalog
 //! sizes; `PONTE_BENCH_LATENCY_MS` (default 20), `PONTE_BENCH_ITEM_MS` (default 0) and
-//! `PONTE_BENCH_WORKERS` (default 0: any number) model the store; `PONTE_BENCH_CONCURRENCY`
+//! `PONTE_BENCH_WORKERS` (default 0: any number) model the store; `PONTE_BENCH_PHASES` (1 to 3)
+//! runs only the first phases; `PONTE_BENCH_KEEP` keeps Ponte's state files in a directory; `PONTE_BENCH_CONCURRENCY`
 //! sets Ponte's requests at once (default Ponte's default), `PONTE_BENCH_PEER_CONCURRENCY` the
 //! peer's (default 1: a script sends one request after the other).
 
@@ -41,6 +42,10 @@ fn concurrency() -> usize {
         u64::from(ponte::model::config::HttpSettings::default().max_concurrent_requests),
     )
     .max(1) as usize
+}
+
+fn phase_count() -> usize {
+    (env_number("PONTE_BENCH_PHASES", PHASES.len() as u64) as usize).clamp(1, PHASES.len())
 }
 
 fn peer_concurrency() -> usize {
@@ -96,7 +101,7 @@ fn main() {
         ponte_store.set_latency(latency);
         peer_store.set_latency(latency);
         let ponte_phases = run_ponte_child(&ponte_store, count);
-        for (phase, name) in PHASES.iter().enumerate() {
+        for (phase, name) in PHASES.iter().enumerate().take(phase_count()) {
             peer_store.reset_counters();
             let started = Instant::now();
             peer_sync(&peer_store, count, phase);
@@ -124,6 +129,11 @@ fn main() {
 /// phase.
 fn run_ponte_child(store: &WooSandbox, count: u64) -> Vec<(f64, u64, f64)> {
     let dir = tempfile::tempdir().expect("temp dir");
+    // `PONTE_BENCH_KEEP` keeps the state file there, to look into.
+    let state = match std::env::var("PONTE_BENCH_KEEP") {
+        Ok(keep) => std::path::PathBuf::from(keep).join(format!("ponte-{count}.db")),
+        Err(_) => dir.path().join("bench.db"),
+    };
     let key = store.key();
     let child = |role: &str, phase: usize| {
         let output = Command::new(std::env::current_exe().expect("this bench"))
@@ -132,7 +142,7 @@ fn run_ponte_child(store: &WooSandbox, count: u64) -> Vec<(f64, u64, f64)> {
             .env("PONTE_BENCH_STORE", store.base_url())
             .env("PONTE_BENCH_KEY", &key.consumer_key)
             .env("PONTE_BENCH_SECRET", &key.consumer_secret)
-            .env("PONTE_BENCH_STATE", dir.path().join("bench.db"))
+            .env("PONTE_BENCH_STATE", &state)
             .env("PONTE_BENCH_COUNT", count.to_string())
             .stderr(Stdio::inherit())
             .output()
@@ -141,7 +151,7 @@ fn run_ponte_child(store: &WooSandbox, count: u64) -> Vec<(f64, u64, f64)> {
         String::from_utf8(output.stdout).expect("UTF-8")
     };
     let mut phases = Vec::new();
-    for phase in 0..PHASES.len() {
+    for phase in 0..phase_count() {
         if phase != 1 {
             child("put", phase);
         }
