@@ -52,7 +52,10 @@ fn the_sync_example_syncs_to_a_sandbox_from_c() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("progress: 1/1"), "{stdout}");
+    assert!(
+        stdout.contains("progress: 2/2"),
+        "products done of those read: {stdout}"
+    );
     assert!(
         stdout.contains(r#""counts":{"create":1,"skipped":1}"#),
         "{stdout}"

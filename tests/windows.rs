@@ -341,7 +341,7 @@ fn c_examples_run(arch: &'static Arch) {
     let text = stdout(&output);
     assert!(output.status.success(), "{}: {text}", arch.name);
     for expected in [
-        "progress: 1/1",
+        "progress: 2/2",
         r#""counts":{"create":1,"skipped":1}"#,
         r#""code":"not_published""#,
         r#""status":"closed""#,

@@ -431,21 +431,22 @@ impl SharedKeys {
 }
 
 pub fn shared_keys(tx: &Transaction<'_>) -> Result<SharedKeys> {
+    // Keys found twice come from the key's own index alone; only their few rows are then read,
+    // and those of retired products left out.
     let shared = |column: &str| -> Result<BTreeMap<String, BTreeSet<String>>> {
         let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut statement = tx.prepare(&format!(
+        let mut statement = tx.prepare_cached(&format!(
             "SELECT v.{column}, v.product_erp_id FROM variant v
              JOIN product p ON p.erp_id = v.product_erp_id AND p.retired_at IS NULL
              WHERE v.{column} IN (
-                 SELECT v2.{column} FROM variant v2
-                 JOIN product p2 ON p2.erp_id = v2.product_erp_id AND p2.retired_at IS NULL
-                 WHERE v2.{column} IS NOT NULL
-                 GROUP BY v2.{column} HAVING COUNT(DISTINCT v2.product_erp_id) > 1)"
+                 SELECT {column} FROM variant WHERE {column} IS NOT NULL
+                 GROUP BY {column} HAVING COUNT(*) > 1)"
         ))?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
             keys.entry(row.get(0)?).or_default().insert(row.get(1)?);
         }
+        keys.retain(|_, owners| owners.len() > 1);
         Ok(keys)
     };
     Ok(SharedKeys {

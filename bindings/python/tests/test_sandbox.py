@@ -183,7 +183,8 @@ class SyncTest(unittest.TestCase):
         from pathlib import Path
 
         with tempfile.TemporaryDirectory() as d, ponte.Sandbox() as store, ponte.Ponte(str(Path(d) / "ponte.db")) as p:
-            p.integration_put(store.integration_config("loja", locale="en"))
+            # One batch at a time, so where a cancelled run stops does not depend on timing.
+            p.integration_put(store.integration_config("loja", locale="en", http={"max_concurrent_requests": 1}))
             p.catalog_put_brands([{"id": "HERING", "name": "Hering", "show_in_electronic_order": True}])
             p.catalog_put_products([
                 {"erp_id": str(n), "name": f"Camiseta {n}", "brand_id": "HERING", "show_in_store": True, "sync_stock": True,
@@ -198,7 +199,8 @@ class SyncTest(unittest.TestCase):
             report = p.sync_products("loja", progress=lambda done, total: seen.append((done, total)))
             self.assertEqual(report["status"], "completed")
             self.assertEqual(report["counts"]["create"], 150)
-            self.assertEqual(seen, [(100, 150), (150, 150)])
+            # Products done (the skipped one at once, then each batch answered) of those read.
+            self.assertEqual(seen, [(101, 151), (151, 151)])
             self.assertEqual(len(store.products()), 150)
 
             status = p.product_status("loja", sku="OFF")
