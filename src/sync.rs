@@ -93,7 +93,7 @@ pub struct PlanItem {
     pub action: Action,
     /// For an update: the fields that changed; for a create or link: the fields sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<String>,
+    pub fields: Vec<&'static str>,
     /// Why the product is skipped or in conflict: every reason that applies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<Reason>,
@@ -139,7 +139,7 @@ pub struct RunItem {
     /// `conflict` or `cancelled`.
     pub result: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<String>,
+    pub fields: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -195,7 +195,7 @@ pub struct ProductStatus {
     /// is looked up first), or a plan action.
     pub next_action: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pending_fields: Vec<String>,
+    pub pending_fields: Vec<&'static str>,
     /// Every reason the product is not sent.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<Reason>,
@@ -879,8 +879,35 @@ impl Context<'_> {
     }
 }
 
+/// The names of the values `desired` records, as plans and reports list them: static, so a
+/// report of 100,000 products does not hold a million small strings.
+const FIELD_NAMES: [&str; 12] = [
+    "name",
+    "description",
+    "brand",
+    "variants",
+    "price",
+    "promo_price",
+    "ean",
+    "weight",
+    "dimensions",
+    "attributes",
+    "stock",
+    "removed",
+];
+
+/// A recorded value's name. Every key `Context::desired` writes is in `FIELD_NAMES`; anything
+/// else could only be a variant's value, and is listed as `variants`.
+fn field_name(key: &str) -> &'static str {
+    FIELD_NAMES
+        .iter()
+        .find(|name| **name == key)
+        .copied()
+        .unwrap_or("variants")
+}
+
 /// The field names whose values differ between what is wanted and what was pushed.
-fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<String> {
+fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<&'static str> {
     let mut changed = BTreeSet::new();
     let Some(pushed) = pushed else {
         collect_fields(desired, &mut changed);
@@ -888,7 +915,7 @@ fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<String> {
     };
     for key in ["name", "description", "brand"] {
         if desired.get(key).is_some() && desired.get(key) != pushed.get(key) {
-            changed.insert(key.to_string());
+            changed.insert(key);
         }
     }
     let empty = Map::new();
@@ -899,12 +926,12 @@ fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<String> {
     for (sku, values) in desired["variants"].as_object().unwrap_or(&empty) {
         match pushed_variants.get(sku) {
             None => {
-                changed.insert("variants".into());
+                changed.insert("variants");
             }
             Some(before) => {
                 for (field, value) in values.as_object().unwrap_or(&empty) {
                     if before.get(field) != Some(value) {
-                        changed.insert(field.clone());
+                        changed.insert(field_name(field));
                     }
                 }
             }
@@ -913,10 +940,10 @@ fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<String> {
     changed
 }
 
-fn collect_fields(desired: &Value, out: &mut BTreeSet<String>) {
+fn collect_fields(desired: &Value, out: &mut BTreeSet<&'static str>) {
     for key in ["name", "description", "brand"] {
         if desired.get(key).is_some() {
-            out.insert(key.into());
+            out.insert(key);
         }
     }
     for values in desired["variants"]
@@ -928,7 +955,7 @@ fn collect_fields(desired: &Value, out: &mut BTreeSet<String>) {
             values
                 .as_object()
                 .into_iter()
-                .flat_map(|v| v.keys().cloned()),
+                .flat_map(|v| v.keys().map(|k| field_name(k))),
         );
     }
 }
@@ -1110,7 +1137,7 @@ fn plan_with(
                         }
                     }
                     item.action = Action::Update;
-                    item.fields = sent.iter().map(|f| f.to_string()).collect();
+                    item.fields = sent;
                     work.push(Work {
                         item: index,
                         write: ProductWrite::Update {
@@ -1147,7 +1174,7 @@ fn plan_with(
                         let mut quantities = quantities;
                         quantities.extend(zeroed);
                         item.action = Action::StockOnly;
-                        item.fields = vec!["stock".into()];
+                        item.fields = vec!["stock"];
                         work.push(Work {
                             item: index,
                             write: ProductWrite::Stock { target, quantities },
@@ -1159,7 +1186,7 @@ fn plan_with(
                     }
                 } else if !changed.is_empty() || hidden || !removal.retire.is_empty() {
                     let hides = removal.retire.values().any(|how| *how == Retirement::Hide);
-                    let only_stock = changed.iter().all(|f| f == "stock")
+                    let only_stock = changed.iter().all(|f| *f == "stock")
                         && !hidden
                         && !hides
                         && removal.restore.is_empty();
@@ -1197,10 +1224,10 @@ fn plan_with(
                     }
                     item.fields = changed.into_iter().collect();
                     if hidden {
-                        item.fields.push("visibility".into());
+                        item.fields.push("visibility");
                     }
                     if !removal.retire.is_empty() {
-                        item.fields.push("removed_variants".into());
+                        item.fields.push("removed_variants");
                     }
                 }
             }

@@ -225,7 +225,7 @@ fn an_update_lists_and_sends_only_the_fields_that_changed() {
     let updated = item(&report, "1");
     assert_eq!(
         (updated.action, updated.fields.clone()),
-        (Action::Update, vec!["price".to_string()])
+        (Action::Update, vec!["price"])
     );
     assert_eq!(rig.store_items("A")[0]["regular_price"], "12.90");
     assert_eq!(rig.sandbox.write_requests(), 1);
@@ -870,7 +870,7 @@ fn status_explains_a_skipped_product_and_a_product_in_the_store() {
     assert!(status.last_pushed_at.unwrap().ends_with('Z'));
     assert_eq!(
         (status.next_action, status.pending_fields),
-        ("update", vec!["price".to_string()])
+        ("update", vec!["price"])
     );
 }
 

@@ -750,7 +750,7 @@ pub fn stock_as_erp_less_holds(
             Ok(plan) => {
                 for item in plan.items.iter().filter(|i| {
                     i.action == Action::StockOnly
-                        || (i.action == Action::Update && i.fields.iter().any(|f| f == "stock"))
+                        || (i.action == Action::Update && i.fields.contains(&"stock"))
                 }) {
                     problems.push(format!(
                         "a plan (stock_only={}) still pushes stock of {}",
