@@ -73,6 +73,7 @@ fn main() {
         let elapsed = started.elapsed();
         let served = store.latency_served_ms() as f64 / 1000.0;
         let floor = match workers {
+            _ if served == 0.0 => String::new(),
             0 => String::new(),
             workers => {
                 let floor = served / workers as f64;
