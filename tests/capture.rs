@@ -806,3 +806,23 @@ fn a_page_size_or_cursor_ponte_cannot_take_is_refused_by_name() {
         Err(Error::IntegrationNotFound(_))
     ));
 }
+
+#[test]
+fn status_write_backs_of_several_batches_go_out_together_and_each_order_holds_its_status() {
+    let mut rig = stocked();
+    let ids: Vec<String> = (0..250)
+        .map(|_| place(&rig, shopper("A", 1, "processing", CPF)))
+        .collect();
+    rig.sandbox.reset_counters();
+    let report = capture(&mut rig);
+    assert_eq!(report.counts["captured"], 250);
+    assert_eq!(report.counts["writebacks_done"], 250, "{:?}", report.counts);
+    assert_eq!(
+        rig.sandbox.counters()["POST /wp-json/wc/v3/orders/batch"],
+        3,
+        "100 statuses a request"
+    );
+    for id in &ids {
+        assert_eq!(store_status(&rig, id), "recebido", "order {id}");
+    }
+}

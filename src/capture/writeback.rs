@@ -12,7 +12,8 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::model::config::{IntegrationConfig, Locale};
-use crate::platform::{OrderQuery, OrderSort, Platform, StatusUpdate};
+use crate::parallel::LogRelay;
+use crate::platform::{ItemError, OrderQuery, OrderSort, Platform, StatusUpdate};
 use crate::store::orders::{self as journal, Writeback};
 use crate::store::Db;
 
@@ -65,8 +66,10 @@ pub(super) fn flush_writebacks(
     let (metas, statuses): (Vec<&Writeback>, Vec<&Writeback>) =
         rest.into_iter().partition(|w| w.kind == "fulfil_meta");
     let batch = platform.capabilities().max_batch.max(1);
-    for chunk in statuses.chunks(batch) {
-        send_statuses(db, platform, config, chunk, &mut flushed)?;
+    let batches: Vec<&[&Writeback]> = statuses.chunks(batch).collect();
+    let concurrency = config.http.max_concurrent_requests.max(1) as usize;
+    for round in batches.chunks(concurrency) {
+        send_statuses(db, platform, config, round, &mut flushed)?;
     }
     for w in metas {
         flushed.done += send_meta(db, platform, w)?;
@@ -223,55 +226,74 @@ fn settle_in_flight(
     Ok(settled)
 }
 
-/// Sends one batch of status changes and records what the store then reports for each order.
+/// Sends a round of status batches, all at once (up to `http.max_concurrent_requests`), and
+/// records what the store then reports for each order. All are marked in flight first, so one
+/// whose answer was lost is checked in the store before it is sent again.
 fn send_statuses(
     db: &mut Db,
     platform: &dyn Platform,
     config: &IntegrationConfig,
-    chunk: &[&Writeback],
+    round: &[&[&Writeback]],
     flushed: &mut Flushed,
 ) -> Result<()> {
     let (integration, locale) = (config.id.as_str(), config.locale);
     db.write(|tx| {
-        for w in chunk {
+        for w in round.iter().copied().flatten() {
             journal::writeback_set(tx, w.id, "in_flight", w.last_error.as_deref(), false)?;
         }
         Ok(())
     })?;
-    let updates: Vec<StatusUpdate> = chunk
-        .iter()
-        .map(|w| StatusUpdate {
-            store_order_id: w.store_order_id.clone(),
-            status: w.value.clone(),
-        })
-        .collect();
-    let results = platform.set_order_statuses(&updates);
+    let relay = LogRelay::new();
+    let answers: Vec<Vec<std::result::Result<String, ItemError>>> = std::thread::scope(|scope| {
+        let sent: Vec<_> = round
+            .iter()
+            .map(|chunk| {
+                let updates: Vec<StatusUpdate> = chunk
+                    .iter()
+                    .map(|w| StatusUpdate {
+                        store_order_id: w.store_order_id.clone(),
+                        status: w.value.clone(),
+                    })
+                    .collect();
+                let relay = relay.sender();
+                scope.spawn(move || {
+                    crate::parallel::on_helper(relay, || platform.set_order_statuses(&updates))
+                })
+            })
+            .collect();
+        sent.into_iter()
+            .map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    });
+    relay.replay();
     crate::failpoint::reached("writeback.after_http_before_commit");
-    let refused = results.iter().find_map(|result| match result {
+    let refused = answers.iter().flatten().find_map(|result| match result {
         Err(error) if matches!(error.status, 401 | 403) => Some(error.clone()),
         _ => None,
     });
     db.write(|tx| {
-        for (w, result) in chunk.iter().zip(results) {
-            match result {
-                Ok(reported) if reported == w.value => {
-                    journal::writeback_set(tx, w.id, "done", None, true)?;
-                    journal::set_store_status(tx, integration, &w.store_order_id, &reported)?;
-                    flushed.done += 1;
-                }
-                Ok(reported) => {
-                    let reason = not_kept(locale, &w.store_order_id, &w.value, &reported);
-                    log::warn!(target: "ponte::capture", "{reason}");
-                    journal::writeback_set(tx, w.id, "failed", Some(&reason), true)?;
-                    flushed.failed += 1;
-                }
-                // The answer may be lost: stay in flight, to be checked before a resend.
-                Err(error) if error.code == "ponte_transport" => {
-                    journal::writeback_set(tx, w.id, "in_flight", Some(&error.message), true)?;
-                }
-                Err(error) => {
-                    let text = format!("{} ({})", error.message, error.code);
-                    journal::writeback_set(tx, w.id, "queued", Some(&text), true)?;
+        for (chunk, results) in round.iter().zip(answers) {
+            for (w, result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(reported) if reported == w.value => {
+                        journal::writeback_set(tx, w.id, "done", None, true)?;
+                        journal::set_store_status(tx, integration, &w.store_order_id, &reported)?;
+                        flushed.done += 1;
+                    }
+                    Ok(reported) => {
+                        let reason = not_kept(locale, &w.store_order_id, &w.value, &reported);
+                        log::warn!(target: "ponte::capture", "{reason}");
+                        journal::writeback_set(tx, w.id, "failed", Some(&reason), true)?;
+                        flushed.failed += 1;
+                    }
+                    // The answer may be lost: stay in flight, to be checked before a resend.
+                    Err(error) if error.code == "ponte_transport" => {
+                        journal::writeback_set(tx, w.id, "in_flight", Some(&error.message), true)?;
+                    }
+                    Err(error) => {
+                        let text = format!("{} ({})", error.message, error.code);
+                        journal::writeback_set(tx, w.id, "queued", Some(&text), true)?;
+                    }
                 }
             }
         }
@@ -317,27 +339,35 @@ fn send_notes(
     let next = Mutex::new(round.iter());
     let refused = AtomicBool::new(false);
     let outcomes: Mutex<Vec<(i64, Result<()>)>> = Mutex::new(Vec::with_capacity(round.len()));
+    let relay = LogRelay::new();
     std::thread::scope(|scope| {
         for _ in 0..concurrency.min(round.len()) {
-            scope.spawn(|| loop {
-                if refused.load(Ordering::Relaxed) {
-                    break;
-                }
-                let taken = next.lock().unwrap_or_else(|p| p.into_inner()).next();
-                let Some(w) = taken else { break };
-                let outcome =
-                    platform.add_order_note(&w.store_order_id, &w.value, w.kind == "customer_note");
-                if matches!(outcome, Err(Error::Auth(_))) {
-                    // The key was refused: the notes not sent yet stay queued.
-                    refused.store(true, Ordering::Relaxed);
-                }
-                outcomes
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((w.id, outcome));
+            let relay = relay.sender();
+            scope.spawn(|| {
+                crate::parallel::on_helper(relay, || loop {
+                    if refused.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let taken = next.lock().unwrap_or_else(|p| p.into_inner()).next();
+                    let Some(w) = taken else { break };
+                    let outcome = platform.add_order_note(
+                        &w.store_order_id,
+                        &w.value,
+                        w.kind == "customer_note",
+                    );
+                    if matches!(outcome, Err(Error::Auth(_))) {
+                        // The key was refused: the notes not sent yet stay queued.
+                        refused.store(true, Ordering::Relaxed);
+                    }
+                    outcomes
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((w.id, outcome));
+                })
             });
         }
     });
+    relay.replay();
     let outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
     crate::failpoint::reached("writeback.after_http_before_commit");
     let refused = outcomes.iter().find_map(|(_, outcome)| match outcome {
