@@ -53,9 +53,9 @@ pub struct HttpSettings {
     pub max_retry_wait_ms: u64,
     /// Requests per second to this store; 0 means no limit.
     pub max_requests_per_second: u32,
-    /// The most requests in flight at once to this store (sync's batches): 1 to 16. Fewer are
-    /// sent while the store answers 429 or 5xx or slows down, and more again, one at a time,
-    /// while it keeps up.
+    /// The most requests in flight at once to this store (sync's batches, status write-backs):
+    /// 1 to 16. Sync sends fewer while the store answers 429 or 5xx or slows down, and more
+    /// again, one at a time, while it keeps up.
     pub max_concurrent_requests: u32,
     /// The largest response body accepted, after decompression.
     pub max_response_bytes: u64,
