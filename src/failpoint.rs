@@ -16,7 +16,15 @@ pub fn arm_panic(name: &str) {
 
 /// Panics if `name` was armed on this thread, and disarms it.
 pub(crate) fn check(name: &str) {
-    let hit = ARMED_PANIC.with(|armed| {
+    if take(name) {
+        panic!("failpoint {name} fired");
+    }
+}
+
+/// Whether `name` was armed on this thread, disarming it: for a panic to be raised elsewhere,
+/// such as on a helper thread working for this one.
+pub(crate) fn take(name: &str) -> bool {
+    ARMED_PANIC.with(|armed| {
         let mut armed = armed.borrow_mut();
         if armed.as_deref() == Some(name) {
             *armed = None;
@@ -24,10 +32,7 @@ pub(crate) fn check(name: &str) {
         } else {
             false
         }
-    });
-    if hit {
-        panic!("failpoint {name} fired");
-    }
+    })
 }
 
 /// The named step at which this process aborts, if armed.

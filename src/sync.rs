@@ -1684,10 +1684,30 @@ fn push_chunk(
                 let (answers, relay) = (answers.clone(), sending.relay.sender());
                 let id = sent;
                 sent += 1;
+                let panics = crate::failpoint::take("push.on_helper");
                 scope.spawn(move || {
                     crate::parallel::on_helper(relay, || {
                         let started = Instant::now();
-                        let outcomes = platform.push_products(&writes);
+                        // A panic here must still answer, or this thread would wait for ever:
+                        // the batch's outcome is then unknown, and reconciled like a lost answer.
+                        let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                            || {
+                                if panics {
+                                    panic!("failpoint push.on_helper fired");
+                                }
+                                platform.push_products(&writes)
+                            },
+                        ))
+                        .unwrap_or_else(|_| {
+                            log::error!(target: "ponte::sync", "sending a batch panicked; its outcome is unknown");
+                            let reason = "sending the batch failed inside Ponte; its outcome is unknown".to_string();
+                            writes
+                                .iter()
+                                .map(|_| WriteOutcome::Unknown {
+                                    reason: reason.clone(),
+                                })
+                                .collect()
+                        });
                         let _ = answers.send((id, outcomes, started.elapsed()));
                     })
                 });

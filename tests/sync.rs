@@ -804,6 +804,33 @@ fn a_catalog_larger_than_a_planning_chunk_is_read_in_chunks_and_a_stop_leaves_th
 }
 
 #[test]
+fn a_batch_whose_sending_panics_is_unknown_and_the_next_run_creates_it_once() {
+    let mut rig = Rig::with(|c| c.http.max_concurrent_requests = 3);
+    let products: Vec<String> = (0..250)
+        .map(|n| product(&format!("P{n:03}"), &format!("SKU-{n:03}"), None, 1000, 1))
+        .collect();
+    rig.put(&products);
+    ponte::failpoint::arm_panic("push.on_helper");
+    let report = rig.sync();
+    assert_eq!(
+        report.status, "completed",
+        "the run goes on: {:?}",
+        report.counts
+    );
+    assert_eq!(
+        (
+            Rig::count(&report, "unknown"),
+            Rig::count(&report, "create")
+        ),
+        (100, 150)
+    );
+    assert_eq!(rig.sandbox.products().len(), 150);
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "create"), 100, "{:?}", report.counts);
+    assert_eq!(rig.sandbox.products().len(), 250, "nothing created twice");
+}
+
+#[test]
 fn a_product_with_variants_syncs_as_a_variable_product() {
     let mut rig = Rig::new();
     let shirt = r#"{"erp_id":"CAM","name":"Camiseta","brand_id":"HERING","show_in_store":true,"sync_stock":true,"variants":[
