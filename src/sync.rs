@@ -284,7 +284,7 @@ struct Context<'a> {
 /// Which catalog products a plan reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Selection {
-    /// All of them: a plan shown to a person, a full resync, a product's status.
+    /// All of them: a plan shown to a person, a full resync.
     All,
     /// Only those the store may not hold as sync would send them: whose stamp moved since the
     /// store last confirmed all of it, plus those with stock held by orders and those sharing a
