@@ -42,6 +42,10 @@ const CHECKS: &[(&str, Check)] = &[
         sync_sends_products,
     ),
     (
+        "a_first_sync_into_an_empty_store_sends_batches_at_once_and_creates_brands_together",
+        first_sync_into_empty_store,
+    ),
+    (
         "sync_links_products_the_merchant_created_by_sku_and_ean",
         sync_links_merchant_products,
     ),
@@ -455,6 +459,53 @@ fn sync_sends_products(store: &RealStore) {
     // Nothing changed: the next sync sends nothing.
     let again = rig.sync();
     assert_eq!(count(&again.counts, "unchanged"), 2, "{:?}", again.counts);
+}
+
+/// 150 products of three brands new to the store, 3 batches at once: the empty store is seen
+/// from its listing (no look-up), the brands are created together, and the store then holds
+/// each product once, with its brand where the store has brands.
+fn first_sync_into_empty_store(store: &RealStore) {
+    let mut rig = new_rig(store, |c| c.http.max_concurrent_requests = 3);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let brands: Vec<Value> = (0..3)
+        .map(|b| json!({"id": format!("B{b}"), "name": format!("Marca {stamp} {b}"), "show_in_electronic_order": true}))
+        .collect();
+    rig.ponte
+        .catalog_put_brands(&parse_brands(&Value::Array(brands).to_string()).unwrap())
+        .unwrap();
+    let products: Vec<Value> = (0..150)
+        .map(|n| {
+            let mut product = simple(&format!("E{n}"), &format!("RW-E{n:03}"), None, 1000 + n, 5);
+            product["brand_id"] = json!(format!("B{}", n % 3));
+            product
+        })
+        .collect();
+    rig.put(Value::Array(products));
+    // The session's check of the store first, so only the sync's own requests are counted.
+    assert!(rig.ponte.integration_check("loja").unwrap().ok);
+    let log_before = store.requests();
+    let report = rig.sync();
+    assert_eq!(count(&report.counts, "create"), 150, "{:?}", report.counts);
+    let requests = store.requests() - log_before;
+    // The listing's first page, the brands read and created at once, two product batches (and
+    // the orders the store sold since setup, for the holds).
+    assert!(requests <= 6, "{requests} requests: a look-up was made");
+    for n in [0, 77, 149] {
+        let found = store.products_with_sku(&format!("RW-E{n:03}"));
+        assert_eq!(found.len(), 1, "RW-E{n:03} once: {found:?}");
+        assert_eq!(found[0]["stock_quantity"], 5);
+        if store.is_modern() {
+            assert_eq!(
+                found[0]["brands"][0]["name"],
+                format!("Marca {stamp} {}", n % 3)
+            );
+        }
+    }
+    let again = rig.sync();
+    assert_eq!(count(&again.counts, "unchanged"), 150, "{:?}", again.counts);
 }
 
 fn sync_links_merchant_products(store: &RealStore) {

@@ -40,7 +40,7 @@ static int32_t on_progress(void *user_data, int32_t done, int32_t total) {
     int *batches = (int *)user_data;
     *batches += 1;
     printf("progress: %d/%d\n", (int)done, (int)total);
-    return 0; /* non-zero would stop the run at this batch boundary */
+    return 0; /* non-zero would stop sending; batches in flight are still recorded */
 }
 
 static const char *PRODUCTS =
