@@ -56,6 +56,9 @@ fn main() {
                 restore_visibility: false,
                 retire_variants: Default::default(),
                 restore_variants: Default::default(),
+                categories: Vec::new(),
+                images: Vec::new(),
+                variant_images: Default::default(),
             })
         })
         .collect();

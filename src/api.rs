@@ -13,7 +13,9 @@ use crate::capture::{
 };
 use crate::check::IntegrationCheck;
 use crate::error::{ConfigProblem, Error, Result};
-use crate::model::catalog::{self, Brand, CatalogProduct, Product, ProductKey, StockLevel};
+use crate::model::catalog::{
+    self, Brand, CatalogProduct, Category, Product, ProductKey, StockLevel,
+};
 use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
 use crate::platform::http::{Clock, SystemClock};
 use crate::platform::woocommerce::WooCommerce;
@@ -149,11 +151,27 @@ impl Ponte {
     }
 
     /// Upserts a batch of products in one transaction: one invalid product changes nothing.
+    /// Picture files are read (size-checked, their SHA-256 recorded) before the transaction.
     pub fn catalog_put_products(&mut self, products: &[Product]) -> Result<ProductsSummary> {
         catalog::validate_products(products)?;
-        let summary = self
-            .db
-            .write(|tx| store::catalog::put_products(tx, products))?;
+        let has_files = products.iter().any(|p| {
+            p.images
+                .iter()
+                .chain(p.variants.iter().flat_map(|v| &v.images))
+                .any(|i| i.file.is_some())
+        });
+        let mut with_digests;
+        let (products, reads) = if has_files {
+            with_digests = products.to_vec();
+            let reads = crate::pictures::fill_digests(&mut self.db, &mut with_digests)?;
+            (&with_digests[..], reads)
+        } else {
+            (products, Vec::new())
+        };
+        let summary = self.db.write(|tx| {
+            crate::pictures::remember(tx, &reads)?;
+            store::catalog::put_products(tx, products)
+        })?;
         log::debug!(target: "ponte::catalog", "products put: {summary:?}");
         Ok(summary)
     }
@@ -163,6 +181,24 @@ impl Ponte {
         catalog::validate_brands(brands)?;
         let summary = self.db.write(|tx| store::catalog::put_brands(tx, brands))?;
         log::debug!(target: "ponte::catalog", "brands put: {summary:?}");
+        Ok(summary)
+    }
+
+    /// Upserts a batch of categories in one transaction. Each parent must be in the batch or
+    /// the catalog already, and no category may end up inside itself.
+    pub fn catalog_put_categories(&mut self, categories: &[Category]) -> Result<UpsertSummary> {
+        catalog::validate_categories(categories)?;
+        let label = |id: &str| {
+            let index = categories.iter().position(|c| c.id == id);
+            match index {
+                Some(i) => format!("categories[{i}] (id {id:?})"),
+                None => format!("the catalog's category {id:?}"),
+            }
+        };
+        let summary = self
+            .db
+            .write(|tx| store::categories::put(tx, categories, label))?;
+        log::debug!(target: "ponte::catalog", "categories put: {summary:?}");
         Ok(summary)
     }
 

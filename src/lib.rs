@@ -22,6 +22,7 @@ pub mod failpoint;
 pub mod ffi;
 pub mod model;
 mod parallel;
+mod pictures;
 pub mod platform;
 pub mod rules;
 #[cfg(feature = "sandbox")]

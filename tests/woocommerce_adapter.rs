@@ -54,6 +54,9 @@ fn draft(product: Product) -> ProductDraft {
         restore_visibility: false,
         retire_variants: Default::default(),
         restore_variants: Default::default(),
+        categories: Vec::new(),
+        images: Vec::new(),
+        variant_images: Default::default(),
     }
 }
 
@@ -273,6 +276,7 @@ fn updating_a_product_that_is_gone_is_an_invalid_id_item_error() {
     let target = ponte::platform::StoreRef {
         product_id: "99999".into(),
         variants: BTreeMap::from([("SKU-00001".into(), "99999".into())]),
+        media: Default::default(),
     };
     let outcomes = s.woo.push_products(&[ProductWrite::Update {
         target,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::json;
+use crate::time;
 
 /// The largest stock quantity, price (in cents), weight or dimension Ponte accepts from the ERP:
 /// far above any real one, and low enough that sums over every warehouse and order cannot
@@ -33,6 +34,9 @@ pub struct Product {
     pub name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The short text shown beside the price ("Descrição curta").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub short_description: String,
     /// Every published product must have a brand; sync reports one without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand_id: Option<String>,
@@ -43,7 +47,59 @@ pub struct Product {
     /// ISO 4217 code of every price of the product.
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// The product's categories, by the ERP's category id (`catalog_put_categories`); the first
+    /// is its main category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category_ids: Vec<String>,
+    /// Pictures in display order; the first is the main one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<Image>,
+    /// Specification attributes, beside the variation axes: `{"Material": "Algodão"}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub specifications: BTreeMap<String, String>,
     pub variants: Vec<Variant>,
+}
+
+/// A picture of a product or variant: a public address the store downloads, or a file the ERP
+/// keeps, which Ponte reads (size and digest) and the store fetches where the integration's
+/// `product_sync.images.public_base_url` publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// An `http://` or `https://` address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A file path on this computer, instead of `url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The text read out instead of the picture.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alt: String,
+    /// What the picture holds: for a file, the SHA-256 of its bytes, which Ponte computes (any
+    /// value given is replaced); for a URL, any version the ERP gives, so a new picture behind
+    /// the same address is sent again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// A product category of the ERP's tree ("Grupo", "Departamento").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+    /// The category above this one; absent at the top of the tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+}
+
+/// A variant's prices in one of the ERP's price lists ("tabela de preço").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListPrice {
+    pub price_cents: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promo_price_cents: Option<i64>,
 }
 
 /// One sellable item of a product, identified by its SKU.
@@ -60,6 +116,16 @@ pub struct Variant {
     pub price_cents: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promo_price_cents: Option<i64>,
+    /// When the promotional price starts, RFC 3339; absent: at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promo_starts_at: Option<String>,
+    /// When it ends, RFC 3339; absent: when the ERP clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promo_ends_at: Option<String>,
+    /// Prices in the ERP's price lists by list id, for integrations that sell at a list's price
+    /// (`product_sync.price_table.list`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub price_lists: BTreeMap<String, ListPrice>,
     /// Quantity in the main warehouse. Leave it out to keep the stock already recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stock: Option<i64>,
@@ -73,6 +139,10 @@ pub struct Variant {
     /// Variation attributes such as `{"color": "Azul", "size": "M"}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
+    /// The variant's own pictures (a colour's photos), in order; a store that keeps one picture
+    /// per variant gets the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<Image>,
 }
 
 /// Package dimensions in whole millimetres.
@@ -285,6 +355,26 @@ impl Product {
                 "a product needs at least one variant (a simple product has exactly one)",
             ));
         }
+        let mut categories = BTreeSet::new();
+        for (index, category) in self.category_ids.iter().enumerate() {
+            let at = format!("{label}.category_ids[{index}]");
+            check_key(&at, "", category)?;
+            if !categories.insert(category.as_str()) {
+                return Err(Error::invalid_data(
+                    at,
+                    format!("category {category:?} is listed twice"),
+                ));
+            }
+        }
+        validate_images(&format!("{label}.images"), &self.images)?;
+        for (name, value) in &self.specifications {
+            if name.trim().is_empty() || value.trim().is_empty() {
+                return Err(Error::invalid_data(
+                    format!("{label}.specifications"),
+                    "specification names and values must not be empty",
+                ));
+            }
+        }
         let mut skus = BTreeSet::new();
         for (index, variant) in self.variants.iter().enumerate() {
             let at = format!("{label}.variants[{index}]");
@@ -376,8 +466,209 @@ impl Variant {
                 ));
             }
         }
+        self.validate_promo_dates(at)?;
+        for (list, prices) in &self.price_lists {
+            let at = format!("{at}.price_lists");
+            check_key(&at, "", list)?;
+            let at = format!("{at}.{list}");
+            check_price(&at, "price_cents", Some(prices.price_cents))?;
+            check_price(&at, "promo_price_cents", prices.promo_price_cents)?;
+            if prices
+                .promo_price_cents
+                .is_some_and(|p| p > prices.price_cents)
+            {
+                return Err(Error::invalid_data(
+                    format!("{at}.promo_price_cents"),
+                    format!("is above the list's price of {}", prices.price_cents),
+                ));
+            }
+        }
+        validate_images(&format!("{at}.images"), &self.images)
+    }
+
+    /// Sale dates carry their zone (an ERP in Brazil means -03:00, never UTC by default), and
+    /// the end comes after the start.
+    fn validate_promo_dates(&self, at: &str) -> Result<()> {
+        let mut instants = [None, None];
+        for (slot, (field, value)) in [
+            ("promo_starts_at", &self.promo_starts_at),
+            ("promo_ends_at", &self.promo_ends_at),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let Some(text) = value else { continue };
+            let zoned =
+                text.ends_with('Z') || text.get(19..).is_some_and(|t| t.contains(['+', '-']));
+            let Some(unix) = time::parse(text).filter(|_| zoned) else {
+                return Err(Error::invalid_data(
+                    format!("{at}.{field}"),
+                    format!("{text:?} is not an RFC 3339 time with its zone, such as \"2026-12-01T00:00:00-03:00\""),
+                ));
+            };
+            if self.promo_price_cents.is_none() {
+                return Err(Error::invalid_data(
+                    format!("{at}.{field}"),
+                    "sale dates need a promo_price_cents",
+                ));
+            }
+            instants[slot] = Some(unix);
+        }
+        if let [Some(start), Some(end)] = instants {
+            if end <= start {
+                return Err(Error::invalid_data(
+                    format!("{at}.promo_ends_at"),
+                    format!(
+                        "{} is not after promo_starts_at {}",
+                        time::format_rfc3339(end),
+                        time::format_rfc3339(start)
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
+
+    /// The sale dates in UTC, as stores take them.
+    pub fn promo_dates(&self) -> (Option<String>, Option<String>) {
+        let utc = |t: &Option<String>| t.as_deref().and_then(time::to_utc);
+        (utc(&self.promo_starts_at), utc(&self.promo_ends_at))
+    }
+}
+
+/// The largest picture file Ponte reads: stores and marketplaces refuse larger ones (Mercado
+/// Livre takes 10 MB).
+pub const MAX_IMAGE_BYTES: u64 = 10 * 1024 * 1024;
+
+fn validate_images(at: &str, images: &[Image]) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for (index, image) in images.iter().enumerate() {
+        let at = format!("{at}[{index}]");
+        match (&image.url, &image.file) {
+            (Some(url), None) => {
+                let scheme_ok = ["http://", "https://"].iter().any(|s| {
+                    url.get(..s.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(s))
+                });
+                let host = url.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+                if !scheme_ok
+                    || host.is_empty()
+                    || url.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(Error::invalid_data(
+                        format!("{at}.url"),
+                        format!("{url:?} is not an http:// or https:// address"),
+                    ));
+                }
+            }
+            (None, Some(file)) => {
+                if file.trim().is_empty() || file.chars().any(char::is_control) {
+                    return Err(Error::invalid_data(
+                        format!("{at}.file"),
+                        "must be a file path",
+                    ));
+                }
+            }
+            _ => {
+                return Err(Error::invalid_data(
+                    at,
+                    "give either url or file, exactly one",
+                ))
+            }
+        }
+        if image.alt.chars().any(char::is_control) {
+            return Err(Error::invalid_data(
+                format!("{at}.alt"),
+                "must not contain control characters",
+            ));
+        }
+        let source = image.url.as_ref().or(image.file.as_ref());
+        if !seen.insert(source) {
+            return Err(Error::invalid_data(
+                at,
+                "this picture is already in the list",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_price(at: &str, field: &str, cents: Option<i64>) -> Result<()> {
+    match cents {
+        Some(v) if v < 0 => Err(Error::invalid_data(
+            format!("{at}.{field}"),
+            "must not be negative",
+        )),
+        Some(v) if v > MAX_QUANTITY => Err(Error::invalid_data(
+            format!("{at}.{field}"),
+            format!("is above {MAX_QUANTITY}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Parses a JSON array of categories; `validate_categories` checks them.
+pub fn parse_categories(json_text: &str) -> Result<Vec<Category>> {
+    json::parse_array(json_text, "categories", |i, v| {
+        json::item_label("categories", i, v, "id")
+    })
+}
+
+/// Checks a batch of categories on their own; that each parent exists and the tree has no
+/// cycle is checked against the whole tree (`check_tree`).
+pub fn validate_categories(categories: &[Category]) -> Result<()> {
+    let mut seen = BTreeMap::new();
+    for (index, category) in categories.iter().enumerate() {
+        let label = format!("categories[{index}] (id {:?})", category.id);
+        check_key(&label, "id", &category.id)?;
+        if category.name.trim().is_empty() || category.name.chars().any(char::is_control) {
+            return Err(Error::invalid_data(
+                format!("{label}.name"),
+                "must be a name without control characters",
+            ));
+        }
+        if let Some(parent) = &category.parent_id {
+            check_key(&label, "parent_id", parent)?;
+        }
+        if let Some(first) = seen.insert(category.id.as_str(), index) {
+            return Err(Error::invalid_data(
+                label,
+                format!("id repeats categories[{first}] in the same batch"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the tree the catalog would hold: every parent exists, and going up from any category
+/// never comes back to it. `tree` maps each id to its parent; `label` names a batch item by id.
+pub fn check_tree(
+    tree: &BTreeMap<String, Option<String>>,
+    label: impl Fn(&str) -> String,
+) -> Result<()> {
+    for (id, parent) in tree {
+        if let Some(parent) = parent {
+            if !tree.contains_key(parent) {
+                return Err(Error::invalid_data(
+                    format!("{}.parent_id", label(id)),
+                    format!("category {parent:?} does not exist"),
+                ));
+            }
+        }
+        let mut at = parent.as_deref();
+        let mut steps = 0;
+        while let Some(up) = at {
+            steps += 1;
+            if up == id || steps > tree.len() {
+                return Err(Error::invalid_data(
+                    format!("{}.parent_id", label(id)),
+                    format!("category {id:?} would be inside itself (a cycle through {up:?})"),
+                ));
+            }
+            at = tree.get(up).and_then(|p| p.as_deref());
+        }
+    }
+    Ok(())
 }
 
 /// An identifier: not blank, no control characters, no surrounding spaces, not too long.

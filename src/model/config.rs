@@ -206,11 +206,17 @@ pub enum SyncField {
     Ean,
     Weight,
     Dimensions,
+    /// Variation axes and specification attributes.
     Attributes,
+    ShortDescription,
+    /// The promotional price's start and end.
+    SaleDates,
+    Images,
+    Categories,
 }
 
 /// Every field product sync can send, the default of `product_sync.fields`.
-pub const ALL_SYNC_FIELDS: [SyncField; 10] = [
+pub const ALL_SYNC_FIELDS: [SyncField; 14] = [
     SyncField::Name,
     SyncField::Description,
     SyncField::Price,
@@ -221,6 +227,10 @@ pub const ALL_SYNC_FIELDS: [SyncField; 10] = [
     SyncField::Weight,
     SyncField::Dimensions,
     SyncField::Attributes,
+    SyncField::ShortDescription,
+    SyncField::SaleDates,
+    SyncField::Images,
+    SyncField::Categories,
 ];
 
 /// Keys by which an existing store product is recognised as an ERP product.
@@ -298,6 +308,67 @@ pub struct ProductSyncConfig {
     /// Warehouses whose stock counts for this store; empty means all.
     #[serde(default)]
     pub warehouses: Vec<String>,
+    /// The prices this store sells at: the ERP's price list, a rule, or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_table: Option<PriceTable>,
+    #[serde(default)]
+    pub categories: CategorySettings,
+    #[serde(default)]
+    pub images: ImageSettings,
+}
+
+/// The prices of one sales channel ("tabela de preço"): a variant's price in the ERP's list
+/// `list` (or its own price without one), moved by `percent_bp` and then `amount_cents`, and
+/// rounded up to end in `ending_cents`. Applied to the promotional price too. Sync compares
+/// the resulting prices, so a changed table re-prices every product once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PriceTable {
+    /// The id of the ERP's price list (`variants[].price_lists`). A variant without a price in
+    /// it is not sent, with its reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+    /// Hundredths of a percent up (positive) or down: 1250 is +12.5 %, -1000 is -10 %.
+    pub percent_bp: i64,
+    /// Cents added (positive) or taken off, after the percentage.
+    pub amount_cents: i64,
+    /// Rounded up to the nearest price ending in these cents (90: 47,23 becomes 47,90); absent,
+    /// not rounded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ending_cents: Option<i64>,
+}
+
+/// Which store category each ERP category is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CategorySettings {
+    /// ERP category id to the store's category id, chosen by the merchant; these win over the
+    /// name path. Marketplaces need it, since their categories are their own.
+    pub map: std::collections::BTreeMap<String, String>,
+    /// An ERP category whose name path (`Roupas > Camisetas`) the store does not have is created
+    /// there, with its parents. Off: the product goes without it, with its reason, or is not
+    /// sent where the store requires a category.
+    pub create_missing: bool,
+}
+
+impl Default for CategorySettings {
+    fn default() -> Self {
+        CategorySettings {
+            map: Default::default(),
+            create_missing: true,
+        }
+    }
+}
+
+/// Where the store fetches the pictures the ERP gives as files.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageSettings {
+    /// The public address where the ERP publishes its picture folder, such as
+    /// `https://fotos.loja.com.br/produtos/`: a file picture's address is this plus the file's
+    /// name. Without it, a product with file pictures is not sent, with its reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -457,6 +528,9 @@ impl Default for ProductSyncConfig {
             new_product_visibility: Visibility::default(),
             unpublished_policy: UnpublishedPolicy::default(),
             warehouses: Vec::new(),
+            price_table: None,
+            categories: CategorySettings::default(),
+            images: ImageSettings::default(),
         }
     }
 }
@@ -623,6 +697,46 @@ impl IntegrationConfig {
                     &format!("product_sync.warehouses[{index}]"),
                     "must not be empty".into(),
                 );
+            }
+        }
+
+        if let Some(table) = &sync.price_table {
+            if table.list.as_deref().is_some_and(|l| l.trim().is_empty()) {
+                problem("product_sync.price_table.list", "must not be empty".into());
+            }
+            if !(-9_999..=100_000).contains(&table.percent_bp) {
+                problem(
+                    "product_sync.price_table.percent_bp",
+                    format!(
+                        "{} is not between -9999 (-99.99 %) and 100000 (+1000 %)",
+                        table.percent_bp
+                    ),
+                );
+            }
+            if table.amount_cents.abs() > crate::model::catalog::MAX_QUANTITY {
+                problem(
+                    "product_sync.price_table.amount_cents",
+                    format!("{} is out of range", table.amount_cents),
+                );
+            }
+            if table.ending_cents.is_some_and(|e| !(0..=99).contains(&e)) {
+                problem(
+                    "product_sync.price_table.ending_cents",
+                    "must be between 0 and 99".into(),
+                );
+            }
+        }
+        for (erp, store) in &sync.categories.map {
+            if erp.trim().is_empty() || store.trim().is_empty() {
+                problem(
+                    "product_sync.categories.map",
+                    "category ids must not be empty".into(),
+                );
+            }
+        }
+        if let Some(url) = &sync.images.public_base_url {
+            if let Err(message) = check_base_url(url, self.allow_http) {
+                problem("product_sync.images.public_base_url", message);
             }
         }
 

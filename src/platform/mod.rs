@@ -33,6 +33,11 @@ pub struct Capabilities {
     pub visibility: bool,
     /// Every product has variants, even a simple one (Nuvemshop).
     pub variants_always: bool,
+    /// Every product must be in one of the store's categories (marketplaces); elsewhere a product
+    /// whose category the store lacks goes without it.
+    pub categories_required: bool,
+    /// How many pictures of its own a variant keeps.
+    pub variant_images: usize,
     /// Order statuses may be any slug the store registered, not only the platform's own.
     pub free_form_statuses: bool,
     /// The order statuses every store of this platform has.
@@ -117,6 +122,34 @@ pub struct ItemFailure {
     pub modified_at: Option<String>,
 }
 
+/// A product category as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreCategory {
+    pub id: String,
+    /// As the store shows it (WooCommerce escapes `&` and the like as HTML).
+    pub name: String,
+    pub parent_id: Option<String>,
+}
+
+/// A category to create in the store, under a parent it already has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCategory {
+    pub name: String,
+    pub parent_id: Option<String>,
+}
+
+/// A picture as sync sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    /// The address the store downloads it from.
+    pub src: String,
+    pub alt: String,
+    /// What makes it this picture: its address and the digest of its content. The store's id
+    /// for it is kept under this key (`StoreRef::media`), so an unchanged picture is never
+    /// downloaded again.
+    pub key: String,
+}
+
 /// What sync wants the store to have for one ERP product.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductDraft {
@@ -137,6 +170,12 @@ pub struct ProductDraft {
     pub retire_variants: BTreeMap<String, Retirement>,
     /// Variants hidden that way before and back in the ERP now: put on sale again.
     pub restore_variants: BTreeSet<String>,
+    /// The store's ids of the product's categories, main one first.
+    pub categories: Vec<String>,
+    /// The product's pictures, main one first.
+    pub images: Vec<Picture>,
+    /// Each variant's own picture, by SKU.
+    pub variant_images: BTreeMap<String, Picture>,
 }
 
 /// How a variant the ERP no longer has is taken off sale.
@@ -155,6 +194,10 @@ pub struct StoreRef {
     pub product_id: String,
     /// Store id of each variant by SKU; for a simple product, its own id.
     pub variants: BTreeMap<String, String>,
+    /// The store's id of each picture Ponte put there, by `Picture::key`: pictures not in here
+    /// are the merchant's, and stay.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub media: BTreeMap<String, String>,
 }
 
 /// One write sync asks of the store.
@@ -265,6 +308,14 @@ pub trait Platform: Send + Sync {
     /// Carries out the writes in as few requests as the platform allows. Returns one outcome per
     /// write, in order; an item the store refuses is an outcome, not an error.
     fn push_products(&self, writes: &[ProductWrite]) -> Vec<WriteOutcome>;
+
+    /// Every product category the store has.
+    fn list_categories(&self) -> Result<Vec<StoreCategory>>;
+
+    /// Creates categories, each under a parent the store has; one outcome per category, in
+    /// order: its new id, or the store's error (one that says the category exists carries its
+    /// id in `resource_id`).
+    fn create_categories(&self, categories: &[NewCategory]) -> Vec<Result<String, ItemError>>;
 
     /// One page (from 1) of the orders the query selects, in the query's order.
     fn list_orders(&self, query: &OrderQuery, page: u32) -> Result<Page<StoreOrder>>;

@@ -104,6 +104,7 @@ pub fn match_products(
                     .or_default()
                     .insert(product.erp_id.clone());
                 Match::Found(StoreRef {
+                    media: Default::default(),
                     product_id,
                     variants,
                 })
@@ -212,14 +213,16 @@ mod tests {
             found["1"],
             Match::Found(StoreRef {
                 product_id: "10".into(),
-                variants: [("A".into(), "10".into())].into()
+                variants: [("A".into(), "10".into())].into(),
+                media: Default::default(),
             })
         );
         assert_eq!(
             found["2"],
             Match::Found(StoreRef {
                 product_id: "20".into(),
-                variants: [("M".into(), "21".into()), ("G".into(), "22".into())].into()
+                variants: [("M".into(), "21".into()), ("G".into(), "22".into())].into(),
+                media: Default::default(),
             })
         );
         assert_eq!(found["3"], Match::None);

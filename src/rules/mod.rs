@@ -6,6 +6,7 @@ pub mod eligibility;
 pub mod gtin;
 pub mod matching;
 pub mod orders;
+pub mod prices;
 
 use serde::Serialize;
 

@@ -340,7 +340,37 @@ ALTER TABLE product_link ADD COLUMN settled_version INTEGER;
 ALTER TABLE product_link ADD COLUMN settled_stock INTEGER;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
+/// The whole product page: the ERP's category tree; per integration, the store category each
+/// ERP category became (found by its name path, or created by Ponte); and the picture files
+/// Ponte has read, so a file whose size and modification time did not move is never read again.
+const V13: &str = "
+CREATE TABLE category (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    parent_id   TEXT,
+    version     INTEGER NOT NULL,
+    updated_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE category_link (
+    integration_id     TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    erp_category_id    TEXT NOT NULL,
+    store_category_id  TEXT NOT NULL,
+    how                TEXT NOT NULL CHECK (how IN ('matched', 'created')),
+    created_at         TEXT NOT NULL,
+    PRIMARY KEY (integration_id, erp_category_id)
+) STRICT;
+
+CREATE TABLE picture_file (
+    path         TEXT PRIMARY KEY,
+    size         INTEGER NOT NULL,
+    modified_ns  INTEGER NOT NULL,
+    digest       TEXT NOT NULL,
+    read_at      TEXT NOT NULL
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -5,6 +5,7 @@
 //! schema moves forward through numbered migrations recorded in `user_version`.
 
 pub(crate) mod catalog;
+pub(crate) mod categories;
 pub(crate) mod integrations;
 pub(crate) mod jobs;
 pub(crate) mod lease;

@@ -70,16 +70,23 @@ fn link_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Link> {
     };
     let variants: BTreeMap<String, String> =
         serde_json::from_str(&row.get::<_, String>(3)?).unwrap_or_default();
+    let pushed: Option<serde_json::Value> = row
+        .get::<_, Option<String>>(4)?
+        .and_then(|p| serde_json::from_str(&p).ok());
+    // The store's ids of the pictures Ponte put there are kept with what was pushed.
+    let media: BTreeMap<String, String> = pushed
+        .as_ref()
+        .and_then(|p| serde_json::from_value(p["media"].clone()).ok())
+        .unwrap_or_default();
     Ok(Link {
         erp_id,
         state,
         target: row.get::<_, Option<String>>(2)?.map(|product_id| StoreRef {
             product_id,
             variants,
+            media,
         }),
-        pushed: row
-            .get::<_, Option<String>>(4)?
-            .and_then(|p| serde_json::from_str(&p).ok()),
+        pushed,
         pushed_at: row.get(5)?,
         last_error: decode_error(row.get(6)?),
     })

@@ -12,7 +12,7 @@ use crate::model::order::{
     Address, Customer, Fee, OrderLine, Payment, PersonType, Refund, RefundLine, RefundSummary,
     ShippingLine, StoreOrder,
 };
-use crate::platform::{ProductDraft, RemoteKind, RemoteProduct, Retirement};
+use crate::platform::{Picture, ProductDraft, RemoteKind, RemoteProduct, Retirement};
 use crate::rules::documents;
 
 /// A product with one variant and no variation attributes is a WooCommerce `simple` product;
@@ -30,7 +30,68 @@ pub fn simple_product_body(draft: &ProductDraft, creating: bool, brand_term: Opt
         body.insert("type".into(), json!("simple"));
     }
     variant_fields(&mut body, draft, variant, creating);
+    if creating || draft.fields.contains(&SyncField::Attributes) {
+        body.insert(
+            "attributes".into(),
+            Value::Array(specification_attributes(draft, 0)),
+        );
+    }
     Value::Object(body)
+}
+
+/// The product's specification attributes (material, voltage): shown on its page, not axes
+/// of its variations. Positions follow the variation axes.
+fn specification_attributes(draft: &ProductDraft, first_position: usize) -> Vec<Value> {
+    draft
+        .product
+        .specifications
+        .iter()
+        .enumerate()
+        .map(|(i, (name, value))| {
+            json!({"name": name, "position": first_position + i, "visible": true, "variation": false, "options": [value]})
+        })
+        .collect()
+}
+
+/// The pictures a WooCommerce product shows: the product's, and for a simple product its one
+/// variant's own after them (a simple product has no variation to hold it).
+pub fn product_pictures(draft: &ProductDraft) -> Vec<Picture> {
+    let mut pictures = draft.images.clone();
+    if !is_variable(&draft.product) {
+        for picture in draft.variant_images.values() {
+            if !pictures.iter().any(|p| p.key == picture.key) {
+                pictures.push(picture.clone());
+            }
+        }
+    }
+    pictures
+}
+
+/// The product's gallery: Ponte's pictures in order, each by the store's id when the store
+/// already has it (`media`, by `Picture::key`) and by address otherwise, then the pictures the
+/// merchant added in the store (`merchant`), which Ponte leaves where they are.
+pub fn gallery(pictures: &[Picture], media: &BTreeMap<String, String>, merchant: &[u64]) -> Value {
+    let mut images: Vec<Value> = pictures
+        .iter()
+        .map(|picture| picture_value(picture, media))
+        .collect();
+    images.extend(merchant.iter().map(|id| json!({"id": id})));
+    Value::Array(images)
+}
+
+/// A variation's own picture, by the store's id when it has it.
+pub fn variation_image(picture: &Picture, media: &BTreeMap<String, String>) -> Value {
+    picture_value(picture, media)
+}
+
+fn picture_value(picture: &Picture, media: &BTreeMap<String, String>) -> Value {
+    match media
+        .get(&picture.key)
+        .and_then(|id| id.parse::<u64>().ok())
+    {
+        Some(id) => json!({"id": id, "alt": picture.alt}),
+        None => json!({"src": picture.src, "alt": picture.alt}),
+    }
 }
 
 /// The body that creates or updates the parent of a variable product: its attributes list every
@@ -54,13 +115,14 @@ pub fn variable_parent_body(
                 }
             }
         }
-        let attributes: Vec<Value> = options
+        let mut attributes: Vec<Value> = options
             .into_iter()
             .enumerate()
             .map(|(position, (name, values))| {
                 json!({"name": name, "position": position, "visible": true, "variation": true, "options": values})
             })
             .collect();
+        attributes.extend(specification_attributes(draft, attributes.len()));
         body.insert("attributes".into(), Value::Array(attributes));
     }
     Value::Object(body)
@@ -116,6 +178,18 @@ fn parent_fields(
     if sends(SyncField::Description) {
         body.insert("description".into(), json!(product.description));
     }
+    if sends(SyncField::ShortDescription) {
+        body.insert("short_description".into(), json!(product.short_description));
+    }
+    if sends(SyncField::Categories) {
+        let ids: Vec<Value> = draft
+            .categories
+            .iter()
+            .filter_map(|id| id.parse::<u64>().ok())
+            .map(|id| json!({"id": id}))
+            .collect();
+        body.insert("categories".into(), Value::Array(ids));
+    }
     if creating {
         body.insert("status".into(), json!(status_slug(draft.status)));
     }
@@ -156,6 +230,17 @@ fn variant_fields(
             .map(format_cents)
             .unwrap_or_default();
         body.insert("sale_price".into(), json!(promo));
+    }
+    if sends(SyncField::SaleDates) {
+        // The `_gmt` twins take UTC; an empty string clears a date.
+        let (starts, ends) = variant.promo_dates();
+        let naive = |t: Option<String>| {
+            t.and_then(|t| crate::time::parse(&t))
+                .map(crate::time::format_naive)
+                .unwrap_or_default()
+        };
+        body.insert("date_on_sale_from_gmt".into(), json!(naive(starts)));
+        body.insert("date_on_sale_to_gmt".into(), json!(naive(ends)));
     }
     if sends(SyncField::Ean) {
         body.insert(
@@ -649,6 +734,10 @@ mod tests {
                 show_in_store: true,
                 sync_stock: true,
                 currency: "BRL".into(),
+                short_description: "Camiseta básica".into(),
+                category_ids: vec!["ROUPAS".into()],
+                images: Vec::new(),
+                specifications: [("Material".to_string(), "Algodão".to_string())].into(),
                 variants,
             },
             brand: None,
@@ -659,6 +748,9 @@ mod tests {
             restore_visibility: false,
             retire_variants: Default::default(),
             restore_variants: Default::default(),
+            categories: vec!["15".into()],
+            images: Vec::new(),
+            variant_images: Default::default(),
         }
     }
 
@@ -681,6 +773,10 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            promo_starts_at: None,
+            promo_ends_at: None,
+            price_lists: Default::default(),
+            images: Vec::new(),
         }
     }
 
@@ -689,10 +785,13 @@ mod tests {
         let body = simple_product_body(&draft(vec![variant("CAM-1", &[])]), true, Some(12));
         assert_eq!(
             body,
-            json!({"name": "Camiseta", "description": "Algodão", "status": "draft", "catalog_visibility": "catalog",
+            json!({"name": "Camiseta", "description": "Algodão", "short_description": "Camiseta básica",
+                   "categories": [{"id": 15}], "status": "draft", "catalog_visibility": "catalog",
                    "brands": [12], "type": "simple", "sku": "CAM-1", "regular_price": "59.90", "sale_price": "",
+                   "date_on_sale_from_gmt": "", "date_on_sale_to_gmt": "",
                    "global_unique_id": "7891000100110", "manage_stock": true, "stock_quantity": 7, "weight": "0.18",
-                   "dimensions": {"length": "30", "width": "24.5", "height": "2"}})
+                   "dimensions": {"length": "30", "width": "24.5", "height": "2"},
+                   "attributes": [{"name": "Material", "position": 0, "visible": true, "variation": false, "options": ["Algodão"]}]})
         );
     }
 
@@ -738,7 +837,8 @@ mod tests {
         assert_eq!(
             parent["attributes"],
             json!([{"name": "cor", "position": 0, "visible": true, "variation": true, "options": ["Azul"]},
-                   {"name": "tamanho", "position": 1, "visible": true, "variation": true, "options": ["M", "G"]}])
+                   {"name": "tamanho", "position": 1, "visible": true, "variation": true, "options": ["M", "G"]},
+                   {"name": "Material", "position": 2, "visible": true, "variation": false, "options": ["Algodão"]}])
         );
         let variation = variation_body(&d, &d.product.variants[1], true);
         assert_eq!(variation["sku"], "CAM-G");

@@ -3,7 +3,7 @@
 
 pub mod mapping;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -17,8 +17,9 @@ use crate::platform::http::{
 };
 use crate::platform::json_scan;
 use crate::platform::{
-    Capabilities, ItemError, ItemFailure, OrderQuery, OrderSort, OrderStatus, Page, Platform,
-    ProductWrite, RemoteProduct, StatusUpdate, StoreProbe, StoreRef, WriteOutcome,
+    Capabilities, ItemError, ItemFailure, NewCategory, OrderQuery, OrderSort, OrderStatus, Page,
+    Platform, ProductWrite, RemoteProduct, StatusUpdate, StoreCategory, StoreProbe, StoreRef,
+    WriteOutcome,
 };
 
 /// Where the REST routes live, below the site's address.
@@ -44,6 +45,9 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     gtin: true,
     visibility: true,
     variants_always: false,
+    categories_required: false,
+    // A variation has one `image`.
+    variant_images: 1,
     free_form_statuses: true,
     order_statuses: &ORDER_STATUSES,
     // `wc_maybe_reduce_stock_levels` runs when an order is paid or enters one of these; only
@@ -316,6 +320,41 @@ impl WooCommerce {
                 }
             }
         }
+    }
+
+    /// The pictures each product the writes update with pictures shows now, by product id,
+    /// 100 products a request.
+    fn galleries(&self, writes: &[ProductWrite]) -> Result<BTreeMap<String, Vec<u64>>> {
+        let ids: Vec<&str> = writes
+            .iter()
+            .filter(|w| sends_pictures(w))
+            .filter_map(|w| match w {
+                ProductWrite::Update { target, .. } => Some(target.product_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mut galleries = BTreeMap::new();
+        for chunk in ids.chunks(100) {
+            let query = vec![
+                ("include".to_string(), chunk.join(",")),
+                ("per_page".to_string(), "100".to_string()),
+                ("_fields".to_string(), "id,images".to_string()),
+            ];
+            let (value, _) = self.get("/products", query)?;
+            for product in value.as_array().into_iter().flatten() {
+                let Some(id) = product["id"].as_u64() else {
+                    continue;
+                };
+                let images = product["images"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i["id"].as_u64())
+                    .collect();
+                galleries.insert(id.to_string(), images);
+            }
+        }
+        Ok(galleries)
     }
 
     fn load_brand_terms(&self) -> Result<Option<BTreeMap<String, u64>>> {
@@ -697,6 +736,64 @@ impl Platform for WooCommerce {
         Ok(live)
     }
 
+    fn list_categories(&self) -> Result<Vec<StoreCategory>> {
+        let mut categories = Vec::new();
+        let mut guard = PageGuard::new("GET products/categories");
+        for page in 1.. {
+            let query = vec![
+                ("per_page".to_string(), "100".to_string()),
+                ("page".to_string(), page.to_string()),
+                ("orderby".to_string(), "id".to_string()),
+            ];
+            let (value, response) = self.get("/products/categories", query)?;
+            let terms = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            guard.admit(terms.iter().map(|term| term["id"].to_string()))?;
+            for term in terms {
+                if let (Some(id), Some(name)) = (term["id"].as_u64(), term["name"].as_str()) {
+                    categories.push(StoreCategory {
+                        id: id.to_string(),
+                        name: name.to_string(),
+                        parent_id: term["parent"]
+                            .as_u64()
+                            .filter(|p| *p != 0)
+                            .map(|p| p.to_string()),
+                    });
+                }
+            }
+            if !has_more_pages(&response, page) {
+                break;
+            }
+        }
+        Ok(categories)
+    }
+
+    fn create_categories(&self, categories: &[NewCategory]) -> Vec<Result<String, ItemError>> {
+        let bodies: Vec<Value> = categories
+            .iter()
+            .map(|c| {
+                let parent = c.parent_id.as_deref().and_then(|p| p.parse::<u64>().ok());
+                json!({"name": c.name, "parent": parent.unwrap_or(0)})
+            })
+            .collect();
+        let (results, _) = self.run_batch("/products/categories/batch", bodies, Vec::new(), false);
+        results
+            .into_iter()
+            .map(|result| match result {
+                ItemResult::Ok(value) => value["id"]
+                    .as_u64()
+                    .map(|id| id.to_string())
+                    .ok_or_else(|| transport_item_error("the store's answer has no category id")),
+                ItemResult::Err(error) => Err(error),
+                ItemResult::Unknown(reason) => Err(ItemError {
+                    code: "ponte_outcome_unknown".into(),
+                    message: reason,
+                    status: 0,
+                    resource_id: None,
+                }),
+            })
+            .collect()
+    }
+
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>> {
         let query = vec![
             ("per_page".to_string(), "100".to_string()),
@@ -713,18 +810,46 @@ impl Platform for WooCommerce {
             _ => None,
         }));
         let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; writes.len()];
+        // The store's ids of the pictures Ponte put there, by write: those the store still shows,
+        // then those it answers for the pictures sent now.
+        let mut media: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); writes.len()];
+        let galleries = match self.galleries(writes) {
+            Ok(galleries) => galleries,
+            Err(err) => {
+                // Without the galleries, the merchant's pictures could be dropped: those
+                // updates wait for the next run.
+                let error = transport_item_error(&format!(
+                    "the products' pictures could not be read first: {err}"
+                ));
+                for (index, write) in writes.iter().enumerate() {
+                    if sends_pictures(write) && matches!(write, ProductWrite::Update { .. }) {
+                        outcomes[index] = Some(WriteOutcome::Failed {
+                            error: error.clone(),
+                        });
+                    }
+                }
+                BTreeMap::new()
+            }
+        };
         // Stage 1: products (simple ones whole, variable ones their parent) in /products/batch.
         let mut creates = Vec::new(); // (write index, body)
         let mut updates = Vec::new();
         for (index, write) in writes.iter().enumerate() {
+            if outcomes[index].is_some() {
+                continue;
+            }
             match write {
                 ProductWrite::Create(draft) => match self.brand_for(draft) {
                     Ok(term) => {
-                        let body = if mapping::is_variable(&draft.product) {
+                        let mut body = if mapping::is_variable(&draft.product) {
                             mapping::variable_parent_body(draft, true, term)
                         } else {
                             mapping::simple_product_body(draft, true, term)
                         };
+                        if sends_pictures(write) {
+                            let pictures = mapping::product_pictures(draft);
+                            body["images"] = mapping::gallery(&pictures, &BTreeMap::new(), &[]);
+                        }
                         creates.push((index, body));
                     }
                     Err(error) => outcomes[index] = Some(WriteOutcome::Failed { error }),
@@ -737,6 +862,33 @@ impl Platform for WooCommerce {
                             } else {
                                 mapping::simple_product_body(draft, false, term)
                             };
+                        media[index] = target.media.clone();
+                        if sends_pictures(write) {
+                            let shown = galleries
+                                .get(&target.product_id)
+                                .map(Vec::as_slice)
+                                .unwrap_or_default();
+                            let pictures = mapping::product_pictures(draft);
+                            let variation_keys: BTreeSet<&String> =
+                                if mapping::is_variable(&draft.product) {
+                                    draft.variant_images.values().map(|p| &p.key).collect()
+                                } else {
+                                    BTreeSet::new()
+                                };
+                            // Pictures the ERP dropped are dropped; one the merchant took off the
+                            // gallery is sent again.
+                            media[index].retain(|key, id| {
+                                variation_keys.contains(key)
+                                    || pictures.iter().any(|p| p.key == *key)
+                                        && id.parse::<u64>().is_ok_and(|id| shown.contains(&id))
+                            });
+                            let merchant: Vec<u64> = shown
+                                .iter()
+                                .filter(|id| !target.media.values().any(|o| *o == id.to_string()))
+                                .copied()
+                                .collect();
+                            body["images"] = mapping::gallery(&pictures, &media[index], &merchant);
+                        }
                         if body.as_object().is_some_and(|o| !o.is_empty()) {
                             body["id"] = json!(target.product_id);
                             updates.push((index, body));
@@ -787,6 +939,20 @@ impl Platform for WooCommerce {
                 ItemResult::Ok(value) => {
                     if let Some(id) = value.get("id").and_then(Value::as_u64) {
                         parents.insert(*index, id.to_string());
+                        if let ProductWrite::Create(draft) | ProductWrite::Update { draft, .. } =
+                            &writes[*index]
+                        {
+                            if sends_pictures(&writes[*index]) {
+                                // The store answers the gallery in the order it was sent.
+                                let pictures = mapping::product_pictures(draft);
+                                let shown = value["images"].as_array().cloned().unwrap_or_default();
+                                for (picture, image) in pictures.iter().zip(shown) {
+                                    if let Some(id) = image["id"].as_u64() {
+                                        media[*index].insert(picture.key.clone(), id.to_string());
+                                    }
+                                }
+                            }
+                        }
                     } else {
                         outcomes[*index] = Some(WriteOutcome::Unknown {
                             reason: "the store's answer has no product id".into(),
@@ -823,6 +989,13 @@ impl Platform for WooCommerce {
                         _ => BTreeMap::new(),
                     };
                     let entry = per_parent.entry(parent).or_default();
+                    let picture_of = |sku: &str| {
+                        draft
+                            .variant_images
+                            .get(sku)
+                            .filter(|_| sends_pictures(write))
+                            .map(|p| mapping::variation_image(p, &media[index]))
+                    };
                     for variant in &draft.product.variants {
                         match known.get(&variant.sku) {
                             Some(id) => {
@@ -830,16 +1003,21 @@ impl Platform for WooCommerce {
                                 if draft.restore_variants.contains(&variant.sku) {
                                     body["status"] = json!("publish");
                                 }
+                                if let Some(image) = picture_of(&variant.sku) {
+                                    body["image"] = image;
+                                }
                                 if body.as_object().is_some_and(|o| !o.is_empty()) {
                                     body["id"] = json!(id);
                                     entry.1.push((index, variant.sku.clone(), body));
                                 }
                             }
-                            None => entry.0.push((
-                                index,
-                                variant.sku.clone(),
-                                mapping::variation_body(draft, variant, true),
-                            )),
+                            None => {
+                                let mut body = mapping::variation_body(draft, variant, true);
+                                if let Some(image) = picture_of(&variant.sku) {
+                                    body["image"] = image;
+                                }
+                                entry.0.push((index, variant.sku.clone(), body));
+                            }
                         }
                     }
                     for (sku, retirement) in &draft.retire_variants {
@@ -880,6 +1058,18 @@ impl Platform for WooCommerce {
             {
                 match result {
                     ItemResult::Ok(value) => {
+                        let picture = match &writes[*index] {
+                            ProductWrite::Create(draft) | ProductWrite::Update { draft, .. } => {
+                                draft.variant_images.get(sku)
+                            }
+                            _ => None,
+                        };
+                        if let (Some(picture), Some(image_id)) = (
+                            picture.filter(|_| body.get("image").is_some()),
+                            value.pointer("/image/id").and_then(Value::as_u64),
+                        ) {
+                            media[*index].insert(picture.key.clone(), image_id.to_string());
+                        }
                         let id = value
                             .get("id")
                             .and_then(Value::as_u64)
@@ -939,12 +1129,14 @@ impl Platform for WooCommerce {
                         StoreRef {
                             product_id,
                             variants,
+                            media: std::mem::take(&mut media[index]),
                         }
                     }
                     ProductWrite::Update { target, .. } => {
                         let mut target = target.clone();
                         target.variants.extend(confirmed);
                         target.variants.retain(|sku, _| !failures.contains_key(sku));
+                        target.media = std::mem::take(&mut media[index]);
                         target
                     }
                     ProductWrite::Stock { target, .. } | ProductWrite::Hide { target } => {
@@ -1098,6 +1290,22 @@ impl Platform for WooCommerce {
     fn http_stats(&self) -> HttpStats {
         self.http.stats()
     }
+}
+
+/// Whether a write sends the product's pictures: when they are to be sent and there is any of
+/// Ponte's to add, keep or take off. Pictures are otherwise the merchant's, and left alone.
+fn sends_pictures(write: &ProductWrite) -> bool {
+    let (draft, media) = match write {
+        ProductWrite::Create(draft) => (draft, None),
+        ProductWrite::Update { draft, target } => (draft, Some(&target.media)),
+        _ => return false,
+    };
+    draft
+        .fields
+        .contains(&crate::model::config::SyncField::Images)
+        && (!draft.images.is_empty()
+            || !draft.variant_images.is_empty()
+            || media.is_some_and(|m| !m.is_empty()))
 }
 
 /// Whether a version such as `9.5.2` is at least `major.minor`.

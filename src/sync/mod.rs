@@ -23,14 +23,17 @@ use crate::parallel::LogRelay;
 use crate::platform::http::Clock;
 use crate::platform::in_flight::{Answered, InFlightLimit};
 use crate::platform::{
-    ItemError, Platform, ProductDraft, ProductWrite, Retirement, StoreRef, WriteOutcome,
+    ItemError, Picture, Platform, ProductDraft, ProductWrite, Retirement, StoreRef, WriteOutcome,
 };
 use crate::rules::eligibility::{self, CatalogIndex};
 use crate::rules::matching::{self, Match};
-use crate::rules::Reason;
+use crate::rules::{prices, Reason};
 use crate::store::lease::Lease;
 use crate::store::sync::{self as history, Link, LinkState, Stamp};
 use crate::store::Db;
+
+mod page;
+pub use page::CategoryPlan;
 
 /// How a sync runs.
 #[derive(
@@ -102,7 +105,9 @@ pub struct PlanItem {
     /// The store's refusal last time, when this is a retry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<ItemError>,
-    /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
+    /// What of this product is not sent although the config sends it: fields the store cannot
+    /// hold (`not_supported_by_store`), categories it lacks (`category_not_in_store`), pictures
+    /// beyond those a variant keeps.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_supported: Vec<Reason>,
     /// Variants the store still has and the ERP product no longer does, with what this sync does
@@ -118,6 +123,10 @@ pub struct Plan {
     pub options: SyncOptions,
     /// Products per action.
     pub counts: BTreeMap<String, u64>,
+    /// The ERP categories the products need that the store had not linked, and what the sync
+    /// does about each: found by name path, created, or not in the store.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryPlan>,
     pub items: Vec<PlanItem>,
 }
 
@@ -172,6 +181,9 @@ pub struct RunReport {
     pub counts: BTreeMap<String, u64>,
     /// Requests made to the store, retries included.
     pub requests: u64,
+    /// Categories found in the store by name path, created, or not in it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<CategoryPlan>,
     pub items: Vec<RunItem>,
 }
 
@@ -279,6 +291,12 @@ struct Context<'a> {
     claimed: RefCell<Option<BTreeMap<String, String>>>,
     /// Whether the store has no product at all, once asked: then nothing is looked up.
     store_empty: Cell<Option<bool>>,
+    /// The ERP's categories and the store's id of each.
+    categories: RefCell<page::Categories>,
+    /// Every product must have a store category (marketplaces).
+    categories_required: bool,
+    /// How many pictures of its own a variant keeps in this store.
+    variant_images: usize,
 }
 
 /// Which catalog products a plan reads.
@@ -343,6 +361,10 @@ fn load<'a>(
         (None, Some(facts)) => (facts.brands, facts.gtin),
         (None, None) => (true, true),
     };
+    let (categories_required, variant_images) = platform
+        .map(|p| p.capabilities())
+        .map_or((false, 1), |c| (c.categories_required, c.variant_images));
+    let categories = page::Categories::load(db, config)?;
     let mut unsupported = BTreeSet::new();
     if !brands {
         unsupported.insert(SyncField::Brand);
@@ -419,6 +441,9 @@ fn load<'a>(
         settling,
         claimed: RefCell::new(None),
         store_empty: Cell::new(None),
+        categories: RefCell::new(categories),
+        categories_required,
+        variant_images,
     };
     Ok((ctx, to_read))
 }
@@ -645,7 +670,7 @@ impl Context<'_> {
             .variants
             .iter()
             .any(|v| self.held.contains_key(&v.sku) || self.uncaptured.contains_key(&v.sku));
-        if held {
+        if held || !self.store_categories(product).1.is_empty() {
             return None;
         }
         settling.stamps.get(&product.erp_id).copied()
@@ -682,7 +707,150 @@ impl Context<'_> {
                 format!("EAN not sent: the store ({store}) keeps no EAN (GTIN)."),
             ));
         }
+        if !self.categories_required {
+            let categories = self.categories.borrow();
+            for erp_id in self.store_categories(product).1 {
+                reasons.push(categories.missing_reason(&erp_id, locale, false));
+            }
+        }
+        if self.fields.contains(&SyncField::Images) {
+            let keeps = self.variant_images;
+            for variant in product.variants.iter().filter(|v| v.images.len() > keeps) {
+                let (sku, extra) = (&variant.sku, variant.images.len() - keeps);
+                reasons.push(Reason::new(
+                    "not_supported_by_store",
+                    locale,
+                    format!("SKU {sku}: {extra} imagem(ns) da variação não enviada(s): a loja ({store}) guarda {keeps} por variação."),
+                    format!("SKU {sku}: {extra} variant picture(s) not sent: the store ({store}) keeps {keeps} per variant."),
+                ));
+            }
+        }
         reasons
+    }
+
+    /// Finds or creates the store categories of the products read that may be sent.
+    fn resolve_categories(
+        &self,
+        db: &mut Db,
+        platform: &dyn Platform,
+        dry_run: bool,
+    ) -> Result<()> {
+        if !self.fields.contains(&SyncField::Categories) {
+            return Ok(());
+        }
+        let needed: Vec<String> = self
+            .products
+            .iter()
+            .filter(|(p, retired)| p.show_in_store && !retired)
+            .flat_map(|(p, _)| p.category_ids.iter().cloned())
+            .collect();
+        self.categories
+            .borrow_mut()
+            .resolve(db, self.config, platform, needed, dry_run)
+    }
+
+    /// The store's ids of the product's categories, and the ERP categories it has none for.
+    fn store_categories(&self, product: &Product) -> (Vec<String>, Vec<String>) {
+        if !self.fields.contains(&SyncField::Categories) {
+            return (Vec::new(), Vec::new());
+        }
+        let categories = self.categories.borrow();
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for erp_id in &product.category_ids {
+            match categories.store_id(erp_id) {
+                Some(store_id) if !found.iter().any(|f| f == store_id) => {
+                    found.push(store_id.to_string())
+                }
+                Some(_) => {}
+                None => missing.push(erp_id.clone()),
+            }
+        }
+        (found, missing)
+    }
+
+    /// The product's pictures as the store gets them, and each variant's own, by SKU.
+    fn pictures(&self, product: &Product) -> (Vec<Picture>, BTreeMap<String, Picture>) {
+        if !self.fields.contains(&SyncField::Images) {
+            return (Vec::new(), BTreeMap::new());
+        }
+        let base = self.config.product_sync.images.public_base_url.as_deref();
+        let gallery = product
+            .images
+            .iter()
+            .filter_map(|i| page::picture(i, base))
+            .collect();
+        let own = product
+            .variants
+            .iter()
+            .filter(|_| self.variant_images > 0)
+            .filter_map(|v| {
+                let picture = page::picture(v.images.first()?, base)?;
+                Some((v.sku.clone(), picture))
+            })
+            .collect();
+        (gallery, own)
+    }
+
+    /// Why a product the catalog's rules let through still cannot go to this store as the
+    /// config wants it: a price the channel's table cannot give, file pictures without a public
+    /// address, a category the store requires and lacks.
+    fn page_problems(&self, product: &Product) -> Vec<Reason> {
+        let locale = self.config.locale;
+        let mut reasons = Vec::new();
+        let fields = &self.fields;
+        if fields.contains(&SyncField::Price) || fields.contains(&SyncField::PromoPrice) {
+            let table = self.config.product_sync.price_table.as_ref();
+            for variant in &product.variants {
+                if let Err(reason) = prices::channel_prices(variant, table, locale) {
+                    reasons.push(reason);
+                }
+            }
+        }
+        if fields.contains(&SyncField::Images)
+            && self.config.product_sync.images.public_base_url.is_none()
+        {
+            let variant_files = product.variants.iter().flat_map(|v| v.images.first());
+            if let Some(file) = product
+                .images
+                .iter()
+                .chain(variant_files)
+                .find_map(|i| i.file.as_ref())
+            {
+                reasons.push(page::unpublished_files_reason(file, locale));
+            }
+        }
+        if self.categories_required && fields.contains(&SyncField::Categories) {
+            let (found, missing) = self.store_categories(product);
+            let categories = self.categories.borrow();
+            for erp_id in &missing {
+                reasons.push(categories.missing_reason(erp_id, locale, true));
+            }
+            if found.is_empty() && missing.is_empty() {
+                reasons.push(Reason::new(
+                    "category_required",
+                    locale,
+                    "A loja exige uma categoria, e o produto não tem nenhuma no ERP.".into(),
+                    "The store requires a category, and the product has none in the ERP.".into(),
+                ));
+            }
+        }
+        reasons
+    }
+
+    /// The product as this channel sells it: its prices under the integration's price table.
+    fn priced(&self, product: &Product) -> Product {
+        let table = self.config.product_sync.price_table.as_ref();
+        let mut priced = product.clone();
+        if table.is_some() {
+            for variant in &mut priced.variants {
+                let (price, promo) = prices::channel_prices(variant, table, self.config.locale)
+                    .unwrap_or((None, None));
+                variant.price_cents = price;
+                variant.promo_price_cents = promo;
+            }
+        }
+        priced
     }
 
     /// The variants the store product has and the ERP product no longer does, and what to do
@@ -813,8 +981,9 @@ impl Context<'_> {
         restore_visibility: bool,
     ) -> ProductDraft {
         let sync = &self.config.product_sync;
+        let (images, variant_images) = self.pictures(product);
         ProductDraft {
-            product: product.clone(),
+            product: self.priced(product),
             brand: self.brand(product).cloned(),
             fields,
             stock: self.stock_of(product),
@@ -823,6 +992,9 @@ impl Context<'_> {
             restore_visibility,
             retire_variants: Default::default(),
             restore_variants: Default::default(),
+            categories: self.store_categories(product).0,
+            images,
+            variant_images,
         }
     }
 
@@ -830,12 +1002,28 @@ impl Context<'_> {
     fn desired(&self, product: &Product) -> Value {
         let fields = &self.fields;
         let stock = self.stock_of(product);
+        let product = &self.priced(product);
+        let (images, variant_images) = self.pictures(product);
+        let picture = |p: &Picture| json!({"key": p.key, "alt": p.alt});
         let mut state = Map::new();
         if fields.contains(&SyncField::Name) {
             state.insert("name".into(), json!(product.name));
         }
         if fields.contains(&SyncField::Description) {
             state.insert("description".into(), json!(product.description));
+        }
+        if fields.contains(&SyncField::ShortDescription) {
+            state.insert("short_description".into(), json!(product.short_description));
+        }
+        if fields.contains(&SyncField::Categories) {
+            state.insert("categories".into(), json!(self.store_categories(product).0));
+        }
+        if fields.contains(&SyncField::Images) {
+            let gallery: Vec<Value> = images.iter().map(picture).collect();
+            state.insert("images".into(), Value::Array(gallery));
+        }
+        if fields.contains(&SyncField::Attributes) {
+            state.insert("specifications".into(), json!(product.specifications));
         }
         if fields.contains(&SyncField::Brand) {
             state.insert(
@@ -869,6 +1057,16 @@ impl Context<'_> {
                 "attributes",
                 json!(variant.attributes),
             );
+            put(
+                SyncField::SaleDates,
+                "sale_dates",
+                json!(variant.promo_dates()),
+            );
+            put(
+                SyncField::Images,
+                "image",
+                json!(variant_images.get(&variant.sku).map(picture)),
+            );
             if let Some(quantity) = stock.get(&variant.sku) {
                 values.insert("stock".into(), json!(quantity));
             }
@@ -881,9 +1079,13 @@ impl Context<'_> {
 
 /// The names of the values `desired` records, as plans and reports list them: static, so a
 /// report of 100,000 products does not hold a million small strings.
-const FIELD_NAMES: [&str; 12] = [
+const FIELD_NAMES: [&str; 16] = [
     "name",
     "description",
+    "short_description",
+    "categories",
+    "images",
+    "sale_dates",
     "brand",
     "variants",
     "price",
@@ -896,9 +1098,14 @@ const FIELD_NAMES: [&str; 12] = [
     "removed",
 ];
 
-/// A recorded value's name. Every key `Context::desired` writes is in `FIELD_NAMES`; anything
-/// else could only be a variant's value, and is listed as `variants`.
+/// A recorded value's name. Every key `Context::desired` writes is in `FIELD_NAMES` or named
+/// here; anything else could only be a variant's value, and is listed as `variants`.
 fn field_name(key: &str) -> &'static str {
+    match key {
+        "specifications" => return "attributes",
+        "image" => return "images",
+        _ => {}
+    }
     FIELD_NAMES
         .iter()
         .find(|name| **name == key)
@@ -913,9 +1120,9 @@ fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<&'static 
         collect_fields(desired, &mut changed);
         return changed;
     };
-    for key in ["name", "description", "brand"] {
+    for key in PRODUCT_VALUES {
         if desired.get(key).is_some() && desired.get(key) != pushed.get(key) {
-            changed.insert(key);
+            changed.insert(field_name(key));
         }
     }
     let empty = Map::new();
@@ -940,10 +1147,21 @@ fn changed_fields(desired: &Value, pushed: Option<&Value>) -> BTreeSet<&'static 
     changed
 }
 
+/// The values `desired` records for the whole product, beside its variants.
+const PRODUCT_VALUES: [&str; 7] = [
+    "name",
+    "description",
+    "short_description",
+    "brand",
+    "categories",
+    "images",
+    "specifications",
+];
+
 fn collect_fields(desired: &Value, out: &mut BTreeSet<&'static str>) {
-    for key in ["name", "description", "brand"] {
+    for key in PRODUCT_VALUES {
         if desired.get(key).is_some() {
-            out.insert(key);
+            out.insert(field_name(key));
         }
     }
     for values in desired["variants"]
@@ -972,6 +1190,10 @@ fn sync_field(name: &str) -> Option<SyncField> {
         "weight" => SyncField::Weight,
         "dimensions" => SyncField::Dimensions,
         "attributes" => SyncField::Attributes,
+        "short_description" => SyncField::ShortDescription,
+        "sale_dates" => SyncField::SaleDates,
+        "images" => SyncField::Images,
+        "categories" => SyncField::Categories,
         _ => return None,
     })
 }
@@ -1005,7 +1227,10 @@ fn plan_with(
         let linked = link
             .filter(|l| l.state == LinkState::Linked)
             .and_then(|l| l.target.clone().map(|t| (l, t)));
-        let reasons = eligibility::reasons(product, *retired, &ctx.index, sync, locale);
+        let mut reasons = eligibility::reasons(product, *retired, &ctx.index, sync, locale);
+        if reasons.is_empty() {
+            reasons = ctx.page_problems(product);
+        }
         let mut item = PlanItem {
             erp_id: product.erp_id.clone(),
             action: Action::Unchanged,
@@ -1104,7 +1329,7 @@ fn plan_with(
                     .map(|(sku, _)| (sku.clone(), 0))
                     .collect();
                 // Prices change in place like stock: the frequent run sends them too, alone.
-                let price_fields: BTreeSet<SyncField> = ["price", "promo_price"]
+                let price_fields: BTreeSet<SyncField> = ["price", "promo_price", "sale_dates"]
                     .into_iter()
                     .filter(|f| changed.contains(*f))
                     .filter_map(sync_field)
@@ -1119,7 +1344,7 @@ fn plan_with(
                     if stock_changed {
                         fields.insert(SyncField::Stock);
                     }
-                    let sent: Vec<&str> = ["price", "promo_price", "stock"]
+                    let sent: Vec<&str> = ["price", "promo_price", "sale_dates", "stock"]
                         .into_iter()
                         .filter(|f| fields.contains(&sync_field(f).expect("a field")))
                         .collect();
@@ -1293,6 +1518,7 @@ fn plan_with(
             integration: config.id.clone(),
             options,
             counts,
+            categories: Vec::new(),
             items,
         },
         work,
@@ -1404,16 +1630,19 @@ pub(crate) fn plan(
         integration: config.id.clone(),
         options,
         counts: BTreeMap::new(),
+        categories: Vec::new(),
         items: Vec::new(),
     };
     for chunk in to_read.chunks(PLAN_CHUNK) {
         ctx.read_products(db, chunk)?;
+        ctx.resolve_categories(db, platform, true)?;
         let (plan, _) = plan_with(&ctx, Some(platform), Lookups::Now, options)?;
         for (action, count) in plan.counts {
             *whole.counts.entry(action).or_default() += count;
         }
         whole.items.extend(plan.items);
     }
+    whole.categories = std::mem::take(&mut ctx.categories.borrow_mut().report);
     Ok(whole)
 }
 
@@ -1465,6 +1694,7 @@ pub(crate) fn run(
     if options.dry_run {
         for chunk in to_read.chunks(PLAN_CHUNK) {
             ctx.read_products(db, chunk)?;
+            ctx.resolve_categories(db, platform, true)?;
             let (plan, _) = plan_with(&ctx, Some(platform), Lookups::Now, options)?;
             for (action, count) in &plan.counts {
                 tally.count(action, *count);
@@ -1483,6 +1713,7 @@ pub(crate) fn run(
             options,
             counts: tally.counts,
             requests: platform.http_stats().requests - requests_before,
+            categories: std::mem::take(&mut ctx.categories.borrow_mut().report),
             items: tally.items,
         });
     }
@@ -1511,6 +1742,9 @@ pub(crate) fn run(
             continue;
         }
         ctx.read_products(db, chunk)?;
+        if !options.stock_only {
+            ctx.resolve_categories(db, platform, false)?;
+        }
         let (mut plan, work) = plan_with(&ctx, Some(platform), Lookups::InBatches, options)?;
         record_plan(db, &ctx, &plan, run_id)?;
         sending.done += (plan.items.len() - work.len()) as u64;
@@ -1561,6 +1795,7 @@ pub(crate) fn run(
         _ => "completed",
     };
     db.write(|tx| history::finish_run(tx, run_id, status, &counts, requests, None))?;
+    let categories = std::mem::take(&mut ctx.categories.borrow_mut().report);
     log::info!(target: "ponte::sync", "sync run {run_id} {status}: {counts:?}, {requests} requests");
     Ok(RunReport {
         run_id: Some(run_id),
@@ -1569,6 +1804,7 @@ pub(crate) fn run(
         options,
         counts,
         requests,
+        categories,
         items,
     })
 }
@@ -1927,6 +2163,10 @@ impl Push<'_, '_> {
                         variant_failures,
                     } => {
                         let mut desired = w.desired.clone();
+                        // The store's ids of Ponte's pictures, so they are never sent again.
+                        if !target.media.is_empty() {
+                            desired["media"] = json!(target.media);
+                        }
                         for sku in variant_failures.keys() {
                             if let Some(variants) =
                                 desired.get_mut("variants").and_then(Value::as_object_mut)
