@@ -168,10 +168,11 @@ impl Ponte {
         } else {
             (products, Vec::new())
         };
-        let summary = self.db.write(|tx| {
+        let mut summary = self.db.write(|tx| {
             crate::pictures::remember(tx, &reads)?;
             store::catalog::put_products(tx, products)
         })?;
+        summary.pictures_read = reads.len() as u64;
         log::debug!(target: "ponte::catalog", "products put: {summary:?}");
         Ok(summary)
     }

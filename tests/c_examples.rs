@@ -15,7 +15,7 @@ fn the_quickstart_compiles_runs_and_reads_the_product_back() {
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains(r#"products: {"created":1,"updated":0,"unchanged":0,"stock_changed":1}"#),
+        stdout.contains(r#"products: {"created":1,"updated":0,"unchanged":0,"stock_changed":1,"pictures_read":0}"#),
         "{stdout}"
     );
     assert!(

@@ -131,7 +131,7 @@ fn assert_has(root: &Path, files: &[&str]) {
 
 fn quick_start_output_is_right(stdout: &str) {
     assert!(
-        stdout.contains(r#"products: {"created":1,"updated":0,"unchanged":0,"stock_changed":1}"#),
+        stdout.contains(r#"products: {"created":1,"updated":0,"unchanged":0,"stock_changed":1,"pictures_read":0}"#),
         "{stdout}"
     );
     assert!(

@@ -89,6 +89,10 @@ const CHECKS: &[(&str, Check)] = &[
         "a_reservation_paid_late_and_a_pending_order_changed_in_the_store_reach_the_erp",
         late_and_changed,
     ),
+    (
+        "the_whole_product_page_reaches_the_store_and_the_merchants_pictures_stay",
+        product_page,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -506,6 +510,137 @@ fn first_sync_into_empty_store(store: &RealStore) {
     }
     let again = rig.sync();
     assert_eq!(count(&again.counts, "unchanged"), 150, "{:?}", again.counts);
+}
+
+/// Pictures as files the ERP publishes (here: in the store's own web root, the one address on
+/// 127.0.0.1 WordPress agrees to download from), a category tree created with its parents,
+/// specification attributes, a short description and sale dates.
+fn product_page(store: &RealStore) {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let folder = store
+        .dir
+        .join(format!("wp/wp-content/uploads/ponte-src-{stamp}"));
+    std::fs::create_dir_all(&folder).unwrap();
+    let picture = |name: &str, shade: u8| {
+        let path = folder.join(name);
+        std::fs::write(&path, common::images::png(3, shade)).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (front, side, back) = (
+        picture("frente.png", 10),
+        picture("lado.png", 20),
+        picture("verso.png", 30),
+    );
+    let public = format!("{}/wp-content/uploads/ponte-src-{stamp}/", store.base_url);
+    let mut rig = new_rig(store, |c| {
+        c.product_sync.images.public_base_url = Some(public.clone())
+    });
+    let tree = json!([
+        {"id": "CASA", "name": format!("Casa {stamp}")},
+        {"id": "COZ", "name": "Cozinha", "parent_id": "CASA"},
+        {"id": "PAN", "name": "Panelas & Caçarolas", "parent_id": "COZ"}
+    ]);
+    rig.ponte
+        .catalog_put_categories(
+            &ponte::model::catalog::parse_categories(&tree.to_string()).unwrap(),
+        )
+        .unwrap();
+    let mut product = simple("PG1", &format!("RW-PG-{stamp}"), None, 18990, 4);
+    product["short_description"] = json!("Panela de 4,5 L");
+    product["category_ids"] = json!(["PAN"]);
+    product["specifications"] = json!({"Material": "Alumínio"});
+    product["images"] = json!([{"file": front, "alt": "Frente"}, {"file": side, "alt": "Lado"}]);
+    product["variants"][0]["promo_price_cents"] = json!(15990);
+    product["variants"][0]["promo_starts_at"] = json!("2026-01-01T00:00:00-03:00");
+    product["variants"][0]["promo_ends_at"] = json!("2036-01-01T00:00:00-03:00");
+    rig.put(json!([product.clone()]));
+    let report = rig.sync();
+    assert_eq!(count(&report.counts, "create"), 1, "{report:?}");
+    let sku = format!("RW-PG-{stamp}");
+    let stored = store.products_with_sku(&sku).remove(0);
+    let id = stored["id"].as_u64().unwrap();
+
+    // The category and its parents, as the store keeps them.
+    let leaf = &stored["categories"][0];
+    let term = store.get(&format!("/products/categories/{}", leaf["id"]), &[]);
+    let parent = store.get(&format!("/products/categories/{}", term["parent"]), &[]);
+    let top = store.get(&format!("/products/categories/{}", parent["parent"]), &[]);
+    assert_eq!(parent["name"], "Cozinha");
+    assert_eq!(
+        (top["name"].clone(), top["parent"].clone()),
+        (json!(format!("Casa {stamp}")), json!(0))
+    );
+    println!("    category name as the store keeps it: {}", term["name"]);
+    assert!(
+        term["name"] == "Panelas &amp; Caçarolas" || term["name"] == "Panelas & Caçarolas",
+        "{term}"
+    );
+    assert_eq!(
+        stored["categories"].as_array().unwrap().len(),
+        1,
+        "no default category besides it"
+    );
+
+    let gallery = stored["images"].as_array().unwrap();
+    assert_eq!(gallery.len(), 2, "{gallery:?}");
+    assert_eq!(
+        (gallery[0]["alt"].clone(), gallery[1]["alt"].clone()),
+        (json!("Frente"), json!("Lado"))
+    );
+    println!("    a picture as the store keeps it: {}", gallery[0]);
+    assert!(stored["short_description"]
+        .as_str()
+        .unwrap()
+        .contains("Panela de 4,5 L"));
+    assert_eq!(stored["attributes"][0]["name"], "Material");
+    assert_eq!(stored["attributes"][0]["options"], json!(["Alumínio"]));
+    assert_eq!(stored["attributes"][0]["variation"], false);
+    assert_eq!(stored["date_on_sale_from_gmt"], "2026-01-01T03:00:00");
+    println!(
+        "    sale ends as the store keeps it: {}",
+        stored["date_on_sale_to_gmt"]
+    );
+    assert_eq!(stored["sale_price"], "159.90");
+
+    // Nothing changed: nothing is sent.
+    let before = store.requests();
+    let again = rig.sync();
+    assert_eq!(count(&again.counts, "update"), 0, "{:?}", again.counts);
+    assert!(
+        store.requests() - before <= 1,
+        "only the orders read for the holds"
+    );
+
+    // The merchant adds a picture in the admin; the ERP drops the side view and adds the back.
+    let kept: Vec<Value> = gallery.iter().map(|i| json!({"id": i["id"]})).collect();
+    let mut with_merchants = kept.clone();
+    with_merchants.push(json!({"src": format!("{public}verso.png"), "alt": "Da loja"}));
+    let merchants = store.put(
+        &format!("/products/{id}"),
+        json!({"images": with_merchants}),
+    );
+    let merchants_id = merchants["images"][2]["id"].clone();
+    product["images"] = json!([{"file": front, "alt": "Frente"}, {"file": back, "alt": "Verso"}]);
+    rig.put(json!([product]));
+    let changed = rig.sync();
+    assert_eq!(count(&changed.counts, "update"), 1, "{:?}", changed.counts);
+    let after = store.products_with_sku(&sku).remove(0)["images"].clone();
+    let ids: Vec<Value> = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 3, "{after}");
+    assert_eq!(ids[0], gallery[0]["id"], "the front kept as it was");
+    assert_eq!(ids[2], merchants_id, "the merchant's picture stays");
+    assert!(
+        !ids.contains(&gallery[1]["id"]),
+        "the side view, Ponte's, is taken off"
+    );
 }
 
 fn sync_links_merchant_products(store: &RealStore) {

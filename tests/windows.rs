@@ -318,7 +318,7 @@ fn c_examples_run(arch: &'static Arch) {
     let text = stdout(&output);
     assert!(output.status.success(), "{}: {text}", arch.name);
     assert!(
-        text.contains(r#"products: {"created":1,"updated":0,"unchanged":0,"stock_changed":1}"#),
+        text.contains(r#"products: {"created":1,"updated":0,"unchanged":0,"stock_changed":1,"pictures_read":0}"#),
         "{text}"
     );
     assert!(text.contains(r#""stock":40"#), "{text}");

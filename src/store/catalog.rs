@@ -26,6 +26,9 @@ pub struct ProductsSummary {
     pub updated: u64,
     pub unchanged: u64,
     pub stock_changed: u64,
+    /// Picture files read: those new, or whose size or modification time moved since they were
+    /// last read. The others keep the digest recorded then.
+    pub pictures_read: u64,
 }
 
 /// What a batch of stock levels changed.

@@ -15,7 +15,8 @@ pub const STATUSES: &str = "received:Recebido,erp-rejected:Rejeitado";
 
 pub struct RealStore {
     kit: PathBuf,
-    dir: PathBuf,
+    /// The run directory; the store's web root is `dir/wp`.
+    pub dir: PathBuf,
     /// The run directory, removed after the store stops; `None` for a store reused as found.
     _owned: Option<tempfile::TempDir>,
     pub version: String,

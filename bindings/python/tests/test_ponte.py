@@ -59,7 +59,7 @@ class CatalogTest(Base):
     def test_a_catalog_round_trip_gives_back_what_was_put(self):
         self.assertEqual(self.p.catalog_put_brands(BRANDS), {"created": 1, "updated": 0, "unchanged": 0})
         summary = self.p.catalog_put_products(PRODUCTS)
-        self.assertEqual(summary, {"created": 1, "updated": 0, "unchanged": 0, "stock_changed": 3})
+        self.assertEqual(summary, {"created": 1, "updated": 0, "unchanged": 0, "stock_changed": 3, "pictures_read": 0})
         product = self.p.catalog_get(sku="HER-G")
         self.assertEqual(product.pop("updated_at")[-1], "Z")
         self.assertEqual(product, PRODUCTS[0])
