@@ -155,7 +155,7 @@ pub struct RunItem {
     pub error: Option<ItemError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_product_id: Option<String>,
-    /// Fields of this product the store cannot hold, each `not_supported_by_store`: not sent.
+    /// What of this product was not sent although the config sends it (as in `PlanItem`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_supported: Vec<Reason>,
     /// Variants the ERP product no longer has, and what was done about them.
@@ -839,18 +839,18 @@ impl Context<'_> {
     }
 
     /// The product as this channel sells it: its prices under the integration's price table.
-    fn priced(&self, product: &Product) -> Product {
-        let table = self.config.product_sync.price_table.as_ref();
+    fn priced<'p>(&self, product: &'p Product) -> std::borrow::Cow<'p, Product> {
+        let Some(table) = self.config.product_sync.price_table.as_ref() else {
+            return std::borrow::Cow::Borrowed(product);
+        };
         let mut priced = product.clone();
-        if table.is_some() {
-            for variant in &mut priced.variants {
-                let (price, promo) = prices::channel_prices(variant, table, self.config.locale)
-                    .unwrap_or((None, None));
-                variant.price_cents = price;
-                variant.promo_price_cents = promo;
-            }
+        for variant in &mut priced.variants {
+            let (price, promo) = prices::channel_prices(variant, Some(table), self.config.locale)
+                .unwrap_or((None, None));
+            variant.price_cents = price;
+            variant.promo_price_cents = promo;
         }
-        priced
+        std::borrow::Cow::Owned(priced)
     }
 
     /// The variants the store product has and the ERP product no longer does, and what to do
@@ -983,7 +983,7 @@ impl Context<'_> {
         let sync = &self.config.product_sync;
         let (images, variant_images) = self.pictures(product);
         ProductDraft {
-            product: self.priced(product),
+            product: self.priced(product).into_owned(),
             brand: self.brand(product).cloned(),
             fields,
             stock: self.stock_of(product),
@@ -1002,7 +1002,8 @@ impl Context<'_> {
     fn desired(&self, product: &Product) -> Value {
         let fields = &self.fields;
         let stock = self.stock_of(product);
-        let product = &self.priced(product);
+        let priced = self.priced(product);
+        let product = priced.as_ref();
         let (images, variant_images) = self.pictures(product);
         let picture = |p: &Picture| json!({"key": p.key, "alt": p.alt});
         let mut state = Map::new();
