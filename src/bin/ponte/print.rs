@@ -84,6 +84,7 @@ pub fn print_plan(plan: &Plan) {
         plan.integration,
         counts_line(&plan.counts)
     );
+    print_categories(&plan.categories);
     for item in plan
         .items
         .iter()
@@ -104,6 +105,20 @@ pub fn print_plan(plan: &Plan) {
         }
         println!("{line}");
         print_reasons([&item.reasons, &item.not_supported, &item.removed_variants]);
+    }
+}
+
+/// The ERP categories the store had not linked: found by name path, created, or not in it.
+fn print_categories(categories: &[ponte::sync::CategoryPlan]) {
+    for category in categories {
+        let mut line = format!("  category {:<12} {}", category.action, category.path);
+        if let Some(id) = &category.store_category_id {
+            line.push_str(&format!(" (store category {id})"));
+        }
+        println!("{line}");
+        if let Some(error) = &category.error {
+            println!("              ! {error}");
+        }
     }
 }
 
@@ -141,6 +156,7 @@ pub fn print_report(report: &RunReport) {
         ),
     }
     println!("  {}", counts_line(&report.counts));
+    print_categories(&report.categories);
     for item in &report.items {
         let mut line = format!(
             "  {:<11} {:<8} {:<9}",
