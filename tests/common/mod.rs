@@ -3,6 +3,7 @@
 
 pub mod c;
 pub mod capture;
+pub mod images;
 pub mod invariants;
 pub mod proxy;
 pub mod realwoo;
