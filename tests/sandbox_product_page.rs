@@ -497,7 +497,8 @@ fn products_join_categories_and_counts_follow() {
 // "http://127.0.0.1:PORT/wp-content/uploads/2026/12/a.png"` (the store's own uploads, the
 // month in São Paulo time); names "Nome A" and "b.png"; alts "Alt A" and ""; `date_created`
 // three hours before the site's local time (01:55:40 beside a GMT of 07:55:40). A short
-// description came back as sent but with `&` as `&amp;`, no `<p>` added. The variable
+// description came back in the POST's answer as sent but with `&` as `&amp;`, and in a GET
+// wrapped by `wpautop`: `"<p>Camiseta de algodão &amp; linho</p>\n"`. The variable
 // product's attributes came back sorted by position, each with `"id":0` and `"slug"` equal to
 // the name as sent; a variation's with `"slug":"cor"`; the variation's sale, from 2026-12-20T03:00:00
 // GMT, read `date_on_sale_from` `2026-12-20T00:00:00`, `price` the regular one, `on_sale` false.
@@ -525,8 +526,20 @@ fn a_full_product_page_reads_back_as_the_real_store_answers_it() {
     let id = product["id"].as_u64().unwrap();
     // Two attachments first, then the product.
     assert_eq!(id, before + 3);
+    // The write's answer is in the `edit` context, a read in the `view` one.
+    assert_eq!(
+        product["short_description"],
+        "Camiseta de algodão &amp; linho"
+    );
     let read = store.get(&format!("/products/{id}"));
-    assert_eq!(read["short_description"], "Camiseta de algodão &amp; linho");
+    assert_eq!(
+        read["short_description"],
+        "<p>Camiseta de algodão &amp; linho</p>\n"
+    );
+    assert_eq!(
+        store.get(&format!("/products/{id}?context=edit"))["short_description"],
+        "Camiseta de algodão &amp; linho"
+    );
     assert_eq!(
         read["categories"],
         json!([{"id": roupas, "name": "Roupas", "slug": "roupas"}])

@@ -690,7 +690,8 @@ impl WooStore {
                     )
                 }),
             (["products", p], "GET") if id(p).is_some() => {
-                get_product(&state, id(p).unwrap_or(0), None).map(|v| (200, v, Vec::new(), 0))
+                get_product(&state, id(p).unwrap_or(0), None)
+                    .map(|v| (200, read_view(v, request), Vec::new(), 0))
             }
             (["products", p], _) if editable && id(p).is_some() => {
                 update_product(&mut state, ctx, fetched, id(p).unwrap_or(0), body, None)
@@ -1554,6 +1555,111 @@ fn apply_product(
     Ok(images)
 }
 
+/// A product as a read shows it. Seen on 10.0.2: reads answer in the `view` context, where
+/// `description` and `short_description` go through `wpautop` (`"algodão &amp; linho"` reads
+/// `"<p>algodão &amp; linho</p>\n"`), while the answers to POST, PUT and batches, and reads
+/// with `context=edit`, give them as stored.
+fn read_view(mut product: Value, request: &HttpRequest) -> Value {
+    if request.param("context") != Some("edit") {
+        for field in ["description", "short_description"] {
+            if let Some(text) = product[field].as_str() {
+                product[field] = json!(wpautop(text));
+            }
+        }
+    }
+    product
+}
+
+/// WordPress's `wpautop` for the common cases: paragraphs split on blank lines, each wrapped in
+/// `<p>…</p>` and followed by a new line, single new lines as `<br />`, block elements left
+/// unwrapped and text after them in a paragraph of its own. Seen on 10.0.2:
+/// `"Linha 1\nLinha 2\n\nParágrafo 2"` reads `"<p>Linha 1<br />\nLinha 2</p>\n<p>Parágrafo
+/// 2</p>\n"`; `"<p>Já com p</p>x<b>b</b>"` reads `"<p>Já com p</p>\n<p>x<b>b</b></p>\n"`;
+/// `""` stays `""`.
+fn wpautop(text: &str) -> String {
+    const BLOCKS: [&str; 22] = [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "details",
+        "div",
+        "dl",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "ul",
+    ];
+    let text = text.replace("\r\n", "\n");
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    // Blank lines around block elements, as wpautop puts them.
+    let mut spaced = String::with_capacity(text.len() + 16);
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find('<') {
+        spaced.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find('>').map_or(tail.len(), |e| e + 1);
+        let tag = &tail[..end];
+        let closing = tag.starts_with("</");
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCKS.contains(&name.as_str()) {
+            if closing {
+                spaced.push_str(tag);
+                spaced.push_str("\n\n");
+            } else {
+                spaced.push_str("\n\n");
+                spaced.push_str(tag);
+            }
+        } else {
+            spaced.push_str(tag);
+        }
+        rest = &tail[end..];
+    }
+    spaced.push_str(rest);
+    let mut out = String::new();
+    for paragraph in spaced.split("\n\n") {
+        let paragraph = paragraph.trim_matches(|c: char| c == '\n' || c == ' ');
+        if paragraph.is_empty() {
+            continue;
+        }
+        let lower = paragraph.to_ascii_lowercase();
+        let opens_block = BLOCKS.iter().any(|b| {
+            ["<", "</"].iter().any(|open| {
+                [">", " "]
+                    .iter()
+                    .any(|end| lower.starts_with(&format!("{open}{b}{end}")))
+            })
+        });
+        if opens_block {
+            out.push_str(paragraph);
+        } else {
+            out.push_str("<p>");
+            out.push_str(&paragraph.replace('\n', "<br />\n"));
+            out.push_str("</p>");
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The images a request asked for, stored once the item is valid.
 enum ImageChange {
     /// A product's `images`: the gallery, the first one featured.
@@ -2145,8 +2251,10 @@ fn list_products(state: &State, ctx: &Ctx, request: &HttpRequest, parent: Option
     let view = |p: &Value| {
         if parent.is_some() {
             variation_view(p)
-        } else {
+        } else if p["type"] == "variation" {
             p.clone()
+        } else {
+            read_view(p.clone(), request)
         }
     };
     listing::paged(&ctx.home, request, &query, items, view)
@@ -3056,4 +3164,36 @@ fn create_note(state: &mut State, home: &str, order_id: u64, body: &Value) -> Re
         .or_default()
         .push(stored.clone());
     Ok((201, stored, Vec::new(), 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wpautop_wraps_paragraphs_as_a_real_store_reads_them() {
+        assert_eq!(
+            wpautop("Camiseta de algodão &amp; linho"),
+            "<p>Camiseta de algodão &amp; linho</p>\n"
+        );
+        assert_eq!(
+            wpautop("Linha 1\nLinha 2\n\nParágrafo 2"),
+            "<p>Linha 1<br />\nLinha 2</p>\n<p>Parágrafo 2</p>\n"
+        );
+        assert_eq!(
+            wpautop("<p>Já com p</p>x<b>b</b>"),
+            "<p>Já com p</p>\n<p>x<b>b</b></p>\n"
+        );
+        assert_eq!(wpautop("<p>já</p>"), "<p>já</p>\n");
+        assert_eq!(wpautop(""), "");
+    }
+
+    #[test]
+    fn kses_drops_scripts_and_escapes_ampersands() {
+        assert_eq!(
+            filter_post_kses("<p>Já com p</p><script>x</script><b>b</b>"),
+            "<p>Já com p</p>x<b>b</b>"
+        );
+        assert_eq!(filter_post_kses("algodão & linho"), "algodão &amp; linho");
+    }
 }
