@@ -179,6 +179,9 @@ fn download(url: &str) -> Result<Vec<u8>, String> {
         Err(ureq::Error::Timeout(_)) => {
             return Err("cURL error 28: Operation timed out".to_string());
         }
+        // A host that does not resolve fails `wp_http_validate_url` (its `gethostbyname`
+        // check) before any request: the same "A valid URL was not provided." (seen on 10.0.2,
+        // offline, for `http://example.com/a.png`).
         Err(_) => return Err(INVALID.to_string()),
     };
     let status = response.status();
