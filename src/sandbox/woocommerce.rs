@@ -1426,9 +1426,9 @@ fn apply_product(
             | "date_on_sale_from_gmt"
             | "date_on_sale_to"
             | "date_on_sale_to_gmt" => {}
-            // Seen on 10.0.2: `wp_filter_post_kses`, no `<p>` added: "algodão & linho" reads
-            // back as `algodão &amp; linho`, `<p>a</p><script>x</script><b>b</b>` as
-            // `<p>a</p>x<b>b</b>`, new lines kept.
+            // Seen on 10.0.2: stored through `wp_filter_post_kses`, with no `<p>` added (reads
+            // add them: `read_view`): "algodão & linho" is kept as `algodão &amp; linho`,
+            // `<p>a</p><script>x</script><b>b</b>` as `<p>a</p>x<b>b</b>`, new lines as sent.
             "short_description" | "description" => {
                 if let Some(text) = value.as_str() {
                     product[field] = json!(filter_post_kses(text));
