@@ -30,7 +30,7 @@ fn main() {
     let mut ponte = Ponte::open(dir.path().join("bench.db")).expect("state file");
     let mut config = store.integration_config("bench");
     config.http.max_requests_per_second = 0;
-    config.product_sync.images.public_base_url = Some(format!("{}/", server.base_url));
+    config.product_sync.images.public_base_url = Some(format!("{}/", server.base));
     ponte.integration_put(config).expect("config");
     ponte
         .catalog_put_brands(
@@ -53,7 +53,7 @@ fn main() {
         let mut pictures = Vec::new();
         for k in 0..3u64 {
             let name = format!("p{n:06}-{k}.png");
-            let bytes = images::png(1 + (k as u32), (n % 251) as u8);
+            let bytes = images::shaded(1 + (k as u32), (n % 251) as u8);
             if n % 2 == 0 {
                 let path = folder.path().join(&name);
                 std::fs::write(&path, &bytes).expect("picture file");

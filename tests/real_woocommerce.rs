@@ -93,6 +93,10 @@ const CHECKS: &[(&str, Check)] = &[
         "the_whole_product_page_reaches_the_store_and_the_merchants_pictures_stay",
         product_page,
     ),
+    (
+        "the_product_page_is_kept_as_the_sandbox_keeps_it",
+        page_as_the_sandbox_keeps_it,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -526,7 +530,7 @@ fn product_page(store: &RealStore) {
     std::fs::create_dir_all(&folder).unwrap();
     let picture = |name: &str, shade: u8| {
         let path = folder.join(name);
-        std::fs::write(&path, common::images::png(3, shade)).unwrap();
+        std::fs::write(&path, common::images::shaded(3, shade)).unwrap();
         path.to_str().unwrap().to_string()
     };
     let (front, side, back) = (
@@ -1338,4 +1342,169 @@ fn late_and_changed(store: &RealStore) {
     let events = rig.ponte.order_events("loja").unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["changed"], "{events:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The product page (categories, images, short description, sale dates, attributes), as
+// tests/sandbox_product_page.rs expects it of the sandbox.
+
+/// What the sandbox's product page rests on, asked of the real store (10.0.2; 8.9.3 is not
+/// checked). The images are served by the store itself (see `RealStore::serve_file`).
+fn page_as_the_sandbox_keeps_it(store: &RealStore) {
+    use ponte::platform::http::Method;
+    if !store.is_modern() {
+        return;
+    }
+    let tag = ponte::time::now_unix().to_string();
+    let name = format!("Roupas {tag}");
+    let roupas = store.post("/products/categories", json!({"name": name}));
+    assert_eq!(roupas["slug"], format!("roupas-{tag}"));
+    let duplicate = json!({"code": "term_exists",
+        "message": "A term with the name provided already exists with this parent.",
+        "data": {"status": 400, "resource_id": roupas["id"]}});
+    let (status, answer) = store.answer(
+        Method::Post,
+        "/products/categories",
+        Some(json!({"name": name.to_lowercase()})),
+    );
+    assert_eq!((status, &answer), (400, &duplicate));
+    let batch = store.post(
+        "/products/categories/batch",
+        json!({"create": [{"name": name}, {"name": "Órfã", "parent": 999_999}]}),
+    );
+    assert_eq!(batch["create"][0], json!({"id": 0, "error": duplicate}));
+    assert_eq!(batch["create"][1]["error"]["code"], "missing_parent");
+    let uncategorized = store.get("/products/categories", &[("slug", "uncategorized".into())]);
+    assert_eq!(uncategorized[0]["id"], 15);
+
+    let png = |seed: u8| common::images::png(2, [seed, 255 - seed, 128]);
+    let (a, b, c) = (
+        store.serve_file(&format!("a{tag}.png"), &png(1)),
+        store.serve_file(&format!("b{tag}.png"), &png(2)),
+        store.serve_file(&format!("c{tag}.png"), &png(3)),
+    );
+    let before = store.post("/products", json!({"name": "Antes"}))["id"]
+        .as_u64()
+        .unwrap();
+    let product = store.post(
+        "/products",
+        json!({"name": "Camiseta", "type": "variable", "sku": format!("PAGE-{tag}"),
+               "short_description": "Camiseta de algodão & linho",
+               "categories": [{"id": roupas["id"]}, {"id": 999_999}],
+               "images": [{"src": a, "alt": "Frente", "name": "Camiseta frente"}, {"src": b}],
+               "attributes": [
+                   {"name": "Material", "position": 1, "visible": true, "variation": false, "options": ["Algodão"]},
+                   {"name": "Cor", "position": 0, "visible": true, "variation": true, "options": ["Azul", "Verde"]}]}),
+    );
+    let id = product["id"].as_u64().unwrap();
+    assert_eq!(
+        product["short_description"],
+        "Camiseta de algodão &amp; linho"
+    );
+    let read = store.get(&format!("/products/{id}"), &[]);
+    assert_eq!(
+        read["short_description"],
+        "<p>Camiseta de algodão &amp; linho</p>\n"
+    );
+    assert_eq!(
+        read["categories"],
+        json!([{"id": roupas["id"], "name": name, "slug": roupas["slug"]}])
+    );
+    assert_eq!(
+        read["attributes"],
+        json!([
+            {"id": 0, "name": "Cor", "slug": "Cor", "position": 0, "visible": true, "variation": true, "options": ["Azul", "Verde"]},
+            {"id": 0, "name": "Material", "slug": "Material", "position": 1, "visible": true, "variation": false, "options": ["Algodão"]}
+        ])
+    );
+    let images = read["images"].as_array().unwrap();
+    let image_ids: Vec<u64> = images.iter().map(|i| i["id"].as_u64().unwrap()).collect();
+    // Other posts (WordPress's own) may take ids in between; the images come before.
+    assert!(
+        before < image_ids[0] && image_ids[0] < image_ids[1] && image_ids[1] < id,
+        "{before} {image_ids:?} {id}"
+    );
+    let month =
+        ponte::time::format_naive(ponte::time::now_unix() - 3 * 3600)[..7].replace('-', "/");
+    let uploads = format!("{}/wp-content/uploads/{month}", store.base_url);
+    assert_eq!(images[0]["src"], format!("{uploads}/a{tag}.png"));
+    assert_eq!(images[0]["name"], "Camiseta frente");
+    assert_eq!(images[0]["alt"], "Frente");
+    assert_eq!(images[1]["name"], format!("b{tag}.png"));
+    assert_eq!(images[1]["alt"], "");
+    let gmt = ponte::time::parse(images[0]["date_created_gmt"].as_str().unwrap()).unwrap();
+    let local = ponte::time::parse(images[0]["date_created"].as_str().unwrap()).unwrap();
+    assert_eq!(gmt - local, 6 * 3600);
+
+    let variation = store.post(
+        &format!("/products/{id}/variations"),
+        json!({"regular_price": "100.00", "sale_price": "80.00",
+               "date_on_sale_from_gmt": "2099-12-20T03:00:00", "date_on_sale_to_gmt": "2099-12-31T02:59:59",
+               "attributes": [{"name": "Cor", "option": "Azul"}, {"name": "Material", "option": "Algodão"}],
+               "image": {"id": image_ids[1]}}),
+    );
+    let path = format!("/products/{id}/variations/{}", variation["id"]);
+    let read = store.get(&path, &[]);
+    assert_eq!(
+        read["attributes"],
+        json!([{"id": 0, "name": "Cor", "slug": "cor", "option": "Azul"}])
+    );
+    assert_eq!(read["date_on_sale_from"], "2099-12-20T00:00:00");
+    assert_eq!(read["date_on_sale_to"], "2099-12-30T23:59:59");
+    assert_eq!(read["on_sale"], false);
+    assert_eq!(read["image"]["id"], image_ids[1]);
+    store.put(&path, json!({"date_on_sale_from_gmt": null}));
+    assert_eq!(
+        store.get(&path, &[])["date_on_sale_from_gmt"],
+        "2099-12-20T03:00:00"
+    );
+    store.put(
+        &path,
+        json!({"date_on_sale_from_gmt": "", "date_on_sale_to_gmt": ""}),
+    );
+    let read = store.get(&path, &[]);
+    assert_eq!(read["date_on_sale_from_gmt"], Value::Null);
+    assert_eq!(read["on_sale"], true);
+
+    let updated = store.put(
+        &format!("/products/{id}"),
+        json!({"images": [{"id": image_ids[1]}, {"src": c}]}),
+    );
+    let kept: Vec<&Value> = updated["images"].as_array().unwrap().iter().collect();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0]["id"], image_ids[1]);
+    assert_eq!(kept[1]["src"], format!("{uploads}/c{tag}.png"));
+
+    let missing = format!(
+        "{}/wp-content/uploads/ponte-src/missing-{tag}.png",
+        store.base_url
+    );
+    let sku = format!("PAGE-MISSING-{tag}");
+    let (status, failed) = store.answer(
+        Method::Post,
+        "/products",
+        Some(json!({"name": "Sem foto", "sku": sku, "images": [{"src": missing}]})),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        failed,
+        json!({"code": "woocommerce_product_image_upload_error",
+               "message": format!("Error getting remote image {missing}. Error: Not Found"),
+               "data": {"status": 400}})
+    );
+    assert!(store.products_with_sku(&sku).is_empty());
+    let batch = store.post(
+        "/products/batch",
+        json!({"create": [{"name": "Sem foto", "sku": sku, "images": [{"src": missing}]},
+                          {"name": "Id", "images": [{"id": 999_999}]}]}),
+    );
+    assert_eq!(
+        batch["create"][0]["error"]["code"],
+        "woocommerce_product_image_upload_error"
+    );
+    assert_eq!(
+        batch["create"][1]["error"],
+        json!({"code": "woocommerce_product_invalid_image_id", "message": "#999999 is an invalid image ID.", "data": {"status": 400}})
+    );
+    assert!(store.products_with_sku(&sku).is_empty());
 }

@@ -18,6 +18,30 @@ fn fixtures_dir() -> PathBuf {
     common::repo_root().join("../shared/fixtures")
 }
 
+/// The request with every image `src` moved to `images`, path kept.
+fn served_from(mut body: Value, images: &common::images::ImageServer) -> Value {
+    match &mut body {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value.as_str()) {
+                    ("src", Some(src)) => {
+                        let path = src.splitn(4, '/').nth(3).unwrap_or("");
+                        *value = json!(images.url(&format!("/{path}")));
+                    }
+                    _ => *value = served_from(value.take(), images),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = served_from(item.take(), images);
+            }
+        }
+        _ => {}
+    }
+    body
+}
+
 fn fixture(name: &str) -> Value {
     let path = fixtures_dir().join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -372,8 +396,13 @@ fn the_sandbox_answers_every_request_fixture_in_the_shape_of_its_response_fixtur
             &mut mismatches,
         );
     }
+    // The docs' images live on a host that is gone; the sandbox downloads each `src` as a real
+    // store does, so they are served from here.
+    let images = common::images::ImageServer::start();
     for (response_name, method, path, request_name, status) in cases {
-        let body = request_name.map(fixture);
+        let body = request_name
+            .map(fixture)
+            .map(|body| served_from(body, &images));
         let (got_status, got) = rig.send(method, path, body.as_ref());
         assert_eq!(got_status, status, "{path}: {got}");
         shape_mismatches(

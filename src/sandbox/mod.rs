@@ -168,6 +168,21 @@ impl WooSandbox {
         self.store.seed_product(product)
     }
 
+    /// The product categories, as the store keeps them.
+    pub fn categories(&self) -> Vec<Value> {
+        self.store.categories()
+    }
+
+    /// Creates a category as the merchant would; answers its id.
+    pub fn seed_category(&self, name: &str, parent: Option<u64>) -> Result<u64, String> {
+        self.store.seed_category(name, parent)
+    }
+
+    /// Changes a product as the merchant would in the admin.
+    pub fn update_product(&self, id: u64, changes: &Value) -> Result<Value, String> {
+        self.store.update_product(id, changes)
+    }
+
     /// Puts an order exactly as given, `id` included.
     pub fn seed_order(&self, order: Value) -> Result<u64, String> {
         self.store.seed_order(order)

@@ -9,9 +9,11 @@
 mod brazil;
 mod info;
 mod listing;
+mod media;
 pub mod profile;
 mod refunds;
 mod taxes;
+mod terms;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -74,6 +76,8 @@ struct WooError {
     code: &'static str,
     message: String,
     extra: Map<String, Value>,
+    /// A `WP_Error` raised with no data: the envelope says `"data": null` (and the status is 500).
+    bare: bool,
 }
 
 /// One parameter WordPress's schema check refused, as `data.params` and `data.details` show it.
@@ -132,6 +136,16 @@ impl WooError {
             code,
             message: message.into(),
             extra: Map::new(),
+            bare: false,
+        }
+    }
+
+    /// A WordPress core error passed through with no data (`"data": null`), which the REST
+    /// server answers with 500.
+    fn bare(code: &'static str, message: impl Into<String>) -> WooError {
+        WooError {
+            bare: true,
+            ..WooError::new(500, code, message)
         }
     }
 
@@ -145,6 +159,9 @@ impl WooError {
     }
 
     fn body(&self) -> Value {
+        if self.bare {
+            return json!({"code": self.code, "message": self.message, "data": null});
+        }
         let mut data = Map::new();
         data.insert("status".into(), json!(self.status));
         data.extend(self.extra.clone());
@@ -228,6 +245,11 @@ struct State {
     /// `woocommerce_calc_taxes`: off on a new store, as on the real one.
     calc_taxes: bool,
     tax_rates: Vec<TaxRate>,
+    /// Product categories by term id; terms have their own sequence (`next_term_id`).
+    categories: BTreeMap<u64, Value>,
+    next_term_id: u64,
+    /// Uploaded images by attachment id (a post id, from `next_id`).
+    attachments: BTreeMap<u64, media::Attachment>,
 }
 
 impl State {
@@ -334,6 +356,7 @@ impl WooStore {
                 ..State::default()
             }),
         };
+        terms::seed(&mut store.lock());
         store.add_key(Permissions::ReadWrite);
         store
     }
@@ -459,6 +482,27 @@ impl WooStore {
         state.next_id = state.next_id.max(id);
         state.put_product(id, product);
         Ok(id)
+    }
+
+    /// The product categories, as the store keeps them (`parent` 0 at the top).
+    pub fn categories(&self) -> Vec<Value> {
+        self.lock().categories.values().cloned().collect()
+    }
+
+    /// Creates a category as the merchant would in the admin; answers its id.
+    pub fn seed_category(&self, name: &str, parent: Option<u64>) -> Result<u64, String> {
+        let body = json!({"name": name, "parent": parent.unwrap_or(0)});
+        let mut state = self.lock();
+        let term = terms::create(&mut state, &self.ctx, &body, false).map_err(|e| e.message)?;
+        term["id"].as_u64().ok_or_else(|| "no id".to_string())
+    }
+
+    /// Changes a product as the merchant would in the admin (pictures given by `src` are
+    /// downloaded first, as the REST route does).
+    pub fn update_product(&self, id: u64, changes: &Value) -> Result<Value, String> {
+        let fetched = media::prefetch(changes);
+        let mut state = self.lock();
+        update_product(&mut state, &self.ctx, &fetched, id, changes, None).map_err(|e| e.message)
     }
 
     /// Puts an order exactly as given (with its `id`), for fixtures and staged scenarios. It has
@@ -606,14 +650,21 @@ impl WooStore {
         let method = request.method.as_str();
         let editable = matches!(method, "POST" | "PUT" | "PATCH");
         let id = |s: &str| s.parse::<u64>().ok();
+        // Image downloads happen before the lock: a `src` on the sandbox itself must not wait
+        // for it, and other requests need not wait for a slow image server.
+        let fetched = if editable && segments.first() == Some(&"products") {
+            media::prefetch(body)
+        } else {
+            media::Fetched::new()
+        };
+        let fetched = &fetched;
         let mut state = self.lock();
         let ctx = &self.ctx;
         let brands = ctx.version.has_brands();
         match (segments.as_slice(), method) {
             (["products"], "GET") => list_products(&state, ctx, request, None),
-            (["products"], "POST") => {
-                create_product(&mut state, ctx, body, None).map(|p| (201, p, Vec::new(), 1))
-            }
+            (["products"], "POST") => create_product(&mut state, ctx, fetched, body, None)
+                .map(|p| (201, p, Vec::new(), 1)),
             (["products"], "OPTIONS") => Ok((
                 200,
                 info::products_route(ctx),
@@ -621,12 +672,31 @@ impl WooStore {
                 0,
             )),
             (["products", "batch"], _) if editable => {
-                batch(&mut state, ctx, body, BatchKind::Products)
+                batch(&mut state, ctx, fetched, body, BatchKind::Products)
+            }
+            (["products", "categories"], "GET") => terms::list(&state, ctx, request),
+            (["products", "categories"], "POST") => {
+                terms::create(&mut state, ctx, body, false).map(|t| (201, t, Vec::new(), 1))
+            }
+            (["products", "categories", "batch"], _) if editable => {
+                batch(&mut state, ctx, fetched, body, BatchKind::Categories)
+            }
+            (["products", "categories", c], "GET") if id(c).is_some() => {
+                terms::get(&state, ctx, id(c).unwrap_or(0)).map(|t| (200, t, Vec::new(), 0))
+            }
+            (["products", "categories", c], _) if editable && id(c).is_some() => {
+                terms::update(&mut state, ctx, id(c).unwrap_or(0), body)
+                    .map(|t| (200, t, Vec::new(), 1))
+            }
+            (["products", "categories", c], "DELETE") if id(c).is_some() => {
+                let force = matches!(request.param("force"), Some("true" | "1"));
+                terms::delete(&mut state, ctx, id(c).unwrap_or(0), force)
+                    .map(|t| (200, t, Vec::new(), 1))
             }
             (["products", "brands"], "GET") if brands => list_brands(&state, ctx, request),
             (["products", "brands"], "POST") if brands => create_brand(&mut state, body),
             (["products", "brands", "batch"], _) if brands && editable => {
-                batch(&mut state, ctx, body, BatchKind::Brands)
+                batch(&mut state, ctx, fetched, body, BatchKind::Brands)
             }
             (["products", "brands", b], "GET") if brands && id(b).is_some() => state
                 .brands
@@ -641,10 +711,11 @@ impl WooStore {
                     )
                 }),
             (["products", p], "GET") if id(p).is_some() => {
-                get_product(&state, id(p).unwrap_or(0), None).map(|v| (200, v, Vec::new(), 0))
+                get_product(&state, id(p).unwrap_or(0), None)
+                    .map(|v| (200, read_view(v, request), Vec::new(), 0))
             }
             (["products", p], _) if editable && id(p).is_some() => {
-                update_product(&mut state, ctx, id(p).unwrap_or(0), body, None)
+                update_product(&mut state, ctx, fetched, id(p).unwrap_or(0), body, None)
                     .map(|v| (200, v, Vec::new(), 1))
             }
             (["products", p], "DELETE") if id(p).is_some() => {
@@ -661,13 +732,15 @@ impl WooStore {
                 list_products(&state, ctx, request, id(p))
             }
             (["products", p, "variations"], "POST") if id(p).is_some() => {
-                create_product(&mut state, ctx, body, id(p)).map(|v| (201, v, Vec::new(), 1))
+                create_product(&mut state, ctx, fetched, body, id(p))
+                    .map(|v| (201, v, Vec::new(), 1))
             }
             // A parent that is gone fails each item (`woocommerce_rest_product_variation_invalid_id`,
             // 404), not the request: seen on 10.0.2 after the parent was deleted for good.
             (["products", p, "variations", "batch"], _) if editable && id(p).is_some() => batch(
                 &mut state,
                 ctx,
+                fetched,
                 body,
                 BatchKind::Variations(id(p).unwrap_or(0)),
             ),
@@ -677,7 +750,7 @@ impl WooStore {
             (["products", p, "variations", v], _)
                 if editable && id(p).is_some() && id(v).is_some() =>
             {
-                update_product(&mut state, ctx, id(v).unwrap_or(0), body, id(p))
+                update_product(&mut state, ctx, fetched, id(v).unwrap_or(0), body, id(p))
                     .map(|x| (200, x, Vec::new(), 1))
             }
             (["products", p, "variations", v], "DELETE") if id(p).is_some() && id(v).is_some() => {
@@ -687,7 +760,9 @@ impl WooStore {
             (["orders"], "POST") => {
                 create_order(&mut state, ctx, body, Origin::Rest).map(|o| (201, o, Vec::new(), 1))
             }
-            (["orders", "batch"], _) if editable => batch(&mut state, ctx, body, BatchKind::Orders),
+            (["orders", "batch"], _) if editable => {
+                batch(&mut state, ctx, fetched, body, BatchKind::Orders)
+            }
             (["orders", o], "GET") if id(o).is_some() => state
                 .orders
                 .get(&id(o).unwrap_or(0))
@@ -792,6 +867,20 @@ impl Handler for WooStore {
             }
         };
         if !request.path.starts_with("/wp-json/") {
+            // The uploads folder is served as files, as the real store's web server serves it.
+            if matches!(request.method.as_str(), "GET" | "HEAD") {
+                if let Some((mime, bytes)) = media::serve(&self.lock(), &request.path) {
+                    let response = HttpResponse {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), mime.into())],
+                        body: bytes,
+                    };
+                    return Handled {
+                        response,
+                        items_written: 0,
+                    };
+                }
+            }
             return reply(WooError::no_route().response(), 0);
         }
         let key = match self.authenticate(request) {
@@ -1010,16 +1099,10 @@ fn set_dates(object: &mut Value, field: &str, unix: i64) {
     object[format!("{field}_gmt")] = json!(format_naive(unix));
 }
 
+/// A post's or term's slug from its name (`sanitize_title`: "Panela de Pressão" is
+/// `panela-de-pressao`).
 fn slugify(name: &str) -> String {
-    let mut slug = String::new();
-    for c in name.to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    slug.trim_matches('-').to_string()
+    terms::sanitize_title(name)
 }
 
 fn links(home: &str, item: &str, collection: &str, up: Option<String>) -> Value {
@@ -1062,21 +1145,25 @@ fn new_product(ctx: &Ctx, id: u64, parent: Option<u64>) -> Value {
     let now = now_unix();
     set_dates(&mut product, "date_created", now);
     set_dates(&mut product, "date_modified", now);
-    match parent {
-        Some(parent) => {
-            product["type"] = json!("variation");
-            product["parent_id"] = json!(parent);
-            product["image"] = Value::Null;
-            product["_links"] = links(
-                home,
-                &format!("/products/{parent}/variations/{id}"),
-                &format!("/products/{parent}/variations"),
-                Some(format!("/products/{parent}")),
-            );
-        }
-        None => product["_links"] = links(home, &format!("/products/{id}"), "/products", None),
+    if let Some(parent) = parent {
+        product["type"] = json!("variation");
+        product["parent_id"] = json!(parent);
+        product["image"] = Value::Null;
     }
+    product["_links"] = product_links(home, id, parent);
     product
+}
+
+fn product_links(home: &str, id: u64, parent: Option<u64>) -> Value {
+    match parent {
+        Some(parent) => links(
+            home,
+            &format!("/products/{parent}/variations/{id}"),
+            &format!("/products/{parent}/variations"),
+            Some(format!("/products/{parent}")),
+        ),
+        None => links(home, &format!("/products/{id}"), "/products", None),
+    }
 }
 
 /// The fields a variation has in the API (the product fields it shares, plus its own).
@@ -1279,10 +1366,11 @@ fn check_product_body(ctx: &Ctx, body: &Value) -> Result<(), WooError> {
 fn apply_product(
     state: &State,
     ctx: &Ctx,
+    fetched: &media::Fetched,
     product: &mut Value,
     body: &Value,
     is_variation: bool,
-) -> Result<(), WooError> {
+) -> Result<Option<ImageChange>, WooError> {
     let Some(fields) = body.as_object() else {
         return Err(WooError::new(
             400,
@@ -1349,10 +1437,24 @@ fn apply_product(
         }
         product["global_unique_id"] = json!(gtin);
     }
+    let mut images = None;
     for (field, value) in fields {
         match field.as_str() {
             "id" | "sku" | "global_unique_id" | "parent_id" | "variations" | "price"
             | "date_created" | "date_modified" | "_links" | "permalink" => {}
+            // After the loop: they depend on the type.
+            "date_on_sale_from"
+            | "date_on_sale_from_gmt"
+            | "date_on_sale_to"
+            | "date_on_sale_to_gmt" => {}
+            // Seen on 10.0.2: stored through `wp_filter_post_kses`, with no `<p>` added (reads
+            // add them: `read_view`): "algodão & linho" is kept as `algodão &amp; linho`,
+            // `<p>a</p><script>x</script><b>b</b>` as `<p>a</p>x<b>b</b>`, new lines as sent.
+            "short_description" | "description" => {
+                if let Some(text) = value.as_str() {
+                    product[field] = json!(filter_post_kses(text));
+                }
+            }
             "regular_price" | "sale_price" => {
                 product[field] = json!(format_decimal(value.as_str().unwrap_or("")));
             }
@@ -1378,7 +1480,10 @@ fn apply_product(
                     .collect();
                 product["brands"] = json!(terms);
             }
-            "categories" | "tags" if !is_variation => {
+            "categories" if !is_variation => {
+                product["categories"] = terms::product_categories(state, value);
+            }
+            "tags" if !is_variation => {
                 let terms: Vec<Value> = value
                     .as_array()
                     .into_iter()
@@ -1396,36 +1501,23 @@ fn apply_product(
                 product[field.as_str()] = json!(terms);
             }
             "images" if !is_variation => {
-                let images: Vec<Value> = value
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|image| stored_image(product, image))
-                    .collect();
-                product["images"] = json!(images);
+                images = Some(plan_gallery(state, fetched, value)?);
             }
-            "image" if is_variation => product["image"] = stored_image(product, value),
-            "attributes" => {
-                let attributes: Vec<Value> = value
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .map(|(position, a)| {
-                        if is_variation {
-                            json!({"id": a.get("id").cloned().unwrap_or(json!(0)), "name": a.get("name").cloned().unwrap_or(json!("")),
-                                   "option": a.get("option").cloned().unwrap_or(json!(""))})
-                        } else {
-                            json!({"id": a.get("id").cloned().unwrap_or(json!(0)), "name": a.get("name").cloned().unwrap_or(json!("")),
-                                   "position": a.get("position").cloned().unwrap_or(json!(position)),
-                                   "visible": a.get("visible").cloned().unwrap_or(json!(false)),
-                                   "variation": a.get("variation").cloned().unwrap_or(json!(false)),
-                                   "options": a.get("options").cloned().unwrap_or(json!([]))})
-                        }
-                    })
-                    .collect();
-                product["attributes"] = json!(attributes);
+            // `null` is no change; `{}` (no id, no src) removes the image (seen on 10.0.2).
+            "image" if is_variation && value.is_object() => {
+                images = Some(ImageChange::Single(media::plan(
+                    state,
+                    fetched,
+                    value,
+                    media::Owner::Variation,
+                )?));
             }
+            "images" | "image" | "categories" | "tags" | "brands" => {}
+            "attributes" if is_variation => {
+                let parent = product["parent_id"].as_u64().unwrap_or(0);
+                product["attributes"] = variation_attributes(state, parent, value);
+            }
+            "attributes" => product["attributes"] = product_attributes(value),
             "default_attributes" => {
                 let defaults: Vec<Value> = value
                     .as_array()
@@ -1479,8 +1571,396 @@ fn apply_product(
             _ => {}
         }
     }
+    apply_sale_dates(product, fields);
     finish_product(product);
-    Ok(())
+    Ok(images)
+}
+
+/// A product as a read shows it. Seen on 10.0.2: reads answer in the `view` context, where
+/// `description` and `short_description` go through `wpautop` (`"algodão &amp; linho"` reads
+/// `"<p>algodão &amp; linho</p>\n"`), while the answers to POST, PUT and batches, and reads
+/// with `context=edit`, give them as stored.
+fn read_view(mut product: Value, request: &HttpRequest) -> Value {
+    if request.param("context") != Some("edit") {
+        for field in ["description", "short_description"] {
+            if let Some(text) = product[field].as_str() {
+                product[field] = json!(wpautop(text));
+            }
+        }
+    }
+    product
+}
+
+/// WordPress's `wpautop` for the common cases: paragraphs split on blank lines, each wrapped in
+/// `<p>…</p>` and followed by a new line, single new lines as `<br />`, block elements left
+/// unwrapped and text after them in a paragraph of its own. Seen on 10.0.2:
+/// `"Linha 1\nLinha 2\n\nParágrafo 2"` reads `"<p>Linha 1<br />\nLinha 2</p>\n<p>Parágrafo
+/// 2</p>\n"`; `"<p>Já com p</p>x<b>b</b>"` reads `"<p>Já com p</p>\n<p>x<b>b</b></p>\n"`;
+/// `""` stays `""`.
+fn wpautop(text: &str) -> String {
+    const BLOCKS: [&str; 22] = [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "details",
+        "div",
+        "dl",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "ul",
+    ];
+    let text = text.replace("\r\n", "\n");
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    // Blank lines around block elements, as wpautop puts them.
+    let mut spaced = String::with_capacity(text.len() + 16);
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find('<') {
+        spaced.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find('>').map_or(tail.len(), |e| e + 1);
+        let tag = &tail[..end];
+        let closing = tag.starts_with("</");
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCKS.contains(&name.as_str()) {
+            if closing {
+                spaced.push_str(tag);
+                spaced.push_str("\n\n");
+            } else {
+                spaced.push_str("\n\n");
+                spaced.push_str(tag);
+            }
+        } else {
+            spaced.push_str(tag);
+        }
+        rest = &tail[end..];
+    }
+    spaced.push_str(rest);
+    let mut out = String::new();
+    for paragraph in spaced.split("\n\n") {
+        let paragraph = paragraph.trim_matches(|c: char| c == '\n' || c == ' ');
+        if paragraph.is_empty() {
+            continue;
+        }
+        let lower = paragraph.to_ascii_lowercase();
+        let opens_block = BLOCKS.iter().any(|b| {
+            ["<", "</"].iter().any(|open| {
+                [">", " "]
+                    .iter()
+                    .any(|end| lower.starts_with(&format!("{open}{b}{end}")))
+            })
+        });
+        if opens_block {
+            out.push_str(paragraph);
+        } else {
+            out.push_str("<p>");
+            out.push_str(&paragraph.replace('\n', "<br />\n"));
+            out.push_str("</p>");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The images a request asked for, stored once the item is valid.
+enum ImageChange {
+    /// A product's `images`: the gallery, the first one featured.
+    Gallery(Vec<media::Planned>),
+    /// A variation's `image`: one, or none.
+    Single(Option<media::Planned>),
+}
+
+/// A product's `images`. Seen on 10.0.2: the list order is the order shown, the first is the
+/// featured image; `[]` (and `[{}]`, empty items being dropped) removes them all, the
+/// attachments staying in the store; an item with neither `id` nor `src` is `#0 is an invalid
+/// image ID.`; any failing image fails the whole item, which is then not created or not changed.
+fn plan_gallery(
+    state: &State,
+    fetched: &media::Fetched,
+    value: &Value,
+) -> Result<ImageChange, WooError> {
+    let mut planned = Vec::new();
+    for image in value.as_array().into_iter().flatten() {
+        if image.as_object().is_none_or(Map::is_empty) {
+            continue;
+        }
+        match media::plan(state, fetched, image, media::Owner::Product)? {
+            Some(image) => planned.push(image),
+            None => {
+                return Err(WooError::new(
+                    400,
+                    "woocommerce_product_invalid_image_id",
+                    "#0 is an invalid image ID.",
+                ))
+            }
+        }
+    }
+    Ok(ImageChange::Gallery(planned))
+}
+
+/// Stores the planned images and shows them on the product.
+fn commit_images(state: &mut State, home: &str, product: &mut Value, change: Option<ImageChange>) {
+    match change {
+        None => {}
+        Some(ImageChange::Gallery(planned)) => {
+            let ids = media::store(state, home, planned);
+            product["images"] = media::images_view(state, home, &ids);
+        }
+        Some(ImageChange::Single(None)) => product["image"] = Value::Null,
+        Some(ImageChange::Single(Some(planned))) => {
+            let ids = media::store(state, home, vec![planned]);
+            product["image"] = media::images_view(state, home, &ids)[0].clone();
+        }
+    }
+}
+
+/// `wp_filter_post_kses` as far as product texts need it: tags a post may not hold are
+/// dropped (their text stays), and a bare `&` becomes `&amp;`. Attributes are kept as given.
+fn filter_post_kses(text: &str) -> String {
+    const ALLOWED: [&str; 47] = [
+        "a",
+        "abbr",
+        "address",
+        "article",
+        "aside",
+        "b",
+        "big",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "section",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "u",
+        "ul",
+    ];
+    const TABLE_PARTS: [&str; 5] = ["tbody", "td", "th", "thead", "tr"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let Some(end) = tail.find('>') else {
+            out.push_str(tail);
+            rest = "";
+            break;
+        };
+        let tag = &tail[..=end];
+        let name: String = tag[1..]
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if ALLOWED.contains(&name.as_str()) || TABLE_PARTS.contains(&name.as_str()) {
+            out.push_str(tag);
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    terms::escape_ampersands(&out)
+}
+
+/// A sale date as `set_date_on_sale_*` reads it: a `_gmt` field (and a date with a zone) is an
+/// instant, one without `_gmt` and zone is the site's local time; `""` or what `strtotime`
+/// cannot read clears it (seen on 10.0.2: "amanhã" answered 201 with the date `null`).
+fn sale_date(text: &str, gmt: bool) -> Option<i64> {
+    let text = text.trim();
+    let full = if text.len() == 10 {
+        format!("{text}T00:00:00")
+    } else {
+        text.to_string()
+    };
+    let unix = crate::time::parse(&full)?;
+    let zoned = full
+        .get(19..)
+        .is_some_and(|rest| rest.contains(['Z', 'z', '+', '-']));
+    Some(if gmt || zoned {
+        unix
+    } else {
+        unix - SITE_OFFSET_SECONDS
+    })
+}
+
+/// `date_on_sale_from[_gmt]` and `date_on_sale_to[_gmt]`. Seen on 10.0.2 (São Paulo, UTC-3):
+/// `"2026-12-01T03:00:00"` as `_gmt` reads back as `date_on_sale_from` `2026-12-01T00:00:00`
+/// and `_gmt` as sent; the end is kept as sent (`…T15:00:00` stays, no move to 23:59:59); `""`
+/// clears a date, while `null` leaves it as it was (`isset` is false for null); a variable or
+/// grouped product has none.
+fn apply_sale_dates(product: &mut Value, fields: &Map<String, Value>) {
+    for (field, base, gmt) in [
+        ("date_on_sale_from", "date_on_sale_from", false),
+        ("date_on_sale_from_gmt", "date_on_sale_from", true),
+        ("date_on_sale_to", "date_on_sale_to", false),
+        ("date_on_sale_to_gmt", "date_on_sale_to", true),
+    ] {
+        let Some(value) = fields.get(field).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let unix = value.as_str().and_then(|text| sale_date(text, gmt));
+        set_sale_date(product, base, unix);
+    }
+    if matches!(product["type"].as_str(), Some("variable" | "grouped")) {
+        set_sale_date(product, "date_on_sale_from", None);
+        set_sale_date(product, "date_on_sale_to", None);
+    }
+}
+
+fn set_sale_date(product: &mut Value, base: &str, unix: Option<i64>) {
+    match unix {
+        Some(unix) => set_dates(product, base, unix),
+        None => {
+            product[base] = Value::Null;
+            product[format!("{base}_gmt")] = Value::Null;
+        }
+    }
+}
+
+/// A product's `attributes` (the custom ones, by name). Seen on 10.0.2, for
+/// `[{"name":"Cor","position":0,"visible":true,"variation":true,"options":["Azul","Verde"]},
+/// {"name":"Material","position":1,"visible":true,"variation":false,"options":["Algodão"]}]`:
+/// each comes back as `{"id":0,"name":"Material","slug":"Material","position":1,
+/// "visible":true,"variation":false,"options":["Algodão"]}`, the slug being the name as given
+/// (case and accents kept); sorted by position, ties in the order sent; `visible` and
+/// `variation` false and `position` 0 unless given; an item without `options` is dropped;
+/// options are joined with " | " and split again (`["P | M","G"]` is `["P","M","G"]`, `"A | B"`
+/// is `["A","B"]`, `[]` is `[""]`); a simple product keeps `variation: true` as sent.
+fn product_attributes(value: &Value) -> Value {
+    let mut attributes: Vec<(u64, Value)> = Vec::new();
+    for a in value.as_array().into_iter().flatten() {
+        let global = a
+            .get("id")
+            .and_then(as_rest_integer)
+            .map_or(0, i64::unsigned_abs);
+        let name = a
+            .get("name")
+            .and_then(Value::as_str)
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        if global == 0 && name.is_empty() {
+            continue;
+        }
+        let Some(options) = a.get("options").filter(|o| !o.is_null()) else {
+            continue;
+        };
+        let joined = match options {
+            Value::Array(items) => items
+                .iter()
+                .map(|o| match o {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let options: Vec<String> = joined.split('|').map(|o| o.trim().to_string()).collect();
+        let position = a
+            .get("position")
+            .and_then(as_rest_integer)
+            .map_or(0, i64::unsigned_abs);
+        let flag = |key: &str| a.get(key).and_then(as_rest_boolean).unwrap_or(false);
+        let name = if name.is_empty() {
+            attribute_name(Some(&json!(global)))
+        } else {
+            name
+        };
+        attributes.push((
+            position,
+            json!({"id": global, "name": name, "slug": name, "position": position,
+                   "visible": flag("visible"), "variation": flag("variation"), "options": options}),
+        ));
+    }
+    attributes.sort_by_key(|(position, _)| *position);
+    Value::Array(attributes.into_iter().map(|(_, a)| a).collect())
+}
+
+/// A variation's `attributes`: only those its parent has with `variation: true`, matched by
+/// slug. Seen on 10.0.2: `[{"name":"Cor","option":"Azul"},{"name":"Material",...}]` on a parent
+/// whose Material is not for variations reads back as `[{"id":0,"name":"Cor","slug":"cor",
+/// "option":"Azul"}]`.
+fn variation_attributes(state: &State, parent: u64, value: &Value) -> Value {
+    let parent_attributes: Vec<Value> = state
+        .products
+        .get(&parent)
+        .and_then(|p| p["attributes"].as_array().cloned())
+        .unwrap_or_default();
+    let mut attributes = Vec::new();
+    for a in value.as_array().into_iter().flatten() {
+        let global = a.get("id").and_then(as_rest_integer).unwrap_or(0);
+        let option = a.get("option").cloned().unwrap_or(json!(""));
+        if global != 0 {
+            attributes.push(
+                json!({"id": global, "name": a.get("name").cloned().unwrap_or(json!("")),
+                                   "option": option}),
+            );
+            continue;
+        }
+        let slug = terms::sanitize_title(a.get("name").and_then(Value::as_str).unwrap_or(""));
+        if slug.is_empty() {
+            continue;
+        }
+        let Some(own) = parent_attributes.iter().find(|p| {
+            p["variation"] == true
+                && terms::sanitize_title(p["name"].as_str().unwrap_or("")) == slug
+        }) else {
+            continue;
+        };
+        attributes.push(json!({"id": 0, "name": own["name"], "slug": slug, "option": option}));
+    }
+    Value::Array(attributes)
 }
 
 /// A global attribute's name by id, as `pa_` taxonomies are named in the docs' examples.
@@ -1490,20 +1970,6 @@ fn attribute_name(id: Option<&Value>) -> String {
         Some(id) if id != 0 => format!("Attribute {id}"),
         _ => String::new(),
     }
-}
-
-fn stored_image(product: &Value, image: &Value) -> Value {
-    let id = image
-        .get("id")
-        .and_then(Value::as_u64)
-        .unwrap_or(product["id"].as_u64().unwrap_or(0) * 10 + 1);
-    let mut stored = json!({"id": id, "src": image.get("src").cloned().unwrap_or(json!("")),
-                            "name": image.get("name").cloned().unwrap_or(json!("")),
-                            "alt": image.get("alt").cloned().unwrap_or(json!(""))});
-    let now = now_unix();
-    set_dates(&mut stored, "date_created", now);
-    set_dates(&mut stored, "date_modified", now);
-    stored
 }
 
 /// `wc_format_decimal` on a price: the store's decimal comma read as a point, anything but
@@ -1529,13 +1995,25 @@ fn finish_product(product: &mut Value) {
     if !is_variable {
         let regular = product["regular_price"].as_str().unwrap_or("").to_string();
         let sale = product["sale_price"].as_str().unwrap_or("").to_string();
-        let active = if sale.is_empty() {
+        // Seen on 10.0.2: a sale whose start is still to come, or whose end has passed (or a
+        // start after the end), leaves `price` at the regular one and `on_sale` false, and
+        // `sale_price` as sent; the daily `woocommerce_scheduled_sales` run (triggered by
+        // hand there) then cleared only `date_on_sale_from` of an ended sale, keeping
+        // `sale_price` and `date_on_sale_to`. The sandbox decides when a product is saved.
+        let now = now_unix();
+        let date = |field: &str| product[field].as_str().and_then(crate::time::parse);
+        let out_of_schedule = date("date_on_sale_from_gmt").is_some_and(|from| from > now)
+            || date("date_on_sale_to_gmt").is_some_and(|to| to < now);
+        let active = if sale.is_empty() || out_of_schedule {
             regular.clone()
         } else {
             sale.clone()
         };
-        product["on_sale"] =
-            json!(!sale.is_empty() && parse_cents(&sale).ok() < parse_cents(&regular).ok());
+        product["on_sale"] = json!(
+            !sale.is_empty()
+                && !out_of_schedule
+                && parse_cents(&sale).ok() < parse_cents(&regular).ok()
+        );
         product["purchasable"] = json!(!active.is_empty());
         product["price_html"] = json!(if active.is_empty() {
             String::new()
@@ -1591,8 +2069,10 @@ fn refresh_parent(state: &mut State, home: &str, parent: u64) {
         .filter_map(|c| c["price"].as_str().and_then(|p| parse_cents(p).ok()))
         .min();
     let in_stock = children.iter().any(|c| c["stock_status"] == "instock");
+    let on_sale = children.iter().any(|c| c["on_sale"] == true);
     if let Some(product) = state.products.get_mut(&parent) {
         product["variations"] = json!(ids);
+        product["on_sale"] = json!(on_sale);
         product["price"] = json!(lowest.map(format_cents).unwrap_or_default());
         product["stock_status"] = json!(if in_stock || ids.is_empty() {
             "instock"
@@ -1609,6 +2089,7 @@ fn refresh_parent(state: &mut State, home: &str, parent: u64) {
 fn create_product(
     state: &mut State,
     ctx: &Ctx,
+    fetched: &media::Fetched,
     body: &Value,
     parent: Option<u64>,
 ) -> Result<Value, WooError> {
@@ -1633,10 +2114,29 @@ fn create_product(
         }
     }
     let home = ctx.home.as_str();
-    let id = state.next_id + 1;
-    let mut product = new_product(ctx, id, parent);
-    apply_product(state, ctx, &mut product, body, parent.is_some())?;
-    state.take_id();
+    let provisional = state.next_id + 1;
+    let mut product = new_product(ctx, provisional, parent);
+    if parent.is_none() {
+        // Seen on 10.0.2: a product created without categories is in "Uncategorized".
+        product["categories"] = terms::product_categories(state, &json!([]));
+    }
+    let images = apply_product(state, ctx, fetched, &mut product, body, parent.is_some())?;
+    // New images take their ids before the product does (seen on 10.0.2: attachments 19 and
+    // 20, then product 21).
+    commit_images(state, home, &mut product, images);
+    let id = state.take_id();
+    if id != provisional {
+        product["id"] = json!(id);
+        product["_links"] = product_links(home, id, parent);
+        for (index, meta) in product["meta_data"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            meta["id"] = json!(index as u64 + 1000 * id);
+        }
+    }
     if parent.is_none() {
         product["permalink"] = json!(format!(
             "{home}/produto/{}/",
@@ -1656,6 +2156,7 @@ fn create_product(
 fn update_product(
     state: &mut State,
     ctx: &Ctx,
+    fetched: &media::Fetched,
     id: u64,
     body: &Value,
     parent: Option<u64>,
@@ -1669,7 +2170,8 @@ fn update_product(
     })?;
     let home = ctx.home.as_str();
     let mut product = state.products[&id].clone();
-    apply_product(state, ctx, &mut product, body, parent.is_some())?;
+    let images = apply_product(state, ctx, fetched, &mut product, body, parent.is_some())?;
+    commit_images(state, home, &mut product, images);
     state.put_product(id, product.clone());
     match parent {
         Some(parent) => {
@@ -1770,8 +2272,10 @@ fn list_products(state: &State, ctx: &Ctx, request: &HttpRequest, parent: Option
     let view = |p: &Value| {
         if parent.is_some() {
             variation_view(p)
-        } else {
+        } else if p["type"] == "variation" {
             p.clone()
+        } else {
+            read_view(p.clone(), request)
         }
     };
     listing::paged(&ctx.home, request, &query, items, view)
@@ -1884,11 +2388,18 @@ enum BatchKind {
     Variations(u64),
     Orders,
     Brands,
+    Categories,
 }
 
 /// `{create, update, delete}`, at most 100 items in all (else 413 and nothing done); each item
 /// on its own, creates first, then updates, then deletes; failures are items, not a failed call.
-fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
+fn batch(
+    state: &mut State,
+    ctx: &Ctx,
+    fetched: &media::Fetched,
+    body: &Value,
+    kind: BatchKind,
+) -> Reply {
     let part = |key: &str| {
         body.get(key)
             .and_then(Value::as_array)
@@ -1911,10 +2422,13 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
             .iter()
             .map(|item| {
                 let result = match kind {
-                    BatchKind::Products => create_product(state, ctx, item, None),
-                    BatchKind::Variations(parent) => create_product(state, ctx, item, Some(parent)),
+                    BatchKind::Products => create_product(state, ctx, fetched, item, None),
+                    BatchKind::Variations(parent) => {
+                        create_product(state, ctx, fetched, item, Some(parent))
+                    }
                     BatchKind::Orders => create_order(state, ctx, item, Origin::Batch),
                     BatchKind::Brands => create_brand(state, item).map(|reply| reply.1),
+                    BatchKind::Categories => terms::create(state, ctx, item, true),
                 };
                 match result {
                     Ok(created) => {
@@ -1937,12 +2451,13 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
                     .or_else(|| raw_id.as_str().and_then(|s| s.parse().ok()))
                     .unwrap_or(0);
                 let result = match kind {
-                    BatchKind::Products => update_product(state, ctx, id, item, None),
+                    BatchKind::Products => update_product(state, ctx, fetched, id, item, None),
                     BatchKind::Variations(parent) => {
-                        update_product(state, ctx, id, item, Some(parent))
+                        update_product(state, ctx, fetched, id, item, Some(parent))
                     }
                     BatchKind::Orders => update_order(state, ctx, id, item, Origin::Batch),
                     BatchKind::Brands => Err(not_in_sandbox("updating brands")),
+                    BatchKind::Categories => terms::update(state, ctx, id, item),
                 };
                 match result {
                     Ok(updated) => {
@@ -1974,6 +2489,8 @@ fn batch(state: &mut State, ctx: &Ctx, body: &Value, kind: BatchKind) -> Reply {
                             .ok_or_else(|| WooError::invalid_id("order", 404))
                     }
                     BatchKind::Brands => Err(not_in_sandbox("deleting brands")),
+                    // Batch deletions are forced (seen on 10.0.2).
+                    BatchKind::Categories => terms::delete(state, ctx, id, true),
                 };
                 match result {
                     Ok(deleted) => {
@@ -2668,4 +3185,36 @@ fn create_note(state: &mut State, home: &str, order_id: u64, body: &Value) -> Re
         .or_default()
         .push(stored.clone());
     Ok((201, stored, Vec::new(), 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wpautop_wraps_paragraphs_as_a_real_store_reads_them() {
+        assert_eq!(
+            wpautop("Camiseta de algodão &amp; linho"),
+            "<p>Camiseta de algodão &amp; linho</p>\n"
+        );
+        assert_eq!(
+            wpautop("Linha 1\nLinha 2\n\nParágrafo 2"),
+            "<p>Linha 1<br />\nLinha 2</p>\n<p>Parágrafo 2</p>\n"
+        );
+        assert_eq!(
+            wpautop("<p>Já com p</p>x<b>b</b>"),
+            "<p>Já com p</p>\n<p>x<b>b</b></p>\n"
+        );
+        assert_eq!(wpautop("<p>já</p>"), "<p>já</p>\n");
+        assert_eq!(wpautop(""), "");
+    }
+
+    #[test]
+    fn kses_drops_scripts_and_escapes_ampersands() {
+        assert_eq!(
+            filter_post_kses("<p>Já com p</p><script>x</script><b>b</b>"),
+            "<p>Já com p</p>x<b>b</b>"
+        );
+        assert_eq!(filter_post_kses("algodão & linho"), "algodão &amp; linho");
+    }
 }

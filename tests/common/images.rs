@@ -1,45 +1,15 @@
-//! Pictures for the stores to download: real PNG files, served over loopback HTTP by a small
-//! server that counts what it served.
+//! Images for the stores to download: small valid PNGs made here, and a loopback HTTP server
+//! that serves them, the way an ERP's image host would.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
+use std::thread;
 
-/// A valid PNG of `width` × 1 pixels whose colour is `shade`: distinct shades are distinct
-/// files, as a store's image check sees them.
-pub fn png(width: u32, shade: u8) -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut header = Vec::new();
-    header.extend_from_slice(&width.to_be_bytes());
-    header.extend_from_slice(&1u32.to_be_bytes());
-    header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8 bits, RGB
-    chunk(&mut out, b"IHDR", &header);
-    // One scanline, filter 0, stored (uncompressed) in a zlib stream.
-    let mut raw = vec![0u8];
-    for _ in 0..width {
-        raw.extend_from_slice(&[shade, 255 - shade, 128]);
-    }
-    let mut zlib = vec![0x78, 0x01, 1];
-    zlib.extend_from_slice(&(raw.len() as u16).to_le_bytes());
-    zlib.extend_from_slice(&(!(raw.len() as u16)).to_le_bytes());
-    zlib.extend_from_slice(&raw);
-    zlib.extend_from_slice(&adler32(&raw).to_be_bytes());
-    chunk(&mut out, b"IDAT", &zlib);
-    chunk(&mut out, b"IEND", &[]);
-    out
-}
-
+/// CRC-32 (IEEE), as PNG chunks carry it.
 fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
+    let mut crc = 0xFFFF_FFFFu32;
     for byte in bytes {
         crc ^= u32::from(*byte);
         for _ in 0..8 {
@@ -62,67 +32,79 @@ fn adler32(bytes: &[u8]) -> u32 {
     (b << 16) | a
 }
 
-/// Serves `GET /<name>` from the files it was given; anything else is 404.
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// A `size`×`size` PNG of one colour (8-bit RGB), its pixels in a zlib stream of one stored
+/// deflate block.
+pub fn png(size: u32, rgb: [u8; 3]) -> Vec<u8> {
+    // Each row: filter byte 0 (none), then the pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain((0..size).flat_map(|_| rgb))
+        .collect();
+    let raw: Vec<u8> = (0..size).flat_map(|_| row.iter().copied()).collect();
+    let mut zlib = vec![0x78, 0x01, 0x01];
+    let len = raw.len() as u16;
+    zlib.extend_from_slice(&len.to_le_bytes());
+    zlib.extend_from_slice(&(!len).to_le_bytes());
+    zlib.extend_from_slice(&raw);
+    zlib.extend_from_slice(&adler32(&raw).to_be_bytes());
+    let mut header = Vec::new();
+    header.extend_from_slice(&size.to_be_bytes());
+    header.extend_from_slice(&size.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &header);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// Serves, on 127.0.0.1, the files given to `put` by name, and for any other path a 2×2 PNG of
+/// a colour of its own, except: a path with `missing` in it is a 404, one with `notimage` is
+/// text. It counts what it served, and runs until the test process ends.
 pub struct ImageServer {
-    pub base_url: String,
+    pub base: String,
     files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
     served: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
 impl ImageServer {
     pub fn start() -> ImageServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let base = format!("http://{}", listener.local_addr().unwrap());
         let files: Arc<Mutex<BTreeMap<String, Vec<u8>>>> = Arc::default();
         let served: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
         let (f, s) = (files.clone(), served.clone());
-        std::thread::spawn(move || {
+        thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let (f, s) = (f.clone(), s.clone());
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(&stream);
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).is_err() {
-                        return;
-                    }
-                    // Skip the headers.
-                    let mut header = String::new();
-                    while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-                        header.clear();
-                    }
-                    let path = line.split(' ').nth(1).unwrap_or("/");
-                    let name = path.trim_start_matches('/').to_string();
-                    *s.lock().unwrap().entry(name.clone()).or_default() += 1;
-                    let body = f.lock().unwrap().get(&name).cloned();
-                    let mut stream = &stream;
-                    let _ = match body {
-                        Some(body) => {
-                            let head = format!(
-                                "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                                body.len()
-                            );
-                            stream
-                                .write_all(head.as_bytes())
-                                .and_then(|_| stream.write_all(&body))
-                        }
-                        None => stream.write_all(
-                            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                        ),
-                    };
-                });
+                thread::spawn(move || answer(stream, &f, &s));
             }
         });
         ImageServer {
-            base_url,
+            base,
             files,
             served,
         }
     }
 
-    /// Serves `bytes` as `/<name>`, and returns its address.
+    /// `base` + `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Serves `bytes` at `/<name>` (as it appears in the request line, percent-encoded), and
+    /// answers its address.
     pub fn put(&self, name: &str, bytes: Vec<u8>) -> String {
         self.files.lock().unwrap().insert(name.to_string(), bytes);
-        format!("{}/{name}", self.base_url)
+        self.url(&format!("/{name}"))
     }
 
     /// How many times each name was asked for.
@@ -133,4 +115,49 @@ impl ImageServer {
     pub fn total_served(&self) -> u64 {
         self.served().values().sum()
     }
+}
+
+fn answer(
+    mut stream: TcpStream,
+    files: &Mutex<BTreeMap<String, Vec<u8>>>,
+    served: &Mutex<BTreeMap<String, u64>>,
+) {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let line = String::from_utf8_lossy(&request);
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let name = path.trim_start_matches('/').to_string();
+    *served.lock().unwrap().entry(name.clone()).or_default() += 1;
+    let given = files.lock().unwrap().get(&name).cloned();
+    let (status, kind, body) = if let Some(bytes) = given {
+        ("200 OK", "image/png", bytes)
+    } else if path.contains("missing") {
+        ("404 Not Found", "text/html", b"<h1>Not Found</h1>".to_vec())
+    } else if path.contains("notimage") {
+        ("200 OK", "image/png", b"hello, not an image\n".to_vec())
+    } else {
+        // A colour of its own per path, so two images differ.
+        let seed = path
+            .bytes()
+            .fold(7u8, |a, b| a.wrapping_mul(31).wrapping_add(b));
+        ("200 OK", "image/png", png(2, [seed, 255 - seed, 128]))
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+/// A PNG told apart by `shade`, `width` pixels wide: distinct shades or widths are distinct
+/// pictures.
+pub fn shaded(width: u32, shade: u8) -> Vec<u8> {
+    png(width, [shade, 255 - shade, 128])
 }

@@ -197,6 +197,34 @@ impl RealStore {
         value
     }
 
+    /// Sends a request and answers its status and body, whatever the status.
+    pub fn answer(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let path = format!("/wp-json/wc/v3{path}");
+        let request = match body {
+            Some(body) => Request::json(method, path, &body, false),
+            None => Request {
+                method,
+                ..Request::get(path, Vec::new())
+            },
+        };
+        let response = self
+            .http
+            .send(&request)
+            .unwrap_or_else(|e| panic!("{}: {}", request.describe(), e.error));
+        let value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        (response.status, value)
+    }
+
+    /// Puts a file in the store's own web root and answers its URL. WordPress downloads only
+    /// from the store's own host and port (or ports 80, 443, 8080: `wp_http_validate_url`), so
+    /// images for the store to fetch are served by the store itself.
+    pub fn serve_file(&self, name: &str, bytes: &[u8]) -> String {
+        let folder = self.dir.join("wp/wp-content/uploads/ponte-src");
+        std::fs::create_dir_all(&folder).expect("the web root is writable");
+        std::fs::write(folder.join(name), bytes).expect("the web root is writable");
+        format!("{}/wp-content/uploads/ponte-src/{name}", self.base_url)
+    }
+
     pub fn get(&self, path: &str, query: &[(&str, String)]) -> Value {
         self.call(Method::Get, path, query, None)
     }
