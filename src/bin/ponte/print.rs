@@ -105,6 +105,21 @@ pub fn print_plan(plan: &Plan) {
         println!("{line}");
         print_reasons([&item.reasons, &item.not_supported, &item.removed_variants]);
     }
+    print_categories(&plan.categories);
+}
+
+/// The ERP categories a plan or run had to find in the store, create, or go without.
+fn print_categories(categories: &[ponte::sync::CategoryPlan]) {
+    for category in categories {
+        let mut line = format!("  category    {:<12} {}", category.action, category.path);
+        if let Some(id) = &category.store_category_id {
+            line.push_str(&format!(" (store category {id})"));
+        }
+        println!("{line}");
+        if let Some(error) = &category.error {
+            println!("              ! {error}");
+        }
+    }
 }
 
 pub fn print_check(check: &ponte::check::IntegrationCheck) {
@@ -164,6 +179,7 @@ pub fn print_report(report: &RunReport) {
             println!("              ! {} [{}]", error.message, error.code);
         }
     }
+    print_categories(&report.categories);
 }
 
 pub fn print_status(status: &ProductStatus) {
