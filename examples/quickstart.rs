@@ -1,7 +1,7 @@
 //! The Rust quick start: a sandbox store, an integration, a catalog, a sync, a shopper's order
 //! captured and confirmed. Run: `cargo run --example quickstart [STATE_FILE]`.
 
-use ponte::model::catalog::{parse_brands, parse_products, ProductKey};
+use ponte::model::catalog::{parse_brands, parse_categories, parse_products, ProductKey};
 use ponte::sandbox::WooSandbox;
 use ponte::sync::SyncOptions;
 use ponte::Ponte;
@@ -21,6 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.order_capture.require_document = false;
     ponte.integration_put(config)?;
 
+    ponte.catalog_put_categories(&parse_categories(
+        r#"[{"id": "CASA", "name": "Casa"}, {"id": "PANELAS", "name": "Panelas", "parent_id": "CASA"}]"#,
+    )?)?;
     ponte.catalog_put_brands(&parse_brands(
         r#"[{"id": "TRAMONTINA", "name": "Tramontina", "show_in_electronic_order": true}]"#,
     )?)?;

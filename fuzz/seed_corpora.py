@@ -69,7 +69,7 @@ def main():
         print(f"seed_corpora: no fixtures under {args.fixtures}; seeding from samples only")
     trees = {path.name: load(path) for path in fixtures}
     samples = {name: load(args.samples / f"{name}.json")
-               for name in ("products", "brands", "stock", "integration")}
+               for name in ("products", "brands", "categories", "stock", "integration")}
 
     # Catalog: the samples whole, item by item, and the ids and keys they hold.
     products = samples["products"] or []
@@ -77,7 +77,7 @@ def main():
     corpora.add_json("catalog_products", [])
     for product in products:
         corpora.add_json("catalog_products", [product])
-    for name in ("brands", "stock"):
+    for name in ("brands", "categories", "stock"):
         corpora.add("catalog_lists", (args.samples / f"{name}.json").read_bytes())
         for item in samples[name] or []:
             corpora.add_json("catalog_lists", [item])

@@ -298,7 +298,10 @@ extern "C" {
 
 /**
  * Upserts a batch of products (a JSON array) in one transaction: if one product is invalid,
- * nothing changes and the message names that product and field.
+ * nothing changes and the message names that product and field. Picture files
+ * (`images[].file`) are read during the call, at most 10 MiB each, and their SHA-256 kept, so a
+ * store gets a picture again only when its bytes change; a file that is missing, empty or too
+ * large is `PONTE_E_INVALID_DATA` naming the product and picture.
  *
  * Parameters: `handle`; `products_json`, an array of products (README, "Product");
  * `summary_out` receives `{"created","updated","unchanged","stock_changed"}`, or may be NULL.
@@ -332,6 +335,28 @@ PONTE_API int32_t ponte_catalog_put_products(ponte *handle, const char *products
  * NULL or valid for a write.
  */
 PONTE_API int32_t ponte_catalog_put_brands(ponte *handle, const char *brands_json, char **summary_out);
+
+/**
+ * Upserts a batch of categories (a JSON array) in one transaction. A parent may be in the same
+ * batch or already in the catalog; the whole tree is checked before anything is written, so a
+ * missing parent or a cycle changes nothing and the message names the category
+ * (`categories[1] (id "PANELAS").parent_id: ...`).
+ *
+ * Parameters: `handle`; `categories_json`, an array of categories (README, "Category");
+ * `summary_out` receives `{"created","updated","unchanged"}`, or may be NULL.
+ * Schemas: `categories_json` is `include/schemas/categories.json`; `*summary_out` is
+ * `include/schemas/categories_summary.json`.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,
+ * `PONTE_E_INPUT_TOO_LARGE`, `PONTE_E_INVALID_JSON`, `PONTE_E_INVALID_DATA` (a missing parent
+ * or a cycle among them), storage errors.
+ * Ownership: Caller owns `*summary_out`; release with `ponte_string_free`.
+ * Thread safety: serialized with other calls on `handle`.
+ *
+ * # Safety
+ * `handle` is NULL or open; `categories_json` is NULL or a NUL-terminated string; `summary_out`
+ * is NULL or valid for a write.
+ */
+PONTE_API int32_t ponte_catalog_put_categories(ponte *handle, const char *categories_json, char **summary_out);
 
 /**
  * Sets stock levels by SKU and warehouse (a JSON array of `{"sku","warehouse","quantity"}`;

@@ -15,7 +15,7 @@ use crate::capture::{
     OrderEvent, OrderState, PendingPage, ReportFilter, ReportRow, Reservation,
 };
 use crate::check::IntegrationCheck;
-use crate::model::catalog::{Brand, CatalogProduct, Product, ProductKey, StockLevel};
+use crate::model::catalog::{Brand, CatalogProduct, Category, Product, ProductKey, StockLevel};
 use crate::model::config::IntegrationConfig;
 use crate::store::catalog::{ProductsSummary, RetireSummary, StockSummary, UpsertSummary};
 use crate::store::sync::RunSummary;
@@ -96,6 +96,12 @@ pub const ALL: &[SchemaDoc] = &[
         "ponte_catalog_put_brands",
         "A batch of the ERP's brands.",
     ),
+    doc::<Vec<Category>>(
+        "categories.json",
+        In,
+        "ponte_catalog_put_categories",
+        "A batch of the ERP's product categories, a tree by parent_id.",
+    ),
     doc::<Vec<StockLevel>>(
         "stock.json",
         In,
@@ -161,6 +167,12 @@ pub const ALL: &[SchemaDoc] = &[
         Out,
         "ponte_catalog_put_brands",
         "What a batch of brands changed in the catalog.",
+    ),
+    doc::<UpsertSummary>(
+        "categories_summary.json",
+        Out,
+        "ponte_catalog_put_categories",
+        "What a batch of categories changed in the catalog.",
     ),
     doc::<StockSummary>(
         "stock_summary.json",

@@ -22,6 +22,7 @@ fn the_quickstart_compiles_runs_and_reads_the_product_back() {
         stdout.contains(r#""sku":"TRA-PP-45""#) && stdout.contains(r#""stock":40"#),
         "{stdout}"
     );
+    assert!(stdout.contains(r#""category_ids":["PANELAS"]"#), "{stdout}");
     assert!(
         stdout.contains("expected error: PONTE_E_NOT_FOUND: stock[0] (sku \"NAO-EXISTE\")"),
         "{stdout}"

@@ -533,6 +533,72 @@ fn a_standalone_sandbox_prints_its_config_serves_the_erp_and_stops_on_sigterm() 
 }
 
 #[test]
+fn catalog_put_takes_categories_and_names_the_category_of_a_broken_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let sample = |name: &str| {
+        common::repo_root()
+            .join("samples")
+            .join(name)
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let state = path("ponte.db");
+    let put = ponte(&[
+        "catalog-put",
+        "--state",
+        &state,
+        "--products",
+        &sample("products.json"),
+        "--categories",
+        &sample("categories.json"),
+        "--brands",
+        &sample("brands.json"),
+        "--json",
+    ]);
+    assert!(put.status.success(), "{}", text(&put));
+    let summaries: serde_json::Value = serde_json::from_slice(&put.stdout).unwrap();
+    assert_eq!(
+        summaries["categories"],
+        serde_json::json!({"created": 7, "updated": 0, "unchanged": 0})
+    );
+    let got = ponte(&[
+        "catalog-get",
+        "--state",
+        &state,
+        "--sku",
+        "TRA-PP-45",
+        "--json",
+    ]);
+    assert!(got.status.success(), "{}", text(&got));
+    let product: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(product["category_ids"], serde_json::json!(["PANELAS"]));
+
+    // A category whose parent is its own child: nothing is put, and the message names it.
+    std::fs::write(
+        path("cycle.json"),
+        r#"[{"id": "CASA", "name": "Casa", "parent_id": "PANELAS"}]"#,
+    )
+    .unwrap();
+    let refused = ponte(&[
+        "catalog-put",
+        "--state",
+        &state,
+        "--categories",
+        &path("cycle.json"),
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains(
+            r#"categories[0] (id "CASA").parent_id: category "CASA" would be inside itself"#
+        ),
+        "{}",
+        text(&refused)
+    );
+}
+
+#[test]
 fn a_closed_pipe_ends_the_output_quietly() {
     let output = Command::new("bash")
         .args([
@@ -775,6 +841,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--state",
             "--config",
             "--integration",
+            "--categories",
             "--brands",
             "--products",
             "--stock",
@@ -789,6 +856,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--state",
             "--config",
             "--integration",
+            "--categories",
             "--brands",
             "--products",
             "--stock",
@@ -916,7 +984,14 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("integration-put", &["--state", "--json"]),
     (
         "catalog-put",
-        &["--state", "--brands", "--products", "--stock", "--json"],
+        &[
+            "--state",
+            "--categories",
+            "--brands",
+            "--products",
+            "--stock",
+            "--json",
+        ],
     ),
     ("catalog-get", &["--state", "--erp-id", "--sku", "--json"]),
 ];

@@ -121,6 +121,20 @@ const HANDLE_EXPORTS: &[HandleExport] = &[
         out_optional: true,
     },
     HandleExport {
+        name: "ponte_catalog_put_categories",
+        call: Call::StrOut(ponte_catalog_put_categories),
+        input: Some(Input {
+            name: "categories_json",
+            valid: CATEGORIES,
+            wrong_shape: Some((
+                r#"[{"id":"X","name":"X","parent_id":7}]"#,
+                r#"categories[0] (id "X").parent_id"#,
+            )),
+        }),
+        out: Some("summary_out"),
+        out_optional: true,
+    },
+    HandleExport {
         name: "ponte_catalog_put_stock",
         call: Call::StrOut(ponte_catalog_put_stock),
         input: Some(Input {
@@ -157,6 +171,10 @@ const HANDLE_EXPORTS: &[HandleExport] = &[
         out_optional: false,
     },
 ];
+
+/// A category tree: Casa > Cozinha > Panelas.
+const CATEGORIES: &str = r#"[{"id":"CASA","name":"Casa"},{"id":"COZINHA","name":"Cozinha","parent_id":"CASA"},
+    {"id":"PANELAS","name":"Panelas","parent_id":"COZINHA"}]"#;
 
 /// Exports tested one by one below, because their signatures are their own.
 const OTHER_EXPORTS: &[&str] = &[
@@ -465,6 +483,72 @@ fn wrong_shape_json_is_refused_with_its_path() {
             assert!(out.is_null());
         }
     }
+}
+
+#[test]
+fn a_category_tree_with_a_cycle_or_a_missing_parent_is_refused_naming_the_category() {
+    let fixture = Fixture::new();
+    let put = |json: &str| {
+        let json = CString::new(json).unwrap();
+        let mut out = SENTINEL;
+        // SAFETY: a live handle, a C string and an out slot.
+        let status =
+            unsafe { ponte_catalog_put_categories(fixture.handle, json.as_ptr(), &mut out) };
+        let text = (status == PONTE_OK).then(|| {
+            // SAFETY: a string Ponte just returned; freed once, here.
+            let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+            free(out);
+            text
+        });
+        if status != PONTE_OK {
+            assert!(out.is_null(), "summary_out not reset: {}", last_message());
+        }
+        (status, text)
+    };
+    assert_eq!(
+        put(CATEGORIES),
+        (
+            PONTE_OK,
+            Some(r#"{"created":3,"updated":0,"unchanged":0}"#.to_string())
+        )
+    );
+    for (json, message) in [
+        // A cycle inside the batch.
+        (
+            r#"[{"id":"Z","name":"Z"},{"id":"M","name":"M","parent_id":"M"}]"#,
+            r#"categories[1] (id "M").parent_id: category "M" would be inside itself"#,
+        ),
+        (
+            r#"[{"id":"A","name":"A","parent_id":"B"},{"id":"B","name":"B","parent_id":"A"}]"#,
+            r#"categories[0] (id "A").parent_id: category "A" would be inside itself"#,
+        ),
+        // A cycle through the categories already in the catalog.
+        (
+            r#"[{"id":"CASA","name":"Casa","parent_id":"PANELAS"}]"#,
+            r#"categories[0] (id "CASA").parent_id: category "CASA" would be inside itself"#,
+        ),
+        // A parent neither in the batch nor in the catalog.
+        (
+            r#"[{"id":"ROUPAS","name":"Roupas"},{"id":"CAMISETAS","name":"Camisetas","parent_id":"VESTUARIO"}]"#,
+            r#"categories[1] (id "CAMISETAS").parent_id: category "VESTUARIO" does not exist"#,
+        ),
+    ] {
+        assert_eq!(put(json), (PONTE_E_INVALID_DATA, None), "{json}");
+        assert_eq!(ponte_last_error_code(), PONTE_E_INVALID_DATA);
+        assert!(
+            last_message().starts_with(message),
+            "{json}: {}",
+            last_message()
+        );
+    }
+    // Nothing of the refused batches was written.
+    assert_eq!(
+        put(CATEGORIES),
+        (
+            PONTE_OK,
+            Some(r#"{"created":0,"updated":0,"unchanged":3}"#.to_string())
+        )
+    );
 }
 
 #[test]

@@ -315,7 +315,12 @@ fn the_command_line_blocks_run_as_a_day_against_sandbox_stores() {
     };
     write("loja.json", &config("loja-virtual", &store));
     write("outra.json", &config("outra-loja", &other));
-    for name in ["brands.json", "products.json", "stock.json"] {
+    for name in [
+        "categories.json",
+        "brands.json",
+        "products.json",
+        "stock.json",
+    ] {
         write(name, &sample(name));
     }
     write(

@@ -135,6 +135,7 @@ fn the_sample_inputs_fit_their_schemas() {
     for (sample, file) in [
         ("products.json", "products.json"),
         ("brands.json", "brands.json"),
+        ("categories.json", "categories.json"),
         ("stock.json", "stock.json"),
         ("integration.json", "integration_config.json"),
     ] {
@@ -200,6 +201,16 @@ fn what_ponte_refuses_as_the_wrong_shape_the_schema_refuses_too() {
             "brands.json",
             json!({"id": "B", "name": "B"}),
             ponte_catalog_put_brands,
+        ),
+        (
+            "categories.json",
+            json!([{"id": "CASA", "name": "Casa", "parent_id": 7}]),
+            ponte_catalog_put_categories,
+        ),
+        (
+            "categories.json",
+            json!([{"id": "CASA", "name": "Casa", "parent": "RAIZ"}]),
+            ponte_catalog_put_categories,
         ),
         (
             "stock.json",
@@ -350,6 +361,13 @@ fn every_output_of_a_whole_flow_fits_its_schema() {
         let products = CString::new(common::PRODUCTS).unwrap();
         output(seen, "brands_summary.json", |out| {
             ponte_catalog_put_brands(h, brands.as_ptr(), out)
+        });
+        let categories = CString::new(
+            r#"[{"id":"CASA","name":"Casa"},{"id":"COZINHA","name":"Cozinha","parent_id":"CASA"}]"#,
+        )
+        .unwrap();
+        output(seen, "categories_summary.json", |out| {
+            ponte_catalog_put_categories(h, categories.as_ptr(), out)
         });
         output(seen, "products_summary.json", |out| {
             ponte_catalog_put_products(h, products.as_ptr(), out)

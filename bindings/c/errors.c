@@ -21,6 +21,15 @@ static void expect(const char *what, int32_t got, int32_t want) {
     }
 }
 
+/* As expect, and on the wanted failure the message must name `where` (a JSON path). */
+static void expect_at(const char *what, int32_t got, int32_t want, const char *where) {
+    expect(what, got, want);
+    if (got == want && want != PONTE_OK && strstr(ponte_last_error_message(), where) == NULL) {
+        fprintf(stderr, "%s: the message does not name %s: %s\n", what, where, ponte_last_error_message());
+        failures++;
+    }
+}
+
 static void on_log(void *user_data, int32_t level, const char *target, const char *message) {
     (void)level;
     (void)target;
@@ -49,6 +58,13 @@ int main(int argc, char **argv) {
     expect("wrong shape", ponte_catalog_put_brands(handle, "{\"id\": 1}", NULL), PONTE_E_INVALID_JSON);
     expect("invalid data", ponte_catalog_put_brands(handle, "[{\"id\": \"A\", \"name\": \"\","
            " \"show_in_electronic_order\": true}]", NULL), PONTE_E_INVALID_DATA);
+    expect("NULL categories", ponte_catalog_put_categories(handle, NULL, NULL), PONTE_E_NULL_ARGUMENT);
+    expect_at("category cycle", ponte_catalog_put_categories(handle, "[{\"id\": \"A\", \"name\": \"A\","
+              " \"parent_id\": \"B\"}, {\"id\": \"B\", \"name\": \"B\", \"parent_id\": \"A\"}]", NULL),
+              PONTE_E_INVALID_DATA, "categories[0] (id \"A\").parent_id");
+    expect_at("category without its parent", ponte_catalog_put_categories(handle, "[{\"id\": \"PANELAS\","
+              " \"name\": \"Panelas\", \"parent_id\": \"COZINHA\"}]", NULL),
+              PONTE_E_INVALID_DATA, "categories[0] (id \"PANELAS\").parent_id");
     expect("invalid config", ponte_integration_put(handle, "{\"id\": \"x\", \"platform\": \"woocommerce\","
            " \"base_url\": \"http://x\"}"), PONTE_E_INVALID_CONFIG);
     expect("unknown integration", ponte_integration_get(handle, "nenhuma", &out), PONTE_E_INTEGRATION_NOT_FOUND);

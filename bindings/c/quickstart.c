@@ -1,7 +1,7 @@
 /*
  * quickstart.c: what an ERP does first with Ponte, in plain C99.
- * Opens a state file, configures an integration, loads brands, products and stock, reads a
- * product back, and shows how a failed call reports what was wrong and where.
+ * Opens a state file, configures an integration, loads categories, brands, products and
+ * stock, reads a product back, and shows how a failed call reports what was wrong and where.
  *
  * Build: cc -std=c99 -Iinclude bindings/c/quickstart.c -Ltarget/release -lponte -o quickstart
  * Run:   LD_LIBRARY_PATH=target/release ./quickstart /tmp/ponte-quickstart.db
@@ -25,12 +25,16 @@ static const char *CONFIG =
     " \"credentials\": {\"consumer_key\": \"ck_example\", \"consumer_secret\": \"cs_example\"},"
     " \"product_sync\": {\"only_eans\": \"7891000100103\"}}";
 
+static const char *CATEGORIES =
+    "[{\"id\": \"CASA\", \"name\": \"Casa\"},"
+    " {\"id\": \"PANELAS\", \"name\": \"Panelas\", \"parent_id\": \"CASA\"}]";
+
 static const char *BRANDS =
     "[{\"id\": \"TRAMONTINA\", \"name\": \"Tramontina\", \"show_in_electronic_order\": true}]";
 
 static const char *PRODUCTS =
     "[{\"erp_id\": \"1001\", \"name\": \"Panela de Press\xc3\xa3o 4,5 L\", \"brand_id\": \"TRAMONTINA\","
-    " \"show_in_store\": true, \"sync_stock\": true,"
+    " \"show_in_store\": true, \"sync_stock\": true, \"category_ids\": [\"PANELAS\"],"
     " \"variants\": [{\"sku\": \"TRA-PP-45\", \"ean\": \"7891000100103\", \"price_cents\": 18990,"
     " \"stock\": 42}]}]";
 
@@ -50,6 +54,10 @@ int main(int argc, char **argv) {
     }
     if (ponte_integration_put(handle, CONFIG) != PONTE_OK) {
         fail("ponte_integration_put");
+        goto done;
+    }
+    if (ponte_catalog_put_categories(handle, CATEGORIES, NULL) != PONTE_OK) {
+        fail("ponte_catalog_put_categories");
         goto done;
     }
     if (ponte_catalog_put_brands(handle, BRANDS, NULL) != PONTE_OK) {

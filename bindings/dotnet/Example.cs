@@ -27,6 +27,8 @@ static class Example
                 "\"consumer_secret\": \"" + JsonString(store.Info, "consumer_secret") + "\"}, " +
                 "\"order_capture\": {\"enabled\": true, \"fetch_statuses\": [\"processing\"], " +
                 "\"default_payment_terms\": \"A VISTA\", \"default_payment_method\": \"PIX\", \"require_document\": false}}");
+            erp.CatalogPutCategories("[{\"id\": \"CASA\", \"name\": \"Casa\"}, " +
+                "{\"id\": \"PANELAS\", \"name\": \"Panelas\", \"parent_id\": \"CASA\"}]");
             erp.CatalogPutBrands("[{\"id\": \"TRAMONTINA\", \"name\": \"Tramontina\", \"show_in_electronic_order\": true}]");
             erp.CatalogPutProducts("[{\"erp_id\": \"1001\", \"name\": \"Panela de Pressão 4,5 L\", " +
                 "\"brand_id\": \"TRAMONTINA\", \"show_in_store\": true, \"sync_stock\": true, \"variants\": [{" +

@@ -82,6 +82,8 @@ namespace PonteErp
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_catalog_put_brands(PonteHandle h, byte[] json, out IntPtr summary);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_catalog_put_categories(PonteHandle h, byte[] json, out IntPtr summary);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_catalog_put_stock(PonteHandle h, byte[] json, out IntPtr summary);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_catalog_get(PonteHandle h, byte[] key, out IntPtr product);
@@ -208,6 +210,10 @@ namespace PonteErp
 
         public string CatalogPutBrands(string json)
         { IntPtr o; Native.Check(Native.ponte_catalog_put_brands(h, Native.Utf8(json), out o)); return Native.Take(o); }
+
+        /// <summary>A tree by parent_id; a missing parent or a cycle throws PonteArgumentException (PONTE_E_INVALID_DATA).</summary>
+        public string CatalogPutCategories(string json)
+        { IntPtr o; Native.Check(Native.ponte_catalog_put_categories(h, Native.Utf8(json), out o)); return Native.Take(o); }
 
         public string CatalogPutStock(string json)
         { IntPtr o; Native.Check(Native.ponte_catalog_put_stock(h, Native.Utf8(json), out o)); return Native.Take(o); }

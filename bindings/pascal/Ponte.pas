@@ -63,6 +63,7 @@ function ponte_integration_list(Handle: PPonteHandle; ListOut: PPAnsiChar): Int3
 function ponte_integration_check(Handle: PPonteHandle; Id: PAnsiChar; CheckOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_catalog_put_products(Handle: PPonteHandle; Json: PAnsiChar; SummaryOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_catalog_put_brands(Handle: PPonteHandle; Json: PAnsiChar; SummaryOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_catalog_put_categories(Handle: PPonteHandle; Json: PAnsiChar; SummaryOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_catalog_put_stock(Handle: PPonteHandle; Json: PAnsiChar; SummaryOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_catalog_get(Handle: PPonteHandle; KeyJson: PAnsiChar; ProductOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_sync_plan(Handle: PPonteHandle; Integration, OptionsJson: PAnsiChar; PlanOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
@@ -122,6 +123,8 @@ type
     function IntegrationCheck(const Id: UTF8String): UTF8String;
     function CatalogPutProducts(const ProductsJson: UTF8String): UTF8String;
     function CatalogPutBrands(const BrandsJson: UTF8String): UTF8String;
+    { A tree by parent_id; a missing parent or a cycle raises EPonte (PONTE_E_INVALID_DATA). }
+    function CatalogPutCategories(const CategoriesJson: UTF8String): UTF8String;
     function CatalogPutStock(const StockJson: UTF8String): UTF8String;
     function CatalogGet(const KeyJson: UTF8String): UTF8String;
     function SyncPlan(const Integration: UTF8String; const OptionsJson: UTF8String = '{}'): UTF8String;
@@ -285,6 +288,13 @@ function TPonte.CatalogPutBrands(const BrandsJson: UTF8String): UTF8String;
 var Out_: PAnsiChar;
 begin
   Check(ponte_catalog_put_brands(FHandle, PAnsiChar(BrandsJson), @Out_));
+  Result := Take(Out_);
+end;
+
+function TPonte.CatalogPutCategories(const CategoriesJson: UTF8String): UTF8String;
+var Out_: PAnsiChar;
+begin
+  Check(ponte_catalog_put_categories(FHandle, PAnsiChar(CategoriesJson), @Out_));
   Result := Take(Out_);
 end;
 

@@ -43,6 +43,8 @@ begin
       '"fetch_statuses": ["processing"], "default_payment_terms": "A VISTA", ' +
       '"default_payment_method": "PIX", "require_document": false}}';
     Erp.IntegrationPut(Config);
+    Erp.CatalogPutCategories('[{"id": "CASA", "name": "Casa"}, ' +
+      '{"id": "PANELAS", "name": "Panelas", "parent_id": "CASA"}]');
     Erp.CatalogPutBrands('[{"id": "TRAMONTINA", "name": "Tramontina", "show_in_electronic_order": true}]');
     Erp.CatalogPutProducts('[{"erp_id": "1001", "name": "Panela de Press' + #$C3#$A3 + 'o 4,5 L", ' +
       '"brand_id": "TRAMONTINA", "show_in_store": true, "sync_stock": true, "variants": [{"sku": ' +

@@ -1,5 +1,6 @@
 //! The other catalog inputs of the C ABI, each given the same text: `catalog::parse_brands`,
-//! `parse_stock`, `parse_erp_ids` (each then validated) and `parse_product_key`.
+//! `parse_categories` (validated, then its tree checked), `parse_stock`, `parse_erp_ids` (each
+//! then validated) and `parse_product_key`.
 //!
 //! Properties: no panic; every error is a JSON or data error that names a path; what parsed and is
 //! serialized again parses to the same value.
@@ -20,6 +21,31 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(catalog::parse_brands(&again).ok().as_ref(), Some(&brands));
             if let Err(err) = catalog::validate_brands(&brands) {
                 check_error(&err);
+            }
+        }
+        Err(err) => check_error(&err),
+    }
+    match catalog::parse_categories(text) {
+        Ok(categories) => {
+            let again = serde_json::to_string(&categories).expect("categories serialize");
+            assert_eq!(
+                catalog::parse_categories(&again).ok().as_ref(),
+                Some(&categories)
+            );
+            match catalog::validate_categories(&categories) {
+                // The tree check ends on any shape of tree (a cycle, a long chain) and names
+                // the category.
+                Ok(()) => {
+                    let tree = categories
+                        .iter()
+                        .map(|c| (c.id.clone(), c.parent_id.clone()))
+                        .collect();
+                    if let Err(err) = catalog::check_tree(&tree, |id| format!("categories ({id})"))
+                    {
+                        check_error(&err);
+                    }
+                }
+                Err(err) => check_error(&err),
             }
         }
         Err(err) => check_error(&err),

@@ -10,6 +10,7 @@ with ponte.Sandbox() as store, ponte.Ponte(path) as p:
     config["order_capture"] = {"enabled": True, "fetch_statuses": ["processing"], "require_document": False,
                                "default_payment_terms": "A VISTA", "default_payment_method": "PIX"}
     p.integration_put(config)
+    p.catalog_put_categories([{"id": "CASA", "name": "Casa"}, {"id": "PANELAS", "name": "Panelas", "parent_id": "CASA"}])
     p.catalog_put_brands([{"id": "TRAMONTINA", "name": "Tramontina", "show_in_electronic_order": True}])
     products = [{"erp_id": "1001", "name": "Panela de Pressão 4,5 L", "brand_id": "TRAMONTINA",
                  "show_in_store": True, "sync_stock": True,

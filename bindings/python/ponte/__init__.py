@@ -214,6 +214,12 @@ class Ponte:
         """Upserts brands in one transaction; returns created/updated/unchanged."""
         return self._call_out(lib.ponte_catalog_put_brands, _json_arg(brands))
 
+    def catalog_put_categories(self, categories: List[Dict[str, Any]]) -> Dict[str, int]:
+        """Upserts categories (``{"id", "name", "parent_id"}``, a tree) in one transaction;
+        returns created/updated/unchanged. A missing parent or a cycle raises ``InvalidDataError``
+        naming the category and changes nothing."""
+        return self._call_out(lib.ponte_catalog_put_categories, _json_arg(categories))
+
     def catalog_put_stock(self, levels: List[Dict[str, Any]]) -> Dict[str, int]:
         """Sets stock by SKU (and warehouse, ``"main"`` by default) in one transaction."""
         return self._call_out(lib.ponte_catalog_put_stock, _json_arg(levels))

@@ -118,6 +118,7 @@ _SIGNATURES = {
     "ponte_integration_remove": (_c_int32, [_c_handle, _c_str], _check_status),
     "ponte_catalog_put_products": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_put_brands": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
+    "ponte_catalog_put_categories": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_put_stock": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_retire_products": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_catalog_get": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),

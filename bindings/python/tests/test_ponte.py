@@ -64,6 +64,26 @@ class CatalogTest(Base):
         self.assertEqual(product.pop("updated_at")[-1], "Z")
         self.assertEqual(product, PRODUCTS[0])
 
+    def test_categories_make_a_tree_and_a_cycle_or_a_missing_parent_changes_nothing(self):
+        tree = [{"id": "ROUPAS", "name": "Roupas"}, {"id": "CAMISETAS", "name": "Camisetas", "parent_id": "ROUPAS"}]
+        self.assertEqual(self.p.catalog_put_categories(tree), {"created": 2, "updated": 0, "unchanged": 0})
+        self.assertEqual(self.p.catalog_put_categories(tree), {"created": 0, "updated": 0, "unchanged": 2})
+        cycle = [{"id": "BLUSAS", "name": "Blusas", "parent_id": "MODA"}, {"id": "MODA", "name": "Moda", "parent_id": "BLUSAS"}]
+        with self.assertRaises(ponte.InvalidDataError) as caught:
+            self.p.catalog_put_categories(cycle)
+        self.assertEqual(caught.exception.code, -104)
+        self.assertTrue(caught.exception.message.startswith('categories[0] (id "BLUSAS").parent_id: '),
+                        caught.exception.message)
+        self.assertIn("inside itself", caught.exception.message)
+        with self.assertRaises(ponte.InvalidDataError) as caught:
+            self.p.catalog_put_categories([{"id": "MEIAS", "name": "Meias", "parent_id": "VESTUARIO"}])
+        self.assertIn('categories[0] (id "MEIAS").parent_id: category "VESTUARIO" does not exist',
+                      caught.exception.message)
+        with self.assertRaises(ponte.InvalidJsonError):
+            self.p.catalog_put_categories([{"id": "MEIAS", "name": "Meias", "parent": "ROUPAS"}])
+        # Nothing of the refused batches was kept.
+        self.assertEqual(self.p.catalog_put_categories(tree), {"created": 0, "updated": 0, "unchanged": 2})
+
     def test_the_stock_fast_path_and_its_errors(self):
         self.p.catalog_put_products(PRODUCTS)
         self.assertEqual(self.p.catalog_put_stock([{"sku": "HER-M", "quantity": 7}]), {"changed": 1, "unchanged": 0})

@@ -380,7 +380,7 @@ pub enum Command {
         output: Json,
     },
 
-    /// Puts brands, products and stock levels in the catalog
+    /// Puts categories, brands, products and stock levels in the catalog
     CatalogPut {
         #[command(flatten)]
         state: StateFile,
@@ -473,6 +473,10 @@ pub struct Services {
 #[derive(Args)]
 #[command(next_help_heading = "Catalog files (put before the command runs)")]
 pub struct Catalog {
+    /// Put these categories first: a JSON array of {"id", "name", "parent_id"}, a tree
+    /// (samples/categories.json)
+    #[arg(long, value_name = "FILE")]
+    pub categories: Option<PathBuf>,
     /// Put these brands first: a JSON array of {"id", "name", "show_in_electronic_order"}
     /// (samples/brands.json)
     #[arg(long, value_name = "FILE")]

@@ -24,6 +24,8 @@ use crate::Failure;
 #[cfg(feature = "sandbox")]
 const SAMPLE_INTEGRATION: &str = include_str!("../../../samples/integration.json");
 #[cfg(feature = "sandbox")]
+const SAMPLE_CATEGORIES: &str = include_str!("../../../samples/categories.json");
+#[cfg(feature = "sandbox")]
 const SAMPLE_BRANDS: &str = include_str!("../../../samples/brands.json");
 #[cfg(feature = "sandbox")]
 const SAMPLE_PRODUCTS: &str = include_str!("../../../samples/products.json");
@@ -128,12 +130,15 @@ pub fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
     config.credentials = Some(store.credentials());
     let filter = config.product_sync.only_eans.clone();
     ponte.integration_put(config.clone())?;
+    let categories =
+        ponte.catalog_put_categories(&catalog::parse_categories(SAMPLE_CATEGORIES)?)?;
     let brands = ponte.catalog_put_brands(&catalog::parse_brands(SAMPLE_BRANDS)?)?;
     let products = ponte.catalog_put_products(&catalog::parse_products(SAMPLE_PRODUCTS)?)?;
     let stock = ponte.catalog_put_stock(&catalog::parse_stock(SAMPLE_STOCK)?)?;
     println!("Catalog loaded into {}:", state.display());
     println!(
-        "  brands {}, products {}, stock {}\n",
+        "  categories {}, brands {}, products {}, stock {}\n",
+        to_json(&categories),
         to_json(&brands),
         to_json(&products),
         to_json(&stock)

@@ -541,13 +541,17 @@ fn warn_if_readable_by_others(path: &Path) {
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_path: &Path) {}
 
-/// Puts the catalog files given, brands first, then products, then stock; returns what each
-/// changed, by name, as compact JSON (`("brands", r#"{"created":3,...}"#)`).
+/// Puts the catalog files given, categories first, then brands, products and stock; returns what
+/// each changed, by name, as compact JSON (`("brands", r#"{"created":3,...}"#)`).
 fn load_catalog(
     ponte: &mut Ponte,
     files: &args::Catalog,
 ) -> Result<Vec<(&'static str, String)>, Failure> {
     let mut summaries = Vec::new();
+    if let Some(path) = &files.categories {
+        let summary = ponte.catalog_put_categories(&catalog::parse_categories(&read(path)?)?)?;
+        summaries.push(("categories", to_json(&summary)));
+    }
     if let Some(path) = &files.brands {
         let summary = ponte.catalog_put_brands(&catalog::parse_brands(&read(path)?)?)?;
         summaries.push(("brands", to_json(&summary)));

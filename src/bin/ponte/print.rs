@@ -106,6 +106,21 @@ pub fn print_plan(plan: &Plan) {
         println!("{line}");
         print_reasons([&item.reasons, &item.not_supported, &item.removed_variants]);
     }
+    print_categories(&plan.categories);
+}
+
+/// The ERP categories a plan or run had to find in the store, create, or go without.
+fn print_categories(categories: &[ponte::sync::CategoryPlan]) {
+    for category in categories {
+        let mut line = format!("  category    {:<12} {}", category.action, category.path);
+        if let Some(id) = &category.store_category_id {
+            line.push_str(&format!(" (store category {id})"));
+        }
+        println!("{line}");
+        if let Some(error) = &category.error {
+            println!("              ! {error}");
+        }
+    }
 }
 
 /// The ERP categories the store had not linked: found by name path, created, or not in it.
@@ -180,6 +195,7 @@ pub fn print_report(report: &RunReport) {
             println!("              ! {} [{}]", error.message, error.code);
         }
     }
+    print_categories(&report.categories);
 }
 
 pub fn print_status(status: &ProductStatus) {
