@@ -79,7 +79,7 @@ fn main() {
     println!(
         "{count} products, {} pictures ({} files) written in {:.2} s",
         count * 3,
-        (count + 1) / 2 * 3,
+        count.div_ceil(2) * 3,
         started.elapsed().as_secs_f64()
     );
 

@@ -304,7 +304,8 @@ extern "C" {
  * large is `PONTE_E_INVALID_DATA` naming the product and picture.
  *
  * Parameters: `handle`; `products_json`, an array of products (README, "Product");
- * `summary_out` receives `{"created","updated","unchanged","stock_changed"}`, or may be NULL.
+ * `summary_out` receives `{"created","updated","unchanged","stock_changed","pictures_read"}`,
+ * or may be NULL.
  * Schemas: `products_json` is `include/schemas/products.json`; `*summary_out` is
  * `include/schemas/products_summary.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`,

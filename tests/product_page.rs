@@ -554,3 +554,24 @@ fn err_of(rig: &mut Rig, categories: &str) -> String {
         .unwrap_err()
         .to_string()
 }
+
+#[test]
+fn a_product_that_is_not_sent_creates_no_category() {
+    let mut rig = rig(|_| {});
+    let mut hidden: Value = serde_json::from_str(&pan(&[])).unwrap();
+    hidden["show_in_store"] = json!(false);
+    hidden["category_ids"] = json!(["ROUPAS"]);
+    rig.put(&[hidden.to_string()]);
+    let plan = rig.ponte.sync_plan("loja", SyncOptions::default()).unwrap();
+    assert!(plan.categories.is_empty(), "{:?}", plan.categories);
+    let report = rig.sync();
+    assert_eq!(Rig::count(&report, "skipped"), 1);
+    assert!(
+        rig.sandbox
+            .categories()
+            .iter()
+            .all(|c| c["name"] != "Roupas"),
+        "{:?}",
+        rig.sandbox.categories()
+    );
+}

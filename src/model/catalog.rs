@@ -641,12 +641,16 @@ pub fn validate_categories(categories: &[Category]) -> Result<()> {
 }
 
 /// Checks the tree the catalog would hold: every parent exists, and going up from any category
-/// never comes back to it. `tree` maps each id to its parent; `label` names a batch item by id.
+/// never comes back to it. `tree` maps each id to its parent; `batch` lists the ids just given,
+/// checked first so an error names one of them; `label` names a category by id.
 pub fn check_tree(
     tree: &BTreeMap<String, Option<String>>,
+    batch: &[&str],
     label: impl Fn(&str) -> String,
 ) -> Result<()> {
-    for (id, parent) in tree {
+    let ids = batch.iter().copied().chain(tree.keys().map(String::as_str));
+    for id in ids {
+        let Some(parent) = tree.get(id) else { continue };
         if let Some(parent) = parent {
             if !tree.contains_key(parent) {
                 return Err(Error::invalid_data(
@@ -655,16 +659,21 @@ pub fn check_tree(
                 ));
             }
         }
+        let mut path = vec![id];
         let mut at = parent.as_deref();
-        let mut steps = 0;
         while let Some(up) = at {
-            steps += 1;
-            if up == id || steps > tree.len() {
+            if let Some(start) = path.iter().position(|seen| *seen == up) {
+                // The cycle, named from the first of its categories met going up.
+                let cycle = &path[start..];
                 return Err(Error::invalid_data(
-                    format!("{}.parent_id", label(id)),
-                    format!("category {id:?} would be inside itself (a cycle through {up:?})"),
+                    format!("{}.parent_id", label(up)),
+                    format!(
+                        "category {up:?} would be inside itself: {} > {up}",
+                        cycle.join(" > ")
+                    ),
                 ));
             }
+            path.push(up);
             at = tree.get(up).and_then(|p| p.as_deref());
         }
     }

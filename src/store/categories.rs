@@ -21,7 +21,8 @@ pub fn put(
     for category in categories {
         tree.insert(category.id.clone(), category.parent_id.clone());
     }
-    check_tree(&tree, label)?;
+    let batch: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
+    check_tree(&tree, &batch, label)?;
 
     let mut summary = UpsertSummary::default();
     let mut find = tx.prepare_cached("SELECT name, parent_id FROM category WHERE id = ?1")?;

@@ -738,10 +738,14 @@ impl Context<'_> {
         if !self.fields.contains(&SyncField::Categories) {
             return Ok(());
         }
+        // Only the categories of products this run may send: a skipped product creates none.
+        let (sync, locale) = (&self.config.product_sync, self.config.locale);
         let needed: Vec<String> = self
             .products
             .iter()
-            .filter(|(p, retired)| p.show_in_store && !retired)
+            .filter(|(p, retired)| {
+                eligibility::reasons(p, *retired, &self.index, sync, locale).is_empty()
+            })
             .flat_map(|(p, _)| p.category_ids.iter().cloned())
             .collect();
         self.categories
@@ -758,6 +762,10 @@ impl Context<'_> {
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for erp_id in &product.category_ids {
+            if categories.planned(erp_id) {
+                // A plan's creation: the run creates it before it sends the product.
+                continue;
+            }
             match categories.store_id(erp_id) {
                 Some(store_id) if !found.iter().any(|f| f == store_id) => {
                     found.push(store_id.to_string())
@@ -821,12 +829,12 @@ impl Context<'_> {
             }
         }
         if self.categories_required && fields.contains(&SyncField::Categories) {
-            let (found, missing) = self.store_categories(product);
+            let missing = self.store_categories(product).1;
             let categories = self.categories.borrow();
             for erp_id in &missing {
                 reasons.push(categories.missing_reason(erp_id, locale, true));
             }
-            if found.is_empty() && missing.is_empty() {
+            if product.category_ids.is_empty() {
                 reasons.push(Reason::new(
                     "category_required",
                     locale,

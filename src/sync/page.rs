@@ -38,6 +38,8 @@ pub(super) struct Categories {
     listing: Option<Vec<StoreCategory>>,
     /// ERP categories already resolved or given up on this run, so each is tried once.
     tried: BTreeSet<String>,
+    /// ERP categories a dry run found it would create.
+    planned: BTreeSet<String>,
     /// What this run did about categories that were not linked.
     pub(super) report: Vec<CategoryPlan>,
 }
@@ -52,6 +54,7 @@ impl Categories {
             store_ids,
             listing: None,
             tried: BTreeSet::new(),
+            planned: BTreeSet::new(),
             report: Vec::new(),
         })
     }
@@ -59,6 +62,11 @@ impl Categories {
     /// The store's id of an ERP category, when it has one.
     pub(super) fn store_id(&self, erp_id: &str) -> Option<&str> {
         self.store_ids.get(erp_id).map(String::as_str)
+    }
+
+    /// Whether a dry run found it would create this category.
+    pub(super) fn planned(&self, erp_id: &str) -> bool {
+        self.planned.contains(erp_id)
     }
 
     /// The category's name path from the top of the tree, or `None` when the ERP has no such
@@ -170,6 +178,7 @@ impl Categories {
                 } else if dry_run {
                     // Pretend, so its children are planned for creation too.
                     self.store_ids.insert(id.clone(), String::new());
+                    self.planned.insert(id.clone());
                     self.report.push(self.entry(id, "create", None, None));
                 } else {
                     to_create.push((

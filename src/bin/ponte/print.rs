@@ -84,7 +84,6 @@ pub fn print_plan(plan: &Plan) {
         plan.integration,
         counts_line(&plan.counts)
     );
-    print_categories(&plan.categories);
     for item in plan
         .items
         .iter()
@@ -113,20 +112,6 @@ pub fn print_plan(plan: &Plan) {
 fn print_categories(categories: &[ponte::sync::CategoryPlan]) {
     for category in categories {
         let mut line = format!("  category    {:<12} {}", category.action, category.path);
-        if let Some(id) = &category.store_category_id {
-            line.push_str(&format!(" (store category {id})"));
-        }
-        println!("{line}");
-        if let Some(error) = &category.error {
-            println!("              ! {error}");
-        }
-    }
-}
-
-/// The ERP categories the store had not linked: found by name path, created, or not in it.
-fn print_categories(categories: &[ponte::sync::CategoryPlan]) {
-    for category in categories {
-        let mut line = format!("  category {:<12} {}", category.action, category.path);
         if let Some(id) = &category.store_category_id {
             line.push_str(&format!(" (store category {id})"));
         }
@@ -171,7 +156,6 @@ pub fn print_report(report: &RunReport) {
         ),
     }
     println!("  {}", counts_line(&report.counts));
-    print_categories(&report.categories);
     for item in &report.items {
         let mut line = format!(
             "  {:<11} {:<8} {:<9}",
