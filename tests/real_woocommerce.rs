@@ -645,6 +645,56 @@ fn product_page(store: &RealStore) {
         !ids.contains(&gallery[1]["id"]),
         "the side view, Ponte's, is taken off"
     );
+
+    // A variable product: each variation gets its own picture, the parent the specification.
+    let (blue, green) = (picture("azul.png", 40), picture("verde.png", 50));
+    let shirt = json!({
+        "erp_id": "PG2", "name": "Camiseta", "brand_id": "TRA", "show_in_store": true, "sync_stock": true,
+        "category_ids": ["COZ"], "specifications": {"Tecido": "Algodão"},
+        "variants": [
+            {"sku": format!("RW-PG2-AZ-{stamp}"), "price_cents": 4990, "stock": 1,
+             "attributes": {"Cor": "Azul"}, "images": [{"file": blue, "alt": "Azul"}]},
+            {"sku": format!("RW-PG2-VD-{stamp}"), "price_cents": 4990, "stock": 1,
+             "attributes": {"Cor": "Verde"}, "images": [{"file": green, "alt": "Verde"}]}
+        ]
+    });
+    rig.put(json!([shirt]));
+    let report = rig.sync();
+    assert_eq!(count(&report.counts, "create"), 1, "{report:?}");
+    // Read as variations: their own `image`.
+    let variation = |sku: String| {
+        let found = store.products_with_sku(&sku).remove(0);
+        store.get(
+            &format!(
+                "/products/{}/variations/{}",
+                found["parent_id"], found["id"]
+            ),
+            &[],
+        )
+    };
+    let blue_variation = variation(format!("RW-PG2-AZ-{stamp}"));
+    let green_variation = variation(format!("RW-PG2-VD-{stamp}"));
+    let (blue_image, green_image) = (&blue_variation["image"], &green_variation["image"]);
+    assert!(
+        blue_image["id"].as_u64().is_some_and(|id| id > 0),
+        "{blue_variation}"
+    );
+    assert_ne!(blue_image["id"], green_image["id"]);
+    assert_eq!(blue_image["alt"], "Azul");
+    let parent_id = store.products_with_sku(&format!("RW-PG2-AZ-{stamp}"))[0]["parent_id"].clone();
+    let parent = store.get(&format!("/products/{parent_id}"), &[]);
+    let attributes: Vec<(Value, Value)> = parent["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].clone(), a["variation"].clone()))
+        .collect();
+    assert_eq!(
+        attributes,
+        [(json!("Cor"), json!(true)), (json!("Tecido"), json!(false))]
+    );
+    let again = rig.sync();
+    assert_eq!(count(&again.counts, "update"), 0, "{:?}", again.counts);
 }
 
 fn sync_links_merchant_products(store: &RealStore) {
