@@ -278,6 +278,21 @@ fn variant_pictures_go_to_their_variations() {
     rig.sandbox.reset_counters();
     assert_eq!(rig.sync().requests, 0);
     assert_eq!(images.total_served(), 2);
+
+    // The merchant deletes the blue picture from the media library; then the ERP changes its
+    // alt text: the variation gets the picture again by address, not a dead id.
+    let dead = blue_variation["image"]["id"].as_u64().unwrap();
+    rig.sandbox.delete_attachment(dead);
+    let mut changed = shirt.clone();
+    changed["variants"][0]["images"][0]["alt"] = json!("Azul marinho");
+    rig.put(&[changed.to_string()]);
+    let report = rig.sync();
+    assert_eq!(report.items[0].result, "ok", "{report:?}");
+    let blue_now = store_product(&rig, "C1-AZ");
+    assert_ne!(blue_now["image"]["id"], json!(dead));
+    assert_eq!(blue_now["image"]["alt"], "Azul marinho");
+    assert_eq!(images.served().get("azul.png"), Some(&2));
+    assert_eq!(rig.sync().requests, 0, "and then it is settled");
 }
 
 #[test]

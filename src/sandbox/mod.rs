@@ -178,6 +178,11 @@ impl WooSandbox {
         self.store.seed_category(name, parent)
     }
 
+    /// Deletes a picture from the media library, as the merchant would.
+    pub fn delete_attachment(&self, id: u64) {
+        self.store.delete_attachment(id)
+    }
+
     /// Changes a product as the merchant would in the admin.
     pub fn update_product(&self, id: u64, changes: &Value) -> Result<Value, String> {
         self.store.update_product(id, changes)

@@ -497,6 +497,21 @@ impl WooStore {
         term["id"].as_u64().ok_or_else(|| "no id".to_string())
     }
 
+    /// Deletes a picture from the media library as the merchant would: products and variations
+    /// stop showing it, and its id is no longer a picture.
+    pub fn delete_attachment(&self, id: u64) {
+        let mut state = self.lock();
+        state.attachments.remove(&id);
+        for product in state.products.values_mut() {
+            if let Some(images) = product.get_mut("images").and_then(Value::as_array_mut) {
+                images.retain(|i| i["id"] != id);
+            }
+            if product.get("image").is_some_and(|i| i["id"] == id) {
+                product["image"] = Value::Null;
+            }
+        }
+    }
+
     /// Changes a product as the merchant would in the admin (pictures given by `src` are
     /// downloaded first, as the REST route does).
     pub fn update_product(&self, id: u64, changes: &Value) -> Result<Value, String> {

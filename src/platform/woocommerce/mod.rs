@@ -1043,64 +1043,86 @@ impl Platform for WooCommerce {
         }
         let mut variant_ids: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
         let mut variant_failures: BTreeMap<usize, BTreeMap<String, ItemError>> = BTreeMap::new();
-        for (parent, (creates, updates)) in per_parent {
+        let picture_for = |index: usize, sku: &str| match &writes[index] {
+            ProductWrite::Create(draft) | ProductWrite::Update { draft, .. } => {
+                draft.variant_images.get(sku)
+            }
+            _ => None,
+        };
+        for (parent, (mut creates, mut updates)) in per_parent {
             let path = format!("/products/{parent}/variations/batch");
-            let (create_results, update_results) = self.run_batch(
-                &path,
-                creates.iter().map(|(_, _, b)| b.clone()).collect(),
-                updates.iter().map(|(_, _, b)| b.clone()).collect(),
-                true,
-            );
-            for ((index, sku, body), result) in creates
-                .iter()
-                .zip(create_results)
-                .chain(updates.iter().zip(update_results))
-            {
-                match result {
-                    ItemResult::Ok(value) => {
-                        let picture = match &writes[*index] {
-                            ProductWrite::Create(draft) | ProductWrite::Update { draft, .. } => {
-                                draft.variant_images.get(sku)
+            for attempt in 0..2 {
+                let (create_results, update_results) = self.run_batch(
+                    &path,
+                    creates.iter().map(|(_, _, b)| b.clone()).collect(),
+                    updates.iter().map(|(_, _, b)| b.clone()).collect(),
+                    true,
+                );
+                let (mut retry_creates, mut retry_updates) = (Vec::new(), Vec::new());
+                let results = creates
+                    .iter()
+                    .zip(create_results)
+                    .map(|item| (item, true))
+                    .chain(updates.iter().zip(update_results).map(|item| (item, false)));
+                for (((index, sku, body), result), is_create) in results {
+                    let picture = picture_for(*index, sku);
+                    // A picture the merchant deleted from the media library: its id is gone, so
+                    // the variation gets it again by address, once.
+                    let stale = matches!(&result, ItemResult::Err(error)
+                        if error.code == "woocommerce_variation_invalid_image_id")
+                        && body.pointer("/image/id").is_some();
+                    if let (true, 0, Some(picture)) = (stale, attempt, picture) {
+                        media[*index].remove(&picture.key);
+                        let mut body = body.clone();
+                        body["image"] = json!({"src": picture.src, "alt": picture.alt});
+                        let retry = (*index, sku.clone(), body);
+                        if is_create {
+                            retry_creates.push(retry);
+                        } else {
+                            retry_updates.push(retry);
+                        }
+                        continue;
+                    }
+                    let error = match result {
+                        ItemResult::Ok(value) => {
+                            if let (Some(picture), Some(image_id)) = (
+                                picture.filter(|_| body.get("image").is_some()),
+                                value.pointer("/image/id").and_then(Value::as_u64),
+                            ) {
+                                media[*index].insert(picture.key.clone(), image_id.to_string());
                             }
-                            _ => None,
-                        };
-                        if let (Some(picture), Some(image_id)) = (
-                            picture.filter(|_| body.get("image").is_some()),
-                            value.pointer("/image/id").and_then(Value::as_u64),
-                        ) {
-                            media[*index].insert(picture.key.clone(), image_id.to_string());
+                            let id = value
+                                .get("id")
+                                .and_then(Value::as_u64)
+                                .map(|id| id.to_string())
+                                .or_else(|| {
+                                    body.get("id").and_then(Value::as_str).map(str::to_string)
+                                });
+                            if let Some(id) = id {
+                                variant_ids
+                                    .entry(*index)
+                                    .or_default()
+                                    .insert(sku.clone(), id);
+                            }
+                            continue;
                         }
-                        let id = value
-                            .get("id")
-                            .and_then(Value::as_u64)
-                            .map(|id| id.to_string())
-                            .or_else(|| body.get("id").and_then(Value::as_str).map(str::to_string));
-                        if let Some(id) = id {
-                            variant_ids
-                                .entry(*index)
-                                .or_default()
-                                .insert(sku.clone(), id);
-                        }
-                    }
-                    ItemResult::Err(error) => {
-                        variant_failures
-                            .entry(*index)
-                            .or_default()
-                            .insert(sku.clone(), error);
-                    }
-                    ItemResult::Unknown(reason) => {
-                        let error = ItemError {
+                        ItemResult::Err(error) => error,
+                        ItemResult::Unknown(reason) => ItemError {
                             code: "ponte_outcome_unknown".into(),
                             message: reason,
                             status: 0,
                             resource_id: None,
-                        };
-                        variant_failures
-                            .entry(*index)
-                            .or_default()
-                            .insert(sku.clone(), error);
-                    }
+                        },
+                    };
+                    variant_failures
+                        .entry(*index)
+                        .or_default()
+                        .insert(sku.clone(), error);
                 }
+                if retry_creates.is_empty() && retry_updates.is_empty() {
+                    break;
+                }
+                (creates, updates) = (retry_creates, retry_updates);
             }
         }
 
