@@ -293,6 +293,20 @@ fn variant_pictures_go_to_their_variations() {
     assert_eq!(blue_now["image"]["alt"], "Azul marinho");
     assert_eq!(images.served().get("azul.png"), Some(&2));
     assert_eq!(rig.sync().requests, 0, "and then it is settled");
+
+    // The ERP drops the green picture: the variation no longer shows it.
+    changed["variants"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("images");
+    rig.put(&[changed.to_string()]);
+    let report = rig.sync();
+    assert_eq!(report.items[0].fields, ["images"], "{report:?}");
+    assert!(store_product(&rig, "C1-VD")["image"]["id"]
+        .as_u64()
+        .is_none_or(|id| id == 0));
+    assert_eq!(store_product(&rig, "C1-AZ")["image"]["alt"], "Azul marinho");
+    assert_eq!(rig.sync().requests, 0);
 }
 
 #[test]

@@ -878,7 +878,8 @@ impl Platform for WooCommerce {
                             // Pictures the ERP dropped are dropped; one the merchant took off the
                             // gallery is sent again.
                             media[index].retain(|key, id| {
-                                variation_keys.contains(key)
+                                key.starts_with(HELD_BY_VARIATION)
+                                    || variation_keys.contains(key)
                                     || pictures.iter().any(|p| p.key == *key)
                                         && id.parse::<u64>().is_ok_and(|id| shown.contains(&id))
                             });
@@ -1003,8 +1004,15 @@ impl Platform for WooCommerce {
                                 if draft.restore_variants.contains(&variant.sku) {
                                     body["status"] = json!("publish");
                                 }
-                                if let Some(image) = picture_of(&variant.sku) {
-                                    body["image"] = image;
+                                match picture_of(&variant.sku) {
+                                    Some(image) => body["image"] = image,
+                                    // The ERP dropped the picture Ponte gave this variation.
+                                    None if sends_pictures(write)
+                                        && media[index].contains_key(&held_by(&variant.sku)) =>
+                                    {
+                                        body["image"] = json!({});
+                                    }
+                                    None => {}
                                 }
                                 if body.as_object().is_some_and(|o| !o.is_empty()) {
                                     body["id"] = json!(id);
@@ -1085,11 +1093,15 @@ impl Platform for WooCommerce {
                     }
                     let error = match result {
                         ItemResult::Ok(value) => {
+                            if body.get("image") == Some(&json!({})) {
+                                media[*index].remove(&held_by(sku));
+                            }
                             if let (Some(picture), Some(image_id)) = (
                                 picture.filter(|_| body.get("image").is_some()),
                                 value.pointer("/image/id").and_then(Value::as_u64),
                             ) {
                                 media[*index].insert(picture.key.clone(), image_id.to_string());
+                                media[*index].insert(held_by(sku), image_id.to_string());
                             }
                             let id = value
                                 .get("id")
@@ -1312,6 +1324,14 @@ impl Platform for WooCommerce {
     fn http_stats(&self) -> HttpStats {
         self.http.stats()
     }
+}
+
+/// The prefix of the `media` keys that say which variation holds a picture Ponte gave it, by
+/// SKU, so the picture can be taken off when the ERP drops it.
+const HELD_BY_VARIATION: &str = "variation:";
+
+fn held_by(sku: &str) -> String {
+    format!("{HELD_BY_VARIATION}{sku}")
 }
 
 /// Whether a write sends the product's pictures: when they are to be sent and there is any of
