@@ -58,6 +58,8 @@ linux_x64() {
   cp "$target/$(dir_of)/ponte" "$stage/bin/"
   common_files "$stage"
   tar -C "$(dirname "$stage")" -czf "$out/$name.tar.gz" "$name"
+  # The staging copy holds the whole static library: hundreds of MB left behind per run.
+  rm -rf "$(dirname "$stage")"
   echo "$out/$name.tar.gz"
 }
 
@@ -88,6 +90,7 @@ windows() {
   common_files "$stage"
   rm -f "$out/$name.zip"
   (cd "$(dirname "$stage")" && python3 -m zipfile -c "$out/$name.zip" "$name")
+  rm -rf "$(dirname "$stage")"
   echo "$out/$name.zip"
 }
 

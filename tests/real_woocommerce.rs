@@ -658,7 +658,7 @@ fn product_page(store: &RealStore) {
              "attributes": {"Cor": "Verde"}, "images": [{"file": green, "alt": "Verde"}]}
         ]
     });
-    rig.put(json!([shirt]));
+    rig.put(json!([shirt.clone()]));
     let report = rig.sync();
     assert_eq!(count(&report.counts, "create"), 1, "{report:?}");
     // Read as variations: their own `image`.
@@ -695,6 +695,26 @@ fn product_page(store: &RealStore) {
     );
     let again = rig.sync();
     assert_eq!(count(&again.counts, "update"), 0, "{:?}", again.counts);
+
+    // The ERP drops the green picture: the store takes it off that variation alone.
+    let mut without = shirt.clone();
+    without["variants"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("images");
+    rig.put(json!([without]));
+    let dropped = rig.sync();
+    assert_eq!(count(&dropped.counts, "update"), 1, "{:?}", dropped.counts);
+    let green_now = variation(format!("RW-PG2-VD-{stamp}"));
+    assert!(
+        green_now["image"].is_null() || green_now["image"]["id"] == 0,
+        "{}",
+        green_now["image"]
+    );
+    assert_eq!(
+        variation(format!("RW-PG2-AZ-{stamp}"))["image"]["id"],
+        blue_image["id"]
+    );
 }
 
 fn sync_links_merchant_products(store: &RealStore) {
