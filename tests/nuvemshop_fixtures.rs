@@ -1,0 +1,105 @@
+//! Nuvemshop's official examples (`../shared/fixtures/nuvemshop-*`, read in place) in Ponte's
+//! terms: products with their variants, and both shapes of the store's errors.
+
+mod common;
+
+use ponte::platform::nuvemshop::mapping::{item_error, localized, remote_products};
+use ponte::platform::RemoteKind;
+use serde_json::{json, Value};
+
+fn fixture(name: &str) -> Value {
+    let path = common::repo_root().join("../shared/fixtures").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn a_product_with_variants_is_a_variable_parent_and_its_variations() {
+    let items = remote_products(&fixture("nuvemshop-product.json")).unwrap();
+    let parent = &items[0];
+    assert_eq!(
+        (parent.id.as_str(), parent.kind),
+        ("1234", RemoteKind::Variable)
+    );
+    assert_eq!(parent.name, "Master Ball");
+    assert_eq!(parent.status, "publish");
+    let variants = &items[1..];
+    assert_eq!(parent.variation_ids.len(), variants.len());
+    let first = &variants[0];
+    assert_eq!(first.kind, RemoteKind::Variation);
+    assert_eq!(first.parent_id.as_deref(), Some("1234"));
+    assert_eq!(first.sku.as_deref(), Some("BSG1234A"));
+    assert_eq!((first.price_cents, first.stock), (Some(2500), Some(5)));
+    assert!(first.name.starts_with("Master Ball ("), "{}", first.name);
+}
+
+#[test]
+fn a_product_without_attributes_is_simple_and_its_variant_holds_price_and_stock() {
+    let product = json!({"id": 7, "name": {"es": "Pelota", "pt": "Bola"}, "attributes": [], "published": false,
+        "variants": [{"id": "70", "price": "10.5", "stock_management": false, "stock": 3,
+                      "sku": " BOLA-1 ", "barcode": "7891000100103", "values": []}]});
+    let items = remote_products(&product).unwrap();
+    assert_eq!(items[0].kind, RemoteKind::Simple);
+    assert_eq!(items[0].name, "Bola");
+    assert_eq!(items[0].status, "draft");
+    assert_eq!(items[0].sku.as_deref(), Some("BOLA-1"));
+    assert_eq!(items[0].ean.as_deref(), Some("7891000100103"));
+    assert_eq!(items[0].price_cents, Some(1050));
+    assert_eq!(items[0].stock, None, "stock not managed: unlimited");
+    assert_eq!(items[1].id, "70");
+}
+
+#[test]
+fn a_broken_variant_names_itself() {
+    let product = json!({"id": 7, "variants": [{"id": 70, "price": "abc"}]});
+    let err = remote_products(&product).unwrap_err();
+    assert!(err.starts_with("variants[0].price"), "{err}");
+}
+
+#[test]
+fn texts_are_read_in_portuguese_or_the_first_language_that_has_one() {
+    assert_eq!(
+        localized(&json!({"en": "Size", "pt": "Tamanho"})),
+        "Tamanho"
+    );
+    assert_eq!(localized(&json!({"en": "Size", "pt": ""})), "Size");
+    assert_eq!(localized(&json!("Cor")), "Cor");
+    assert_eq!(localized(&Value::Null), "");
+}
+
+#[test]
+fn both_error_shapes_keep_the_stores_words_and_fields() {
+    let cases = [
+        ("nuvemshop-error-400-invalid-json.json", 400, "http_400", "Problems parsing JSON"),
+        ("nuvemshop-error-400-bad-request.json", 400, "bad_request", "Invalid input format"),
+        ("nuvemshop-error-422-field-validation.json", 422, "unprocessable_entity", "name: can't be blank"),
+        (
+            "nuvemshop-error-422-product-limit.json",
+            422,
+            "unprocessable_entity",
+            "Store has reached maximum limit of 100000 allowed products",
+        ),
+        (
+            "nuvemshop-error-422-variant-validation.json",
+            422,
+            "unprocessable_entity",
+            "Validation error; price: The price must be at least 0.; stock: The stock must be an integer.",
+        ),
+    ];
+    for (name, status, code, message) in cases {
+        let error = item_error(status, &fixture(name));
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str(), error.status),
+            (code, message, status),
+            "{name}"
+        );
+    }
+    let duplicates = item_error(422, &fixture("nuvemshop-error-422-duplicate-variants.json"));
+    assert!(
+        duplicates
+            .message
+            .starts_with("Variants cannot be repeated; duplicate_variant_ids: 33745216"),
+        "{}",
+        duplicates.message
+    );
+}
