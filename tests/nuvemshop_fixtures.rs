@@ -103,3 +103,67 @@ fn both_error_shapes_keep_the_stores_words_and_fields() {
         duplicates.message
     );
 }
+
+#[test]
+fn the_official_order_reads_with_its_lines_customer_and_totals() {
+    let order =
+        ponte::platform::nuvemshop::mapping::store_order(&fixture("nuvemshop-order.json")).unwrap();
+    assert_eq!(order.store_order_id, "450789469");
+    // The example repeats `number`; the last one is the order's.
+    assert_eq!(order.number, "101");
+    assert_eq!(order.status, "pending", "open, waiting for payment");
+    assert_eq!(order.created_at, "2008-01-10T16:00:00Z");
+    assert_eq!(order.currency, "USD");
+    let line = &order.lines[0];
+    assert_eq!(
+        (line.quantity, line.unit_price_cents, line.total_cents),
+        (2, 1900, 3800)
+    );
+    assert_eq!(
+        (
+            line.store_product_id.as_str(),
+            line.store_variation_id.as_deref()
+        ),
+        ("1234", Some("101"))
+    );
+    assert_eq!(order.customer.name, "John Doe");
+    assert_eq!(order.customer.email, "john.doe@example.com");
+    assert_eq!(order.customer.billing.street, "Evergreen Terrace");
+    assert_eq!(order.customer.billing.number, "742");
+    assert_eq!(order.customer.shipping.as_ref().unwrap().postcode, "97475");
+    assert_eq!((order.shipping_cents, order.total_cents), (2000, 5800));
+    assert_eq!(order.coupons, ["SUPERDISCOUNT"]);
+    assert_eq!(order.payment.title, "PayPal");
+}
+
+#[test]
+fn a_brazilian_order_with_the_examples_type_drift_reads_its_cpf_or_cnpj() {
+    let mut order = fixture("nuvemshop-order.json");
+    order["status"] = json!("open");
+    order["payment_status"] = json!("paid");
+    order["created_at"] = json!("2026-12-01T12:00:00+0000");
+    order["updated_at"] = json!("2026-12-01T09:30:00-03:00");
+    order["paid_at"] = json!("2026-12-01T12:31:00+0000");
+    order["products"][0]["quantity"] = json!("3");
+    order["products"][0]["variant_id"] = json!("101");
+    order["products"][0]["sku"] = json!("BSG1234A");
+    order["customer"]["identification"] = json!("123.456.789-09");
+    let read = ponte::platform::nuvemshop::mapping::store_order(&order).unwrap();
+    assert_eq!(read.status, "paid");
+    assert_eq!(
+        (read.created_at.as_str(), read.modified_at.as_str()),
+        ("2026-12-01T12:00:00Z", "2026-12-01T12:30:00Z")
+    );
+    assert_eq!(read.paid_at.as_deref(), Some("2026-12-01T12:31:00Z"));
+    assert_eq!(read.lines[0].quantity, 3);
+    assert_eq!(read.lines[0].sku.as_deref(), Some("BSG1234A"));
+    assert_eq!(read.customer.cpf.as_deref(), Some("12345678909"));
+    order["customer"]["identification"] = json!("12.345.678/0001-95");
+    order["status"] = json!("cancelled");
+    let company = ponte::platform::nuvemshop::mapping::store_order(&order).unwrap();
+    assert_eq!(company.customer.cnpj.as_deref(), Some("12345678000195"));
+    assert_eq!(company.status, "cancelled");
+    order["products"][0]["quantity"] = json!("dois");
+    let err = ponte::platform::nuvemshop::mapping::store_order(&order).unwrap_err();
+    assert!(err.starts_with("products[0].quantity"), "{err}");
+}

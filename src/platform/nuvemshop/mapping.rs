@@ -6,7 +6,11 @@
 use serde_json::{Map, Value};
 
 use crate::model::money::{parse_cents, parse_number_cents};
+use crate::model::order::{
+    Address, Customer, OrderLine, Payment, PersonType, ShippingLine, StoreOrder,
+};
 use crate::platform::{ItemError, RemoteKind, RemoteProduct};
+use crate::rules::documents;
 
 /// The language Ponte reads a text in when the store keeps several.
 pub const LANGUAGE: &str = "pt";
@@ -137,6 +141,219 @@ pub fn remote_products(value: &Value) -> Result<Vec<RemoteProduct>, String> {
         },
     );
     Ok(items)
+}
+
+/// The one status Ponte reads an order in, from Nuvemshop's three (`status`, `payment_status`,
+/// `shipping_status`): `cancelled` or `closed` when the order is; an open order by its payment,
+/// `pending`, `authorized`, `paid`, `abandoned`, `refunded` or `voided`. (Provisional: the
+/// adapter's mapping of the ERP's statuses onto Nuvemshop's actions comes with it.)
+pub fn order_status(order: &Map<String, Value>) -> String {
+    let text = |key: &str| order.get(key).and_then(Value::as_str).unwrap_or_default();
+    match text("status") {
+        "cancelled" => "cancelled".to_string(),
+        "closed" => "closed".to_string(),
+        _ => text("payment_status").to_string(),
+    }
+}
+
+/// An order as `/orders` returns it. Its customer's CPF or CNPJ is `customer.identification`;
+/// billing comes flat (`billing_*`), shipping as an object; quantities and ids come as numbers
+/// or strings (the official examples have both); times carry their offset, `-03:00` or `+0000`.
+pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
+    let order = value.as_object().ok_or("expected an order object")?;
+    let id = id_field(order, "id")?;
+    let number = match order.get("number") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => id.clone(),
+    };
+    let created_at = utc(order, "created_at")?.ok_or("created_at: missing")?;
+    let modified_at = utc(order, "updated_at")?.unwrap_or_else(|| created_at.clone());
+
+    let mut lines = Vec::new();
+    for (index, item) in array(order, "products")?.iter().enumerate() {
+        let at = |e: String| format!("products[{index}].{e}");
+        let item = item
+            .as_object()
+            .ok_or_else(|| at("expected an object".into()))?;
+        let quantity = integer(item, "quantity").map_err(at)?;
+        let unit_price_cents = money(item, "price").map_err(at)?.unwrap_or(0);
+        let total_cents = unit_price_cents
+            .checked_mul(quantity)
+            .ok_or_else(|| at("price × quantity overflows".into()))?;
+        let sku = text(item, "sku").map_err(at)?;
+        lines.push(OrderLine {
+            sku: sku.clone(),
+            store_sku: sku,
+            matched_by: None,
+            name: localized(item.get("name").unwrap_or(&Value::Null)),
+            quantity,
+            unit_price_cents,
+            subtotal_cents: total_cents,
+            total_cents,
+            store_product_id: id_field(item, "product_id").map_err(at)?,
+            store_variation_id: id_field(item, "variant_id").ok(),
+        });
+    }
+
+    let customer = order
+        .get("customer")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let identification = text(&customer, "identification")?
+        .map(|d| documents::normalize(&d))
+        .unwrap_or_default();
+    let (cpf, cnpj, person_type) = match identification.len() {
+        11 => (Some(identification), None, Some(PersonType::Individual)),
+        14 => (None, Some(identification), Some(PersonType::Company)),
+        _ => (None, None, None),
+    };
+    let flat = |key: &str| -> Result<String, String> {
+        Ok(text(order, &format!("billing_{key}"))?.unwrap_or_default())
+    };
+    let billing = Address {
+        name: flat("name")?,
+        street: flat("address")?,
+        number: flat("number")?,
+        complement: flat("floor")?,
+        neighborhood: flat("locality")?,
+        city: flat("city")?,
+        state: flat("province")?,
+        postcode: flat("zipcode")?,
+        country: flat("country")?,
+        phone: flat("phone")?,
+    };
+    let shipping = match order.get("shipping_address") {
+        Some(Value::Object(address)) => {
+            let field = |key: &str| -> Result<String, String> {
+                Ok(text(address, key)
+                    .map_err(|e| format!("shipping_address.{e}"))?
+                    .unwrap_or_default())
+            };
+            Some(Address {
+                name: field("name")?,
+                street: field("address")?,
+                number: field("number")?,
+                complement: field("floor")?,
+                neighborhood: field("locality")?,
+                city: field("city")?,
+                state: field("province")?,
+                postcode: field("zipcode")?,
+                country: field("country")?,
+                phone: field("phone")?,
+            })
+        }
+        _ => None,
+    };
+    let name = text(&customer, "name")?
+        .or_else(|| Some(billing.name.clone()).filter(|n| !n.is_empty()))
+        .unwrap_or_default();
+    let email = text(&customer, "email")?
+        .or(text(order, "contact_email")?)
+        .unwrap_or_default();
+    let phone = match billing.phone.is_empty() {
+        true => text(&customer, "phone")?.unwrap_or_default(),
+        false => billing.phone.clone(),
+    };
+    let shipping_cents = money(order, "shipping_cost_customer")?.unwrap_or(0);
+    let shipping_lines = match text(order, "shipping_option")? {
+        Some(method) => vec![ShippingLine {
+            method,
+            total_cents: shipping_cents,
+        }],
+        None => Vec::new(),
+    };
+    let coupons = array(order, "coupon")?
+        .iter()
+        .filter_map(|c| c.get("code").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    // The property table says `total`; the single-order example says `price`.
+    let total_cents = match money(order, "total")? {
+        Some(total) => total,
+        None => money(order, "price")?.unwrap_or(0),
+    };
+    Ok(StoreOrder {
+        store_order_id: id,
+        number,
+        status: order_status(order),
+        currency: text(order, "currency")?.unwrap_or_default(),
+        created_at,
+        modified_at,
+        paid_at: utc(order, "paid_at")?,
+        customer: Customer {
+            store_customer_id: id_field(&customer, "id").ok(),
+            name,
+            company: String::new(),
+            email,
+            phone,
+            cpf,
+            cnpj,
+            person_type,
+            state_registration: String::new(),
+            cellphone: String::new(),
+            billing,
+            shipping,
+        },
+        lines,
+        shipping_lines,
+        fees: Vec::new(),
+        coupons,
+        discount_cents: money(order, "discount")?.unwrap_or(0),
+        shipping_cents,
+        tax_cents: 0,
+        total_cents,
+        customer_note: text(order, "note")?.unwrap_or_default(),
+        payment: Payment {
+            method: text(order, "gateway")?.unwrap_or_default(),
+            title: text(order, "gateway_name")?.unwrap_or_default(),
+            transaction_id: text(order, "gateway_id")?.unwrap_or_default(),
+        },
+        refunds: Vec::new(),
+    })
+}
+
+/// A time with its offset, as RFC 3339 UTC; `+0000` is read as `+00:00`.
+fn utc(object: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    let Some(text) = text(object, key)? else {
+        return Ok(None);
+    };
+    let zone_at = text.len().saturating_sub(5);
+    let colonless = text.len() == 24
+        && matches!(text.as_bytes()[zone_at], b'+' | b'-')
+        && text[zone_at + 1..].bytes().all(|b| b.is_ascii_digit());
+    let readable = match colonless {
+        true => format!("{}:{}", &text[..zone_at + 3], &text[zone_at + 3..]),
+        false => text.clone(),
+    };
+    crate::time::to_utc(&readable)
+        .map(Some)
+        .ok_or_else(|| format!("{key}: {text:?} is not a time"))
+}
+
+fn array<'a>(object: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], String> {
+    match object.get(key) {
+        Some(Value::Array(items)) => Ok(items),
+        None | Some(Value::Null) => Ok(&[]),
+        Some(other) => Err(format!("{key}: expected an array, got {other}")),
+    }
+}
+
+/// A count the store may give as a number or a string (`"quantity": "1"` in its examples).
+fn integer(object: &Map<String, Value>, key: &str) -> Result<i64, String> {
+    match object.get(key) {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| format!("{key}: {n} is not an integer")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{key}: {s:?} is not an integer")),
+        other => Err(format!(
+            "{key}: expected an integer, got {}",
+            other.unwrap_or(&Value::Null)
+        )),
+    }
 }
 
 /// A refusal in either of Nuvemshop's shapes: `{"code","message","description",<field>: [..]}`,
