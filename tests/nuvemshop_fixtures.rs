@@ -167,3 +167,88 @@ fn a_brazilian_order_with_the_examples_type_drift_reads_its_cpf_or_cnpj() {
     let err = ponte::platform::nuvemshop::mapping::store_order(&order).unwrap_err();
     assert!(err.starts_with("products[0].quantity"), "{err}");
 }
+
+fn draft(product: Value) -> ponte::platform::ProductDraft {
+    let product = ponte::model::catalog::parse_products(&json!([product]).to_string())
+        .unwrap()
+        .remove(0);
+    let stock = product
+        .variants
+        .iter()
+        .map(|v| (v.sku.clone(), 12))
+        .collect();
+    ponte::platform::ProductDraft {
+        product,
+        brand: None,
+        fields: ponte::model::config::ALL_SYNC_FIELDS.into_iter().collect(),
+        stock,
+        status: ponte::model::config::NewProductStatus::Publish,
+        visibility: ponte::model::config::Visibility::Visible,
+        restore_visibility: false,
+        retire_variants: Default::default(),
+        restore_variants: Default::default(),
+        categories: vec!["11654304".into(), "11654305".into()],
+        images: vec![ponte::platform::Picture {
+            src: "https://fotos.example/ultra.png".into(),
+            alt: String::new(),
+            key: "k".into(),
+        }],
+        variant_images: Default::default(),
+    }
+}
+
+#[test]
+fn a_product_is_created_with_its_variants_in_the_shape_of_the_official_request() {
+    use ponte::platform::nuvemshop::mapping::product_body;
+    let simple = draft(
+        json!({"erp_id": "U1", "name": "Ultra Ball", "show_in_store": true, "sync_stock": true,
+        "variants": [{"sku": "UB-1", "price_cents": 1000, "weight_grams": 2000}]}),
+    );
+    let body = product_body(&simple, true);
+    let official = fixture("nuvemshop-product-create-request.json");
+    // The keys the official request has, that Ponte has values for, and their shapes.
+    assert_eq!(body["categories"], official["categories"]);
+    assert_eq!(
+        body["variants"][0]["price"],
+        official["variants"][0]["price"]
+    );
+    assert_eq!(
+        body["variants"][0]["stock_management"],
+        official["variants"][0]["stock_management"]
+    );
+    assert_eq!(
+        body["variants"][0]["stock"],
+        official["variants"][0]["stock"]
+    );
+    assert_eq!(body["variants"][0]["weight"], "2");
+    assert_eq!(body["images"][0]["src"], "https://fotos.example/ultra.png");
+    assert_eq!(body["name"], "Ultra Ball");
+    assert!(body.get("attributes").is_none() && body["variants"][0].get("values").is_none());
+
+    let shirt = draft(
+        json!({"erp_id": "C1", "name": "Camiseta", "show_in_store": true, "sync_stock": true,
+        "variants": [{"sku": "C1-P-AZ", "price_cents": 4990, "attributes": {"Tamanho": "P", "Cor": "Azul"}},
+                     {"sku": "C1-M-AZ", "price_cents": 4990, "promo_price_cents": 3990,
+                      "attributes": {"Tamanho": "M", "Cor": "Azul"}}]}),
+    );
+    let body = product_body(&shirt, true);
+    assert_eq!(
+        body["attributes"],
+        json!([{"pt": "Cor"}, {"pt": "Tamanho"}])
+    );
+    assert_eq!(
+        body["variants"][1]["values"],
+        json!([{"pt": "Azul"}, {"pt": "M"}])
+    );
+    assert_eq!(body["variants"][1]["promotional_price"], "39.90");
+    assert_eq!(
+        body["variants"][0]["promotional_price"],
+        Value::Null,
+        "no promotion clears one"
+    );
+    let update = product_body(&shirt, false);
+    assert!(
+        update.get("variants").is_none() && update.get("published").is_none(),
+        "{update}"
+    );
+}

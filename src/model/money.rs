@@ -63,6 +63,19 @@ pub fn format_cents(cents: i64) -> String {
     format!("{sign}{}.{:02}", magnitude / 100, magnitude % 100)
 }
 
+/// `value / divisor` as an exact decimal string, for a power-of-ten `divisor`: grams to kg
+/// (180 / 1000 → "0.18"), mm to cm (245 / 10 → "24.5").
+pub fn format_scaled(value: i64, divisor: i64) -> String {
+    let whole = value / divisor;
+    let rest = (value % divisor).abs();
+    if rest == 0 {
+        return whole.to_string();
+    }
+    let width = divisor.to_string().len() - 1;
+    let fraction = format!("{rest:0width$}");
+    format!("{whole}.{}", fraction.trim_end_matches('0'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

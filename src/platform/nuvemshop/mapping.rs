@@ -3,13 +3,17 @@
 //! has variants (a product made without them has one "virtual" variant that holds its price and
 //! stock), and its errors come in two shapes.
 
-use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
-use crate::model::money::{parse_cents, parse_number_cents};
+use serde_json::{json, Map, Value};
+
+use crate::model::catalog::Variant;
+use crate::model::config::{NewProductStatus, SyncField};
+use crate::model::money::{format_cents, format_scaled, parse_cents, parse_number_cents};
 use crate::model::order::{
     Address, Customer, OrderLine, Payment, PersonType, ShippingLine, StoreOrder,
 };
-use crate::platform::{ItemError, RemoteKind, RemoteProduct};
+use crate::platform::{ItemError, ProductDraft, RemoteKind, RemoteProduct};
 use crate::rules::documents;
 
 /// The language Ponte reads a text in when the store keeps several.
@@ -34,6 +38,121 @@ pub fn localized(value: &Value) -> String {
             .to_string(),
         _ => String::new(),
     }
+}
+
+/// The variation axes of a product, in order: every attribute name its variants use.
+pub fn axes(draft: &ProductDraft) -> Vec<&str> {
+    let names: BTreeSet<&str> = draft
+        .product
+        .variants
+        .iter()
+        .flat_map(|v| v.attributes.keys().map(String::as_str))
+        .collect();
+    names.into_iter().collect()
+}
+
+/// The body that creates a product with every variant in one request (`POST /products`), or
+/// updates the product's own fields (`PUT /products/{id}`; its variants go apart). Only the
+/// enabled fields are sent; texts go as plain strings, which the store applies to every
+/// language; `published` only on creation, as the merchant owns it afterwards.
+pub fn product_body(draft: &ProductDraft, creating: bool) -> Value {
+    let product = &draft.product;
+    let sends = |field| draft.fields.contains(&field);
+    let mut body = Map::new();
+    if creating || sends(SyncField::Name) {
+        body.insert("name".into(), json!(product.name));
+    }
+    if sends(SyncField::Description) {
+        body.insert("description".into(), json!(product.description));
+    }
+    if sends(SyncField::Brand) {
+        body.insert("brand".into(), json!(draft.brand.as_ref().map(|b| &b.name)));
+    }
+    if sends(SyncField::Categories) {
+        let ids: Vec<u64> = draft
+            .categories
+            .iter()
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        body.insert("categories".into(), json!(ids));
+    }
+    if creating {
+        body.insert(
+            "published".into(),
+            json!(draft.status == NewProductStatus::Publish),
+        );
+        let axes = axes(draft);
+        if !axes.is_empty() {
+            let names: Vec<Value> = axes.iter().map(|a| json!({ LANGUAGE: a })).collect();
+            body.insert("attributes".into(), Value::Array(names));
+        }
+        if sends(SyncField::Images) {
+            let images: Vec<Value> = draft
+                .images
+                .iter()
+                .enumerate()
+                .map(|(i, p)| json!({"src": p.src, "position": i + 1}))
+                .collect();
+            body.insert("images".into(), Value::Array(images));
+        }
+        let variants: Vec<Value> = product
+            .variants
+            .iter()
+            .map(|v| variant_body(draft, v, true))
+            .collect();
+        body.insert("variants".into(), Value::Array(variants));
+    }
+    Value::Object(body)
+}
+
+/// One variant's body, inside a product's creation or alone (`PUT
+/// /products/{id}/variants/{vid}`): its values follow the product's axes.
+pub fn variant_body(draft: &ProductDraft, variant: &Variant, creating: bool) -> Value {
+    let sends = |field| draft.fields.contains(&field);
+    let mut body = Map::new();
+    if creating {
+        body.insert("sku".into(), json!(variant.sku));
+    }
+    if creating || sends(SyncField::Attributes) {
+        let values: Vec<Value> = axes(draft)
+            .iter()
+            .map(|axis| json!({ LANGUAGE: variant.attributes.get(*axis).cloned().unwrap_or_default() }))
+            .collect();
+        if !values.is_empty() {
+            body.insert("values".into(), Value::Array(values));
+        }
+    }
+    if sends(SyncField::Price) {
+        body.insert("price".into(), json!(variant.price_cents.map(format_cents)));
+    }
+    if sends(SyncField::PromoPrice) {
+        body.insert(
+            "promotional_price".into(),
+            json!(variant.promo_price_cents.map(format_cents)),
+        );
+    }
+    if sends(SyncField::Ean) {
+        body.insert("barcode".into(), json!(variant.ean));
+    }
+    if sends(SyncField::Stock) {
+        if let Some(quantity) = draft.stock.get(&variant.sku) {
+            body.insert("stock_management".into(), json!(true));
+            body.insert("stock".into(), json!((*quantity).max(0)));
+        }
+    }
+    if sends(SyncField::Weight) {
+        if let Some(grams) = variant.weight_grams {
+            body.insert("weight".into(), json!(format_scaled(grams, 1000)));
+        }
+    }
+    if sends(SyncField::Dimensions) {
+        if let Some(d) = variant.dimensions_mm {
+            body.insert("width".into(), json!(format_scaled(d.width, 10)));
+            body.insert("height".into(), json!(format_scaled(d.height, 10)));
+            body.insert("depth".into(), json!(format_scaled(d.length, 10)));
+        }
+    }
+    Value::Object(body)
 }
 
 /// A product as `/products` returns it, and each of its variants: the product first (`simple`

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::model::catalog::{Product, Variant};
 use crate::model::config::{NewProductStatus, SyncField, Visibility};
-use crate::model::money::{format_cents, parse_cents, parse_number_cents};
+use crate::model::money::{format_cents, format_scaled as scaled, parse_cents, parse_number_cents};
 use crate::model::order::{
     Address, Customer, Fee, OrderLine, Payment, PersonType, Refund, RefundLine, RefundSummary,
     ShippingLine, StoreOrder,
@@ -270,18 +270,6 @@ fn variant_fields(
     if !creating && !draft.fields.contains(&SyncField::Attributes) {
         body.remove("attributes");
     }
-}
-
-/// `value / divisor` as an exact decimal string: grams to kg (180 → "0.18"), mm to cm (245 → "24.5").
-fn scaled(value: i64, divisor: i64) -> String {
-    let whole = value / divisor;
-    let rest = (value % divisor).abs();
-    if rest == 0 {
-        return whole.to_string();
-    }
-    let width = (divisor as f64).log10() as usize;
-    let fraction = format!("{rest:0width$}");
-    format!("{whole}.{}", fraction.trim_end_matches('0'))
 }
 
 fn status_slug(status: NewProductStatus) -> &'static str {
