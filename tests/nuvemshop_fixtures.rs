@@ -252,3 +252,57 @@ fn a_product_is_created_with_its_variants_in_the_shape_of_the_official_request()
         "{update}"
     );
 }
+
+#[test]
+fn a_webhook_is_read_only_when_its_signature_verifies() {
+    use ponte::platform::nuvemshop::webhook::{sign, verify, Refusal};
+    // RFC 4231, test case 2: the signature is plain HMAC-SHA256 in hex.
+    assert_eq!(
+        sign(b"Jefe", b"what do ya want for nothing?"),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    let path =
+        common::repo_root().join("../shared/fixtures/derived/nuvemshop-webhook-order-paid.json");
+    let body = std::fs::read(path).unwrap();
+    let signature = sign(b"app-secret", &body);
+    let event = verify(
+        b"app-secret",
+        [("x-linkedstore-hmac-sha256", signature.as_str())],
+        &body,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            event.store_id.as_str(),
+            event.event.as_str(),
+            event.id.as_str()
+        ),
+        ("123", "order/paid", "1948209")
+    );
+    assert_eq!(
+        verify(
+            b"another-secret",
+            [("X-Linkedstore-HMAC-SHA256", signature.as_str())],
+            &body
+        ),
+        Err(Refusal::BadSignature)
+    );
+    let mut tampered = body.clone();
+    tampered[body.len() - 3] ^= 1;
+    assert_eq!(
+        verify(
+            b"app-secret",
+            [("X-Linkedstore-HMAC-SHA256", signature.as_str())],
+            &tampered
+        ),
+        Err(Refusal::BadSignature)
+    );
+    assert_eq!(
+        verify(b"app-secret", [("Content-Type", "application/json")], &body),
+        Err(Refusal::NoSignature)
+    );
+    assert_eq!(
+        verify(b"app-secret", [("X-Linkedstore-HMAC-SHA256", "zz")], &body),
+        Err(Refusal::BadSignature)
+    );
+}

@@ -3,3 +3,4 @@
 //! the adapter behind `Platform`, its sandbox and its pacing come next.
 
 pub mod mapping;
+pub mod webhook;
