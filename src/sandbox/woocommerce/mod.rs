@@ -37,7 +37,7 @@ use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
-use super::server::{Controls, FaultRule, Handled, Handler, HttpRequest, HttpResponse, Latency};
+use super::server::{control_done, control_refused, Handled, Handler, HttpRequest, HttpResponse};
 use crate::platform::oauth::{self, SignatureMethod};
 use crate::time::{format_naive, now_unix};
 use batch::BatchKind;
@@ -749,12 +749,12 @@ impl Handler for WooStore {
         }
     }
 
-    fn control(&self, request: &HttpRequest, controls: &Controls) -> HttpResponse {
+    /// The WooCommerce staging routes: `info`, `orders` (GET, POST a shopper's order, PUT
+    /// `orders/{id}`), `products` (GET, POST one as given), `keys`, `statuses`, `taxes`.
+    fn control(&self, request: &HttpRequest) -> Option<HttpResponse> {
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(json!({}));
         let path = request.path.trim_start_matches("/__sandbox/");
-        let bad = |message: String| HttpResponse::json(400, &json!({"error": message}));
-        let done = || HttpResponse::json(200, &json!({"ok": true}));
-        match (path, request.method.as_str()) {
+        Some(match (path, request.method.as_str()) {
             ("info", "GET") => {
                 let key = self.first_key();
                 HttpResponse::json(
@@ -767,52 +767,29 @@ impl Handler for WooStore {
             }
             ("orders", "POST") => match self.place_order(&body) {
                 Ok(order) => HttpResponse::json(201, &order),
-                Err(message) => bad(message),
+                Err(message) => control_refused(message),
             },
             ("orders", "GET") => HttpResponse::json(200, &json!(self.orders())),
             ("products", "GET") => HttpResponse::json(200, &json!(self.products())),
             ("products", "POST") => match self.seed_product(body) {
                 Ok(id) => HttpResponse::json(201, &json!({"id": id})),
-                Err(message) => bad(message),
+                Err(message) => control_refused(message),
             },
-            ("faults", "POST") => match serde_json::from_value::<FaultRule>(body) {
-                Ok(rule) => {
-                    controls.add_fault(rule);
-                    done()
-                }
-                Err(err) => bad(err.to_string()),
-            },
-            ("faults", "DELETE") => {
-                controls.clear_faults();
-                done()
-            }
-            ("latency", "PUT") => match serde_json::from_value::<Latency>(body) {
-                Ok(latency) => {
-                    controls.set_latency(latency);
-                    done()
-                }
-                Err(err) => bad(err.to_string()),
-            },
-            ("counters", "GET") => HttpResponse::json(200, &json!(controls.counters())),
-            ("counters", "DELETE") => {
-                controls.reset_counters();
-                done()
-            }
             ("keys", "POST") => match serde_json::from_value::<Permissions>(
                 body.get("permissions")
                     .cloned()
                     .unwrap_or(json!("read_write")),
             ) {
                 Ok(permissions) => HttpResponse::json(201, &json!(self.add_key(permissions))),
-                Err(err) => bad(err.to_string()),
+                Err(err) => control_refused(err.to_string()),
             },
             ("statuses", "POST") => match body.get("slug").and_then(Value::as_str) {
                 Some(slug) => {
                     let label = body.get("label").and_then(Value::as_str).unwrap_or(slug);
                     self.register_status_labeled(slug, label);
-                    done()
+                    control_done()
                 }
-                None => bad("slug is required".into()),
+                None => control_refused("slug is required".into()),
             },
             ("taxes", "POST") => {
                 let class = body.get("class").and_then(Value::as_str).unwrap_or("");
@@ -825,25 +802,36 @@ impl Handler for WooStore {
                 match basis_points.and_then(|b| u32::try_from(b).ok()) {
                     Some(bp) => match self.set_tax_rate(class, label, bp, shipping) {
                         Ok(id) => HttpResponse::json(200, &json!({"id": id})),
-                        Err(message) => bad(message),
+                        Err(message) => control_refused(message),
                     },
-                    None => bad("basis_points is required (1000 is 10%)".into()),
+                    None => control_refused("basis_points is required (1000 is 10%)".into()),
                 }
             }
             (order, "PUT") if order.starts_with("orders/") => {
                 match order["orders/".len()..].parse::<u64>() {
                     Ok(id) => match self.update_order(id, &body) {
                         Ok(order) => HttpResponse::json(200, &order),
-                        Err(message) => bad(message),
+                        Err(message) => control_refused(message),
                     },
-                    Err(_) => bad("expected /__sandbox/orders/{id}".into()),
+                    Err(_) => control_refused("expected /__sandbox/orders/{id}".into()),
                 }
             }
-            _ => HttpResponse::json(
-                404,
-                &json!({"error": format!("no control route {} /__sandbox/{path}", request.method)}),
-            ),
-        }
+            _ => return None,
+        })
+    }
+
+    fn too_many_requests(&self) -> HttpResponse {
+        HttpResponse::json(
+            429,
+            &json!({"code": "too_many_requests", "message": "Too Many Requests", "data": {"status": 429}}),
+        )
+    }
+
+    fn unreadable(&self, status: u16) -> HttpResponse {
+        HttpResponse::json(
+            status,
+            &json!({"code": "rest_invalid_request", "message": "The request could not be read.", "data": {"status": status}}),
+        )
     }
 }
 
