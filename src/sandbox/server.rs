@@ -1,6 +1,24 @@
 //! A small HTTP/1.1 server on 127.0.0.1 for the sandbox stores: one thread per connection,
 //! keep-alive, `Content-Length` and chunked bodies, and, around the store's handler, the knobs
 //! tests and benchmarks need: injected faults, latency, and request counters.
+//!
+//! # The seam between the server and a platform
+//!
+//! The server knows no platform. A platform's sandbox is its store, a type implementing
+//! [`Handler`], served by [`Server::start`]; WooCommerce's is `woocommerce::WooStore`, and a
+//! second platform plugs in the same way, in a module of its own, without a server of its own.
+//!
+//! What the server does for every platform, before and after the store's `handle`: reading
+//! requests (a head or body it cannot read is answered with the store's `unreadable`), counting
+//! them by route, the rate limit (its 429 is the store's `too_many_requests`, with
+//! `Retry-After`), injected faults, simulated latency and workers, and the control routes every
+//! sandbox shares: `/__sandbox/faults` (POST a `FaultRule`, DELETE all), `/__sandbox/latency`
+//! (PUT a `Latency`) and `/__sandbox/counters` (GET, DELETE). Any other `/__sandbox/` request
+//! goes to the store's `control`, for what only that platform stages (orders placed by a
+//! shopper, keys, statuses...). In Rust, the same knobs are `Server::controls`.
+//!
+//! What the store does: authentication, routing, the platform's resources and its error
+//! shapes, all inside `handle`.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -76,11 +94,36 @@ pub struct Handled {
     pub items_written: u32,
 }
 
-/// The store behind the server.
+/// A platform's store, as the server sees it: what a platform implements to be served (see the
+/// module's documentation).
 pub trait Handler: Send + Sync + 'static {
+    /// Answers one API request (any path outside `/__sandbox/`), once the server has counted it
+    /// and let it through the rate limit, the faults and the workers; says how many items it
+    /// wrote, for `Latency::per_item_written_ms`.
     fn handle(&self, request: &HttpRequest) -> Handled;
-    /// Requests under `/__sandbox/`: the control surface, never faulted, delayed or counted.
-    fn control(&self, request: &HttpRequest, server: &Controls) -> HttpResponse;
+
+    /// Answers a control request under `/__sandbox/` that is not one of the server's own
+    /// (`faults`, `latency`, `counters`): the platform's staging. `None` when the platform has
+    /// no such route. Control requests are never faulted, delayed or counted.
+    fn control(&self, request: &HttpRequest) -> Option<HttpResponse>;
+
+    /// The platform's answer to a throttled request (the rate limit, or a `TooManyRequests`
+    /// fault), in its own error shape; the server adds `Retry-After`.
+    fn too_many_requests(&self) -> HttpResponse;
+
+    /// The platform's answer to a request the server cannot read (`status` 400, 408, 413 or
+    /// 431), in its own error shape; the connection is closed after it.
+    fn unreadable(&self, status: u16) -> HttpResponse;
+}
+
+/// A control request refused: 400 with `{"error": message}`.
+pub fn control_refused(message: String) -> HttpResponse {
+    HttpResponse::json(400, &serde_json::json!({"error": message}))
+}
+
+/// A control request done: 200 with `{"ok": true}`.
+pub fn control_done() -> HttpResponse {
+    HttpResponse::json(200, &serde_json::json!({"ok": true}))
 }
 
 /// A fault to inject into the next matching requests.
@@ -337,6 +380,39 @@ impl Controls {
         holds.remove(name);
     }
 
+    /// The control routes every sandbox shares; `None` for any other.
+    fn control(&self, request: &HttpRequest) -> Option<HttpResponse> {
+        let body: serde_json::Value =
+            serde_json::from_slice(&request.body).unwrap_or(serde_json::json!({}));
+        let path = request.path.trim_start_matches("/__sandbox/");
+        Some(match (path, request.method.as_str()) {
+            ("faults", "POST") => match serde_json::from_value::<FaultRule>(body) {
+                Ok(rule) => {
+                    self.add_fault(rule);
+                    control_done()
+                }
+                Err(err) => control_refused(err.to_string()),
+            },
+            ("faults", "DELETE") => {
+                self.clear_faults();
+                control_done()
+            }
+            ("latency", "PUT") => match serde_json::from_value::<Latency>(body) {
+                Ok(latency) => {
+                    self.set_latency(latency);
+                    control_done()
+                }
+                Err(err) => control_refused(err.to_string()),
+            },
+            ("counters", "GET") => HttpResponse::json(200, &serde_json::json!(self.counters())),
+            ("counters", "DELETE") => {
+                self.reset_counters();
+                control_done()
+            }
+            _ => return None,
+        })
+    }
+
     fn take_fault(&self, request: &HttpRequest) -> Option<Fault> {
         let mut faults = lock(&self.faults);
         let index = faults.iter().position(|rule| {
@@ -468,8 +544,7 @@ fn serve_connection(
             Ok(Some(request)) => request,
             Ok(None) => return,
             Err(status) => {
-                let body = serde_json::json!({"code": "rest_invalid_request", "message": "The request could not be read.", "data": {"status": status}});
-                let _ = write_response(&mut writer, &HttpResponse::json(status, &body), false);
+                let _ = write_response(&mut writer, &handler.unreadable(status), false);
                 return;
             }
         };
@@ -478,7 +553,14 @@ fn serve_connection(
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
 
         if request.path.starts_with("/__sandbox/") {
-            let response = handler.control(&request, controls);
+            let response = controls
+                .control(&request)
+                .or_else(|| handler.control(&request))
+                .unwrap_or_else(|| {
+                    let path = request.path.trim_start_matches("/__sandbox/");
+                    let message = format!("no control route {} /__sandbox/{path}", request.method);
+                    HttpResponse::json(404, &serde_json::json!({"error": message}))
+                });
             if write_response(&mut writer, &response, keep_alive).is_err() || !keep_alive {
                 return;
             }
@@ -536,10 +618,7 @@ fn serve_connection(
             Some(Fault::TooManyRequests {
                 retry_after_seconds,
             }) => {
-                let mut response = HttpResponse::json(
-                    429,
-                    &serde_json::json!({"code": "too_many_requests", "message": "Too Many Requests", "data": {"status": 429}}),
-                );
+                let mut response = handler.too_many_requests();
                 response
                     .headers
                     .push(("Retry-After".into(), retry_after_seconds.to_string()));

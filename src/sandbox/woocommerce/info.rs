@@ -5,7 +5,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Ctx, State, WcVersion, CORE_STATUSES, DRAFT_STATUS, PREFIX};
+use super::orders::{CORE_STATUSES, DRAFT_STATUS};
+use super::{Ctx, Reply, State, WcVersion, PREFIX};
 
 /// The WordPress the kit runs under every WooCommerce it offers.
 const WP_VERSION: &str = "6.8.3";
@@ -216,9 +217,19 @@ fn schema_type(kind: &str) -> Value {
     }
 }
 
+/// `OPTIONS /products`: the route's schema, and the methods it takes in `Allow`.
+pub(super) fn products_options(ctx: &Ctx) -> Reply {
+    Ok((
+        200,
+        products_route(ctx),
+        vec![("Allow".to_string(), "GET, POST".to_string())],
+        0,
+    ))
+}
+
 /// `OPTIONS /products`: the route's namespace, methods, each endpoint's arguments (names and
 /// types), and the product schema's properties (names and types).
-pub(super) fn products_route(ctx: &Ctx) -> Value {
+fn products_route(ctx: &Ctx) -> Value {
     let mut properties = Map::new();
     for (name, kind, readonly) in PRODUCT_PROPERTIES {
         if !has_property(ctx, name) {

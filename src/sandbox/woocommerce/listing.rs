@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use super::super::server::HttpRequest;
-use super::{ParamError, Reply, SITE_OFFSET_SECONDS};
+use super::errors::ParamError;
+use super::{Reply, SITE_OFFSET_SECONDS};
 use crate::platform::oauth;
 
 /// A collection read, parsed and checked.

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::{State, WooError, SITE_OFFSET_SECONDS};
+use super::errors::WooError;
+use super::{State, SITE_OFFSET_SECONDS};
 use crate::time::{format_naive, now_unix};
 
 /// How long one image download may take in all.

@@ -6,7 +6,9 @@
 
 use serde_json::{json, Value};
 
-use super::{links, move_stock, ok, set_dates, stock_holder, Reply, State, WooError};
+use super::errors::WooError;
+use super::orders::{move_stock, stock_holder};
+use super::{links, ok, set_dates, Reply, State};
 use crate::model::money::{format_cents, parse_cents};
 use crate::time::now_unix;
 

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Number, Value};
 
-use super::{Ctx, WooError, PREFIX};
+use super::errors::{ParamError, WooError};
+use super::{ok, Ctx, Reply, State, PREFIX};
 use crate::model::money::format_cents;
 
 /// The core tax classes, slug and name, in the store's order. Standard's slug is `""` on
@@ -169,7 +170,7 @@ pub(super) fn create_rate(rates: &[TaxRate], body: &Value) -> Result<TaxRate, Wo
     };
     let class = rate_class(text("class")).ok_or_else(|| {
         let names: Vec<&str> = CLASSES.iter().map(|(slug, _)| *slug).collect();
-        WooError::invalid_params(&[super::ParamError::not_in_enum("class", "class", &names)])
+        WooError::invalid_params(&[ParamError::not_in_enum("class", "class", &names)])
     })?;
     let mut created = TaxRate::new(next_rate_id(rates), class, text("name"), rate, true);
     created.country = text("country").to_uppercase();
@@ -213,6 +214,56 @@ pub(super) fn calc_taxes_setting(ctx: &Ctx, on: bool) -> Value {
            "description": "Enable tax rates and calculations", "type": "checkbox", "default": "no",
            "value": if on { "yes" } else { "no" }, "group_id": "general",
            "_links": {"self": [{"href": format!("{}{PREFIX}/settings/general/woocommerce_calc_taxes", ctx.home)}]}})
+}
+
+/// `GET /taxes`: every rate, on one page.
+pub(super) fn list(state: &State, ctx: &Ctx) -> Reply {
+    let rates: Vec<Value> = state.tax_rates.iter().map(|r| r.view(ctx)).collect();
+    let total = rates.len().to_string();
+    let pages = if rates.is_empty() { "0" } else { "1" };
+    Ok((
+        200,
+        json!(rates),
+        vec![
+            ("X-WP-Total".to_string(), total),
+            ("X-WP-TotalPages".to_string(), pages.to_string()),
+        ],
+        0,
+    ))
+}
+
+/// `POST /taxes`.
+pub(super) fn create(state: &mut State, ctx: &Ctx, body: &Value) -> Reply {
+    let rate = create_rate(&state.tax_rates, body)?;
+    let view = rate.view(ctx);
+    state.tax_rates.push(rate);
+    ok(201, view, 1)
+}
+
+/// `GET /taxes/{id}`.
+pub(super) fn get(state: &State, ctx: &Ctx, id: u64) -> Reply {
+    state
+        .tax_rates
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| (200, r.view(ctx), Vec::new(), 0))
+        .ok_or_else(|| WooError::new(404, "woocommerce_rest_invalid_id", "Invalid resource ID."))
+}
+
+/// `PUT /settings/general/woocommerce_calc_taxes`: `"yes"` or `"no"`.
+pub(super) fn update_calc_taxes(state: &mut State, ctx: &Ctx, body: &Value) -> Reply {
+    match body.get("value").and_then(Value::as_str) {
+        Some("yes") => state.calc_taxes = true,
+        Some("no") => state.calc_taxes = false,
+        _ => {
+            return Err(WooError::new(
+                400,
+                "rest_setting_value_invalid",
+                "An invalid setting value was passed.",
+            ))
+        }
+    }
+    ok(200, calc_taxes_setting(ctx, state.calc_taxes), 1)
 }
 
 /// Where an order is taxed: its shipping address, else its billing address, else the store's

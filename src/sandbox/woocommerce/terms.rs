@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use super::super::server::HttpRequest;
+use super::errors::{as_rest_integer, check_params, ParamError, WooError};
+use super::html::filter_post_kses;
 use super::listing::{self, Key, Sort};
-use super::{check_params, Ctx, ParamError, Reply, State, WooError, PREFIX};
+use super::{Ctx, Reply, State, PREFIX};
 
 /// A new store's only category, and its id: WordPress's default terms take 1 (the post
 /// category), then WooCommerce's product types, visibilities and so on, and "Uncategorized" is
@@ -425,12 +427,12 @@ fn empty_name() -> WooError {
 /// `description` (through `wp_filter_post_kses`), `display` and `menu_order`.
 fn apply_fields(term: &mut Value, body: &Value) {
     if let Some(description) = body.get("description").and_then(Value::as_str) {
-        term["description"] = json!(super::filter_post_kses(description));
+        term["description"] = json!(filter_post_kses(description));
     }
     if let Some(display) = body.get("display").and_then(Value::as_str) {
         term["display"] = json!(display);
     }
-    if let Some(order) = body.get("menu_order").and_then(super::as_rest_integer) {
+    if let Some(order) = body.get("menu_order").and_then(as_rest_integer) {
         term["menu_order"] = json!(order);
     }
 }
@@ -538,7 +540,7 @@ pub(super) fn product_categories(state: &State, given: &Value) -> Value {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|t| t.get("id").and_then(super::as_rest_integer))
+        .filter_map(|t| t.get("id").and_then(as_rest_integer))
         .filter_map(|id| u64::try_from(id).ok())
         .filter(|id| state.categories.contains_key(id))
         .collect();
