@@ -3,4 +3,5 @@
 //! the adapter behind `Platform`, its sandbox and its pacing come next.
 
 pub mod mapping;
+pub mod pacing;
 pub mod webhook;
