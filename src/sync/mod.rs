@@ -744,7 +744,9 @@ impl Context<'_> {
             .products
             .iter()
             .filter(|(p, retired)| {
-                eligibility::reasons(p, *retired, &self.index, sync, locale).is_empty()
+                // Most products have no category: no need to weigh their rules twice.
+                !p.category_ids.is_empty()
+                    && eligibility::reasons(p, *retired, &self.index, sync, locale).is_empty()
             })
             .flat_map(|(p, _)| p.category_ids.iter().cloned())
             .collect();
