@@ -207,7 +207,10 @@ class Ponte:
     # Catalog
 
     def catalog_put_products(self, products: List[Dict[str, Any]]) -> Dict[str, int]:
-        """Upserts products in one transaction; returns created/updated/unchanged/stock_changed."""
+        """Upserts products in one transaction; returns what changed.
+
+        Keys: created, updated, unchanged, stock_changed, pictures_read (picture files read).
+        """
         return self._call_out(lib.ponte_catalog_put_products, _json_arg(products))
 
     def catalog_put_brands(self, brands: List[Dict[str, Any]]) -> Dict[str, int]:
