@@ -34,6 +34,28 @@ pub struct IntegrationConfig {
     pub schedule: Option<Schedule>,
     #[serde(default)]
     pub http: HttpSettings,
+    /// Where a Nuvemshop store is and who asks: required for `nuvemshop`, refused elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nuvemshop: Option<NuvemshopSettings>,
+}
+
+/// A Nuvemshop store's place in the API: `base_url` is the API host
+/// (`https://api.nuvemshop.com.br`), and requests go to `{base_url}/{api_version}/{store_id}/…`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NuvemshopSettings {
+    /// The store's id: the `user_id` that came with the access token.
+    pub store_id: String,
+    /// `v1`, or a dated version such as `2025-03`.
+    #[serde(default = "default_nuvemshop_version")]
+    pub api_version: String,
+    /// Who is calling, with a way to reach them, as Nuvemshop requires of every request:
+    /// `"Loja do ERP (ti@loja.com.br)"`. Ponte adds its own name and version after it.
+    pub user_agent: String,
+}
+
+fn default_nuvemshop_version() -> String {
+    "v1".to_string()
 }
 
 /// How Ponte talks to the store: explicit timeouts (there are none by default in HTTP clients),
@@ -136,6 +158,10 @@ pub struct Credentials {
     /// Nuvemshop's bearer token.
     #[serde(default)]
     pub access_token: Option<Secret>,
+    /// Nuvemshop's app secret (the `client_secret`), which signs its webhooks; only needed to
+    /// take webhooks in (`ponte_webhook_ingest`).
+    #[serde(default)]
+    pub app_secret: Option<Secret>,
     /// The login of `http.proxy`, when the proxy asks for one.
     #[serde(default)]
     pub proxy_username: Option<Secret>,
@@ -181,6 +207,7 @@ impl Credentials {
             ("consumer_key", &self.consumer_key),
             ("consumer_secret", &self.consumer_secret),
             ("access_token", &self.access_token),
+            ("app_secret", &self.app_secret),
             ("proxy_username", &self.proxy_username),
             ("proxy_password", &self.proxy_password),
         ]
@@ -640,6 +667,10 @@ impl IntegrationConfig {
                     );
                 }
             }
+            let optional: &[&str] = match self.platform {
+                PlatformKind::Woocommerce => &[],
+                PlatformKind::Nuvemshop => &["app_secret"],
+            };
             let proxy_login = ["proxy_username", "proxy_password"];
             for name in proxy_login.iter().filter(|n| given.contains(n)) {
                 if self.http.proxy.as_deref().is_none_or(|p| p == "env") {
@@ -657,7 +688,9 @@ impl IntegrationConfig {
             }
             for name in given
                 .iter()
-                .filter(|n| !needed.contains(n) && !proxy_login.contains(n))
+                .filter(|n| {
+                    !needed.contains(n) && !optional.contains(n) && !proxy_login.contains(n)
+                })
             {
                 problem(
                     &format!("credentials.{name}"),
@@ -668,6 +701,7 @@ impl IntegrationConfig {
                 ("consumer_key", &credentials.consumer_key),
                 ("consumer_secret", &credentials.consumer_secret),
                 ("access_token", &credentials.access_token),
+                ("app_secret", &credentials.app_secret),
             ] {
                 if secret
                     .as_ref()
@@ -676,6 +710,23 @@ impl IntegrationConfig {
                     problem(&format!("credentials.{name}"), "must not be empty".into());
                 }
             }
+        }
+
+        match (&self.platform, &self.nuvemshop) {
+            (PlatformKind::Nuvemshop, None) => problem(
+                "nuvemshop",
+                "is required for nuvemshop: {\"store_id\", \"user_agent\"}".into(),
+            ),
+            (PlatformKind::Nuvemshop, Some(settings)) => {
+                for (path, message) in settings.problems() {
+                    problem(&format!("nuvemshop.{path}"), message);
+                }
+            }
+            (_, Some(_)) => problem(
+                "nuvemshop",
+                format!("is not used by {}", self.platform.name()),
+            ),
+            (_, None) => {}
         }
 
         let sync = &self.product_sync;
@@ -898,6 +949,43 @@ impl IntegrationConfig {
     }
 }
 
+impl NuvemshopSettings {
+    /// What is wrong with these settings, by field.
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        if self.store_id.is_empty() || !self.store_id.bytes().all(|b| b.is_ascii_digit()) {
+            problems.push((
+                "store_id",
+                "must be the store's number (the user_id given with the token)".to_string(),
+            ));
+        }
+        let version = self.api_version.as_bytes();
+        let dated = version.len() == 7
+            && version[4] == b'-'
+            && version
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || b.is_ascii_digit());
+        if self.api_version != "v1" && !dated {
+            problems.push((
+                "api_version",
+                format!(
+                    "'{}' is not a Nuvemshop API version: use \"v1\" or a dated one such as \"2025-03\"",
+                    self.api_version
+                ),
+            ));
+        }
+        let agent = self.user_agent.trim();
+        if agent.is_empty() || agent.chars().any(char::is_control) {
+            problems.push((
+                "user_agent",
+                "must name the caller with a contact, such as \"Loja do ERP (ti@loja.com.br)\"; Nuvemshop refuses a request without one".to_string(),
+            ));
+        }
+        problems
+    }
+}
+
 impl PlatformKind {
     pub fn name(self) -> &'static str {
         match self {
@@ -1042,6 +1130,43 @@ mod tests {
             }
             other => panic!("expected InvalidConfig, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_nuvemshop_store_is_placed_by_its_settings_and_only_there() {
+        let good = r#"{"id":"nuvem","platform":"nuvemshop","base_url":"https://api.nuvemshop.com.br",
+            "nuvemshop":{"store_id":"123456","user_agent":"Loja (ti@loja.com.br)"},
+            "credentials":{"access_token":"t","app_secret":"s"}}"#;
+        let config = parse_config(good).unwrap();
+        assert_eq!(config.nuvemshop.unwrap().api_version, "v1");
+        assert_eq!(
+            problems(
+                r#"{"id":"nuvem","platform":"nuvemshop","base_url":"https://api.nuvemshop.com.br"}"#
+            ),
+            vec![r#"nuvemshop: is required for nuvemshop: {"store_id", "user_agent"}"#]
+        );
+        assert_eq!(
+            problems(
+                r#"{"id":"nuvem","platform":"nuvemshop","base_url":"https://api.nuvemshop.com.br",
+                "nuvemshop":{"store_id":"loja-1","api_version":"2025","user_agent":" "}}"#
+            ),
+            vec![
+                "nuvemshop.store_id: must be the store's number (the user_id given with the token)",
+                r#"nuvemshop.api_version: '2025' is not a Nuvemshop API version: use "v1" or a dated one such as "2025-03""#,
+                r#"nuvemshop.user_agent: must name the caller with a contact, such as "Loja do ERP (ti@loja.com.br)"; Nuvemshop refuses a request without one"#,
+            ]
+        );
+        assert_eq!(
+            problems(
+                r#"{"id":"loja","platform":"woocommerce","base_url":"https://l.example",
+                "nuvemshop":{"store_id":"1","user_agent":"a"},
+                "credentials":{"consumer_key":"k","consumer_secret":"s","app_secret":"x"}}"#
+            ),
+            vec![
+                "credentials.app_secret: is not used by woocommerce",
+                "nuvemshop: is not used by woocommerce",
+            ]
+        );
     }
 
     #[test]

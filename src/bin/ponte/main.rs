@@ -520,6 +520,7 @@ fn credentials_from_env(id: &str) -> Option<ponte::model::config::Credentials> {
         consumer_key: var("CONSUMER_KEY"),
         consumer_secret: var("CONSUMER_SECRET"),
         access_token: var("ACCESS_TOKEN"),
+        app_secret: var("APP_SECRET"),
         proxy_username: var("PROXY_USERNAME"),
         proxy_password: var("PROXY_PASSWORD"),
     };
