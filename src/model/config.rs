@@ -509,8 +509,9 @@ fn default_currency() -> String {
     "BRL".to_string()
 }
 
+/// WooCommerce's and Nuvemshop's statuses of an order that is off, so the default fits both.
 fn default_cancelled_statuses() -> Vec<String> {
-    ["cancelled", "refunded", "failed"]
+    ["cancelled", "refunded", "failed", "voided"]
         .map(String::from)
         .to_vec()
 }
@@ -798,14 +799,21 @@ impl IntegrationConfig {
             ("order_capture.return_status", &capture.return_status),
             ("order_capture.shipped_status", &capture.shipped_status),
         ];
+        // A platform whose orders move only through fixed states reads and writes only those.
+        let read = |status: &str| {
+            check_status(status).and_then(|()| self.platform.check_read_status(status))
+        };
+        let write = |status: &str| {
+            check_status(status).and_then(|()| self.platform.check_write_status(status))
+        };
         for (index, status) in capture.fetch_statuses.iter().enumerate() {
-            if let Err(message) = check_status(status) {
+            if let Err(message) = read(status) {
                 problem(&format!("order_capture.fetch_statuses[{index}]"), message);
             }
         }
         for (index, status) in capture.reservation_statuses.iter().enumerate() {
             let path = format!("order_capture.reservation_statuses[{index}]");
-            if let Err(message) = check_status(status) {
+            if let Err(message) = read(status) {
                 problem(&path, message);
             } else if capture.fetch_statuses.contains(status) {
                 problem(
@@ -814,8 +822,14 @@ impl IntegrationConfig {
                 );
             }
         }
+        let default_cancelled = capture.cancelled_statuses == default_cancelled_statuses();
         for (index, status) in capture.cancelled_statuses.iter().enumerate() {
-            if let Err(message) = check_status(status) {
+            let checked = match default_cancelled {
+                // The default names both platforms' statuses; each matches its own.
+                true => check_status(status),
+                false => read(status),
+            };
+            if let Err(message) = checked {
                 problem(
                     &format!("order_capture.cancelled_statuses[{index}]"),
                     message,
@@ -824,7 +838,7 @@ impl IntegrationConfig {
         }
         for (path, status) in statuses {
             let Some(status) = status else { continue };
-            if let Err(message) = check_status(status) {
+            if let Err(message) = write(status) {
                 problem(path, message);
             } else if capture.fetch_statuses.contains(status) {
                 // Written back, it would make the order be fetched again forever.
@@ -986,7 +1000,52 @@ impl NuvemshopSettings {
     }
 }
 
+/// The one status Ponte reads a Nuvemshop order in, from its three (`status`, `payment_status`,
+/// `shipping_status`): `cancelled`, else `closed`, else `fulfilled` once shipped, else the open
+/// order's payment.
+pub const NUVEMSHOP_READ_STATUSES: [&str; 9] = [
+    "pending",
+    "authorized",
+    "paid",
+    "abandoned",
+    "refunded",
+    "voided",
+    "fulfilled",
+    "closed",
+    "cancelled",
+];
+
+/// The statuses Ponte can give a Nuvemshop order, each through its action (`fulfill`, `close`,
+/// `cancel`), and read back as it asked. Nuvemshop has no free statuses, so "received" or
+/// "returned" cannot be written; `pack` is left out because a packed order reads back the same
+/// as an unpacked one in the documented payloads, so Ponte could never confirm it.
+pub const NUVEMSHOP_WRITE_STATUSES: [&str; 3] = ["fulfilled", "closed", "cancelled"];
+
 impl PlatformKind {
+    /// Whether orders of this platform can be read in `status`.
+    fn check_read_status(self, status: &str) -> std::result::Result<(), String> {
+        match self {
+            PlatformKind::Woocommerce => Ok(()),
+            PlatformKind::Nuvemshop if NUVEMSHOP_READ_STATUSES.contains(&status) => Ok(()),
+            PlatformKind::Nuvemshop => Err(format!(
+                "{status:?} is not a state a Nuvemshop order can be in; use one of {}",
+                NUVEMSHOP_READ_STATUSES.join(", ")
+            )),
+        }
+    }
+
+    /// Whether Ponte can give an order of this platform `status`.
+    fn check_write_status(self, status: &str) -> std::result::Result<(), String> {
+        match self {
+            PlatformKind::Woocommerce => Ok(()),
+            PlatformKind::Nuvemshop if NUVEMSHOP_WRITE_STATUSES.contains(&status) => Ok(()),
+            PlatformKind::Nuvemshop => Err(format!(
+                "Nuvemshop cannot express {status:?}: its orders change only through the actions fulfill, close and cancel; use one of {} or leave it unset (the order stays open, which is what received means there)",
+                NUVEMSHOP_WRITE_STATUSES.join(", ")
+            )),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             PlatformKind::Woocommerce => "woocommerce",
@@ -1154,6 +1213,20 @@ mod tests {
                 "nuvemshop.store_id: must be the store's number (the user_id given with the token)",
                 r#"nuvemshop.api_version: '2025' is not a Nuvemshop API version: use "v1" or a dated one such as "2025-03""#,
                 r#"nuvemshop.user_agent: must name the caller with a contact, such as "Loja do ERP (ti@loja.com.br)"; Nuvemshop refuses a request without one"#,
+            ]
+        );
+        // Order states only through Nuvemshop's own vocabulary.
+        assert_eq!(
+            problems(
+                r#"{"id":"nuvem","platform":"nuvemshop","base_url":"https://api.nuvemshop.com.br",
+                "nuvemshop":{"store_id":"1","user_agent":"a (a@b.c)"},
+                "order_capture":{"fetch_statuses":["paid","processing"],
+                  "reservation_statuses":["pending"],"received_status":"received",
+                  "rejected_status":"cancelled","shipped_status":"fulfilled"}}"#
+            ),
+            vec![
+                r#"order_capture.fetch_statuses[1]: "processing" is not a state a Nuvemshop order can be in; use one of pending, authorized, paid, abandoned, refunded, voided, fulfilled, closed, cancelled"#,
+                r#"order_capture.received_status: Nuvemshop cannot express "received": its orders change only through the actions fulfill, close and cancel; use one of fulfilled, closed, cancelled or leave it unset (the order stays open, which is what received means there)"#,
             ]
         );
         assert_eq!(

@@ -48,6 +48,7 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Patch,
     Delete,
     Options,
 }
@@ -58,6 +59,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Patch => "PATCH",
             Method::Delete => "DELETE",
             Method::Options => "OPTIONS",
         }
@@ -161,6 +163,15 @@ impl Clock for SystemClock {
     }
 }
 
+/// Paces requests by what the store's answers announce (a leaky bucket's headers): asked how
+/// long to wait before each request, and shown each answer.
+pub trait Pacer: Send + Sync {
+    /// How long to wait before sending the next request; counts it as sent.
+    fn before_request(&self, now: Instant) -> Duration;
+    /// What an answer said about the store's limit.
+    fn observe(&self, response: &Response, now: Instant);
+}
+
 /// What the client did, for run reports and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HttpStats {
@@ -178,6 +189,9 @@ pub struct HttpClient {
     clock: Arc<dyn Clock>,
     next_slot: Mutex<Instant>,
     stats: Mutex<HttpStats>,
+    /// Sent as `User-Agent` instead of `Ponte/VERSION` alone (Nuvemshop wants a contact).
+    user_agent: Option<String>,
+    pacer: Option<Arc<dyn Pacer>>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -232,7 +246,21 @@ impl HttpClient {
             next_slot: Mutex::new(clock.now()),
             clock,
             stats: Mutex::new(HttpStats::default()),
+            user_agent: None,
+            pacer: None,
         })
+    }
+
+    /// Sends `caller` first in the `User-Agent`, before Ponte's own name and version.
+    pub fn with_user_agent(mut self, caller: &str) -> HttpClient {
+        self.user_agent = Some(format!("{caller} Ponte/{}", crate::VERSION));
+        self
+    }
+
+    /// Paces requests by the store's own announcements as well as `max_requests_per_second`.
+    pub fn with_pacer(mut self, pacer: Arc<dyn Pacer>) -> HttpClient {
+        self.pacer = Some(pacer);
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -269,7 +297,10 @@ impl HttpClient {
                             });
                         }
                     }
-                    Some(asked.unwrap_or_else(|| backoff(attempt)))
+                    // A store that announces its bucket is waited for by the pacer, which has
+                    // just read this answer's headers.
+                    let paced = self.pacer.as_ref().map(|_| Duration::ZERO);
+                    Some(asked.or(paced).unwrap_or_else(|| backoff(attempt)))
                 }
                 Ok(response) if response.status >= 500 && request.idempotent => {
                     Some(backoff(attempt))
@@ -355,17 +386,23 @@ impl HttpClient {
                     _ => self.agent.get(&full_url),
                 };
                 let mut builder = builder.header("Accept", "application/json");
+                if let Some(agent) = &self.user_agent {
+                    builder = builder.header("User-Agent", agent);
+                }
                 if let Some((name, value)) = &authorization {
                     builder = builder.header(*name, value);
                 }
                 builder.call()
             }
-            Method::Post | Method::Put => {
-                let mut builder = if request.method == Method::Post {
-                    self.agent.post(&full_url)
-                } else {
-                    self.agent.put(&full_url)
+            Method::Post | Method::Put | Method::Patch => {
+                let mut builder = match request.method {
+                    Method::Post => self.agent.post(&full_url),
+                    Method::Patch => self.agent.patch(&full_url),
+                    _ => self.agent.put(&full_url),
                 };
+                if let Some(agent) = &self.user_agent {
+                    builder = builder.header("User-Agent", agent);
+                }
                 builder = builder
                     .header("Accept", "application/json")
                     .header("Content-Type", "application/json");
@@ -388,7 +425,7 @@ impl HttpClient {
                 maybe_applied: !request.idempotent,
             });
         }
-        let headers = response
+        let headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(name, value)| {
@@ -404,11 +441,15 @@ impl HttpClient {
             .limit(self.settings.max_response_bytes)
             .read_to_vec()
             .map_err(|err| self.transport_error(request, err))?;
-        Ok(Response {
+        let response = Response {
             status,
             headers,
             body,
-        })
+        };
+        if let Some(pacer) = &self.pacer {
+            pacer.observe(&response, self.clock.now());
+        }
+        Ok(response)
     }
 
     fn transport_error(&self, request: &Request, err: ureq::Error) -> SendError {
@@ -459,6 +500,13 @@ impl HttpClient {
 
     /// Spaces requests at least `1 / max_requests_per_second` apart.
     fn wait_for_rate_limit(&self) {
+        if let Some(pacer) = &self.pacer {
+            let wait = pacer.before_request(self.clock.now());
+            if !wait.is_zero() {
+                log::debug!(target: "ponte::http", "waiting {} ms for the store's rate limit", wait.as_millis());
+                self.clock.sleep(wait);
+            }
+        }
         if self.settings.max_requests_per_second == 0 {
             return;
         }

@@ -263,14 +263,16 @@ pub fn remote_products(value: &Value) -> Result<Vec<RemoteProduct>, String> {
 }
 
 /// The one status Ponte reads an order in, from Nuvemshop's three (`status`, `payment_status`,
-/// `shipping_status`): `cancelled` or `closed` when the order is; an open order by its payment,
-/// `pending`, `authorized`, `paid`, `abandoned`, `refunded` or `voided`. (Provisional: the
-/// adapter's mapping of the ERP's statuses onto Nuvemshop's actions comes with it.)
+/// `shipping_status`): `cancelled` or `closed` when the order is; a shipped open order is
+/// `fulfilled` (the docs list `fulfilled`, their examples say `shipped`); any other open order
+/// is its payment's, `pending`, `authorized`, `paid`, `abandoned`, `refunded` or `voided`
+/// (`config::NUVEMSHOP_READ_STATUSES`).
 pub fn order_status(order: &Map<String, Value>) -> String {
     let text = |key: &str| order.get(key).and_then(Value::as_str).unwrap_or_default();
-    match text("status") {
-        "cancelled" => "cancelled".to_string(),
-        "closed" => "closed".to_string(),
+    match (text("status"), text("shipping_status")) {
+        ("cancelled", _) => "cancelled".to_string(),
+        ("closed", _) => "closed".to_string(),
+        (_, "fulfilled" | "shipped") => "fulfilled".to_string(),
         _ => text("payment_status").to_string(),
     }
 }
