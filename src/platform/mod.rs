@@ -7,6 +7,7 @@ pub mod in_flight;
 pub mod json_scan;
 pub mod nuvemshop;
 pub mod oauth;
+pub mod reading;
 pub mod woocommerce;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -15,11 +15,10 @@ use crate::model::order::Refund;
 use crate::platform::http::{
     Auth, Clock, HttpClient, HttpStats, Method, Request, Response, SendError,
 };
-use crate::platform::json_scan;
+use crate::platform::reading::{items, read_json, transport_item_error, PageGuard};
 use crate::platform::{
-    Capabilities, ItemError, ItemFailure, NewCategory, OrderQuery, OrderSort, OrderStatus, Page,
-    Platform, ProductWrite, RemoteProduct, StatusUpdate, StoreCategory, StoreProbe, StoreRef,
-    WriteOutcome,
+    Capabilities, ItemError, NewCategory, OrderQuery, OrderSort, OrderStatus, Page, Platform,
+    ProductWrite, RemoteProduct, StatusUpdate, StoreCategory, StoreProbe, StoreRef, WriteOutcome,
 };
 
 /// Where the REST routes live, below the site's address.
@@ -60,51 +59,6 @@ pub const GONE_TO_TRASH: &str = "ponte_product_in_trash";
 
 /// Most keys asked for in one `?sku=` or `?global_unique_id=` look-up: one page of 100.
 const SKUS_PER_LOOKUP: usize = 100;
-
-/// Most pages Ponte reads of one product or brand listing: a million items.
-const MAX_PAGES: u32 = 10_000;
-
-/// Keeps a paged read finite: a store whose pages repeat, or that claims more pages than any
-/// catalog has, is stopped with an error instead of being read, and held in memory, forever.
-struct PageGuard {
-    what: &'static str,
-    seen: std::collections::BTreeSet<String>,
-    pages: u32,
-}
-
-impl PageGuard {
-    fn new(what: &'static str) -> PageGuard {
-        PageGuard {
-            what,
-            seen: std::collections::BTreeSet::new(),
-            pages: 0,
-        }
-    }
-
-    /// Takes one page's ids: an error when it brought none not read before, or one page too many.
-    fn admit(&mut self, ids: impl IntoIterator<Item = String>) -> Result<()> {
-        self.pages += 1;
-        let before = self.seen.len();
-        let mut any = false;
-        for id in ids {
-            any = true;
-            self.seen.insert(id);
-        }
-        if any && self.seen.len() == before {
-            return Err(Error::InvalidResponse(format!(
-                "{}: page {} repeats what was read before; the store's paging looks wrong",
-                self.what, self.pages
-            )));
-        }
-        if self.pages > MAX_PAGES {
-            return Err(Error::InvalidResponse(format!(
-                "{}: more than {MAX_PAGES} pages; the store's paging looks wrong",
-                self.what
-            )));
-        }
-        Ok(())
-    }
-}
 
 /// A product key the store filters its listing by.
 #[derive(Debug, Clone, Copy)]
@@ -1369,87 +1323,6 @@ fn has_more_pages(response: &Response, page: u32) -> bool {
         .is_some_and(|total| page < total)
 }
 
-/// Reads a listing page: the array is split into its items first, and each item is read on its
-/// own, so one bad item (a number like `1e400`, bytes that are not UTF-8, nesting too deep, a field
-/// of the wrong type) is a failure with its id and an excerpt, never a failed page.
-fn parse_page<T>(
-    response: &Response,
-    request: &Request,
-    page: u32,
-    parse: impl Fn(&Value) -> std::result::Result<T, String>,
-) -> Result<Page<T>> {
-    let items = json_scan::array_items(&response.body).ok_or_else(|| {
-        Error::InvalidResponse(format!(
-            "{} page {page}: expected a JSON array from the store, got {:?}",
-            request.describe(),
-            json_scan::excerpt(&response.body, 0, 80)
-        ))
-    })?;
-    let mut page_of = Page {
-        items: Vec::with_capacity(items.len()),
-        failures: Vec::new(),
-        has_more: has_more_pages(response, page),
-        total: response
-            .header("x-wp-total")
-            .and_then(|v| v.trim().parse().ok()),
-    };
-    for (position, raw) in items.into_iter().enumerate() {
-        let parsed = serde_json::from_slice::<Value>(raw)
-            .map_err(|err| unreadable(raw, &err))
-            .and_then(|item| parse(&item));
-        match parsed {
-            Ok(parsed) => page_of.items.push(parsed),
-            Err(reason) => page_of.failures.push(ItemFailure {
-                store_id: json_scan::top_level_value(raw, "id")
-                    .map(|id| String::from_utf8_lossy(id).trim_matches('"').to_string())
-                    .filter(|id| !id.is_empty())
-                    .unwrap_or_else(|| format!("page {page} item {position}")),
-                reason,
-                modified_at: json_scan::top_level_value(raw, "date_modified_gmt")
-                    .and_then(|text| std::str::from_utf8(text).ok())
-                    .and_then(|text| crate::time::parse(text.trim_matches('"')))
-                    .map(crate::time::format_rfc3339),
-            }),
-        }
-    }
-    Ok(page_of)
-}
-
-/// Why an item is not readable JSON, with the text around the problem.
-fn unreadable(raw: &[u8], err: &serde_json::Error) -> String {
-    let (cause, at) = match std::str::from_utf8(raw) {
-        Err(utf8) => ("bytes that are not UTF-8".to_string(), utf8.valid_up_to()),
-        Ok(_) => {
-            // The item is one line as stores send it; the column is then its byte offset.
-            let at = raw
-                .split(|b| *b == b'\n')
-                .take(err.line().saturating_sub(1))
-                .map(|line| line.len() + 1)
-                .sum::<usize>()
-                + err.column().saturating_sub(1);
-            (err.to_string(), at)
-        }
-    };
-    format!(
-        "not readable as JSON ({cause}) near {:?}",
-        json_scan::excerpt(raw, at, 60)
-    )
-}
-
-fn read_json(response: &Response, request: &Request) -> Result<Value> {
-    serde_json::from_slice(&response.body).map_err(|err| {
-        let preview: String = String::from_utf8_lossy(&response.body)
-            .chars()
-            .take(120)
-            .collect();
-        Error::InvalidResponse(format!(
-            "{}: the store answered {} with a body that is not JSON ({err}): {preview:?}",
-            request.describe(),
-            response.status
-        ))
-    })
-}
-
 /// WooCommerce's error envelope `{code, message, data: {status}}` as a Ponte error. 401 and 403
 /// are authentication errors and say which permission was missing, in the store's words.
 fn envelope_error(response: &Response, value: &Value, request: &Request) -> Error {
@@ -1494,11 +1367,21 @@ fn item_error(value: &Value, status: u16) -> ItemError {
     }
 }
 
-fn transport_item_error(reason: &str) -> ItemError {
-    ItemError {
-        code: "ponte_transport".into(),
-        message: reason.to_string(),
-        status: 0,
-        resource_id: None,
-    }
+/// Reads a listing page, each item on its own (`reading::items`), with WooCommerce's paging
+/// headers.
+fn parse_page<T>(
+    response: &Response,
+    request: &Request,
+    page: u32,
+    parse: impl Fn(&Value) -> std::result::Result<T, String>,
+) -> Result<Page<T>> {
+    let (items, failures) = items(response, request, page, "date_modified_gmt", parse)?;
+    Ok(Page {
+        items,
+        failures,
+        has_more: has_more_pages(response, page),
+        total: response
+            .header("x-wp-total")
+            .and_then(|v| v.trim().parse().ok()),
+    })
 }
