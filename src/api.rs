@@ -12,12 +12,13 @@ use crate::capture::{
     FulfilmentQueued, OrderEvent, OrderState, PendingPage, ReportFilter, ReportRow, Reservation,
 };
 use crate::check::IntegrationCheck;
-use crate::error::{ConfigProblem, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::catalog::{
     self, Brand, CatalogProduct, Category, Product, ProductKey, StockLevel,
 };
 use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
 use crate::platform::http::{Clock, SystemClock};
+use crate::platform::nuvemshop::Nuvemshop;
 use crate::platform::woocommerce::WooCommerce;
 use crate::platform::Platform;
 use crate::store::lease::Lease;
@@ -506,11 +507,7 @@ impl Ponte {
                 self.clock.clone(),
             )?),
             PlatformKind::Nuvemshop => {
-                return Err(Error::InvalidConfig(vec![ConfigProblem {
-                    path: "platform".into(),
-                    message: "nuvemshop is not supported yet; this Ponte syncs with woocommerce"
-                        .into(),
-                }]))
+                Box::new(Nuvemshop::connect(config, credentials, self.clock.clone())?)
             }
         };
         self.platforms.insert(config.id.clone(), platform);

@@ -42,8 +42,13 @@ fn a_product_without_attributes_is_simple_and_its_variant_holds_price_and_stock(
     assert_eq!(items[0].kind, RemoteKind::Simple);
     assert_eq!(items[0].name, "Bola");
     assert_eq!(items[0].status, "draft");
-    assert_eq!(items[0].sku.as_deref(), Some("BOLA-1"));
-    assert_eq!(items[0].ean.as_deref(), Some("7891000100103"));
+    // The SKU and barcode are the variant's alone, so a look-up links one item, the variant.
+    assert_eq!(
+        (items[0].sku.as_deref(), items[0].ean.as_deref()),
+        (None, None)
+    );
+    assert_eq!(items[1].sku.as_deref(), Some("BOLA-1"));
+    assert_eq!(items[1].ean.as_deref(), Some("7891000100103"));
     assert_eq!(items[0].price_cents, Some(1050));
     assert_eq!(items[0].stock, None, "stock not managed: unlimited");
     assert_eq!(items[1].id, "70");

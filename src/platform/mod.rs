@@ -21,6 +21,10 @@ use serde_json::Value;
 
 use crate::model::order::{Refund, StoreOrder};
 
+/// The code of a write to a product the store no longer has (deleted by the merchant), on
+/// platforms whose own answer is a bare 404.
+pub const PRODUCT_GONE: &str = "ponte_product_gone";
+
 /// What a platform can do; the engines adapt to it instead of asking which platform it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Capabilities {

@@ -2289,7 +2289,9 @@ const VARIATION_GONE: &str = "woocommerce_rest_product_variation_invalid_id";
 fn is_gone(error: &ItemError) -> bool {
     matches!(
         error.code.as_str(),
-        "woocommerce_rest_product_invalid_id" | crate::platform::woocommerce::GONE_TO_TRASH
+        "woocommerce_rest_product_invalid_id"
+            | crate::platform::woocommerce::GONE_TO_TRASH
+            | crate::platform::PRODUCT_GONE
     )
 }
 

@@ -229,15 +229,12 @@ pub fn remote_products(value: &Value) -> Result<Vec<RemoteProduct>, String> {
         });
     }
     // A product without attributes is a simple product: its one variant holds price and stock.
+    // Its SKU and barcode stay on the variant alone, so a look-up finds one item to link.
     let simple = attributes == 0 && variants.len() <= 1;
-    let (sku, ean, price_cents, stock) = match (simple, items.first()) {
-        (true, Some(only)) => (
-            only.sku.clone(),
-            only.ean.clone(),
-            only.price_cents,
-            only.stock,
-        ),
-        _ => (None, None, None, None),
+    let (sku, ean) = (None, None);
+    let (price_cents, stock) = match (simple, items.first()) {
+        (true, Some(only)) => (only.price_cents, only.stock),
+        _ => (None, None),
     };
     items.insert(
         0,
