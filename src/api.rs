@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::capture::{
     CaptureOptions, CaptureProgress, CaptureReport, CustomerOffer, CustomerState, Fulfilment,
     FulfilmentQueued, OrderEvent, OrderState, PendingPage, ReportFilter, ReportRow, Reservation,
+    WebhookReceipt,
 };
 use crate::check::IntegrationCheck;
 use crate::error::{Error, Result};
@@ -308,6 +309,25 @@ impl Ponte {
                 )
             })
         })
+    }
+
+    /// Takes in a webhook the store sent to the ERP's own endpoint: `headers` as received (names
+    /// in any case), `body` the raw bytes. The signature is verified with the integration's
+    /// `credentials.app_secret`; an order event records the order for the next capture to read
+    /// by id first and makes the capture job due now. Nothing is asked of the store, so the
+    /// endpoint can answer within the platform's deadline. Optional: polling alone loses nothing.
+    pub fn webhook_ingest(
+        &mut self,
+        integration: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<WebhookReceipt> {
+        let config = self.integration_config(integration)?;
+        let secret = self
+            .credentials
+            .get(integration)
+            .and_then(|c| c.app_secret.as_ref());
+        crate::capture::webhook_ingest(&mut self.db, &config, secret, headers, body)
     }
 
     /// One page of the orders waiting for the ERP to confirm or reject them, in the order they

@@ -240,6 +240,12 @@ pub const ALL: &[SchemaDoc] = &[
         "ponte_capture_orders and ponte_capture_orders_with",
         "What a capture read, wrote back and handed to the ERP.",
     ),
+    doc::<crate::capture::WebhookReceipt>(
+        "webhook_receipt.json",
+        Out,
+        "ponte_webhook_ingest",
+        "What became of a webhook: its event, the order it names, and whether a capture is due.",
+    ),
     doc::<PendingPage>(
         "pending_orders.json",
         Out,

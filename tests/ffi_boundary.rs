@@ -203,6 +203,7 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_report",
     "ponte_customers_pending",
     "ponte_customer_confirm",
+    "ponte_webhook_ingest",
     "ponte_order_events",
     "ponte_order_event_ack",
     "ponte_order_fulfil",
@@ -2069,5 +2070,94 @@ fn a_shopper_order_is_placed_through_the_c_abi_and_bad_ones_are_refused() {
         );
         assert!(out.is_null());
         ponte_sandbox_stop(sandbox);
+    }
+}
+
+#[test]
+fn a_webhook_is_taken_only_with_its_signature_and_refused_by_name_otherwise() {
+    let fixture = Fixture::new();
+    let h = fixture.handle;
+    let config = CString::new(
+        json!({"id": "nuvem", "platform": "nuvemshop", "base_url": "http://127.0.0.1:9",
+               "allow_http": true, "nuvemshop": {"store_id": "42", "user_agent": "T (t@t.t)"},
+               "credentials": {"access_token": "t", "app_secret": "segredo"}})
+        .to_string(),
+    )
+    .unwrap();
+    let body = r#"{"store_id":42,"event":"order/paid","id":9}"#;
+    let signed = |secret: &[u8], body: &str| {
+        CString::new(
+            json!({"x-linkedstore-hmac-sha256":
+                   ::ponte::platform::nuvemshop::webhook::sign(secret, body.as_bytes())})
+            .to_string(),
+        )
+        .unwrap()
+    };
+    let n = c"nuvem".as_ptr();
+    let mut out = SENTINEL;
+    // SAFETY: a live handle, C strings and out slots only.
+    unsafe {
+        assert_eq!(ponte_integration_put(h, config.as_ptr()), PONTE_OK);
+        let good = signed(b"segredo", body);
+        let c_body = CString::new(body).unwrap();
+        assert_eq!(
+            ponte_webhook_ingest(h, n, good.as_ptr(), c_body.as_ptr(), &mut out),
+            PONTE_OK,
+            "{}",
+            last_message()
+        );
+        let receipt = take(out);
+        assert_eq!(receipt["store_order_id"], "9");
+        assert_eq!(receipt["capture_scheduled"], true);
+        // Signed with another secret, unsigned, or for another store: refused, nothing written.
+        let forged = signed(b"outro", body);
+        out = SENTINEL;
+        assert_eq!(
+            ponte_webhook_ingest(h, n, forged.as_ptr(), c_body.as_ptr(), &mut out),
+            PONTE_E_AUTH
+        );
+        assert!(out.is_null());
+        assert!(
+            last_message().contains("signature does not match"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            ponte_webhook_ingest(h, n, c"{}".as_ptr(), c_body.as_ptr(), &mut out),
+            PONTE_E_AUTH
+        );
+        let other = r#"{"store_id":7,"event":"order/paid","id":9}"#;
+        let other_signed = signed(b"segredo", other);
+        let other = CString::new(other).unwrap();
+        assert_eq!(
+            ponte_webhook_ingest(h, n, other_signed.as_ptr(), other.as_ptr(), &mut out),
+            PONTE_E_INVALID_ARGUMENT
+        );
+        assert!(last_message().contains("store 7"), "{}", last_message());
+        assert_eq!(
+            ponte_webhook_ingest(h, n, c"[1]".as_ptr(), c_body.as_ptr(), &mut out),
+            PONTE_E_INVALID_JSON
+        );
+        assert_eq!(
+            ponte_webhook_ingest(h, n, ptr::null(), c_body.as_ptr(), &mut out),
+            PONTE_E_NULL_ARGUMENT
+        );
+        assert_eq!(last_message(), "argument `headers_json` is NULL");
+        // A WooCommerce integration takes no webhooks.
+        assert_eq!(
+            ponte_webhook_ingest(
+                h,
+                c"loja".as_ptr(),
+                good.as_ptr(),
+                c_body.as_ptr(),
+                &mut out
+            ),
+            PONTE_E_INVALID_ARGUMENT
+        );
+        // The receipt is optional.
+        assert_eq!(
+            ponte_webhook_ingest(h, n, good.as_ptr(), c_body.as_ptr(), ptr::null_mut()),
+            PONTE_OK
+        );
     }
 }

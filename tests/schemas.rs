@@ -490,6 +490,26 @@ fn every_output_of_a_whole_flow_fits_its_schema() {
         });
         output(seen, "jobs.json", |out| ponte_jobs(h, 0, out));
         output(seen, "health.json", |out| ponte_health(h, 0, out));
+        // A Nuvemshop integration takes a signed webhook in (no request to its store).
+        let nuvem = CString::new(
+            json!({"id": "nuvem", "platform": "nuvemshop", "base_url": "http://127.0.0.1:9",
+                   "allow_http": true, "nuvemshop": {"store_id": "42", "user_agent": "T (t@t.t)"},
+                   "credentials": {"access_token": "t", "app_secret": "s"}})
+            .to_string(),
+        )
+        .unwrap();
+        assert_eq!(ponte_integration_put(h, nuvem.as_ptr()), 0);
+        let body = r#"{"store_id":42,"event":"order/paid","id":9}"#;
+        let headers = CString::new(
+            json!({"X-Linkedstore-HMAC-SHA256":
+                   ::ponte::platform::nuvemshop::webhook::sign(b"s", body.as_bytes())})
+            .to_string(),
+        )
+        .unwrap();
+        let body = CString::new(body).unwrap();
+        output(seen, "webhook_receipt.json", |out| {
+            ponte_webhook_ingest(h, c"nuvem".as_ptr(), headers.as_ptr(), body.as_ptr(), out)
+        });
         let retired = c"[\"1002\"]".as_ptr();
         output(seen, "retire_summary.json", |out| {
             ponte_catalog_retire_products(h, retired, out)

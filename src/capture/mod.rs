@@ -14,6 +14,7 @@ mod events;
 mod fulfil;
 mod report;
 pub(crate) mod walk;
+mod webhooks;
 mod writeback;
 
 pub(crate) use customers::{customer_confirm, customers_pending};
@@ -24,6 +25,8 @@ pub(crate) use fulfil::fulfil;
 pub use fulfil::{Fulfilment, FulfilmentQueued, Invoice, Tracking};
 pub(crate) use report::report;
 pub use report::{ReportFilter, ReportRow};
+pub(crate) use webhooks::ingest as webhook_ingest;
+pub use webhooks::WebhookReceipt;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +50,10 @@ use crate::store::Db;
 
 /// Pending orders read again by id per capture, besides those the listing showed: one request.
 const PENDING_READ_PER_CAPTURE: usize = 100;
+
+/// The same, where the store reads orders by id one request each (Nuvemshop): each pending
+/// order is still read again in turn, at a tenth of the pace.
+const PENDING_READ_ONE_BY_ONE: usize = 10;
 
 /// An accepted order as the ERP receives it: a closed sales order with the integration's default
 /// payment terms and method, items mapped to ERP products, and its customer.
@@ -336,27 +343,38 @@ pub(crate) fn capture(
     // Orders not final yet are followed by id, in any status, whether or not the listing showed
     // them: reserved ones may be paid or cancelled, pending ones cancelled or changed before the
     // ERP confirms them, unreadable ones may read now.
+    // Orders a webhook named come first: the merchant's store said they changed.
+    let webhook_named: Vec<String> =
+        db.read(|tx| crate::store::webhooks::orders(tx, integration, PENDING_READ_PER_CAPTURE))?;
     let recheck: Vec<String> = db.read(|tx| {
-        let mut ids = Vec::new();
+        let mut ids = webhook_named.clone();
         for state in ["reserved", "failed"] {
             ids.extend(journal::journal_ids_in_state(tx, integration, state)?);
         }
         // Pending orders the listing did not show were not modified since: a batch of those read
         // longest ago is enough, so an ERP far behind costs one request a capture, not one per
         // hundred orders waiting, and each is still read again in turn.
+        // A platform that reads orders by id one request each reads fewer a capture.
+        let per_capture = match platform.capabilities().order_ids_per_request {
+            1 => PENDING_READ_ONE_BY_ONE,
+            _ => PENDING_READ_PER_CAPTURE,
+        };
         ids.extend(journal::least_recently_read(
             tx,
             integration,
             "pending",
-            PENDING_READ_PER_CAPTURE,
+            per_capture,
         )?);
         Ok(ids)
     })?;
     let recheck: Vec<String> = recheck
         .into_iter()
         .filter(|id| !pages.seen.contains(id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
         .collect();
-    for ids in recheck.chunks(100) {
+    let per_request = platform.capabilities().order_ids_per_request.max(1);
+    for ids in recheck.chunks(per_request) {
         if stopper.check(read.get(), requests()).is_some() {
             break;
         }
@@ -367,7 +385,20 @@ pub(crate) fn capture(
         };
         let page = platform.list_orders(&by_id, 1)?;
         pages.journal(db, config, page)?;
+        let read_now: Vec<String> = ids
+            .iter()
+            .filter(|id| webhook_named.contains(id))
+            .cloned()
+            .collect();
+        db.write(|tx| crate::store::webhooks::forget(tx, integration, &read_now))?;
     }
+    // Those the listing already showed are read too.
+    let listed: Vec<String> = webhook_named
+        .iter()
+        .filter(|id| pages.seen.contains(*id))
+        .cloned()
+        .collect();
+    db.write(|tx| crate::store::webhooks::forget(tx, integration, &listed))?;
 
     // Only now, with every page committed, does the watermark move, and only as far as the
     // walk proved every order read.

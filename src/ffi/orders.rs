@@ -345,3 +345,55 @@ pub unsafe extern "C" fn ponte_report(
         set_json(out, &ponte.report(integration, &filter)?)
     })
 }
+
+/// Takes in a webhook a Nuvemshop store sent to the ERP's own HTTP endpoint, and only records
+/// it: the signature (`X-Linkedstore-HMAC-SHA256`) is verified with the integration's
+/// `credentials.app_secret`; an order event (`order/paid`, `order/cancelled`...) has the next
+/// capture read that order by id first, and makes the capture job due now for
+/// `ponte_run_due`. Nothing is asked of the store, so the endpoint answers well within the
+/// platform's 40 seconds. Optional: an ERP without an endpoint never needs it, since capture
+/// polls by its watermark and a lost webhook loses nothing.
+///
+/// Parameters: `handle`; `integration`; `headers_json`, the request's headers as a JSON object
+/// of strings (`{"X-Linkedstore-HMAC-SHA256": "…", "Content-Type": "application/json"}`, names
+/// in any case); `body`, the raw body as received, NUL-terminated; `receipt_out` receives
+/// `{"event", "store_order_id", "capture_scheduled"}`, or may be NULL.
+/// Schemas: `*receipt_out` is `include/schemas/webhook_receipt.json`.
+/// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`
+/// (`headers_json`), `PONTE_E_AUTH` (no signature, a signature that does not verify, or no
+/// app secret in this session), `PONTE_E_INVALID_DATA` (a verified body without its fields),
+/// `PONTE_E_INVALID_ARGUMENT` (another store's webhook, or an integration on a platform whose
+/// webhooks Ponte does not take), `PONTE_E_INTEGRATION_NOT_FOUND`, storage errors.
+/// Ownership: Caller owns `*receipt_out`; release with `ponte_string_free`.
+/// Thread safety: serialized with other calls on `handle`.
+///
+/// # Safety
+/// `handle` is NULL or open; the strings are NULL or NUL-terminated; `receipt_out` is NULL or
+/// valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn ponte_webhook_ingest(
+    handle: *mut ponte,
+    integration: *const c_char,
+    headers_json: *const c_char,
+    body: *const c_char,
+    receipt_out: *mut *mut c_char,
+) -> i32 {
+    // SAFETY: NULL or valid for a write, by this function's contract.
+    unsafe { reset_out(receipt_out) };
+    with_handle("ponte_webhook_ingest", handle, |ponte| {
+        // SAFETY: NULL or NUL-terminated, by this function's contract.
+        let (integration, headers, body) = unsafe {
+            (
+                arg_str(integration, "integration")?,
+                arg_str(headers_json, "headers_json")?,
+                arg_str(body, "body")?,
+            )
+        };
+        let headers: std::collections::BTreeMap<String, String> =
+            json::from_value(json::parse_value(headers, "headers")?, "headers")?;
+        let headers: Vec<(String, String)> = headers.into_iter().collect();
+        let receipt = ponte.webhook_ingest(integration, &headers, body.as_bytes())?;
+        // SAFETY: NULL or valid for a write, by this function's contract.
+        unsafe { set_optional_json(receipt_out, &receipt) }
+    })
+}

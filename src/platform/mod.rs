@@ -48,6 +48,9 @@ pub struct Capabilities {
     pub free_form_statuses: bool,
     /// The order statuses every store of this platform has.
     pub order_statuses: &'static [&'static str],
+    /// Most orders one listing request can read by id (WooCommerce's `include`); 1 where each
+    /// order is a request of its own (Nuvemshop), so capture reads fewer again per run.
+    pub order_ids_per_request: usize,
     /// Orders in these statuses have been taken off the store's own stock by the store.
     pub stock_reducing_statuses: &'static [&'static str],
 }

@@ -370,7 +370,17 @@ CREATE TABLE picture_file (
 ) STRICT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
+const V14: &str = "
+CREATE TABLE webhook_order (
+    integration_id  TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    store_order_id  TEXT NOT NULL,
+    event           TEXT NOT NULL,
+    received_at     TEXT NOT NULL,
+    PRIMARY KEY (integration_id, store_order_id)
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -53,6 +53,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     // A variant can point at one of its product's pictures (`image_id`); not sent yet.
     variant_images: 0,
     free_form_statuses: false,
+    order_ids_per_request: 1,
     order_statuses: &NUVEMSHOP_READ_STATUSES,
     // Nuvemshop takes the units when the order is placed and gives them back when it is
     // cancelled with `restock` (inference from the docs' `restock` flag and `inventory_behaviour`).

@@ -48,6 +48,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     // A variation has one `image`.
     variant_images: 1,
     free_form_statuses: true,
+    order_ids_per_request: 100,
     order_statuses: &ORDER_STATUSES,
     // `wc_maybe_reduce_stock_levels` runs when an order is paid or enters one of these; only
     // `cancelled` and `pending` give the units back (`failed` does not).
