@@ -4,6 +4,7 @@
 //! methods in Rust) places shopper orders, injects faults, sets latency and reads counters.
 
 pub mod server;
+pub mod nuvemshop;
 pub mod woocommerce;
 
 use std::collections::BTreeMap;
