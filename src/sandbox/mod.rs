@@ -2,8 +2,12 @@
 //! tests, the benchmarks and the demo run against, and where integrators rehearse before they
 //! touch a live store. State is in memory; a control surface under `/__sandbox/` (and the same
 //! methods in Rust) places shopper orders, injects faults, sets latency and reads counters.
+//!
+//! Two platforms, over the one server (`server.rs`): WooCommerce (`WooSandbox`, the store in
+//! `woocommerce/`) and Nuvemshop (`NuvemSandbox`, the store in `nuvemshop/`).
 
 pub mod server;
+pub mod nuvemshop;
 pub mod woocommerce;
 
 use std::collections::BTreeMap;
@@ -12,9 +16,12 @@ use std::sync::Arc;
 use serde_json::Value;
 
 pub use server::{Fault, FaultRule, Latency};
+pub use nuvemshop::NuvemOptions;
 pub use woocommerce::{ApiKey, Permissions, WcVersion, WooOptions};
 
 use crate::model::config::{Credentials, IntegrationConfig, Secret};
+use crate::platform::http::{Clock, SystemClock};
+use nuvemshop::NuvemStore;
 use server::Server;
 use woocommerce::WooStore;
 
@@ -290,6 +297,225 @@ impl WooSandbox {
     /// TCP connections accepted so far (keep-alive reuses one for many requests).
     pub fn connections(&self) -> u64 {
         self.server.controls().connections()
+    }
+
+    pub fn reset_counters(&self) {
+        self.server.controls().reset_counters();
+    }
+
+    /// Stops the server (also done on drop).
+    pub fn stop(mut self) {
+        self.server.stop();
+    }
+}
+
+/// A running Nuvemshop sandbox store. Dropping it stops the server.
+///
+/// The API answers at `{base_url}/{version}/{store_id}/...`, `version` being `v1` or a dated
+/// one such as `2025-03`, with `Authentication: bearer {access_token}` and a `User-Agent`; see
+/// `nuvemshop`'s module documentation for what it plays and where it chooses.
+pub struct NuvemSandbox {
+    server: Server,
+    store: Arc<NuvemStore>,
+}
+
+impl std::fmt::Debug for NuvemSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NuvemSandbox")
+            .field("base_url", &self.base_url())
+            .field("store_id", &self.store_id())
+            .finish()
+    }
+}
+
+impl NuvemSandbox {
+    /// Starts a store on a free port of 127.0.0.1, with the real store's rate limit (a bucket of
+    /// 40 leaking 2 a second).
+    pub fn start() -> std::io::Result<NuvemSandbox> {
+        Self::start_with(NuvemOptions::default())
+    }
+
+    /// Starts a store as `options` say: port, store id, rate limit, product limit, credentials.
+    pub fn start_with(options: NuvemOptions) -> std::io::Result<NuvemSandbox> {
+        // Paging links carry the store's own address, so bind first, then build the store.
+        let listener = std::net::TcpListener::bind(("127.0.0.1", options.port))?;
+        let address = listener.local_addr()?;
+        drop(listener);
+        let store = Arc::new(NuvemStore::new(&format!("http://{address}"), &options));
+        let server = Server::start(store.clone(), address.port())?;
+        server
+            .controls()
+            .set_rate_limit(options.rate_limit, Arc::new(SystemClock));
+        Ok(NuvemSandbox { server, store })
+    }
+
+    /// `http://127.0.0.1:PORT`: the API host, without version or store id (the integration
+    /// config's `base_url`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.server.address())
+    }
+
+    /// `{base_url}/v1/{store_id}`, the prefix of every API path.
+    pub fn api_url(&self) -> String {
+        format!("{}/v1/{}", self.base_url(), self.store_id())
+    }
+
+    pub fn store_id(&self) -> String {
+        self.store.store_id().to_string()
+    }
+
+    pub fn access_token(&self) -> String {
+        self.store.access_token()
+    }
+
+    /// The app's secret, which signs the webhooks.
+    pub fn app_secret(&self) -> String {
+        self.store.app_secret()
+    }
+
+    /// The access token and the app secret as Ponte credentials.
+    pub fn credentials(&self) -> Credentials {
+        Credentials {
+            access_token: Some(Secret::new(self.access_token())),
+            app_secret: Some(Secret::new(self.app_secret())),
+            ..Credentials::default()
+        }
+    }
+
+    /// An integration config for this store: the API host, `allow_http`, the store id, a
+    /// `User-Agent` with a contact, and the credentials.
+    pub fn integration_config(&self, id: &str) -> IntegrationConfig {
+        let mut config: IntegrationConfig = serde_json::from_value(serde_json::json!({
+            "id": id, "platform": "nuvemshop", "base_url": self.base_url(), "allow_http": true,
+            "nuvemshop": {"store_id": self.store_id(), "user_agent": "Ponte tests (ti@ponte.example)"},
+        }))
+        .expect("a literal config is valid");
+        config.credentials = Some(self.credentials());
+        config
+    }
+
+    /// Every product as `GET /products/{id}` shows it.
+    pub fn products(&self) -> Vec<Value> {
+        self.store.products()
+    }
+
+    pub fn product(&self, id: u64) -> Option<Value> {
+        self.store.product(id)
+    }
+
+    pub fn categories(&self) -> Vec<Value> {
+        self.store.categories()
+    }
+
+    /// Every order as `GET /orders/{id}` shows it.
+    pub fn orders(&self) -> Vec<Value> {
+        self.store.orders()
+    }
+
+    pub fn order(&self, id: u64) -> Option<Value> {
+        self.store.order(id)
+    }
+
+    pub fn metafields(&self) -> Vec<Value> {
+        self.store.metafields()
+    }
+
+    /// Places an order as a shopper would: `{products: [{variant_id | sku, quantity, price?}],
+    /// customer: {name, email, identification, phone}, payment_status?, gateway?, billing_*?,
+    /// shipping_address?, shipping_cost_customer?}`. Takes stock from managed variants. Answers
+    /// the order as `GET /orders/{id}` shows it.
+    pub fn place_order(&self, order: &Value) -> Result<Value, String> {
+        self.store.place_order(order)
+    }
+
+    /// Changes an order as the shopper, gateway or merchant would: `payment_status`, `status`,
+    /// `shipping_status`, notes, or (to stage a test) `created_at`/`updated_at`.
+    pub fn update_order(&self, id: u64, changes: &Value) -> Result<Value, String> {
+        self.store.update_order(id, changes)
+    }
+
+    /// Creates a product as `POST /products` does, without a webhook; `id`, dates and variant
+    /// ids may be given.
+    pub fn seed_product(&self, product: Value) -> Result<u64, String> {
+        self.store.seed_product(product)
+    }
+
+    /// Creates a category as `POST /categories` does; `id` may be given.
+    pub fn seed_category(&self, category: Value) -> Result<u64, String> {
+        self.store.seed_category(category)
+    }
+
+    /// Posts one signed webhook `{"store_id","event","id"}` to `url` now; the receiver's status.
+    pub fn send_webhook(&self, url: &str, event: &str, id: u64) -> Result<u16, String> {
+        self.store.send_webhook(url, event, id)
+    }
+
+    /// Webhooks delivered (or tried) so far, `{url, event, id, status | error}`, in the order
+    /// they ended.
+    pub fn webhook_deliveries(&self) -> Vec<Value> {
+        self.store.webhook_deliveries()
+    }
+
+    /// Suspends the store (every call answers 402) or resumes it.
+    pub fn suspend(&self, suspended: bool) {
+        self.store.suspend(suspended);
+    }
+
+    /// Revokes the access token, as uninstalling the app does: every call answers 401.
+    pub fn revoke_token(&self) {
+        self.store.revoke_token();
+    }
+
+    /// Fixes the store's clock (Unix seconds) for the dates it writes; `None`: the machine's.
+    pub fn set_time(&self, unix: Option<i64>) {
+        self.store.set_time(unix);
+    }
+
+    /// Injects a fault into the next matching requests.
+    pub fn inject(&self, rule: FaultRule) {
+        self.server.controls().add_fault(rule);
+    }
+
+    /// Waits until a request is held by a `Fault::Hold` named `name`.
+    pub fn wait_held(&self, name: &str) -> bool {
+        self.server.controls().wait_held(name)
+    }
+
+    pub fn release(&self, name: &str) {
+        self.server.controls().release(name);
+    }
+
+    pub fn clear_faults(&self) {
+        self.server.controls().clear_faults();
+    }
+
+    pub fn set_latency(&self, latency: Latency) {
+        self.server.controls().set_latency(latency);
+    }
+
+    /// Requests served, by `METHOD /path` with ids (and the store id) as `{id}`.
+    pub fn counters(&self) -> BTreeMap<String, u64> {
+        self.server.controls().counters()
+    }
+
+    pub fn total_requests(&self) -> u64 {
+        self.counters().values().sum()
+    }
+
+    /// Sets the leaky bucket, `(size, leaked per second)`, on the machine's clock; `None` lifts
+    /// it (and the `X-Rate-Limit-*` headers go).
+    pub fn set_rate_limit(&self, limit: Option<(u32, u32)>) {
+        self.set_rate_limit_on(limit, Arc::new(SystemClock));
+    }
+
+    /// The same, leaking on `clock`'s time.
+    pub fn set_rate_limit_on(&self, limit: Option<(u32, u32)>, clock: Arc<dyn Clock>) {
+        self.server.controls().set_rate_limit(limit, clock);
+    }
+
+    /// Requests the rate limit answered with 429.
+    pub fn throttled(&self) -> u64 {
+        self.server.controls().throttled()
     }
 
     pub fn reset_counters(&self) {

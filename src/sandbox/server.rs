@@ -114,6 +114,15 @@ pub trait Handler: Send + Sync + 'static {
     /// The platform's answer to a request the server cannot read (`status` 400, 408, 413 or
     /// 431), in its own error shape; the connection is closed after it.
     fn unreadable(&self, status: u16) -> HttpResponse;
+
+    /// Headers telling the client the rate limit's state, added to every API answer (429s and
+    /// faults included) while a rate limit is set: the bucket's size, the requests left before
+    /// it is full, and the milliseconds until it is empty. None by default (WooCommerce sends
+    /// none); Nuvemshop sends its `X-Rate-Limit-*`.
+    fn rate_limit_headers(&self, limit: u32, remaining: u32, reset_ms: u64) -> Vec<(String, String)> {
+        let _ = (limit, remaining, reset_ms);
+        Vec::new()
+    }
 }
 
 /// A control request refused: 400 with `{"error": message}`.
@@ -224,6 +233,17 @@ impl Bucket {
         self.level += 1.0;
         Ok(())
     }
+
+    /// The bucket's size, the requests left before it is full, and the milliseconds until it
+    /// has drained empty, now.
+    fn state(&self) -> (u32, u32, u64) {
+        let now = self.clock.now();
+        let level = (self.level - now.duration_since(self.last).as_secs_f64() * self.per_second)
+            .max(0.0);
+        let remaining = (self.capacity - level).floor().max(0.0) as u32;
+        let reset_ms = (level / self.per_second * 1000.0).ceil() as u64;
+        (self.capacity as u32, remaining, reset_ms)
+    }
 }
 
 /// One of the store's workers, busy serving a request.
@@ -278,6 +298,12 @@ impl Controls {
             last: clock.now(),
             clock,
         });
+    }
+
+    /// The rate limit's state (size, requests left before full, ms until empty); `None` when
+    /// there is no limit.
+    pub fn rate_limit_state(&self) -> Option<(u32, u32, u64)> {
+        lock(&self.bucket).as_ref().map(Bucket::state)
     }
 
     /// Requests the rate limit answered with 429.
@@ -588,7 +614,7 @@ fn serve_connection(
         };
         let mut delay = Duration::ZERO;
         let mut worker = None;
-        let response = match &fault {
+        let mut response = match &fault {
             Some(Fault::Drop) => {
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
@@ -653,6 +679,11 @@ fn serve_connection(
                 handled.response
             }
         };
+        if let Some((limit, remaining, reset_ms)) = controls.rate_limit_state() {
+            response
+                .headers
+                .extend(handler.rate_limit_headers(limit, remaining, reset_ms));
+        }
         if matches!(fault, Some(Fault::ApplyThenDrop)) {
             let _ = writer.shutdown(Shutdown::Both);
             return;
