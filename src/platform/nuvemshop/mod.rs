@@ -145,6 +145,31 @@ impl Nuvemshop {
         self.call(&Request::get(self.path(path), query))
     }
 
+    /// One page of a listing. Nuvemshop answers a page past the end, an empty listing's first
+    /// included, with 404 `Last page is N`: that is an empty page, not an error.
+    fn list_page(&self, request: &Request) -> Result<(Value, Response)> {
+        let response = self.http.send(request)?;
+        let value = match response.body.is_empty() {
+            true => Value::Null,
+            false => read_json(&response, request)?,
+        };
+        let past_the_end = response.status == 404
+            && value["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("Last page is"));
+        match response.status {
+            200..=299 => Ok((value, response)),
+            _ if past_the_end => Ok((
+                json!([]),
+                Response {
+                    body: b"[]".to_vec(),
+                    ..response
+                },
+            )),
+            _ => Err(store_error(&response, &value, request)),
+        }
+    }
+
     /// A write of one item: the store's answer, or what became of it as an item error.
     fn write(&self, method: Method, path: &str, body: &Value) -> Result<Value, WriteError> {
         let idempotent = matches!(method, Method::Put | Method::Patch | Method::Delete);
@@ -200,7 +225,7 @@ impl Nuvemshop {
         let mut guard = PageGuard::new("GET products");
         for page in 1.. {
             let request = Request::get(self.path("/products"), paging(page));
-            let (value, response) = self.call(&request)?;
+            let (value, response) = self.list_page(&request)?;
             let (products, failures) = items_of(&value, &response, &request, page, |item| {
                 mapping::remote_products(item)
             })?;
@@ -242,7 +267,7 @@ impl Nuvemshop {
                 params.push(("updated_at_max".into(), crate::time::format_rfc3339(to + 1)));
             }
             let request = Request::get(self.path("/orders"), params);
-            let (value, response) = self.call(&request)?;
+            let (value, response) = self.list_page(&request)?;
             let count = value.as_array().map_or(0, Vec::len);
             let (page_orders, page_failures) =
                 items_of(&value, &response, &request, page, mapping::store_order)?;
@@ -930,7 +955,7 @@ impl Platform for Nuvemshop {
 
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>> {
         let request = Request::get(self.path("/products"), paging(page));
-        let (value, response) = self.call(&request)?;
+        let (value, response) = self.list_page(&request)?;
         let count = value.as_array().map_or(0, Vec::len);
         let (products, failures) = items_of(&value, &response, &request, page, |item| {
             mapping::remote_products(item)?
@@ -964,7 +989,8 @@ impl Platform for Nuvemshop {
         let mut found = Vec::new();
         let mut guard = PageGuard::new("GET categories");
         for page in 1.. {
-            let (value, response) = self.get("/categories", paging(page))?;
+            let request = Request::get(self.path("/categories"), paging(page));
+            let (value, response) = self.list_page(&request)?;
             let listed = value.as_array().cloned().unwrap_or_default();
             guard.admit(listed.iter().filter_map(|c| id_text(&c["id"])))?;
             for category in &listed {

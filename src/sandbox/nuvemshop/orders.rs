@@ -69,12 +69,18 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
         listing::date_param(request, "updated_at_min")?,
         listing::date_param(request, "updated_at_max")?,
     );
-    let q = request.param("q").map(str::to_lowercase).filter(|q| !q.is_empty());
-    let customers: Option<Vec<u64>> = request
-        .param("customer_ids")
-        .map(|ids| ids.split(',').filter_map(|i| i.trim().parse().ok()).collect());
+    let q = request
+        .param("q")
+        .map(str::to_lowercase)
+        .filter(|q| !q.is_empty());
+    let customers: Option<Vec<u64>> = request.param("customer_ids").map(|ids| {
+        ids.split(',')
+            .filter_map(|i| i.trim().parse().ok())
+            .collect()
+    });
     let is = |order: &Value, field: &str, want: &Option<String>| {
-        want.as_deref().is_none_or(|w| order[field].as_str() == Some(w))
+        want.as_deref()
+            .is_none_or(|w| order[field].as_str() == Some(w))
     };
     let items = state
         .orders
@@ -89,7 +95,9 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
         .filter(|o| listing::within(&o["updated_at"], updated.0, updated.1))
         .filter(|o| {
             customers.as_ref().is_none_or(|ids| {
-                o["customer"]["id"].as_u64().is_some_and(|c| ids.contains(&c))
+                o["customer"]["id"]
+                    .as_u64()
+                    .is_some_and(|c| ids.contains(&c))
             })
         })
         .filter(|o| q.as_deref().is_none_or(|q| matches_query(o, q)))
@@ -118,7 +126,11 @@ fn listed(order: &Value) -> Value {
 }
 
 pub fn get(state: &mut State, request: &HttpRequest, id: u64) -> Reply {
-    let order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     ok(listing::select(order, listing::fields(request).as_deref()))
 }
 
@@ -128,7 +140,11 @@ pub fn get(state: &mut State, request: &HttpRequest, id: u64) -> Reply {
 /// sandbox's choice). Fires `order/updated` (and `order/paid` when it becomes paid).
 pub fn update(state: &mut State, id: u64, body: &Value) -> Reply {
     let input = body.as_object().ok_or_else(NuvemError::invalid_input)?;
-    let mut order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let mut order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     let now = state.stamp();
     if let Some(note) = input.get("owner_note") {
         if !(note.is_string() || note.is_null()) {
@@ -187,7 +203,11 @@ fn set_payment(order: &mut Value, status: &str, now: &str) -> bool {
 /// no sense for the order's state is a 422 `{code, message, description}` (sandbox's words).
 pub fn act(state: &mut State, id: u64, action: &str, body: &Value) -> Reply {
     let input = body.as_object().cloned().unwrap_or_default();
-    let mut order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let mut order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     let now = state.stamp();
     let status = order["status"].as_str().unwrap_or("open").to_string();
     let shipping = order["shipping_status"]
@@ -242,8 +262,14 @@ pub fn act(state: &mut State, id: u64, action: &str, body: &Value) -> Reply {
                     Some(_) => return Err(NuvemError::field(field, "must be a string")),
                 }
             }
-            if input.get("notify_customer").is_some_and(|n| !n.is_boolean()) {
-                return Err(NuvemError::field("notify_customer", "must be true or false"));
+            if input
+                .get("notify_customer")
+                .is_some_and(|n| !n.is_boolean())
+            {
+                return Err(NuvemError::field(
+                    "notify_customer",
+                    "must be true or false",
+                ));
             }
             order["shipping_status"] = json!("fulfilled");
             order["shipped_at"] = json!(now);
@@ -310,7 +336,10 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
     let mut takes = Vec::new();
     let (mut subtotal, mut weight) = (0i64, 0f64);
     for item in items {
-        let found = match (item.get("variant_id"), item.get("sku").and_then(Value::as_str)) {
+        let found = match (
+            item.get("variant_id"),
+            item.get("sku").and_then(Value::as_str),
+        ) {
             (Some(v), _) => v
                 .as_u64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
@@ -413,7 +442,8 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
     let number = state.next_number;
     state.next_number += 1;
     let given = |field: &str| input.get(field).cloned();
-    let billing = |field: &str, default: Value| given(&format!("billing_{field}")).unwrap_or(default);
+    let billing =
+        |field: &str, default: Value| given(&format!("billing_{field}")).unwrap_or(default);
     let billing_name = billing("name", customer["name"].clone());
     let billing_phone = billing("phone", customer["phone"].clone());
     let mut shipping_address = json!({
@@ -546,7 +576,10 @@ fn gateway_name(gateway: &Value) -> Value {
 
 /// The order's customer: the store's customer with that e-mail, or a new one.
 fn customer(state: &mut State, given: Option<&Value>, now: &str) -> Result<Value, NuvemError> {
-    let given: Map<String, Value> = given.and_then(Value::as_object).cloned().unwrap_or_default();
+    let given: Map<String, Value> = given
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let field = |name: &str| given.get(name).cloned().unwrap_or(Value::Null);
     let email = field("email");
     if email.as_str().is_none_or(|e| !e.contains('@')) {
@@ -582,7 +615,11 @@ fn customer(state: &mut State, given: Option<&Value>, now: &str) -> Result<Value
 /// `order/updated`.
 pub fn change(state: &mut State, id: u64, changes: &Value) -> Result<Value, NuvemError> {
     let input = changes.as_object().ok_or_else(NuvemError::invalid_input)?;
-    let mut order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let mut order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     let now = state.stamp();
     let mut paid = false;
     for (field, allowed) in [

@@ -1,0 +1,277 @@
+//! Ponte against the Nuvemshop sandbox, through the Rust API: a catalog synced with each
+//! product's variants in one request, orders captured, written back through the order actions,
+//! and bad credentials named. Assertions read what the store then holds.
+
+mod common;
+
+use std::sync::Arc;
+
+use ponte::model::catalog::{parse_brands, parse_products};
+use ponte::model::config::IntegrationConfig;
+use ponte::sandbox::{NuvemOptions, NuvemSandbox};
+use ponte::sync::SyncOptions;
+use ponte::Ponte;
+use serde_json::{json, Value};
+
+use common::woo::TestClock;
+
+struct Rig {
+    ponte: Ponte,
+    store: NuvemSandbox,
+    _dir: tempfile::TempDir,
+}
+
+fn rig_with(adjust: impl FnOnce(&mut IntegrationConfig)) -> Rig {
+    let store = NuvemSandbox::start_with(NuvemOptions {
+        rate_limit: None,
+        ..NuvemOptions::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ponte = Ponte::open(dir.path().join("ponte.db")).unwrap();
+    ponte.set_clock(Arc::new(TestClock::default()));
+    let mut config = store.integration_config("nuvem");
+    config.http.max_requests_per_second = 0;
+    config.locale = ponte::model::config::Locale::En;
+    config.order_capture = serde_json::from_value(json!({
+        "enabled": true, "fetch_statuses": ["paid"], "reservation_statuses": ["pending"],
+        "rejected_status": "cancelled", "shipped_status": "fulfilled",
+        "default_payment_terms": "A VISTA", "default_payment_method": "PIX",
+    }))
+    .unwrap();
+    adjust(&mut config);
+    ponte.integration_put(config).unwrap();
+    ponte
+        .catalog_put_brands(
+            &parse_brands(
+                r#"[{"id":"TRAMONTINA","name":"Tramontina","show_in_electronic_order":true}]"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    Rig {
+        ponte,
+        store,
+        _dir: dir,
+    }
+}
+
+fn put(rig: &mut Rig, products: Value) {
+    rig.ponte
+        .catalog_put_products(&parse_products(&products.to_string()).unwrap())
+        .unwrap();
+}
+
+/// The store's product holding a variant with `sku`, and that variant.
+fn by_sku(store: &NuvemSandbox, sku: &str) -> Option<(Value, Value)> {
+    store.products().into_iter().find_map(|p| {
+        let variant = p["variants"]
+            .as_array()?
+            .iter()
+            .find(|v| v["sku"] == sku)?
+            .clone();
+        Some((p, variant))
+    })
+}
+
+fn panela(stock: i64, price: i64) -> Value {
+    json!([
+        {"erp_id": "P1", "name": "Panela de pressão", "brand_id": "TRAMONTINA", "show_in_store": true,
+         "sync_stock": true, "variants": [{"sku": "PAN-1", "ean": "7891000100103", "price_cents": price, "stock": stock}]},
+        {"erp_id": "C1", "name": "Camiseta", "brand_id": "TRAMONTINA", "show_in_store": true, "sync_stock": true,
+         "variants": [
+            {"sku": "CAM-P", "price_cents": 4990, "stock": 3, "attributes": {"Tamanho": "P"}},
+            {"sku": "CAM-M", "price_cents": 4990, "stock": 0, "attributes": {"Tamanho": "M"}}]}
+    ])
+}
+
+#[test]
+fn a_catalog_reaches_the_store_with_its_variants_and_a_second_sync_sends_nothing() {
+    let mut rig = rig_with(|_| {});
+    put(&mut rig, panela(7, 18990));
+    let report = rig
+        .ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    assert_eq!(report.counts.get("create"), Some(&2), "{report:#?}");
+
+    let (product, variant) = by_sku(&rig.store, "PAN-1").expect("the simple product is there");
+    assert_eq!(product["name"]["pt"], "Panela de pressão");
+    assert_eq!(product["brand"], "Tramontina");
+    assert_eq!(variant["price"], "189.90");
+    assert_eq!(variant["stock"], 7);
+    assert_eq!(variant["barcode"], "7891000100103");
+    let (shirt, medium) = by_sku(&rig.store, "CAM-M").unwrap();
+    assert_eq!(shirt["variants"].as_array().unwrap().len(), 2);
+    assert_eq!(shirt["attributes"][0]["pt"], "Tamanho");
+    assert_eq!(medium["values"][0]["pt"], "M");
+    assert_eq!(medium["stock"], 0);
+
+    rig.store.reset_counters();
+    let again = rig
+        .ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    assert_eq!(again.counts.get("create"), None, "{again:#?}");
+    let writes: u64 = rig
+        .store
+        .counters()
+        .iter()
+        .filter(|(route, _)| !route.starts_with("GET "))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(writes, 0, "{:?}", rig.store.counters());
+
+    // A new price and stock: one variants patch, read back.
+    put(&mut rig, panela(2, 17990));
+    rig.store.reset_counters();
+    rig.ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    let counters = rig.store.counters();
+    assert_eq!(
+        counters.get("PATCH /v1/{id}/products/{id}/variants"),
+        Some(&1),
+        "{counters:?}"
+    );
+    assert_eq!(
+        counters.get("PUT /v1/{id}/products/{id}"),
+        None,
+        "{counters:?}"
+    );
+    let (_, variant) = by_sku(&rig.store, "PAN-1").unwrap();
+    assert_eq!(
+        (variant["price"].clone(), variant["stock"].clone()),
+        (json!("179.90"), json!(2))
+    );
+    assert_eq!(rig.store.products().len(), 2, "nothing duplicated");
+}
+
+#[test]
+fn a_product_already_in_the_store_is_linked_by_sku_not_created_again() {
+    let mut rig = rig_with(|_| {});
+    rig.store
+        .seed_product(json!({"name": "Panela antiga", "variants": [{"sku": "PAN-1", "price": "100.00", "stock_management": true, "stock": 1}]}))
+        .unwrap();
+    put(&mut rig, panela(7, 18990));
+    rig.ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    let holding: Vec<Value> = rig
+        .store
+        .products()
+        .into_iter()
+        .filter(|p| {
+            p["variants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["sku"] == "PAN-1")
+        })
+        .collect();
+    assert_eq!(holding.len(), 1, "linked, not duplicated");
+    assert_eq!(holding[0]["variants"][0]["price"], "189.90");
+    assert_eq!(holding[0]["name"]["pt"], "Panela de pressão");
+}
+
+fn order(sku: &str, quantity: i64, payment: &str) -> Value {
+    json!({"products": [{"sku": sku, "quantity": quantity}], "payment_status": payment,
+           "customer": {"name": "Maria Souza", "email": "maria@example.com", "identification": "39053344705", "phone": "11999990000"},
+           "billing_address": "Rua A", "billing_number": "10", "billing_city": "São Paulo", "billing_province": "SP",
+           "billing_zipcode": "01001000", "billing_country": "BR"})
+}
+
+#[test]
+fn a_paid_order_is_captured_once_and_written_back_through_the_actions() {
+    let mut rig = rig_with(|_| {});
+    put(&mut rig, panela(7, 18990));
+    rig.ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    let paid = rig.store.place_order(&order("PAN-1", 2, "paid")).unwrap();
+    let waiting = rig
+        .store
+        .place_order(&order("CAM-P", 1, "pending"))
+        .unwrap();
+    let unknown = {
+        rig.store
+            .seed_product(
+                json!({"name": "Fora do ERP", "variants": [{"sku": "XYZ", "price": "5.00"}]}),
+            )
+            .unwrap();
+        rig.store.place_order(&order("XYZ", 1, "paid")).unwrap()
+    };
+
+    let report = rig.ponte.capture_orders("nuvem").unwrap();
+    let pending: Vec<String> = report
+        .pending
+        .iter()
+        .map(|o| o.store_order_id.clone())
+        .collect();
+    assert_eq!(pending, vec![paid["id"].to_string()], "{report:#?}");
+    assert_eq!(report.rejected.len(), 1, "{report:#?}");
+    assert_eq!(report.rejected[0].store_order_id, unknown["id"].to_string());
+
+    // The rejected order is cancelled in the store, with the reason in its private note.
+    let rejected = rig.store.order(unknown["id"].as_u64().unwrap()).unwrap();
+    assert_eq!(rejected["status"], "cancelled");
+    assert!(
+        rejected["owner_note"].as_str().unwrap().contains("XYZ"),
+        "{}",
+        rejected["owner_note"]
+    );
+    // The reservation stays as it is, held.
+    let held = rig.store.order(waiting["id"].as_u64().unwrap()).unwrap();
+    assert_eq!(held["status"], "open");
+
+    // A second capture writes nothing twice and hands nothing again.
+    rig.store.reset_counters();
+    let again = rig.ponte.capture_orders("nuvem").unwrap();
+    assert!(again.pending.is_empty(), "{again:#?}");
+    let actions: u64 = rig
+        .store
+        .counters()
+        .iter()
+        .filter(|(route, _)| {
+            route.contains("/cancel") || route.contains("/close") || route.contains("/fulfill")
+        })
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(actions, 0, "{:?}", rig.store.counters());
+
+    // The reservation is paid: the next capture hands it to the ERP.
+    rig.store
+        .update_order(
+            waiting["id"].as_u64().unwrap(),
+            &json!({"payment_status": "paid"}),
+        )
+        .unwrap();
+    let paid_late = rig.ponte.capture_orders("nuvem").unwrap();
+    let ids: Vec<String> = paid_late
+        .pending
+        .iter()
+        .map(|o| o.store_order_id.clone())
+        .collect();
+    assert_eq!(ids, vec![waiting["id"].to_string()], "{paid_late:#?}");
+}
+
+#[test]
+fn a_revoked_token_and_a_suspended_store_are_named_in_the_stores_words() {
+    let mut rig = rig_with(|_| {});
+    put(&mut rig, panela(7, 18990));
+    rig.store.suspend(true);
+    let err = rig
+        .ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap_err();
+    assert!(err.to_string().contains("402"), "{err}");
+    assert!(err.to_string().contains("unpaid"), "{err}");
+    rig.store.suspend(false);
+    rig.store.revoke_token();
+    let err = rig.ponte.capture_orders("nuvem").unwrap_err();
+    assert!(
+        err.to_string().contains("refused the access token"),
+        "{err}"
+    );
+    assert!(rig.store.products().is_empty(), "nothing was written");
+}
