@@ -686,12 +686,9 @@ impl IntegrationConfig {
                     "is needed with credentials.proxy_password".into(),
                 );
             }
-            for name in given
-                .iter()
-                .filter(|n| {
-                    !needed.contains(n) && !optional.contains(n) && !proxy_login.contains(n)
-                })
-            {
+            for name in given.iter().filter(|n| {
+                !needed.contains(n) && !optional.contains(n) && !proxy_login.contains(n)
+            }) {
                 problem(
                     &format!("credentials.{name}"),
                     format!("is not used by {}", self.platform.name()),

@@ -6,8 +6,8 @@
 //! Two platforms, over the one server (`server.rs`): WooCommerce (`WooSandbox`, the store in
 //! `woocommerce/`) and Nuvemshop (`NuvemSandbox`, the store in `nuvemshop/`).
 
-pub mod server;
 pub mod nuvemshop;
+pub mod server;
 pub mod woocommerce;
 
 use std::collections::BTreeMap;
@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use server::{Fault, FaultRule, Latency};
 pub use nuvemshop::NuvemOptions;
+pub use server::{Fault, FaultRule, Latency};
 pub use woocommerce::{ApiKey, Permissions, WcVersion, WooOptions};
 
 use crate::model::config::{Credentials, IntegrationConfig, Secret};

@@ -119,7 +119,12 @@ pub trait Handler: Send + Sync + 'static {
     /// faults included) while a rate limit is set: the bucket's size, the requests left before
     /// it is full, and the milliseconds until it is empty. None by default (WooCommerce sends
     /// none); Nuvemshop sends its `X-Rate-Limit-*`.
-    fn rate_limit_headers(&self, limit: u32, remaining: u32, reset_ms: u64) -> Vec<(String, String)> {
+    fn rate_limit_headers(
+        &self,
+        limit: u32,
+        remaining: u32,
+        reset_ms: u64,
+    ) -> Vec<(String, String)> {
         let _ = (limit, remaining, reset_ms);
         Vec::new()
     }
@@ -238,8 +243,8 @@ impl Bucket {
     /// has drained empty, now.
     fn state(&self) -> (u32, u32, u64) {
         let now = self.clock.now();
-        let level = (self.level - now.duration_since(self.last).as_secs_f64() * self.per_second)
-            .max(0.0);
+        let level =
+            (self.level - now.duration_since(self.last).as_secs_f64() * self.per_second).max(0.0);
         let remaining = (self.capacity - level).floor().max(0.0) as u32;
         let reset_ms = (level / self.per_second * 1000.0).ceil() as u64;
         (self.capacity as u32, remaining, reset_ms)

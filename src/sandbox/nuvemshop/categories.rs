@@ -27,7 +27,9 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
         listing::date_param(request, "updated_at_min")?,
         listing::date_param(request, "updated_at_max")?,
     );
-    let parent = request.param("parent_id").and_then(|p| p.parse::<u64>().ok());
+    let parent = request
+        .param("parent_id")
+        .and_then(|p| p.parse::<u64>().ok());
     let items = state
         .categories
         .keys()
@@ -41,7 +43,10 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
 
 pub fn get(state: &mut State, request: &HttpRequest, id: u64) -> Reply {
     let category = render(state, id).ok_or_else(|| not_found(id))?;
-    ok(listing::select(category, listing::fields(request).as_deref()))
+    ok(listing::select(
+        category,
+        listing::fields(request).as_deref(),
+    ))
 }
 
 fn not_found(id: u64) -> NuvemError {
@@ -95,7 +100,10 @@ fn parent_of(state: &State, body: &Value) -> Result<Value, NuvemError> {
         Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(Value::Null),
         Some(parent) => match parent.as_u64() {
             Some(p) if state.categories.contains_key(&p) => Ok(json!(p)),
-            _ => Err(NuvemError::field("parent", "is not a category of this store")),
+            _ => Err(NuvemError::field(
+                "parent",
+                "is not a category of this store",
+            )),
         },
     }
 }

@@ -43,9 +43,10 @@ pub fn create(state: &mut State, body: &Value) -> Reply {
             missing.insert(field.into(), json!(["can't be blank"]));
         }
     }
-    let owner_id = input
-        .get("owner_id")
-        .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+    let owner_id = input.get("owner_id").and_then(|v| {
+        v.as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    });
     if owner_id.is_none() {
         missing.insert("owner_id".into(), json!(["can't be blank"]));
     }
@@ -55,10 +56,16 @@ pub fn create(state: &mut State, body: &Value) -> Reply {
     let owner_id = owner_id.unwrap_or(0);
     let resource = input["owner_resource"].as_str().unwrap_or("");
     if resource == "Order" && !state.orders.contains_key(&owner_id) {
-        return Err(NuvemError::field("owner_id", "is not an order of this store"));
+        return Err(NuvemError::field(
+            "owner_id",
+            "is not an order of this store",
+        ));
     }
     if resource == "Product" && !state.products.contains_key(&owner_id) {
-        return Err(NuvemError::field("owner_id", "is not a product of this store"));
+        return Err(NuvemError::field(
+            "owner_id",
+            "is not a product of this store",
+        ));
     }
     let (id, now) = (state.take_id(), state.stamp());
     let metafield = json!({
@@ -80,10 +87,11 @@ pub fn create(state: &mut State, body: &Value) -> Reply {
 /// resource is a 404. No match is `[]` with 200, not the lists' "Last page is 0" (sandbox's
 /// choice: asking whether an order has an invoice yet is the common case, and not an error).
 pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest, resources: &str) -> Reply {
-    let resource = resource_of(resources).ok_or_else(|| {
-        NuvemError::not_found(format!("No metafields for resource {resources}"))
-    })?;
-    let owner = request.param("owner_id").and_then(|o| o.parse::<u64>().ok());
+    let resource = resource_of(resources)
+        .ok_or_else(|| NuvemError::not_found(format!("No metafields for resource {resources}")))?;
+    let owner = request
+        .param("owner_id")
+        .and_then(|o| o.parse::<u64>().ok());
     let namespace = request.param("namespace");
     let key = request.param("key");
     let items = state

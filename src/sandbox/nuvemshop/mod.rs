@@ -177,7 +177,11 @@ pub fn parse_time(text: &str) -> Option<i64> {
         && matches!(text.as_bytes()[zone_at], b'+' | b'-')
         && text[zone_at + 1..].bytes().all(|b| b.is_ascii_digit());
     if colonless {
-        return crate::time::parse(&format!("{}:{}", &text[..zone_at + 3], &text[zone_at + 3..]));
+        return crate::time::parse(&format!(
+            "{}:{}",
+            &text[..zone_at + 3],
+            &text[zone_at + 3..]
+        ));
     }
     crate::time::parse(&text)
 }
@@ -218,7 +222,9 @@ pub fn handles(name: &Value) -> Value {
     match name {
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(language, text)| (language.clone(), json!(slug(text.as_str().unwrap_or("")))))
+                .map(|(language, text)| {
+                    (language.clone(), json!(slug(text.as_str().unwrap_or(""))))
+                })
                 .collect(),
         ),
         _ => json!({}),
@@ -262,7 +268,11 @@ pub fn parse_cents(text: &str) -> Option<i64> {
     {
         return None;
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let mut fraction = fraction.to_string();
     while fraction.len() < 3 {
         fraction.push('0');
@@ -280,7 +290,7 @@ pub fn format_cents(cents: i64) -> String {
 }
 
 /// A money value as written: `null` (`Ok(None)`), a number or a numeric string.
-pub fn money(value: &Value) -> Result<Option<i64>, ()> {
+fn money(value: &Value) -> Result<Option<i64>, ()> {
     match value {
         Value::Null => Ok(None),
         Value::Number(n) => parse_cents(&n.to_string()).map(Some).ok_or(()),
@@ -295,7 +305,10 @@ pub fn cents_of(value: &Value) -> i64 {
 }
 
 fn id(segment: &str) -> Option<u64> {
-    segment.parse().ok().filter(|_| segment.bytes().all(|b| b.is_ascii_digit()))
+    segment
+        .parse()
+        .ok()
+        .filter(|_| segment.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl NuvemStore {
@@ -633,6 +646,7 @@ impl NuvemStore {
 
             // Orders
             (["orders"], "GET") => orders::list(state, ctx, request),
+            (["orders"], "POST") => orders::create(state, body),
             (["orders", o], "GET") if id(o).is_some() => {
                 orders::get(state, request, id(o).unwrap_or(0))
             }
@@ -657,9 +671,7 @@ impl NuvemStore {
             (["metafields", m], "DELETE") if id(m).is_some() => {
                 metafields::delete(state, id(m).unwrap_or(0))
             }
-            (["metafields", resource], "GET") => {
-                metafields::list(state, ctx, request, resource)
-            }
+            (["metafields", resource], "GET") => metafields::list(state, ctx, request, resource),
 
             // Webhooks
             (["webhooks"], "GET") => webhooks::list(state, ctx, request),
@@ -676,10 +688,7 @@ impl NuvemStore {
 
 /// 404 for a path (or a method on it) the API does not have (sandbox's choice: never 405).
 fn no_route(request: &HttpRequest) -> NuvemError {
-    NuvemError::not_found(format!(
-        "No route for {} {}",
-        request.method, request.path
-    ))
+    NuvemError::not_found(format!("No route for {} {}", request.method, request.path))
 }
 
 /// `GET /store`: who the store is.
@@ -801,8 +810,11 @@ impl Handler for NuvemStore {
     }
 
     fn too_many_requests(&self) -> HttpResponse {
-        NuvemError::new(429, "Rate limit exceeded: the bucket is full; wait for it to leak")
-            .response()
+        NuvemError::new(
+            429,
+            "Rate limit exceeded: the bucket is full; wait for it to leak",
+        )
+        .response()
     }
 
     fn unreadable(&self, status: u16) -> HttpResponse {
@@ -811,7 +823,12 @@ impl Handler for NuvemStore {
 
     /// [TN-README "Rate limiting"; ERP-USAGE]: the bucket's size, the requests left before it is
     /// full, and the milliseconds until it is empty.
-    fn rate_limit_headers(&self, limit: u32, remaining: u32, reset_ms: u64) -> Vec<(String, String)> {
+    fn rate_limit_headers(
+        &self,
+        limit: u32,
+        remaining: u32,
+        reset_ms: u64,
+    ) -> Vec<(String, String)> {
         vec![
             ("X-Rate-Limit-Limit".into(), limit.to_string()),
             ("X-Rate-Limit-Remaining".into(), remaining.to_string()),

@@ -69,12 +69,18 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
         listing::date_param(request, "updated_at_min")?,
         listing::date_param(request, "updated_at_max")?,
     );
-    let q = request.param("q").map(str::to_lowercase).filter(|q| !q.is_empty());
-    let customers: Option<Vec<u64>> = request
-        .param("customer_ids")
-        .map(|ids| ids.split(',').filter_map(|i| i.trim().parse().ok()).collect());
+    let q = request
+        .param("q")
+        .map(str::to_lowercase)
+        .filter(|q| !q.is_empty());
+    let customers: Option<Vec<u64>> = request.param("customer_ids").map(|ids| {
+        ids.split(',')
+            .filter_map(|i| i.trim().parse().ok())
+            .collect()
+    });
     let is = |order: &Value, field: &str, want: &Option<String>| {
-        want.as_deref().is_none_or(|w| order[field].as_str() == Some(w))
+        want.as_deref()
+            .is_none_or(|w| order[field].as_str() == Some(w))
     };
     let items = state
         .orders
@@ -89,7 +95,9 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
         .filter(|o| listing::within(&o["updated_at"], updated.0, updated.1))
         .filter(|o| {
             customers.as_ref().is_none_or(|ids| {
-                o["customer"]["id"].as_u64().is_some_and(|c| ids.contains(&c))
+                o["customer"]["id"]
+                    .as_u64()
+                    .is_some_and(|c| ids.contains(&c))
             })
         })
         .filter(|o| q.as_deref().is_none_or(|q| matches_query(o, q)))
@@ -99,7 +107,7 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
 }
 
 fn matches_query(order: &Value, q: &str) -> bool {
-    order["number"].to_string() == q
+    order["number"].as_u64().is_some_and(|n| n.to_string() == q)
         || ["name", "email"].iter().any(|field| {
             order["customer"][field]
                 .as_str()
@@ -118,7 +126,11 @@ fn listed(order: &Value) -> Value {
 }
 
 pub fn get(state: &mut State, request: &HttpRequest, id: u64) -> Reply {
-    let order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     ok(listing::select(order, listing::fields(request).as_deref()))
 }
 
@@ -128,7 +140,11 @@ pub fn get(state: &mut State, request: &HttpRequest, id: u64) -> Reply {
 /// sandbox's choice). Fires `order/updated` (and `order/paid` when it becomes paid).
 pub fn update(state: &mut State, id: u64, body: &Value) -> Reply {
     let input = body.as_object().ok_or_else(NuvemError::invalid_input)?;
-    let mut order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let mut order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     let now = state.stamp();
     if let Some(note) = input.get("owner_note") {
         if !(note.is_string() || note.is_null()) {
@@ -187,7 +203,11 @@ fn set_payment(order: &mut Value, status: &str, now: &str) -> bool {
 /// no sense for the order's state is a 422 `{code, message, description}` (sandbox's words).
 pub fn act(state: &mut State, id: u64, action: &str, body: &Value) -> Reply {
     let input = body.as_object().cloned().unwrap_or_default();
-    let mut order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let mut order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     let now = state.stamp();
     let status = order["status"].as_str().unwrap_or("open").to_string();
     let shipping = order["shipping_status"]
@@ -242,8 +262,14 @@ pub fn act(state: &mut State, id: u64, action: &str, body: &Value) -> Reply {
                     Some(_) => return Err(NuvemError::field(field, "must be a string")),
                 }
             }
-            if input.get("notify_customer").is_some_and(|n| !n.is_boolean()) {
-                return Err(NuvemError::field("notify_customer", "must be true or false"));
+            if input
+                .get("notify_customer")
+                .is_some_and(|n| !n.is_boolean())
+            {
+                return Err(NuvemError::field(
+                    "notify_customer",
+                    "must be true or false",
+                ));
             }
             order["shipping_status"] = json!("fulfilled");
             order["shipped_at"] = json!(now);
@@ -300,6 +326,76 @@ pub fn act(state: &mut State, id: u64, action: &str, body: &Value) -> Reply {
 /// refused (sandbox's choice, as a storefront would). Fires `order/created`, and `order/paid`
 /// when placed paid.
 pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
+    place_as(state, body, true, "store")
+}
+
+/// `POST /orders`, an order created by an app [TN-ORDER POST]: `products[{variant_id, quantity,
+/// price?}]`, `customer` (with `document` for the CPF/CNPJ), `billing_address` and
+/// `shipping_address` objects (`first_name`, `last_name`, `address`, `number`...), `gateway`,
+/// `payment_status`, `inventory_behaviour`: `bypass` (the default: no stock claimed) or `claim`.
+/// The docs' other required fields (`shipping_pickup_type`, `shipping`, `shipping_option`,
+/// `shipping_cost_customer`) are read when given but not required (sandbox's choice).
+/// Its `storefront` is `api`. Fires `order/created`.
+pub fn create(state: &mut State, body: &Value) -> Reply {
+    let mut input = body
+        .as_object()
+        .cloned()
+        .ok_or_else(NuvemError::invalid_input)?;
+    let claim = match input.get("inventory_behaviour").and_then(Value::as_str) {
+        None | Some("bypass") => false,
+        Some("claim") => true,
+        Some(_) => return Err(NuvemError::field("inventory_behaviour", "is invalid")),
+    };
+    let full_name = |address: &Map<String, Value>| {
+        let part = |k: &str| {
+            address
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        format!("{} {}", part("first_name"), part("last_name"))
+            .trim()
+            .to_string()
+    };
+    if let Some(Value::Object(address)) = input.remove("billing_address") {
+        let name = full_name(&address);
+        for (key, value) in address {
+            if !matches!(key.as_str(), "first_name" | "last_name") {
+                input.insert(format!("billing_{key}"), value);
+            }
+        }
+        input.insert("billing_name".into(), json!(name));
+    }
+    if let Some(Value::Object(mut address)) = input.remove("shipping_address") {
+        let name = full_name(&address);
+        address.remove("first_name");
+        address.remove("last_name");
+        address.insert("name".into(), json!(name));
+        input.insert("shipping_address".into(), Value::Object(address));
+    }
+    let mut order = place_as(state, &Value::Object(input.clone()), claim, "api")?;
+    let id = order["id"].as_u64().unwrap_or(0);
+    for field in ["currency", "language"] {
+        if let Some(value) = input.get(field).filter(|v| v.is_string()) {
+            order[field] = value.clone();
+        }
+    }
+    if let Some(status) = input.get("status").and_then(Value::as_str) {
+        if STATUSES.contains(&status) && status != "cancelled" {
+            order["status"] = json!(status);
+        }
+    }
+    state.orders.insert(id, order.clone());
+    Ok((201, order, Vec::new()))
+}
+
+fn place_as(
+    state: &mut State,
+    body: &Value,
+    claim: bool,
+    storefront: &str,
+) -> Result<Value, NuvemError> {
     let input = body.as_object().ok_or_else(NuvemError::invalid_input)?;
     let items = input
         .get("products")
@@ -310,7 +406,10 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
     let mut takes = Vec::new();
     let (mut subtotal, mut weight) = (0i64, 0f64);
     for item in items {
-        let found = match (item.get("variant_id"), item.get("sku").and_then(Value::as_str)) {
+        let found = match (
+            item.get("variant_id"),
+            item.get("sku").and_then(Value::as_str),
+        ) {
             (Some(v), _) => v
                 .as_u64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
@@ -336,7 +435,7 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
             product["id"].as_u64().unwrap_or(0),
             variant["id"].as_u64().unwrap_or(0),
         );
-        if variant["stock_management"] == json!(true) {
+        if claim && variant["stock_management"] == json!(true) {
             let stock = variant["stock"].as_i64().unwrap_or(0);
             let already: i64 = takes
                 .iter()
@@ -413,7 +512,8 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
     let number = state.next_number;
     state.next_number += 1;
     let given = |field: &str| input.get(field).cloned();
-    let billing = |field: &str, default: Value| given(&format!("billing_{field}")).unwrap_or(default);
+    let billing =
+        |field: &str, default: Value| given(&format!("billing_{field}")).unwrap_or(default);
     let billing_name = billing("name", customer["name"].clone());
     let billing_phone = billing("phone", customer["phone"].clone());
     let mut shipping_address = json!({
@@ -490,7 +590,7 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
         "shipping_tracking_url": null,
         "shipping_address": shipping_address,
         "extra": {},
-        "storefront": "store",
+        "storefront": storefront,
         "landing_site": "https://loja-sandbox.lojavirtualnuvem.com.br/",
         "location_id": null,
         "note": given("note").unwrap_or(Value::Null),
@@ -546,7 +646,10 @@ fn gateway_name(gateway: &Value) -> Value {
 
 /// The order's customer: the store's customer with that e-mail, or a new one.
 fn customer(state: &mut State, given: Option<&Value>, now: &str) -> Result<Value, NuvemError> {
-    let given: Map<String, Value> = given.and_then(Value::as_object).cloned().unwrap_or_default();
+    let given: Map<String, Value> = given
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     let field = |name: &str| given.get(name).cloned().unwrap_or(Value::Null);
     let email = field("email");
     if email.as_str().is_none_or(|e| !e.contains('@')) {
@@ -582,7 +685,11 @@ fn customer(state: &mut State, given: Option<&Value>, now: &str) -> Result<Value
 /// `order/updated`.
 pub fn change(state: &mut State, id: u64, changes: &Value) -> Result<Value, NuvemError> {
     let input = changes.as_object().ok_or_else(NuvemError::invalid_input)?;
-    let mut order = state.orders.get(&id).cloned().ok_or_else(|| not_found(id))?;
+    let mut order = state
+        .orders
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| not_found(id))?;
     let now = state.stamp();
     let mut paid = false;
     for (field, allowed) in [

@@ -65,10 +65,15 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
         listing::date_param(request, "updated_at_min")?,
         listing::date_param(request, "updated_at_max")?,
     );
-    let q = request.param("q").map(str::to_lowercase).filter(|q| !q.is_empty());
+    let q = request
+        .param("q")
+        .map(str::to_lowercase)
+        .filter(|q| !q.is_empty());
     let published = listing::bool_param(request, "published");
     let handle = request.param("handle");
-    let category = request.param("category_id").and_then(|c| c.parse::<u64>().ok());
+    let category = request
+        .param("category_id")
+        .and_then(|c| c.parse::<u64>().ok());
     let items = state
         .products
         .iter()
@@ -372,16 +377,18 @@ fn apply_variant(
     if let Some(value) = management {
         match value.as_bool() {
             Some(on) => variant["stock_management"] = json!(on),
-            None => problems.add("stock_management", "The stock management must be a boolean."),
+            None => problems.add(
+                "stock_management",
+                "The stock management must be a boolean.",
+            ),
         }
     }
     match given.get("stock") {
         None => {}
-        Some(Value::Null) => {
-            if management.is_none() {
-                variant["stock_management"] = json!(false);
-            }
+        Some(Value::Null) if management.is_none() => {
+            variant["stock_management"] = json!(false);
         }
+        Some(Value::Null) => {}
         Some(value) => match value.as_i64() {
             Some(stock) => {
                 variant["stock"] = json!(stock);
@@ -607,7 +614,9 @@ pub fn update_variant(state: &mut State, pid: u64, vid: u64, body: &Value) -> Re
     let now = state.stamp();
     let product = product_mut(state, pid)?;
     let attribute_count = product["attributes"].as_array().map_or(0, Vec::len);
-    let list = product["variants"].as_array_mut().ok_or_else(|| variant_not_found(vid))?;
+    let list = product["variants"]
+        .as_array_mut()
+        .ok_or_else(|| variant_not_found(vid))?;
     let index = list
         .iter()
         .position(|v| v["id"].as_u64() == Some(vid))
@@ -629,7 +638,9 @@ pub fn update_variant(state: &mut State, pid: u64, vid: u64, body: &Value) -> Re
 /// be at least one variant", as the collection PUT says).
 pub fn delete_variant(state: &mut State, pid: u64, vid: u64) -> Reply {
     let product = product_mut(state, pid)?;
-    let list = product["variants"].as_array_mut().ok_or_else(|| variant_not_found(vid))?;
+    let list = product["variants"]
+        .as_array_mut()
+        .ok_or_else(|| variant_not_found(vid))?;
     let index = list
         .iter()
         .position(|v| v["id"].as_u64() == Some(vid))
@@ -715,7 +726,10 @@ pub fn patch_variants(state: &mut State, pid: u64, body: &Value) -> Reply {
         if !seen.insert(id) && !repeated.contains(&id) {
             repeated.push(id);
         }
-        if !variants(product).iter().any(|v| v["id"].as_u64() == Some(id)) {
+        if !variants(product)
+            .iter()
+            .any(|v| v["id"].as_u64() == Some(id))
+        {
             unknown.push(id);
         }
         ids.push(id);
@@ -861,10 +875,7 @@ pub fn get_image(state: &mut State, pid: u64, iid: u64) -> Reply {
 /// `POST /products/{pid}/images` `{src, position?, alt?}`.
 pub fn create_image(state: &mut State, pid: u64, body: &Value) -> Reply {
     let given = body.as_object().ok_or_else(NuvemError::invalid_input)?;
-    let count = state
-        .products
-        .get(&pid)
-        .ok_or_else(|| not_found(pid))?["images"]
+    let count = state.products.get(&pid).ok_or_else(|| not_found(pid))?["images"]
         .as_array()
         .map_or(0, Vec::len);
     if count >= IMAGE_LIMIT {

@@ -68,7 +68,8 @@ pub fn create(state: &mut State, body: &Value) -> Reply {
         return Err(NuvemError::field("event", "has already been taken"));
     }
     let (id, now) = (state.take_id(), state.stamp());
-    let webhook = json!({"id": id, "event": event, "url": url, "created_at": now, "updated_at": now});
+    let webhook =
+        json!({"id": id, "event": event, "url": url, "created_at": now, "updated_at": now});
     state.webhooks.insert(id, webhook.clone());
     Ok((201, webhook, Vec::new()))
 }
@@ -96,9 +97,7 @@ pub fn targets(state: &State, events: &[(String, u64)]) -> Vec<(String, String, 
                 .webhooks
                 .values()
                 .filter(move |w| w["event"] == event.as_str())
-                .filter_map(move |w| {
-                    Some((w["url"].as_str()?.to_string(), event.clone(), *id))
-                })
+                .filter_map(move |w| Some((w["url"].as_str()?.to_string(), event.clone(), *id)))
         })
         .collect()
 }
