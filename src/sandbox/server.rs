@@ -18,7 +18,9 @@
 //! shopper, keys, statuses...). In Rust, the same knobs are `Server::controls`.
 //!
 //! What the store does: authentication, routing, the platform's resources and its error
-//! shapes, all inside `handle`.
+//! shapes, all inside `handle`; and, if the platform tells clients the rate limit's state on
+//! every answer (Nuvemshop's `X-Rate-Limit-*`), the headers that say it (`rate_limit_headers`,
+//! which the server calls with the bucket's state while a limit is set).
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};

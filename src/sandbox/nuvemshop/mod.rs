@@ -290,7 +290,7 @@ pub fn format_cents(cents: i64) -> String {
 }
 
 /// A money value as written: `null` (`Ok(None)`), a number or a numeric string.
-pub fn money(value: &Value) -> Result<Option<i64>, ()> {
+fn money(value: &Value) -> Result<Option<i64>, ()> {
     match value {
         Value::Null => Ok(None),
         Value::Number(n) => parse_cents(&n.to_string()).map(Some).ok_or(()),
@@ -646,6 +646,7 @@ impl NuvemStore {
 
             // Orders
             (["orders"], "GET") => orders::list(state, ctx, request),
+            (["orders"], "POST") => orders::create(state, body),
             (["orders", o], "GET") if id(o).is_some() => {
                 orders::get(state, request, id(o).unwrap_or(0))
             }

@@ -107,7 +107,7 @@ pub fn list(state: &mut State, ctx: &Ctx, request: &HttpRequest) -> Reply {
 }
 
 fn matches_query(order: &Value, q: &str) -> bool {
-    order["number"].to_string() == q
+    order["number"].as_u64().is_some_and(|n| n.to_string() == q)
         || ["name", "email"].iter().any(|field| {
             order["customer"][field]
                 .as_str()
@@ -326,6 +326,76 @@ pub fn act(state: &mut State, id: u64, action: &str, body: &Value) -> Reply {
 /// refused (sandbox's choice, as a storefront would). Fires `order/created`, and `order/paid`
 /// when placed paid.
 pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
+    place_as(state, body, true, "store")
+}
+
+/// `POST /orders`, an order created by an app [TN-ORDER POST]: `products[{variant_id, quantity,
+/// price?}]`, `customer` (with `document` for the CPF/CNPJ), `billing_address` and
+/// `shipping_address` objects (`first_name`, `last_name`, `address`, `number`...), `gateway`,
+/// `payment_status`, `inventory_behaviour`: `bypass` (the default: no stock claimed) or `claim`.
+/// The docs' other required fields (`shipping_pickup_type`, `shipping`, `shipping_option`,
+/// `shipping_cost_customer`) are read when given but not required (sandbox's choice).
+/// Its `storefront` is `api`. Fires `order/created`.
+pub fn create(state: &mut State, body: &Value) -> Reply {
+    let mut input = body
+        .as_object()
+        .cloned()
+        .ok_or_else(NuvemError::invalid_input)?;
+    let claim = match input.get("inventory_behaviour").and_then(Value::as_str) {
+        None | Some("bypass") => false,
+        Some("claim") => true,
+        Some(_) => return Err(NuvemError::field("inventory_behaviour", "is invalid")),
+    };
+    let full_name = |address: &Map<String, Value>| {
+        let part = |k: &str| {
+            address
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        format!("{} {}", part("first_name"), part("last_name"))
+            .trim()
+            .to_string()
+    };
+    if let Some(Value::Object(address)) = input.remove("billing_address") {
+        let name = full_name(&address);
+        for (key, value) in address {
+            if !matches!(key.as_str(), "first_name" | "last_name") {
+                input.insert(format!("billing_{key}"), value);
+            }
+        }
+        input.insert("billing_name".into(), json!(name));
+    }
+    if let Some(Value::Object(mut address)) = input.remove("shipping_address") {
+        let name = full_name(&address);
+        address.remove("first_name");
+        address.remove("last_name");
+        address.insert("name".into(), json!(name));
+        input.insert("shipping_address".into(), Value::Object(address));
+    }
+    let mut order = place_as(state, &Value::Object(input.clone()), claim, "api")?;
+    let id = order["id"].as_u64().unwrap_or(0);
+    for field in ["currency", "language"] {
+        if let Some(value) = input.get(field).filter(|v| v.is_string()) {
+            order[field] = value.clone();
+        }
+    }
+    if let Some(status) = input.get("status").and_then(Value::as_str) {
+        if STATUSES.contains(&status) && status != "cancelled" {
+            order["status"] = json!(status);
+        }
+    }
+    state.orders.insert(id, order.clone());
+    Ok((201, order, Vec::new()))
+}
+
+fn place_as(
+    state: &mut State,
+    body: &Value,
+    claim: bool,
+    storefront: &str,
+) -> Result<Value, NuvemError> {
     let input = body.as_object().ok_or_else(NuvemError::invalid_input)?;
     let items = input
         .get("products")
@@ -365,7 +435,7 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
             product["id"].as_u64().unwrap_or(0),
             variant["id"].as_u64().unwrap_or(0),
         );
-        if variant["stock_management"] == json!(true) {
+        if claim && variant["stock_management"] == json!(true) {
             let stock = variant["stock"].as_i64().unwrap_or(0);
             let already: i64 = takes
                 .iter()
@@ -520,7 +590,7 @@ pub fn place(state: &mut State, body: &Value) -> Result<Value, NuvemError> {
         "shipping_tracking_url": null,
         "shipping_address": shipping_address,
         "extra": {},
-        "storefront": "store",
+        "storefront": storefront,
         "landing_site": "https://loja-sandbox.lojavirtualnuvem.com.br/",
         "location_id": null,
         "note": given("note").unwrap_or(Value::Null),

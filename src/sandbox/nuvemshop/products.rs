@@ -385,11 +385,10 @@ fn apply_variant(
     }
     match given.get("stock") {
         None => {}
-        Some(Value::Null) => {
-            if management.is_none() {
-                variant["stock_management"] = json!(false);
-            }
+        Some(Value::Null) if management.is_none() => {
+            variant["stock_management"] = json!(false);
         }
+        Some(Value::Null) => {}
         Some(value) => match value.as_i64() {
             Some(stock) => {
                 variant["stock"] = json!(stock);
