@@ -275,3 +275,44 @@ fn a_revoked_token_and_a_suspended_store_are_named_in_the_stores_words() {
     );
     assert!(rig.store.products().is_empty(), "nothing was written");
 }
+
+#[test]
+fn a_shipped_order_carries_its_tracking_code_and_its_invoice_key_where_nuvemshop_apps_read_them() {
+    let mut rig = rig_with(|_| {});
+    put(&mut rig, panela(7, 18990));
+    rig.ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    let paid = rig.store.place_order(&order("PAN-1", 1, "paid")).unwrap();
+    let id = paid["id"].to_string();
+    rig.ponte.capture_orders("nuvem").unwrap();
+    rig.ponte.order_confirm("nuvem", &id, "PV-9").unwrap();
+    let key = "35261208530528000184550010000154301000771560";
+    rig.ponte
+        .order_fulfil(
+            "nuvem",
+            &id,
+            serde_json::from_value(json!({
+                "invoice": {"key": key, "number": "1234", "series": "1", "issued_at": "2026-12-02T10:00:00Z"},
+                "tracking": {"code": "AA123456789BR", "carrier": "Correios", "url": "https://rastreio.example/AA123456789BR"}}))
+            .unwrap(),
+        )
+        .unwrap();
+    rig.ponte.capture_orders("nuvem").unwrap();
+    let shipped = rig.store.order(paid["id"].as_u64().unwrap()).unwrap();
+    assert_eq!(shipped["shipping_status"], "fulfilled");
+    assert_eq!(shipped["shipping_tracking_number"], "AA123456789BR");
+    let metafields = rig.store.metafields();
+    let nfe = metafields
+        .iter()
+        .find(|m| m["namespace"] == "nfe" && m["key"] == "key")
+        .expect("the invoice key as nfe/key");
+    assert_eq!(nfe["value"], key);
+    assert_eq!(nfe["owner_id"].to_string(), id);
+    assert!(
+        metafields
+            .iter()
+            .all(|m| m["namespace"] != "ponte" || m["key"].as_str().unwrap().starts_with("ponte_")),
+        "{metafields:#?}"
+    );
+}

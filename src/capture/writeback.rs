@@ -65,14 +65,16 @@ pub(super) fn flush_writebacks(
         .partition(|w| is_note(w));
     let (metas, statuses): (Vec<&Writeback>, Vec<&Writeback>) =
         rest.into_iter().partition(|w| w.kind == "fulfil_meta");
+    // The invoice and tracking first: the shipped status may e-mail the shopper, and a store
+    // whose shipping action carries the tracking code (Nuvemshop's `fulfill`) reads it then.
+    for w in metas {
+        flushed.done += send_meta(db, platform, w)?;
+    }
     let batch = platform.capabilities().max_batch.max(1);
     let batches: Vec<&[&Writeback]> = statuses.chunks(batch).collect();
     let concurrency = config.http.max_concurrent_requests.max(1) as usize;
     for round in batches.chunks(concurrency) {
         send_statuses(db, platform, config, round, &mut flushed)?;
-    }
-    for w in metas {
-        flushed.done += send_meta(db, platform, w)?;
     }
     let concurrency = config.order_capture.note_concurrency.max(1) as usize;
     for round in notes.chunks(NOTES_PER_ROUND) {

@@ -636,6 +636,23 @@ impl Nuvemshop {
         }
     }
 
+    /// The tracking the ERP gave an order (its `ponte`/`ponte_tracking` metafield), which
+    /// Nuvemshop's `fulfill` action carries to the shopper.
+    fn tracking(&self, store_order_id: &str) -> Result<Option<Value>> {
+        let query = vec![
+            ("owner_id".to_string(), store_order_id.to_string()),
+            ("namespace".to_string(), "ponte".to_string()),
+            ("key".to_string(), "ponte_tracking".to_string()),
+        ];
+        let (found, _) = self.get("/metafields/orders", query)?;
+        let value = found
+            .as_array()
+            .and_then(|f| f.first())
+            .and_then(|m| m["value"].as_str())
+            .and_then(|text| serde_json::from_str::<Value>(text).ok());
+        Ok(value)
+    }
+
     /// An order's private note, as the store keeps it.
     fn owner_note(&self, store_order_id: &str) -> Result<String> {
         let (value, _) = self.get(
@@ -1052,6 +1069,19 @@ impl Platform for Nuvemshop {
                         resource_id: None,
                     });
                 };
+                let mut body = body;
+                if verb == "fulfill" {
+                    match self.tracking(&update.store_order_id) {
+                        Ok(Some(tracking)) => {
+                            body["shipping_tracking_number"] = tracking["code"].clone();
+                            if let Some(url) = tracking["url"].as_str() {
+                                body["shipping_tracking_url"] = json!(url);
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(error) => return Err(transport_item_error(&error.to_string())),
+                    }
+                }
                 let path = format!("/orders/{}/{verb}", segment(&update.store_order_id));
                 match self.write(Method::Post, &path, &body) {
                     Ok(order) => match order.as_object() {
@@ -1086,11 +1116,11 @@ impl Platform for Nuvemshop {
         self.call(&request).map(|_| ())
     }
 
-    /// Each key as a metafield of the order (namespace `ponte`); the invoice's access key also
-    /// as `nfe`/`key`, where Nuvemshop's apps look for it. Keys of WooCommerce plugins (starting
-    /// with `_`) are not sent.
+    /// Ponte's keys as metafields of the order (namespace `ponte`, the value as JSON text); the
+    /// invoice's access key also as `nfe`/`key`, where Nuvemshop's apps look for it. Keys meant
+    /// for WooCommerce plugins (Correios, Melhor Envio) are not sent.
     fn update_order_meta(&self, store_order_id: &str, meta: &[(String, Value)]) -> Result<()> {
-        for (key, value) in meta.iter().filter(|(key, _)| !key.starts_with('_')) {
+        for (key, value) in meta.iter().filter(|(key, _)| key.starts_with("ponte_")) {
             let mut fields = vec![("ponte", key.clone(), value.to_string())];
             if key == "ponte_invoice" {
                 if let Some(access_key) = value["key"].as_str() {
