@@ -911,14 +911,17 @@ PONTE_API int32_t ponte_webhook_ingest(ponte *handle, const char *integration, c
 /**
  * Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
  *
- * Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,
+ * Parameters: `options_json`, such as `{"platform": "woocommerce"}` or `{"platform":
+ * "nuvemshop"}`, with optional `port` (0,
  * the default, picks a free one), `latency` (`{"per_request_ms", "per_item_written_ms",
  * "workers"}`: `workers` requests served at once, 0 for any number), `wc_version` (the
  * WooCommerce release the store answers as: `"10.0.2"`, the default, with brands and GTINs; `"9.5.2"`, without the brands route; `"8.9.3"`, without brands, and dropping
  * and ignoring `global_unique_id`) and `brazilian_market` (true, the default: orders show the
- * Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields);
- * `sandbox_out` receives the store; `info_out` receives `{"platform", "wc_version", "base_url",
- * "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
+ * Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields), and for Nuvemshop
+ * `rate_limit` (true, the default: the real store's bucket of 40 requests leaking 2 a second);
+ * `sandbox_out` receives the store; `info_out` receives `{"platform", "base_url",
+ * "control_url"}` and the sandbox's own test credentials: `"wc_version", "consumer_key",
+ * "consumer_secret"` for WooCommerce, `"store_id", "access_token", "app_secret"` for Nuvemshop.
  * Schemas: `options_json` is `include/schemas/sandbox_options.json`; `*info_out` is
  * `include/schemas/sandbox_info.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
@@ -937,8 +940,11 @@ PONTE_API int32_t ponte_sandbox_start(const char *options_json, ponte_sandbox **
  * Places an order in a sandbox store as a shopper would at checkout, so a caller without an HTTP
  * client can rehearse order capture. The same as `POST <control_url>/orders`.
  *
- * Parameters: `sandbox`; `order_json`, such as `{"status": "processing", "line_items": [{"sku":
- * "TRA-PP-45", "quantity": 1}], "billing": {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`;
+ * Parameters: `sandbox`; `order_json` in the platform's shape, such as for WooCommerce
+ * `{"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}], "billing":
+ * {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`, for Nuvemshop `{"payment_status":
+ * "paid", "products": [{"sku": "TRA-PP-45", "quantity": 1}], "customer": {"name": "Ana",
+ * "identification": "52998224725", ...}}`;
  * `order_out` receives the order as the store's API shows it, or may be NULL.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_INVALID_DATA` (the store refused it: an unknown SKU, say), `PONTE_E_UNSUPPORTED`.

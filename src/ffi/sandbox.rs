@@ -14,7 +14,14 @@ use crate::model::json;
 pub struct ponte_sandbox {
     /// The store; `ponte_sandbox_stop` drops it, which stops the server.
     #[cfg(feature = "sandbox")]
-    store: crate::sandbox::WooSandbox,
+    store: Store,
+}
+
+/// The store a sandbox runs, by platform.
+#[cfg(feature = "sandbox")]
+enum Store {
+    Woo(crate::sandbox::WooSandbox),
+    Nuvem(crate::sandbox::NuvemSandbox),
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -31,6 +38,9 @@ pub(crate) struct Options {
     wc_version: WcVersion,
     #[serde(default = "on")]
     brazilian_market: bool,
+    /// Nuvemshop only: the real store's leaky bucket (40 requests, 2 a second). On by default.
+    #[serde(default = "on")]
+    rate_limit: bool,
 }
 
 fn on() -> bool {
@@ -41,6 +51,7 @@ fn on() -> bool {
 #[serde(rename_all = "lowercase")]
 enum Platform {
     Woocommerce,
+    Nuvemshop,
 }
 
 /// The WooCommerce release a sandbox answers as; an unknown one is refused by name.
@@ -70,23 +81,39 @@ impl From<WcVersion> for crate::sandbox::WcVersion {
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct Info {
     platform: &'static str,
-    wc_version: &'static str,
+    /// WooCommerce: the release the store answers as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wc_version: Option<&'static str>,
+    /// The integration config's `base_url` (for Nuvemshop, the API host).
     base_url: String,
-    consumer_key: String,
-    consumer_secret: String,
+    /// WooCommerce's test key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumer_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumer_secret: Option<String>,
+    /// Nuvemshop: the store id, its access token, and the app secret that signs its webhooks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_secret: Option<String>,
     control_url: String,
 }
 
 /// Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
 ///
-/// Parameters: `options_json`, such as `{"platform": "woocommerce"}`, with optional `port` (0,
+/// Parameters: `options_json`, such as `{"platform": "woocommerce"}` or `{"platform":
+/// "nuvemshop"}`, with optional `port` (0,
 /// the default, picks a free one), `latency` (`{"per_request_ms", "per_item_written_ms",
 /// "workers"}`: `workers` requests served at once, 0 for any number), `wc_version` (the
 /// WooCommerce release the store answers as: `"10.0.2"`, the default, with brands and GTINs; `"9.5.2"`, without the brands route; `"8.9.3"`, without brands, and dropping
 /// and ignoring `global_unique_id`) and `brazilian_market` (true, the default: orders show the
-/// Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields);
-/// `sandbox_out` receives the store; `info_out` receives `{"platform", "wc_version", "base_url",
-/// "consumer_key", "consumer_secret", "control_url"}`: the sandbox's own test credentials.
+/// Brazilian Market plugin's CPF, CNPJ, number and neighbourhood fields), and for Nuvemshop
+/// `rate_limit` (true, the default: the real store's bucket of 40 requests leaking 2 a second);
+/// `sandbox_out` receives the store; `info_out` receives `{"platform", "base_url",
+/// "control_url"}` and the sandbox's own test credentials: `"wc_version", "consumer_key",
+/// "consumer_secret"` for WooCommerce, `"store_id", "access_token", "app_secret"` for Nuvemshop.
 /// Schemas: `options_json` is `include/schemas/sandbox_options.json`; `*info_out` is
 /// `include/schemas/sandbox_info.json`.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
@@ -124,28 +151,67 @@ pub unsafe extern "C" fn ponte_sandbox_start(
 
 #[cfg(feature = "sandbox")]
 fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
-    let Platform::Woocommerce = options.platform;
-    let store = crate::sandbox::WooSandbox::start_with(crate::sandbox::WooOptions {
-        port: options.port,
-        version: options.wc_version.into(),
-        brazilian_market: options.brazilian_market,
-    })
-    .map_err(|err| {
+    let refused = |err: std::io::Error| {
         Failure::Core(crate::Error::Network(format!(
             "cannot start the sandbox: {err}"
         )))
-    })?;
-    store.set_latency(options.latency);
-    let key = store.key();
-    let info = Info {
-        platform: "woocommerce",
-        wc_version: store.version().as_str(),
-        base_url: store.base_url(),
-        consumer_key: key.consumer_key,
-        consumer_secret: key.consumer_secret,
-        control_url: format!("{}/__sandbox", store.base_url()),
     };
-    Ok((ponte_sandbox { store }, info))
+    match options.platform {
+        Platform::Woocommerce => {
+            let store = crate::sandbox::WooSandbox::start_with(crate::sandbox::WooOptions {
+                port: options.port,
+                version: options.wc_version.into(),
+                brazilian_market: options.brazilian_market,
+            })
+            .map_err(refused)?;
+            store.set_latency(options.latency);
+            let key = store.key();
+            let info = Info {
+                platform: "woocommerce",
+                wc_version: Some(store.version().as_str()),
+                base_url: store.base_url(),
+                consumer_key: Some(key.consumer_key),
+                consumer_secret: Some(key.consumer_secret),
+                store_id: None,
+                access_token: None,
+                app_secret: None,
+                control_url: format!("{}/__sandbox", store.base_url()),
+            };
+            Ok((
+                ponte_sandbox {
+                    store: Store::Woo(store),
+                },
+                info,
+            ))
+        }
+        Platform::Nuvemshop => {
+            let defaults = crate::sandbox::NuvemOptions::default();
+            let store = crate::sandbox::NuvemSandbox::start_with(crate::sandbox::NuvemOptions {
+                port: options.port,
+                rate_limit: defaults.rate_limit.filter(|_| options.rate_limit),
+                ..defaults
+            })
+            .map_err(refused)?;
+            store.set_latency(options.latency);
+            let info = Info {
+                platform: "nuvemshop",
+                wc_version: None,
+                base_url: store.base_url(),
+                consumer_key: None,
+                consumer_secret: None,
+                store_id: Some(store.store_id()),
+                access_token: Some(store.access_token()),
+                app_secret: Some(store.app_secret()),
+                control_url: format!("{}/__sandbox", store.base_url()),
+            };
+            Ok((
+                ponte_sandbox {
+                    store: Store::Nuvem(store),
+                },
+                info,
+            ))
+        }
+    }
 }
 
 #[cfg(not(feature = "sandbox"))]
@@ -158,8 +224,11 @@ fn start(_options: Options) -> Result<(ponte_sandbox, Info), Failure> {
 /// Places an order in a sandbox store as a shopper would at checkout, so a caller without an HTTP
 /// client can rehearse order capture. The same as `POST <control_url>/orders`.
 ///
-/// Parameters: `sandbox`; `order_json`, such as `{"status": "processing", "line_items": [{"sku":
-/// "TRA-PP-45", "quantity": 1}], "billing": {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`;
+/// Parameters: `sandbox`; `order_json` in the platform's shape, such as for WooCommerce
+/// `{"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}], "billing":
+/// {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`, for Nuvemshop `{"payment_status":
+/// "paid", "products": [{"sku": "TRA-PP-45", "quantity": 1}], "customer": {"name": "Ana",
+/// "identification": "52998224725", ...}}`;
 /// `order_out` receives the order as the store's API shows it, or may be NULL.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_INVALID_DATA` (the store refused it: an unknown SKU, say), `PONTE_E_UNSUPPORTED`.
@@ -190,10 +259,11 @@ pub unsafe extern "C" fn ponte_sandbox_place_order(
 
 #[cfg(feature = "sandbox")]
 fn place(sandbox: &ponte_sandbox, order: &serde_json::Value) -> Result<serde_json::Value, Failure> {
-    sandbox
-        .store
-        .place_order(order)
-        .map_err(|reason| Failure::Core(crate::Error::invalid_data("order", reason)))
+    match &sandbox.store {
+        Store::Woo(store) => store.place_order(order),
+        Store::Nuvem(store) => store.place_order(order),
+    }
+    .map_err(|reason| Failure::Core(crate::Error::invalid_data("order", reason)))
 }
 
 #[cfg(not(feature = "sandbox"))]

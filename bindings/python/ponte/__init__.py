@@ -410,6 +410,16 @@ class Ponte:
             _json_arg(fulfilment),
         )
 
+    def webhook_ingest(self, integration: str, headers: Dict[str, str], body: bytes) -> Dict[str, Any]:
+        """Takes in a webhook the store sent to the ERP's endpoint (``headers`` as received,
+        ``body`` the raw bytes) and only records it: the signature is verified with the
+        integration's ``app_secret``, and an order event has the next capture read that order
+        first and makes the capture job due now. Returns ``{"event", "store_order_id",
+        "capture_scheduled"}``; a bad signature raises ``AuthError``."""
+        return self._call_out(
+            lib.ponte_webhook_ingest, integration.encode("utf-8"), _json_arg(headers), bytes(body),
+        )
+
     def report(self, integration: str, **filters: Any) -> List[Dict[str, Any]]:
         """The integration report; filters ``from_``, ``to``, ``state`` and ``text`` are optional."""
         if "from_" in filters:
@@ -421,8 +431,10 @@ class Sandbox:
     """A sandbox store on 127.0.0.1 that speaks the platform's real API, for rehearsing an
     integration without a live store. Use it as a context manager, or call ``stop()``.
 
-    ``info`` holds ``wc_version``, ``base_url``, ``consumer_key``, ``consumer_secret`` and
-    ``control_url``; the control methods below use the store's HTTP control surface.
+    ``platform`` is ``"woocommerce"`` or ``"nuvemshop"``. ``info`` holds ``base_url`` and
+    ``control_url``, and the store's test credentials: ``wc_version``, ``consumer_key`` and
+    ``consumer_secret`` for WooCommerce; ``store_id``, ``access_token`` and ``app_secret`` for
+    Nuvemshop. The control methods below use the store's HTTP control surface.
 
     ``wc_version`` picks the WooCommerce release the store answers as: ``"10.0.2"`` (the default),
     ``"9.5.2"`` (no brands route) or ``"8.9.3"`` (no brands, ``global_unique_id`` dropped and not a
@@ -436,8 +448,11 @@ class Sandbox:
         latency: Optional[Dict[str, int]] = None,
         wc_version: Optional[str] = None,
         brazilian_market: Optional[bool] = None,
+        rate_limit: Optional[bool] = None,
     ) -> None:
         options: Dict[str, Any] = {"platform": platform, "port": port}
+        if rate_limit is not None:
+            options["rate_limit"] = rate_limit
         if latency:
             options["latency"] = latency
         if wc_version is not None:
@@ -495,8 +510,12 @@ class Sandbox:
             "platform": self.info["platform"],
             "base_url": self.base_url,
             "allow_http": True,
-            "credentials": {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret},
         }
+        if self.info["platform"] == "nuvemshop":
+            config["nuvemshop"] = {"store_id": self.info["store_id"], "user_agent": "Ponte sandbox (ti@ponte.example)"}
+            config["credentials"] = {"access_token": self.info["access_token"], "app_secret": self.info["app_secret"]}
+        else:
+            config["credentials"] = {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret}
         config.update(settings)
         return config
 

@@ -142,6 +142,7 @@ _SIGNATURES = {
     "ponte_order_events": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_order_event_ack": (_c_int32, [_c_handle, _c_str, ctypes.c_int64, _c_out], _check_status),
     "ponte_order_fulfil": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
+    "ponte_webhook_ingest": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
     "ponte_sandbox_start": (_c_int32, [_c_str, ctypes.POINTER(_c_handle), _c_out], _check_status),
     "ponte_sandbox_stop": (None, [_c_handle], None),
     "ponte_sandbox_place_order": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
