@@ -42,6 +42,20 @@ fn the_demo_runs_the_main_job_end_to_end() {
         out.contains("1. First sync with the EAN test filter"),
         "{out}"
     );
+    // The same catalog on a Nuvemshop store, a second integration in the same state file.
+    assert!(out.contains("Sync run 4 of nuvemshop: completed"), "{out}");
+    assert!(
+        out.contains("TRA-PP-45 is product") && out.contains("at \"199.90\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("shipping_status \"fulfilled\" with tracking \"AB987654321BR\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("loja-virtual  woocommerce") && out.contains("nuvemshop     nuvemshop"),
+        "{out}"
+    );
     assert!(
         out.contains("Plan for loja-virtual: create 1, skipped 6"),
         "{out}"

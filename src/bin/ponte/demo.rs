@@ -24,6 +24,8 @@ use crate::Failure;
 #[cfg(feature = "sandbox")]
 const SAMPLE_INTEGRATION: &str = include_str!("../../../samples/integration.json");
 #[cfg(feature = "sandbox")]
+const SAMPLE_NUVEMSHOP: &str = include_str!("../../../samples/integration-nuvemshop.json");
+#[cfg(feature = "sandbox")]
 const SAMPLE_CATEGORIES: &str = include_str!("../../../samples/categories.json");
 #[cfg(feature = "sandbox")]
 const SAMPLE_BRANDS: &str = include_str!("../../../samples/brands.json");
@@ -334,9 +336,120 @@ pub fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
     print_report_table(&ponte.report(&config.id, &ponte::capture::ReportFilter::default())?);
 
     println!(
-        "\nThe store now has {} products and variations. State file kept at {}.",
-        store.products().len(),
-        state.display()
+        "\nThe store now has {} products and variations.",
+        store.products().len()
     );
+    second_store(&mut ponte)?;
+    println!("\nState file kept at {}.", state.display());
+    Ok(())
+}
+
+/// The same catalog on a Nuvemshop store, a second integration in the same state file: its
+/// own price table, its statuses in Nuvemshop's terms, its orders beside the first store's.
+#[cfg(feature = "sandbox")]
+fn second_store(ponte: &mut Ponte) -> Result<(), Failure> {
+    use ponte::sandbox::{NuvemOptions, NuvemSandbox};
+
+    // The real bucket (40 requests, 2 a second) would make the demo wait; the benchmark keeps it.
+    let store = NuvemSandbox::start_with(NuvemOptions {
+        rate_limit: None,
+        ..NuvemOptions::default()
+    })
+    .map_err(|err| Failure::Io(format!("cannot start the Nuvemshop sandbox: {err}")))?;
+    println!(
+        "\n12. A second store, Nuvemshop, at {} (store {}), in the same state file:",
+        store.base_url(),
+        store.store_id()
+    );
+    let mut config = parse_config(SAMPLE_NUVEMSHOP)?;
+    config.base_url = store.base_url();
+    config.allow_http = true;
+    config.nuvemshop = config.nuvemshop.map(|mut settings| {
+        settings.store_id = store.store_id();
+        settings
+    });
+    config.credentials = Some(store.credentials());
+    config.http.max_requests_per_second = 0;
+    ponte.integration_put(config.clone())?;
+    println!(
+        "   its price table: +5%, ending in ,90; fetch {}, reservation {}, rejected \"{}\", shipped \"{}\"\n",
+        to_json(&config.order_capture.fetch_statuses),
+        to_json(&config.order_capture.reservation_statuses),
+        config.order_capture.rejected_status.as_deref().unwrap_or("-"),
+        config.order_capture.shipped_status.as_deref().unwrap_or("-"),
+    );
+    print_report(&ponte.sync_products(&config.id, SyncOptions::default(), &mut |_| true)?);
+    let shown = store.products().into_iter().find_map(|p| {
+        let variant = p["variants"]
+            .as_array()?
+            .iter()
+            .find(|v| v["sku"] == "TRA-PP-45")?
+            .clone();
+        Some((p["id"].clone(), variant["price"].clone()))
+    });
+    if let Some((id, price)) = shown {
+        println!("   TRA-PP-45 is product {id} there, at {price} (the channel's price table)");
+    }
+
+    println!("\n13. Shoppers buy on Nuvemshop; the ERP captures both stores:");
+    let shopper = |name: &str, cpf: &str, sku: &str, payment: &str| {
+        serde_json::json!({
+            "products": [{"sku": sku, "quantity": 1}], "payment_status": payment,
+            "customer": {"name": format!("{name} Costa"), "email": format!("{}@example.com.br", name.to_lowercase()),
+                         "identification": cpf, "phone": "41999990000"},
+            "billing_address": "Rua XV de Novembro", "billing_number": "200", "billing_locality": "Centro",
+            "billing_city": "Curitiba", "billing_province": "PR", "billing_zipcode": "80020310", "billing_country": "BR",
+            "gateway": "pix", "shipping_option": "Correios PAC", "shipping_cost_customer": "18.90"
+        })
+    };
+    for (what, order) in [
+        ("paid", shopper("Fabio", "52998224725", "TRA-PP-45", "paid")),
+        (
+            "awaiting payment: a reservation",
+            shopper("Gabi", "11144477735", "HER-CAM-AZ-G", "pending"),
+        ),
+    ] {
+        let placed = store.place_order(&order).map_err(Failure::Io)?;
+        println!(
+            "   order {} by {}: {what}",
+            placed["number"],
+            order["customer"]["name"].as_str().unwrap_or("")
+        );
+    }
+    let captured = ponte.capture_orders(&config.id)?;
+    print_capture(&captured);
+    for (index, order) in captured.pending.iter().enumerate() {
+        let number = format!("PV-N{:03}", index + 1);
+        ponte.order_confirm(&config.id, &order.store_order_id, &number)?;
+        let fulfilment = serde_json::from_value(serde_json::json!({
+            "tracking": {"code": "AB987654321BR", "carrier": "Correios"}
+        }))
+        .map_err(|err| Failure::Io(err.to_string()))?;
+        ponte.order_fulfil(&config.id, &order.store_order_id, fulfilment)?;
+        let sent = ponte.capture_orders(&config.id)?;
+        let id: u64 = order.store_order_id.parse().unwrap_or(0);
+        if let Some(shown) = store.order(id) {
+            println!(
+                "   order {} is sales order {number}; shipped: the store shows shipping_status {} with tracking {} ({})",
+                order.number,
+                shown["shipping_status"],
+                shown["shipping_tracking_number"],
+                counts_line(&sent.counts)
+            );
+        }
+    }
+
+    println!("\n14. Every integration in the one state file:");
+    for view in ponte.integration_list()? {
+        let pending = ponte.orders_pending(&view.config.id, None, 0)?;
+        println!(
+            "   {:<13} {:<11} orders waiting for the ERP: {}",
+            view.config.id,
+            view.config.platform.name(),
+            pending.orders.len()
+        );
+    }
+    println!("\n15. Relatório de Integrações, Nuvemshop:\n");
+    print_report_table(&ponte.report(&config.id, &ponte::capture::ReportFilter::default())?);
     Ok(())
 }
