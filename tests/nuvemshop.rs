@@ -316,3 +316,40 @@ fn a_shipped_order_carries_its_tracking_code_and_its_invoice_key_where_nuvemshop
         "{metafields:#?}"
     );
 }
+
+#[test]
+fn a_bucket_another_app_filled_costs_one_429_and_then_ponte_paces_itself() {
+    let clock = Arc::new(TestClock::default());
+    let mut rig = rig_with(|_| {});
+    rig.ponte.set_clock(clock.clone());
+    rig.store.set_rate_limit_on(Some((40, 2)), clock.clone());
+    // The merchant's other app, sharing the bucket, has just filled it.
+    let agent = ureq::Agent::new_with_defaults();
+    for _ in 0..40 {
+        agent
+            .get(format!("{}/store", rig.store.api_url()))
+            .header(
+                "Authentication",
+                format!("bearer {}", rig.store.access_token()),
+            )
+            .header("User-Agent", "Outro app (x@y.z)")
+            .call()
+            .unwrap();
+    }
+    let products: Vec<Value> = (0..30)
+        .map(|n| json!({"erp_id": format!("{n}"), "name": format!("Produto {n}"), "brand_id": "TRAMONTINA",
+                        "show_in_store": true, "sync_stock": true,
+                        "variants": [{"sku": format!("S{n}"), "price_cents": 1000 + n, "stock": 1}]}))
+        .collect();
+    put(&mut rig, json!(products));
+    let report = rig
+        .ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    assert_eq!(report.counts.get("create"), Some(&30), "{report:#?}");
+    assert_eq!(rig.store.products().len(), 30);
+    // The first request met the full bucket; every later one waited for room instead.
+    assert_eq!(rig.store.throttled(), 1);
+    let waited = clock.total();
+    assert!(waited >= std::time::Duration::from_secs(15), "{waited:?}");
+}
