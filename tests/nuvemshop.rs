@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ponte::model::catalog::{parse_brands, parse_products};
 use ponte::model::config::IntegrationConfig;
-use ponte::sandbox::{NuvemOptions, NuvemSandbox};
+use ponte::sandbox::{Fault, FaultRule, NuvemOptions, NuvemSandbox};
 use ponte::sync::SyncOptions;
 use ponte::Ponte;
 use serde_json::{json, Value};
@@ -22,11 +22,17 @@ struct Rig {
 }
 
 fn rig_with(adjust: impl FnOnce(&mut IntegrationConfig)) -> Rig {
-    let store = NuvemSandbox::start_with(NuvemOptions {
-        rate_limit: None,
-        ..NuvemOptions::default()
-    })
-    .unwrap();
+    rig_on(
+        NuvemOptions {
+            rate_limit: None,
+            ..NuvemOptions::default()
+        },
+        adjust,
+    )
+}
+
+fn rig_on(options: NuvemOptions, adjust: impl FnOnce(&mut IntegrationConfig)) -> Rig {
+    let store = NuvemSandbox::start_with(options).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut ponte = Ponte::open(dir.path().join("ponte.db")).unwrap();
     ponte.set_clock(Arc::new(TestClock::default()));
@@ -352,4 +358,137 @@ fn a_bucket_another_app_filled_costs_one_429_and_then_ponte_paces_itself() {
     assert_eq!(rig.store.throttled(), 1);
     let waited = clock.total();
     assert!(waited >= std::time::Duration::from_secs(15), "{waited:?}");
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../shared/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn refuse_next(store: &NuvemSandbox, method: &str, path: &str, status: u16, body: String) {
+    store.inject(FaultRule {
+        method: Some(method.into()),
+        path_contains: Some(path.into()),
+        times: 1,
+        after: 0,
+        fault: Fault::Status { status, body },
+    });
+}
+
+fn sync(rig: &mut Rig) -> ponte::sync::RunReport {
+    rig.ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap()
+}
+
+fn error_of(report: &ponte::sync::RunReport, erp_id: &str) -> String {
+    report
+        .items
+        .iter()
+        .find(|i| i.erp_id == erp_id)
+        .and_then(|i| i.error.as_ref())
+        .map(|e| format!("{} {}: {}", e.status, e.code, e.message))
+        .unwrap_or_default()
+}
+
+fn in_store(rig: &mut Rig, erp_id: &str) -> bool {
+    let key = ponte::model::catalog::ProductKey::ErpId(erp_id.into());
+    rig.ponte.product_status("nuvem", &key).unwrap().state == "in_store"
+}
+
+#[test]
+fn each_refusal_is_named_in_the_stores_words_and_nothing_refused_counts_as_pushed() {
+    // A store at its product limit: the second product is refused in Nuvemshop's words.
+    let mut rig = rig_on(
+        NuvemOptions {
+            rate_limit: None,
+            product_limit: 1,
+            ..NuvemOptions::default()
+        },
+        |_| {},
+    );
+    put(&mut rig, panela(7, 18990));
+    let report = sync(&mut rig);
+    assert_eq!(rig.store.products().len(), 1);
+    let refused = ["P1", "C1"].map(|id| error_of(&report, id));
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.contains("422") && e.contains("maximum limit")),
+        "{refused:?}"
+    );
+    let (made, left_out): (Vec<&str>, Vec<&str>) = ["P1", "C1"]
+        .into_iter()
+        .partition(|id| error_of(&report, id).is_empty());
+    assert!(in_store(&mut rig, made[0]));
+    assert!(
+        !in_store(&mut rig, left_out[0]),
+        "a refused create is not linked"
+    );
+
+    // A bare field map (the first error shape), on a create. The check (whose probe writes
+    // an empty product) goes first, so the refusal meets the create.
+    let mut rig = rig_with(|_| {});
+    assert!(rig.ponte.integration_check("nuvem").unwrap().ok);
+    refuse_next(
+        &rig.store,
+        "POST",
+        "/products",
+        422,
+        fixture("nuvemshop-error-422-field-validation.json"),
+    );
+    put(&mut rig, json!([panela(7, 18990)[0].clone()]));
+    let report = sync(&mut rig);
+    assert!(
+        error_of(&report, "P1").contains("name: can't be blank"),
+        "{report:#?}"
+    );
+    assert!(rig.store.products().is_empty());
+    assert!(!in_store(&mut rig, "P1"));
+
+    // The other shape, on the variants' stock: the old stock stays, and the next sync sends it.
+    let report = sync(&mut rig);
+    assert!(error_of(&report, "P1").is_empty(), "{report:#?}");
+    refuse_next(
+        &rig.store,
+        "PATCH",
+        "/variants",
+        422,
+        fixture("nuvemshop-error-422-variant-validation.json"),
+    );
+    put(&mut rig, json!([panela(3, 18990)[0].clone()]));
+    let report = sync(&mut rig);
+    let error = error_of(&report, "P1");
+    assert!(
+        error.contains("Validation error")
+            && error.contains("stock: The stock must be an integer."),
+        "{error}"
+    );
+    assert_eq!(by_sku(&rig.store, "PAN-1").unwrap().1["stock"], 7);
+    sync(&mut rig);
+    assert_eq!(
+        by_sku(&rig.store, "PAN-1").unwrap().1["stock"],
+        3,
+        "sent again, not taken as pushed"
+    );
+
+    // A missing content type and a missing User-Agent, as the store would answer them.
+    refuse_next(&rig.store, "PATCH", "/variants", 415, String::new());
+    put(&mut rig, json!([panela(4, 18990)[0].clone()]));
+    let error = error_of(&sync(&mut rig), "P1");
+    assert!(error.starts_with("415"), "{error}");
+    refuse_next(
+        &rig.store,
+        "PATCH",
+        "/variants",
+        400,
+        fixture("nuvemshop-error-400-bad-request.json"),
+    );
+    let error = error_of(&sync(&mut rig), "P1");
+    assert!(error.contains("Invalid input format"), "{error}");
+    sync(&mut rig);
+    assert_eq!(by_sku(&rig.store, "PAN-1").unwrap().1["stock"], 4);
 }
