@@ -990,6 +990,17 @@ const COMMANDS: &[(&str, &[&str])] = &[
         "fulfil",
         &["--state", "--config", "--integration", "--order", "--json"],
     ),
+    (
+        "webhook",
+        &[
+            "--state",
+            "--config",
+            "--integration",
+            "--headers",
+            "--body",
+            "--json",
+        ],
+    ),
     ("run", &["--state", "--config", "--json"]),
     ("watch", &["--state", "--config", "--every", "--json"]),
     ("jobs", &["--state", "--config", "--json"]),
@@ -1222,5 +1233,61 @@ fn wrong_usage_exits_2_and_says_what_is_wrong() {
     assert_eq!(
         String::from_utf8_lossy(&version.stdout),
         format!("ponte {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_webhook_the_erps_endpoint_saved_is_taken_in_only_with_its_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let config = file(
+        "nuvem.json",
+        r#"{"id":"nuvem","platform":"nuvemshop","base_url":"http://127.0.0.1:9","allow_http":true,
+            "nuvemshop":{"store_id":"42","user_agent":"ERP (ti@loja.example)"},
+            "credentials":{"access_token":"t","app_secret":"segredo"}}"#,
+    );
+    let body = r#"{"store_id":42,"event":"order/paid","id":77}"#;
+    let body_file = file("body.json", body);
+    let signature = ponte::platform::nuvemshop::webhook::sign(b"segredo", body.as_bytes());
+    let headers = file(
+        "headers.json",
+        &format!(r#"{{"X-Linkedstore-HMAC-SHA256":"{signature}"}}"#),
+    );
+    let state = dir.path().join("ponte.db");
+    let state = state.to_str().unwrap();
+    let args = |headers: &str| {
+        vec![
+            "webhook",
+            "--state",
+            state,
+            "--config",
+            &config,
+            "--headers",
+            headers,
+            "--body",
+            &body_file,
+            "--json",
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+    };
+    let run = |args: Vec<String>| ponte(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let taken = run(args(&headers));
+    assert!(taken.status.success(), "{}", text(&taken));
+    let receipt: serde_json::Value = serde_json::from_slice(&taken.stdout).unwrap();
+    assert_eq!(receipt["store_order_id"], "77");
+    assert_eq!(receipt["capture_scheduled"], true);
+    let forged = file("forged.json", r#"{"X-Linkedstore-HMAC-SHA256":"00"}"#);
+    let refused = run(args(&forged));
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("signature does not match"),
+        "{}",
+        text(&refused)
     );
 }

@@ -307,6 +307,25 @@ pub enum Command {
         output: Json,
     },
 
+    /// Takes in a webhook the store sent to the ERP's web endpoint, and only records it
+    ///
+    /// Nuvemshop: the signature is verified with the app secret (PONTE_<ID>_APP_SECRET, or the
+    /// config's credentials.app_secret); an order event has the next capture read that order
+    /// first, and makes the capture due now for `ponte run`. Exits 1 when the signature does
+    /// not verify. Polling loses nothing without it.
+    Webhook {
+        #[command(flatten)]
+        target: StoreTarget,
+        /// The request's headers, a JSON object of strings, as the endpoint received them
+        #[arg(long, value_name = "HEADERS.json")]
+        headers: PathBuf,
+        /// The request's body, byte for byte as received
+        #[arg(long, value_name = "BODY")]
+        body: PathBuf,
+        #[command(flatten)]
+        output: Json,
+    },
+
     /// Runs what is due once, for cron or the Windows Task Scheduler
     ///
     /// Per integration: capture, then stock, then the full sync inside its daily window. Exits 3

@@ -308,6 +308,26 @@ fn run(command: Command) -> Result<u8, Failure> {
             show(output.json, &queued, print_fulfilment);
             Ok(0)
         }
+        Command::Webhook {
+            target,
+            headers,
+            body,
+            output,
+        } => {
+            let (mut ponte, integration) = open_store(&target)?;
+            let value = ponte::model::json::parse_value(&read(&headers)?, "headers")?;
+            let headers: std::collections::BTreeMap<String, String> =
+                ponte::model::json::from_value(value, "headers")?;
+            let headers: Vec<(String, String)> = headers.into_iter().collect();
+            let body = std::fs::read(&body)
+                .map_err(|err| Failure::Io(format!("{}: {err}", body.display())))?;
+            let receipt = ponte.webhook_ingest(&integration, &headers, &body)?;
+            show(output.json, &receipt, |r| match &r.store_order_id {
+                Some(id) => println!("{}: order {id}; the next capture reads it first", r.event),
+                None => println!("{}: noted; nothing to capture", r.event),
+            });
+            Ok(0)
+        }
         Command::Run { services, output } => {
             let mut ponte = open_services(&services)?;
             let report = ponte.run_due(None, &mut |_| true)?;
