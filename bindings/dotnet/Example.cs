@@ -46,6 +46,24 @@ static class Example
             Console.WriteLine("product: " + erp.CatalogGet("{\"sku\": \"TRA-PP-45\"}"));
             Console.WriteLine("customers: " + erp.CustomersPending("loja"));
 
+            // A Nuvemshop integration takes the store's webhooks in, signed with the app secret.
+            erp.IntegrationPut("{\"id\": \"nuvem\", \"platform\": \"nuvemshop\", \"base_url\": \"https://api.nuvemshop.com.br\", " +
+                "\"nuvemshop\": {\"store_id\": \"42\", \"user_agent\": \"ERP (ti@loja.example)\"}, " +
+                "\"credentials\": {\"access_token\": \"token\", \"app_secret\": \"segredo\"}}");
+            byte[] body = System.Text.Encoding.UTF8.GetBytes("{\"store_id\": 42, \"event\": \"order/paid\", \"id\": 7}");
+            string signature;
+            using (var hmac = new System.Security.Cryptography.HMACSHA256(System.Text.Encoding.UTF8.GetBytes("segredo")))
+                signature = BitConverter.ToString(hmac.ComputeHash(body)).Replace("-", "").ToLowerInvariant();
+            Console.WriteLine("webhook: " + erp.WebhookIngest("nuvem", "{\"X-Linkedstore-HMAC-SHA256\": \"" + signature + "\"}", body));
+            try
+            {
+                erp.WebhookIngest("nuvem", "{\"X-Linkedstore-HMAC-SHA256\": \"00\"}", body);
+            }
+            catch (PonteRemoteException e)
+            {
+                Console.WriteLine("webhook refused: " + e.StatusName + " (" + e.Status + "): " + e.Message);
+            }
+
             try
             {
                 erp.CatalogGet("{\"sku\": \"NAO-EXISTE\"}");

@@ -109,6 +109,8 @@ namespace PonteErp
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_order_fulfil(PonteHandle h, byte[] integration, byte[] order, byte[] fulfilment, out IntPtr queued);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int ponte_webhook_ingest(PonteHandle h, byte[] integration, byte[] headers, byte[] body, out IntPtr receipt);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_run_due(PonteHandle h, long now, IntPtr progress, IntPtr user, out IntPtr report);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int ponte_health(PonteHandle h, long now, out IntPtr health);
@@ -270,6 +272,17 @@ namespace PonteErp
         {
             IntPtr o;
             Native.Check(Native.ponte_order_fulfil(h, Native.Utf8(integration), Native.Utf8(storeOrderId), Native.Utf8(fulfilmentJson), out o));
+            return Native.Take(o);
+        }
+
+        /// <summary>A webhook the store sent to the ERP's endpoint (Nuvemshop): the headers as a JSON
+        /// object, the body as received. Verified with the app secret and only recorded.</summary>
+        public string WebhookIngest(string integration, string headersJson, byte[] body)
+        {
+            IntPtr o;
+            var terminated = new byte[body.Length + 1];
+            Array.Copy(body, terminated, body.Length);
+            Native.Check(Native.ponte_webhook_ingest(h, Native.Utf8(integration), Native.Utf8(headersJson), terminated, out o));
             return Native.Take(o);
         }
 

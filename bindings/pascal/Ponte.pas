@@ -86,6 +86,8 @@ function ponte_order_events(Handle: PPonteHandle; Integration: PAnsiChar; Events
 function ponte_order_event_ack(Handle: PPonteHandle; Integration: PAnsiChar; EventId: Int64; EventOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_order_fulfil(Handle: PPonteHandle; Integration, StoreOrderId, FulfilmentJson: PAnsiChar;
   QueuedOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
+function ponte_webhook_ingest(Handle: PPonteHandle; Integration, HeadersJson, Body: PAnsiChar;
+  ReceiptOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_run_due(Handle: PPonteHandle; Now: Int64; Progress: TPonteProgress; UserData: Pointer;
   ReportOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
 function ponte_health(Handle: PPonteHandle; Now: Int64; HealthOut: PPAnsiChar): Int32; cdecl; external PonteLibrary;
@@ -145,6 +147,8 @@ type
     function OrderEvents(const Integration: UTF8String): UTF8String;
     function OrderEventAck(const Integration: UTF8String; EventId: Int64): UTF8String;
     function OrderFulfil(const Integration, StoreOrderId, FulfilmentJson: UTF8String): UTF8String;
+    { A webhook the store sent to the ERP's endpoint (Nuvemshop), verified and only recorded. }
+    function WebhookIngest(const Integration, HeadersJson, Body: UTF8String): UTF8String;
     { Runs every job due at Now (Unix seconds; 0 for the machine's clock). }
     function RunDue(Now: Int64 = 0): UTF8String;
     function Health(Now: Int64 = 0): UTF8String;
@@ -411,6 +415,13 @@ function TPonte.OrderFulfil(const Integration, StoreOrderId, FulfilmentJson: UTF
 var Out_: PAnsiChar;
 begin
   Check(ponte_order_fulfil(FHandle, PAnsiChar(Integration), PAnsiChar(StoreOrderId), PAnsiChar(FulfilmentJson), @Out_));
+  Result := Take(Out_);
+end;
+
+function TPonte.WebhookIngest(const Integration, HeadersJson, Body: UTF8String): UTF8String;
+var Out_: PAnsiChar;
+begin
+  Check(ponte_webhook_ingest(FHandle, PAnsiChar(Integration), PAnsiChar(HeadersJson), PAnsiChar(Body), @Out_));
   Result := Take(Out_);
 end;
 

@@ -63,6 +63,18 @@ begin
     WriteLn('confirmed: ', Erp.OrderConfirm('loja', OrderId, 'PV-0001'));
     WriteLn('runs: ', Erp.SyncRuns('loja', 5));
 
+    { A Nuvemshop integration takes webhooks in; one whose signature does not verify is refused. }
+    Erp.IntegrationPut('{"id": "nuvem", "platform": "nuvemshop", "base_url": "https://api.nuvemshop.com.br", ' +
+      '"nuvemshop": {"store_id": "42", "user_agent": "ERP (ti@loja.example)"}, ' +
+      '"credentials": {"access_token": "token", "app_secret": "segredo"}}');
+    try
+      Erp.WebhookIngest('nuvem', '{"X-Linkedstore-HMAC-SHA256": "00"}',
+        '{"store_id": 42, "event": "order/paid", "id": 7}');
+    except
+      on E: EPonte do
+        WriteLn('webhook refused: ', E.StatusName, ' (', E.Status, '): ', E.Message);
+    end;
+
     try
       Erp.CatalogGet('{"sku": "NAO-EXISTE"}');
     except

@@ -59,6 +59,7 @@ pub fn assert_binding_example_ran(status_ok: bool, stdout: &str, stderr: &str) {
         r#""state":"confirmed""#,
         "Panela de Pressão 4,5 L",
         "expected error: PONTE_E_NOT_FOUND (-105)",
+        "webhook refused: PONTE_E_AUTH (-302)",
     ] {
         assert!(stdout.contains(expected), "no {expected} in:\n{stdout}");
     }
