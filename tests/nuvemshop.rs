@@ -492,3 +492,47 @@ fn each_refusal_is_named_in_the_stores_words_and_nothing_refused_counts_as_pushe
     sync(&mut rig);
     assert_eq!(by_sku(&rig.store, "PAN-1").unwrap().1["stock"], 4);
 }
+
+#[test]
+fn orders_crowding_one_second_beyond_a_page_are_all_captured_once() {
+    let mut rig = rig_with(|_| {});
+    put(
+        &mut rig,
+        json!([{"erp_id": "1", "name": "Caneta", "brand_id": "TRAMONTINA", "show_in_store": true,
+        "sync_stock": true, "variants": [{"sku": "CAN-1", "price_cents": 500, "stock": 100000}]}]),
+    );
+    rig.ponte
+        .sync_products("nuvem", SyncOptions::default(), &mut |_| true)
+        .unwrap();
+    // 250 paid orders in one second, more than a page of 200, and 30 more a minute later.
+    let second = ponte::time::now_unix() - 3600;
+    rig.store.set_time(Some(second));
+    let mut placed = Vec::new();
+    for _ in 0..250 {
+        placed.push(rig.store.place_order(&order("CAN-1", 1, "paid")).unwrap()["id"].to_string());
+    }
+    rig.store.set_time(Some(second + 60));
+    for _ in 0..30 {
+        placed.push(rig.store.place_order(&order("CAN-1", 1, "paid")).unwrap()["id"].to_string());
+    }
+    rig.store.set_time(None);
+    let report = rig.ponte.capture_orders("nuvem").unwrap();
+    let mut captured: Vec<String> = report
+        .pending
+        .iter()
+        .map(|o| o.store_order_id.clone())
+        .collect();
+    captured.sort();
+    placed.sort();
+    assert_eq!(
+        captured.len(),
+        280,
+        "{:?} {:?} {:?}",
+        report.counts,
+        report.unfinished,
+        rig.store.counters()
+    );
+    assert_eq!(captured, placed);
+    let again = rig.ponte.capture_orders("nuvem").unwrap();
+    assert!(again.pending.is_empty(), "{:?}", again.counts);
+}

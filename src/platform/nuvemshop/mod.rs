@@ -258,13 +258,14 @@ impl Nuvemshop {
         for page in 1.. {
             let mut params = paging(page);
             params.extend(status_filters(&query.statuses));
-            // Asked one second wider at each end: whether the store's bounds are inclusive is
-            // not documented, and the orders are filtered here to the exact window.
-            if let Some(from) = from {
+            // Both bounds are read as inclusive, as `_min` and `_max` say (the docs do not say
+            // more); the orders are filtered here to the window all the same. A wider window
+            // would count orders outside it, and the search below decides by those counts.
+            if let Some(from) = from.filter(|from| *from > 0) {
                 params.push(("updated_at_min".into(), crate::time::format_rfc3339(from)));
             }
             if let Some(to) = to {
-                params.push(("updated_at_max".into(), crate::time::format_rfc3339(to + 1)));
+                params.push(("updated_at_max".into(), crate::time::format_rfc3339(to)));
             }
             let request = Request::get(self.path("/orders"), params);
             let (value, response) = self.list_page(&request)?;
@@ -300,30 +301,38 @@ impl Nuvemshop {
         Ok((orders, failures, total))
     }
 
-    /// The orders modified first after `query.modified_after`: the window is halved until the
-    /// store counts no more than a page in it, then its orders are sorted here.
+    /// The orders modified first after `query.modified_after`. The listing has no documented
+    /// sort, so a window `[lo, hi]` (seconds) is searched until the store counts no more than a
+    /// page in it, and that page is sorted here. `lo` stays a true lower bound (no order not yet
+    /// read is older), so what comes back is the oldest: a window too full shrinks `hi` (to the
+    /// oldest second its page showed, or by half, whichever is lower); an empty one moves `lo`
+    /// past it. A second holding more than a page comes whole.
     fn oldest_modified(&self, query: &OrderQuery) -> Result<Page<StoreOrder>> {
-        let from = query.modified_after.map(|after| after + 1);
         let end = query
             .modified_before
             .map(|before| before - 1)
             .unwrap_or_else(|| crate::time::now_unix() + 1);
-        let mut to = end;
+        let mut lo = query.modified_after.map_or(0, |after| after + 1);
+        let (mut hi, mut upper) = (end, end);
         loop {
-            let (mut orders, failures, total) = self.orders_in(query, from, Some(to), false)?;
-            let start = from.unwrap_or(0);
-            if total as usize > PER_PAGE && to > start {
-                // More than a page: halve the window (by seconds) and ask again.
-                let lower = from.unwrap_or_else(|| oldest_second(&orders).unwrap_or(start));
-                let halved = lower + (to - lower) / 2;
-                to = if halved < to {
-                    halved.max(start)
-                } else {
-                    to - 1
-                };
-                continue;
+            let from = Some(lo).filter(|lo| *lo > 0);
+            let (mut orders, mut failures, total) = self.orders_in(query, from, Some(hi), false)?;
+            if total as usize > PER_PAGE {
+                if hi > lo {
+                    upper = hi;
+                    let seen = oldest_second(&orders).unwrap_or(hi).max(lo);
+                    hi = (lo + (hi - lo) / 2).min(seen);
+                    continue;
+                }
+                // One second holding more than a page: all of it, every page read.
+                (orders, failures, _) = self.orders_in(query, Some(hi), Some(hi), true)?;
             }
             orders.retain(|o| !query.exclude.contains(&o.store_order_id));
+            if orders.is_empty() && failures.is_empty() && hi < upper {
+                // Nothing here: every order older than `hi` is read; look above it.
+                (lo, hi) = (hi + 1, upper);
+                continue;
+            }
             orders.sort_by(|a, b| {
                 (
                     crate::time::parse(&a.modified_at),
@@ -334,12 +343,11 @@ impl Nuvemshop {
                         numeric(&b.store_order_id),
                     ))
             });
-            // A window cut short leaves more behind it; so does a second of more than a page.
-            let has_more = to < end || total as usize > PER_PAGE;
             return Ok(Page {
                 items: orders,
                 failures,
-                has_more,
+                // A window cut short leaves more behind it.
+                has_more: hi < end,
                 total: None,
             });
         }
