@@ -35,6 +35,8 @@ trait Store: Sized {
     fn item(&self, sku: &str) -> Option<Item>;
     /// How many store products hold `sku`.
     fn holding(&self, sku: &str) -> usize;
+    /// Whether a shopper can find and buy the product holding `sku`.
+    fn on_sale(&self, sku: &str) -> bool;
     /// A product the merchant made in the store before Ponte came.
     fn seed(&self, id: u64, sku: &str, price: &str);
     /// A shopper's order of `quantity` of `sku`, paid or not; its id.
@@ -97,6 +99,13 @@ impl Store for Woo {
     }
     fn holding(&self, sku: &str) -> usize {
         self.0.products().iter().filter(|p| p["sku"] == sku).count()
+    }
+    fn on_sale(&self, sku: &str) -> bool {
+        self.0
+            .products()
+            .iter()
+            .find(|p| p["sku"] == sku)
+            .is_some_and(|p| p["status"] == "publish" && p["catalog_visibility"] != "hidden")
     }
     fn seed(&self, id: u64, sku: &str, price: &str) {
         self.0
@@ -209,6 +218,10 @@ impl Store for Nuvem {
             })
             .count()
     }
+    fn on_sale(&self, sku: &str) -> bool {
+        self.variant(sku)
+            .is_some_and(|(p, _)| p["published"] == true)
+    }
     fn seed(&self, id: u64, sku: &str, price: &str) {
         self.0
             .seed_product(json!({"id": id, "name": "Da loja", "variants": [
@@ -259,6 +272,10 @@ struct Rig<S: Store> {
 
 impl<S: Store> Rig<S> {
     fn new() -> Rig<S> {
+        Rig::with(|_| {})
+    }
+
+    fn with(adjust: impl FnOnce(&mut IntegrationConfig)) -> Rig<S> {
         let store = S::start();
         let dir = tempfile::tempdir().unwrap();
         let mut ponte = Ponte::open(dir.path().join("ponte.db")).unwrap();
@@ -274,6 +291,7 @@ impl<S: Store> Rig<S> {
             "default_payment_method": "PIX",
         }))
         .unwrap();
+        adjust(&mut config);
         ponte.integration_put(config).unwrap();
         ponte
             .catalog_put_brands(&parse_brands(common::sync::BRANDS).unwrap())
@@ -521,6 +539,53 @@ fn a_confirmed_order_ships_with_the_shipped_status<S: Store>() {
     assert_eq!(rig.store.status(&good), S::statuses().shipped);
 }
 
+fn a_product_the_erp_stops_publishing_is_taken_off_sale<S: Store>() {
+    let mut rig = Rig::<S>::new();
+    rig.put(catalog());
+    rig.sync();
+    assert!(rig.store.on_sale("PAN-1"));
+    let mut changed = catalog();
+    changed[0]["show_in_store"] = json!(false);
+    rig.put(changed);
+    rig.sync();
+    assert!(!rig.store.on_sale("PAN-1"), "hidden from shoppers");
+    assert_eq!(rig.store.holding("PAN-1"), 1, "hidden, not deleted");
+    assert!(rig.store.on_sale("CAM-P"), "the others stay");
+}
+
+fn a_channel_price_table_sets_the_stores_prices<S: Store>() {
+    let mut rig = Rig::<S>::with(|config| {
+        config.product_sync.price_table = serde_json::from_value(
+            json!({"percent_bp": 1000, "amount_cents": 0, "ending_cents": 90}),
+        )
+        .unwrap();
+    });
+    rig.put(catalog());
+    rig.sync();
+    // 189.90 + 10% = 208.89, rounded up to end in ,90.
+    assert_eq!(rig.store.item("PAN-1").unwrap().price, "208.90");
+    assert_eq!(rig.store.item("CAM-P").unwrap().price, "54.90");
+}
+
+fn a_store_failing_for_a_moment_is_retried_and_nothing_is_made_twice<S: Store>() {
+    let mut rig = Rig::<S>::new();
+    rig.put(json!([simple("1", "PAN-1", 18990, 7)]));
+    let (method, path) = S::create_route();
+    rig.store.inject(FaultRule {
+        method: Some(method.into()),
+        path_contains: Some(path.into()),
+        times: 2,
+        after: 0,
+        fault: Fault::Status {
+            status: 503,
+            body: String::new(),
+        },
+    });
+    let report = rig.sync();
+    assert_eq!(rig.store.holding("PAN-1"), 1, "{report:#?}");
+    assert_eq!(rig.store.item("PAN-1").unwrap().price, "189.90");
+}
+
 /// The suite, run on each platform.
 macro_rules! conformance {
     ($($behaviour:ident),* $(,)?) => {
@@ -542,4 +607,7 @@ conformance!(
     a_status_whose_answer_was_lost_is_checked_in_the_store_not_sent_again,
     a_reservation_holds_its_units_until_it_is_paid,
     a_confirmed_order_ships_with_the_shipped_status,
+    a_product_the_erp_stops_publishing_is_taken_off_sale,
+    a_channel_price_table_sets_the_stores_prices,
+    a_store_failing_for_a_moment_is_retried_and_nothing_is_made_twice,
 );
