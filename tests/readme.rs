@@ -276,7 +276,9 @@ fn every_shell_line_of_the_readme_is_checked() {
 /// The "Command line" blocks, line by line in order, as one day against two sandbox stores,
 /// from a folder holding what the README's prose says: `loja.json` (`samples/integration.json`
 /// pointed at the first store, with its keys, `chmod 600`), `outra.json` (a second integration,
-/// on the second store), the `samples/` catalog, `fulfilment.json` and `store-products.json`.
+/// on the second store), the `samples/` catalog, `fulfilment.json`, `store-products.json`, and a
+/// Nuvemshop webhook as an ERP's endpoint saved it (`nuvemshop.json`, `headers.json`,
+/// `body.json`).
 /// What the prose says happens in the store happens between the lines: before the first
 /// capture shoppers place orders 6001 to 6004 (6003 with an invalid CPF), and before the second
 /// the merchant cancels 6004. Every line must exit 0; `watch` and `sandbox`, which serve until
@@ -329,6 +331,16 @@ fn the_command_line_blocks_run_as_a_day_against_sandbox_stores() {
             "invoice": {"key": "35261208530528000184550010000154301000771560", "number": "15430",
                         "series": "1", "issued_at": "2026-12-01T12:00:00Z"},
             "tracking": {"code": "AA123456789BR", "carrier": "Correios"}})
+        .to_string(),
+    );
+    // A Nuvemshop store's webhook, as an ERP's endpoint saved it (the sample's app secret).
+    write("nuvemshop.json", &sample("integration-nuvemshop.json"));
+    let body = r#"{"store_id":1234567,"event":"order/paid","id":5001}"#;
+    write("body.json", body);
+    write(
+        "headers.json",
+        &serde_json::json!({"X-Linkedstore-HMAC-SHA256":
+            ponte::platform::nuvemshop::webhook::sign(b"0123456789abcdef", body.as_bytes())})
         .to_string(),
     );
     write(
