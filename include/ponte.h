@@ -276,6 +276,17 @@ typedef struct ponte ponte;
 typedef struct ponte_sandbox ponte_sandbox;
 
 /**
+ * Receives an integration's refreshed credentials, before Ponte uses them: `integration` and
+ * `credentials_json` (`{"access_token", "refresh_token", "access_token_expires_at"}`), both
+ * UTF-8 and borrowed for the call only. The host saves them where it keeps the integration's
+ * credentials and returns 0; any other value means they could not be saved, and Ponte does
+ * not use them (it offers them again at the next call that needs a token). The refresh token
+ * is single use: the one saved before is dead from this moment. Called on the thread of the
+ * Ponte call that refreshed; it must return normally and must not call Ponte on that handle.
+ */
+typedef int32_t (*ponte_credentials_callback)(void *user_data, const char *integration, const char *credentials_json);
+
+/**
  * Receives one log record: its level (`PONTE_LOG_ERROR` .. `PONTE_LOG_TRACE`), its target (the
  * part of Ponte, such as `"ponte::catalog"`) and its message, both UTF-8 and borrowed for the
  * call only. Called on the thread that made the Ponte call. It must return normally (no C++
@@ -417,6 +428,20 @@ PONTE_API int32_t ponte_catalog_retire_products(ponte *handle, const char *erp_i
  * or valid for a write.
  */
 PONTE_API int32_t ponte_catalog_get(ponte *handle, const char *key_json, char **product_out);
+
+/**
+ * Sets where `handle` hands an integration's refreshed credentials (Mercado Livre's token pair)
+ * before using them; NULL removes it, and then Ponte refuses to refresh rather than lose a pair.
+ *
+ * Parameters: `handle`; `callback`, or NULL; `user_data`, passed to `callback` untouched.
+ * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT` (handle).
+ * Thread safety: serialized with other calls on `handle`. The callback is this handle's.
+ *
+ * # Safety
+ * `handle` is NULL or open; `callback`, when set, stays callable with `user_data` until it is
+ * replaced or the handle is closed.
+ */
+PONTE_API int32_t ponte_set_credentials_callback(ponte *handle, ponte_credentials_callback callback, void *user_data);
 
 /**
  * Adds or replaces an integration from its JSON config (see the README for every setting).

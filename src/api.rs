@@ -19,6 +19,7 @@ use crate::model::catalog::{
 };
 use crate::model::config::{Credentials, IntegrationConfig, PlatformKind};
 use crate::platform::http::{Clock, SystemClock};
+use crate::platform::mercadolivre::MercadoLivre;
 use crate::platform::nuvemshop::Nuvemshop;
 use crate::platform::woocommerce::WooCommerce;
 use crate::platform::Platform;
@@ -43,6 +44,10 @@ pub struct Ponte {
     clock: Arc<dyn Clock>,
     /// This handle's id in run leases.
     holder: String,
+    /// Where a refreshed token pair goes before it is used (the host's keeping).
+    save_credentials: Option<crate::tokens::SaveCredentials>,
+    /// The token generation each integration's rotating pair was put at.
+    token_generations: HashMap<String, i64>,
 }
 
 impl std::fmt::Debug for Ponte {
@@ -80,7 +85,18 @@ impl Ponte {
             checks: HashMap::new(),
             clock: Arc::new(SystemClock),
             holder: crate::platform::oauth::nonce(),
+            save_credentials: None,
+            token_generations: HashMap::new(),
         })
+    }
+
+    /// Sets where a refreshed token pair (Mercado Livre's rotate at every refresh) is handed
+    /// before Ponte uses it: the host saves it where it keeps credentials, and returns an error
+    /// when it could not. Without one, Ponte cannot refresh, and says so.
+    pub fn set_credentials_callback(&mut self, save: Option<crate::tokens::SaveCredentials>) {
+        self.save_credentials = save;
+        self.platforms.clear();
+        self.checks.clear();
     }
 
     /// The path of the state file.
@@ -105,6 +121,10 @@ impl Ponte {
         self.disconnect(&config.id);
         match credentials {
             Some(credentials) => {
+                if config.platform == PlatformKind::Mercadolivre {
+                    let generation = crate::tokens::credentials_put(&mut self.db, &config.id)?;
+                    self.token_generations.insert(config.id.clone(), generation);
+                }
                 self.credentials.insert(config.id.clone(), credentials);
             }
             None if previous_platform != Some(config.platform) => {
@@ -529,9 +549,72 @@ impl Ponte {
             PlatformKind::Nuvemshop => {
                 Box::new(Nuvemshop::connect(config, credentials, self.clock.clone())?)
             }
+            PlatformKind::Mercadolivre => {
+                let tokens = self.rotating(config)?;
+                Box::new(MercadoLivre::connect(
+                    config,
+                    Arc::new(tokens),
+                    self.clock.clone(),
+                )?)
+            }
         };
         self.platforms.insert(config.id.clone(), platform);
         Ok(())
+    }
+
+    /// The rotating tokens of a Mercado Livre integration, from the credentials of this session.
+    fn rotating(&mut self, config: &IntegrationConfig) -> Result<crate::tokens::Rotating> {
+        let missing = || {
+            Error::Auth(format!(
+                "integration '{}': no client_id, client_secret and refresh_token in this session; put the config again with its credentials",
+                config.id
+            ))
+        };
+        let credentials = self.credentials.get(&config.id).ok_or_else(missing)?;
+        let (Some(client_id), Some(client_secret), Some(refresh_token)) = (
+            &credentials.client_id,
+            &credentials.client_secret,
+            &credentials.refresh_token,
+        ) else {
+            return Err(missing());
+        };
+        let proxy_login = credentials
+            .proxy_username
+            .as_ref()
+            .map(|user| (user, credentials.proxy_password.as_ref()));
+        let http = crate::platform::http::HttpClient::new(
+            &config.base_url,
+            config.allow_http,
+            crate::platform::http::Auth::None,
+            config.http.clone(),
+            proxy_login,
+            self.clock.clone(),
+        )?;
+        let pair = crate::tokens::TokenPair {
+            access_token: credentials.access_token.clone(),
+            refresh_token: refresh_token.clone(),
+            expires_at: credentials
+                .access_token_expires_at
+                .as_deref()
+                .and_then(crate::time::parse),
+        };
+        let (client_id, client_secret) = (client_id.clone(), client_secret.clone());
+        let generation = match self.token_generations.get(&config.id) {
+            Some(generation) => *generation,
+            None => crate::tokens::credentials_put(&mut self.db, &config.id)?,
+        };
+        Ok(crate::tokens::Rotating::new(crate::tokens::RotatingSetup {
+            integration: config.id.clone(),
+            state_path: std::path::PathBuf::from(self.db.path()),
+            holder: self.holder.clone(),
+            http,
+            client_id,
+            client_secret,
+            pair,
+            generation,
+            save: self.save_credentials.clone(),
+            clock: self.clock.clone(),
+        }))
     }
 
     fn view(&self, stored: store::StoredIntegration) -> IntegrationView {

@@ -154,7 +154,7 @@ pub(crate) fn check(
             let facts = StoreFacts::new(&probe);
             (store_items(config, &probe, &facts), Ok(facts))
         }
-        Err(error) => (vec![unreachable(&config.base_url, &error)], Err(error)),
+        Err(error) => (vec![unreachable(config, &error)], Err(error)),
     };
     let ok = items.iter().all(|i| i.status != ItemStatus::Problem);
     let check = IntegrationCheck {
@@ -189,18 +189,30 @@ fn flagged(item: &'static str, status: ItemStatus, message: Text, action: Text) 
 }
 
 /// The one line of a store that could not be asked: which line depends on what failed.
-fn unreachable(url: &str, error: &Error) -> CheckItem {
-    let key_action = text(
-        "Gere uma chave em WooCommerce > Configurações > Avançado > API REST, com permissão Leitura/Gravação, e informe-a na integração.",
-        "Create a key in WooCommerce > Settings > Advanced > REST API with Read/Write permission, and give it to the integration.",
-    );
+fn unreachable(config: &IntegrationConfig, error: &Error) -> CheckItem {
+    use crate::model::config::PlatformKind;
+    let url = config.base_url.as_str();
+    let key_action = match config.platform {
+        PlatformKind::Woocommerce => text(
+            "Gere uma chave em WooCommerce > Configurações > Avançado > API REST, com permissão Leitura/Gravação, e informe-a na integração.",
+            "Create a key in WooCommerce > Settings > Advanced > REST API with Read/Write permission, and give it to the integration.",
+        ),
+        PlatformKind::Nuvemshop => text(
+            "Peça ao lojista que instale (ou autorize de novo) o aplicativo na Nuvemshop, e informe o novo access_token na integração.",
+            "Have the merchant install (or authorise again) the app in Nuvemshop, and give the new access_token to the integration.",
+        ),
+        PlatformKind::Mercadolivre => text(
+            "Peça ao vendedor que autorize de novo o aplicativo no Mercado Livre, e informe o novo par de tokens na integração.",
+            "Have the seller authorise the app again in Mercado Livre, and give the new token pair to the integration.",
+        ),
+    };
     match error {
         Error::Auth(message) => flagged(
             "credentials",
             ItemStatus::Problem,
             text(
-                format!("A loja recusou a chave de API: \"{message}\""),
-                format!("The store refused the API key: \"{message}\""),
+                format!("A loja recusou as credenciais: \"{message}\""),
+                format!("The store refused the credentials: \"{message}\""),
             ),
             key_action,
         ),

@@ -114,6 +114,10 @@ pub enum Error {
     #[error("{0}")]
     Auth(String),
 
+    /// Something this Ponte does not do yet, or not on this platform.
+    #[error("{0}")]
+    Unsupported(String),
+
     /// The store answered with its error envelope; `code` is the platform's own.
     #[error("store answered {status} {code}: {message}")]
     Remote {

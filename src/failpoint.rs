@@ -41,7 +41,8 @@ static ARMED_ABORT: Mutex<Option<String>> = Mutex::new(None);
 /// Arms an abort of the whole process at the named step of a run, as a power cut or a kill -9
 /// there would end it: `capture.after_fetch_before_commit`, `capture.after_commit_before_return`,
 /// `push.after_intent_before_http`, `push.after_http_before_commit`,
-/// `writeback.after_http_before_commit`. For crash tests' child processes only.
+/// `writeback.after_http_before_commit`, `tokens.refresh_sent`, `tokens.answer_read`. For crash
+/// tests' child processes only.
 #[doc(hidden)]
 pub fn arm_abort(name: &str) {
     *ARMED_ABORT.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_string());

@@ -32,6 +32,7 @@ pub mod schemas;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod tokens;
 pub mod unattended;
 
 pub use api::{IntegrationView, Ponte};

@@ -204,6 +204,7 @@ const OTHER_EXPORTS: &[&str] = &[
     "ponte_customers_pending",
     "ponte_customer_confirm",
     "ponte_webhook_ingest",
+    "ponte_set_credentials_callback",
     "ponte_order_events",
     "ponte_order_event_ack",
     "ponte_order_fulfil",
@@ -2160,4 +2161,92 @@ fn a_webhook_is_taken_only_with_its_signature_and_refused_by_name_otherwise() {
             PONTE_OK
         );
     }
+}
+
+static SAVED_CREDENTIALS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn save_credentials(
+    user_data: *mut c_void,
+    integration: *const c_char,
+    credentials_json: *const c_char,
+) -> i32 {
+    // SAFETY: Ponte passes NUL-terminated strings, live for the call.
+    let (integration, json) = unsafe {
+        (
+            CStr::from_ptr(integration).to_string_lossy().into_owned(),
+            CStr::from_ptr(credentials_json)
+                .to_string_lossy()
+                .into_owned(),
+        )
+    };
+    SAVED_CREDENTIALS.lock().unwrap().push((integration, json));
+    // The test's user data says what to answer: 0 saved, else not.
+    user_data as usize as i32
+}
+
+#[test]
+fn refreshed_credentials_reach_the_host_through_its_callback_before_use() {
+    let store = ::ponte::sandbox::MlSandbox::start().unwrap();
+    let fixture = Fixture::new();
+    let h = fixture.handle;
+    let mut config = serde_json::to_value(store.integration_config("ml")).unwrap();
+    let credentials = store.credentials();
+    let secret =
+        |s: &Option<::ponte::model::config::Secret>| s.as_ref().unwrap().expose().to_string();
+    config["credentials"] = json!({
+        "client_id": secret(&credentials.client_id), "client_secret": secret(&credentials.client_secret),
+        "access_token": secret(&credentials.access_token), "refresh_token": secret(&credentials.refresh_token),
+        "access_token_expires_at": "2026-01-01T00:00:00Z"});
+    let config = CString::new(config.to_string()).unwrap();
+    let mut out = SENTINEL;
+    // SAFETY: NULL, a live handle, C strings, the callback above and out slots only.
+    unsafe {
+        assert_eq!(
+            ponte_set_credentials_callback(
+                ptr::null_mut(),
+                Some(save_credentials),
+                ptr::null_mut()
+            ),
+            PONTE_E_NULL_ARGUMENT
+        );
+        // The host cannot save: the pair is not used, and the check says why.
+        assert_eq!(
+            ponte_set_credentials_callback(
+                h,
+                Some(save_credentials),
+                ptr::without_provenance_mut(1)
+            ),
+            PONTE_OK
+        );
+        assert_eq!(ponte_integration_put(h, config.as_ptr()), PONTE_OK);
+        assert_eq!(
+            ponte_integration_check(h, c"ml".as_ptr(), &mut out),
+            PONTE_OK
+        );
+        let check = take(out);
+        assert_eq!(check["ok"], false, "{check}");
+        assert!(check.to_string().contains("did not save"), "{check}");
+        // Now it can: the same pair is offered again and used.
+        assert_eq!(
+            ponte_set_credentials_callback(h, Some(save_credentials), ptr::null_mut()),
+            PONTE_OK
+        );
+        out = SENTINEL;
+        assert_eq!(
+            ponte_integration_check(h, c"ml".as_ptr(), &mut out),
+            PONTE_OK
+        );
+        let check = take(out);
+        assert_eq!(check["ok"], true, "{check}");
+    }
+    let saved = SAVED_CREDENTIALS.lock().unwrap().clone();
+    let issued = store.issued();
+    let last: serde_json::Value = serde_json::from_str(&saved.last().unwrap().1).unwrap();
+    assert_eq!(saved.last().unwrap().0, "ml");
+    assert_eq!(last["refresh_token"], issued.refresh_token);
+    assert_eq!(last["access_token"], issued.access_token);
+    assert!(last["access_token_expires_at"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
 }

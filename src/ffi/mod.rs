@@ -6,6 +6,7 @@
 
 mod boundary;
 mod catalog;
+mod credentials;
 mod handle;
 mod integration;
 mod lifecycle;
@@ -18,6 +19,7 @@ mod sync;
 mod unattended;
 
 pub use catalog::*;
+pub use credentials::*;
 pub use handle::ponte;
 pub use integration::*;
 pub use lifecycle::*;

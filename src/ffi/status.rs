@@ -149,6 +149,7 @@ pub(crate) fn status_of(failure: &Failure) -> i32 {
             Error::Network(_) => PONTE_E_NETWORK,
             Error::Timeout(_) => PONTE_E_TIMEOUT,
             Error::Auth(_) => PONTE_E_AUTH,
+            Error::Unsupported(_) => PONTE_E_UNSUPPORTED,
             Error::Remote { .. } => PONTE_E_REMOTE,
             Error::Throttled(_) => PONTE_E_THROTTLED,
             Error::RedirectRefused(_) => PONTE_E_REDIRECT_REFUSED,

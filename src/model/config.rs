@@ -37,6 +37,24 @@ pub struct IntegrationConfig {
     /// Where a Nuvemshop store is and who asks: required for `nuvemshop`, refused elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nuvemshop: Option<NuvemshopSettings>,
+    /// The Mercado Livre seller: required for `mercadolivre`, refused elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mercadolivre: Option<MercadoLivreSettings>,
+}
+
+/// A Mercado Livre seller: `base_url` is the API host (`https://api.mercadolibre.com`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MercadoLivreSettings {
+    /// The seller's user id, the `user_id` that came with the tokens (64-bit).
+    pub seller_id: String,
+    /// The site: `MLB` for Brazil.
+    #[serde(default = "default_site")]
+    pub site_id: String,
+}
+
+fn default_site() -> String {
+    "MLB".to_string()
 }
 
 /// A Nuvemshop store's place in the API: `base_url` is the API host
@@ -132,6 +150,7 @@ impl Default for HttpSettings {
 pub enum PlatformKind {
     Woocommerce,
     Nuvemshop,
+    Mercadolivre,
 }
 
 #[derive(
@@ -162,6 +181,19 @@ pub struct Credentials {
     /// take webhooks in (`ponte_webhook_ingest`).
     #[serde(default)]
     pub app_secret: Option<Secret>,
+    /// Mercado Livre's app id and secret, which refresh the seller's tokens.
+    #[serde(default)]
+    pub client_id: Option<Secret>,
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    /// Mercado Livre's refresh token: single use, and only the newest one is valid. Each
+    /// refresh hands the new pair to the host's credentials callback before it is used.
+    #[serde(default)]
+    pub refresh_token: Option<Secret>,
+    /// When `access_token` expires (RFC 3339), as the last refresh said; unknown means it is
+    /// refreshed before its first use.
+    #[serde(default)]
+    pub access_token_expires_at: Option<String>,
     /// The login of `http.proxy`, when the proxy asks for one.
     #[serde(default)]
     pub proxy_username: Option<Secret>,
@@ -208,6 +240,9 @@ impl Credentials {
             ("consumer_secret", &self.consumer_secret),
             ("access_token", &self.access_token),
             ("app_secret", &self.app_secret),
+            ("client_id", &self.client_id),
+            ("client_secret", &self.client_secret),
+            ("refresh_token", &self.refresh_token),
             ("proxy_username", &self.proxy_username),
             ("proxy_password", &self.proxy_password),
         ]
@@ -509,9 +544,10 @@ fn default_currency() -> String {
     "BRL".to_string()
 }
 
-/// WooCommerce's and Nuvemshop's statuses of an order that is off, so the default fits both.
+/// The statuses of an order that is off on WooCommerce, Nuvemshop and Mercado Livre, so the
+/// default fits them all.
 fn default_cancelled_statuses() -> Vec<String> {
-    ["cancelled", "refunded", "failed", "voided"]
+    ["cancelled", "refunded", "failed", "voided", "invalid"]
         .map(String::from)
         .to_vec()
 }
@@ -658,6 +694,7 @@ impl IntegrationConfig {
             let needed: &[&str] = match self.platform {
                 PlatformKind::Woocommerce => &["consumer_key", "consumer_secret"],
                 PlatformKind::Nuvemshop => &["access_token"],
+                PlatformKind::Mercadolivre => &["client_id", "client_secret", "refresh_token"],
             };
             let given = credentials.names();
             for name in needed {
@@ -671,6 +708,7 @@ impl IntegrationConfig {
             let optional: &[&str] = match self.platform {
                 PlatformKind::Woocommerce => &[],
                 PlatformKind::Nuvemshop => &["app_secret"],
+                PlatformKind::Mercadolivre => &["access_token"],
             };
             let proxy_login = ["proxy_username", "proxy_password"];
             for name in proxy_login.iter().filter(|n| given.contains(n)) {
@@ -700,6 +738,9 @@ impl IntegrationConfig {
                 ("consumer_secret", &credentials.consumer_secret),
                 ("access_token", &credentials.access_token),
                 ("app_secret", &credentials.app_secret),
+                ("client_id", &credentials.client_id),
+                ("client_secret", &credentials.client_secret),
+                ("refresh_token", &credentials.refresh_token),
             ] {
                 if secret
                     .as_ref()
@@ -710,6 +751,48 @@ impl IntegrationConfig {
             }
         }
 
+        if let Some(at) = self
+            .credentials
+            .as_ref()
+            .and_then(|c| c.access_token_expires_at.as_deref())
+        {
+            if crate::time::parse(at).is_none() {
+                problem(
+                    "credentials.access_token_expires_at",
+                    format!("{at:?} is not an RFC 3339 time with its zone"),
+                );
+            }
+        }
+        match (&self.platform, &self.mercadolivre) {
+            (PlatformKind::Mercadolivre, None) => problem(
+                "mercadolivre",
+                "is required for mercadolivre: {\"seller_id\"}".into(),
+            ),
+            (PlatformKind::Mercadolivre, Some(settings)) => {
+                if settings.seller_id.is_empty() || settings.seller_id.parse::<u64>().is_err() {
+                    problem(
+                        "mercadolivre.seller_id",
+                        "must be the seller's user id, the user_id given with the tokens".into(),
+                    );
+                }
+                if settings.site_id.len() != 3
+                    || !settings.site_id.bytes().all(|b| b.is_ascii_uppercase())
+                {
+                    problem(
+                        "mercadolivre.site_id",
+                        format!(
+                            "{:?} is not a Mercado Livre site such as \"MLB\"",
+                            settings.site_id
+                        ),
+                    );
+                }
+            }
+            (_, Some(_)) => problem(
+                "mercadolivre",
+                format!("is not used by {}", self.platform.name()),
+            ),
+            (_, None) => {}
+        }
         match (&self.platform, &self.nuvemshop) {
             (PlatformKind::Nuvemshop, None) => problem(
                 "nuvemshop",
@@ -1018,11 +1101,29 @@ pub const NUVEMSHOP_READ_STATUSES: [&str; 9] = [
 /// as an unpacked one in the documented payloads, so Ponte could never confirm it.
 pub const NUVEMSHOP_WRITE_STATUSES: [&str; 3] = ["fulfilled", "closed", "cancelled"];
 
+/// A Mercado Livre order's states, which the marketplace alone moves.
+pub const MERCADOLIVRE_STATUSES: [&str; 9] = [
+    "confirmed",
+    "payment_required",
+    "payment_in_process",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "pending_cancel",
+    "cancelled",
+    "invalid",
+];
+
 impl PlatformKind {
     /// Whether orders of this platform can be read in `status`.
     fn check_read_status(self, status: &str) -> std::result::Result<(), String> {
         match self {
             PlatformKind::Woocommerce => Ok(()),
+            PlatformKind::Mercadolivre if MERCADOLIVRE_STATUSES.contains(&status) => Ok(()),
+            PlatformKind::Mercadolivre => Err(format!(
+                "{status:?} is not a state a Mercado Livre order can be in; use one of {}",
+                MERCADOLIVRE_STATUSES.join(", ")
+            )),
             PlatformKind::Nuvemshop if NUVEMSHOP_READ_STATUSES.contains(&status) => Ok(()),
             PlatformKind::Nuvemshop => Err(format!(
                 "{status:?} is not a state a Nuvemshop order can be in; use one of {}",
@@ -1035,6 +1136,9 @@ impl PlatformKind {
     fn check_write_status(self, status: &str) -> std::result::Result<(), String> {
         match self {
             PlatformKind::Woocommerce => Ok(()),
+            PlatformKind::Mercadolivre => Err(format!(
+                "Mercado Livre owns its orders' states and a seller cannot set {status:?}; leave it unset (a rejection's reason goes to the order as a note)"
+            )),
             PlatformKind::Nuvemshop if NUVEMSHOP_WRITE_STATUSES.contains(&status) => Ok(()),
             PlatformKind::Nuvemshop => Err(format!(
                 "Nuvemshop cannot express {status:?}: its orders change only through the actions fulfill, close and cancel; use one of {} or leave it unset (the order stays open, which is what received means there)",
@@ -1047,6 +1151,7 @@ impl PlatformKind {
         match self {
             PlatformKind::Woocommerce => "woocommerce",
             PlatformKind::Nuvemshop => "nuvemshop",
+            PlatformKind::Mercadolivre => "mercadolivre",
         }
     }
 }
@@ -1235,6 +1340,32 @@ mod tests {
             vec![
                 "credentials.app_secret: is not used by woocommerce",
                 "nuvemshop: is not used by woocommerce",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_mercado_livre_seller_needs_its_app_and_refresh_token_and_sets_no_order_state() {
+        let good = r#"{"id":"ml","platform":"mercadolivre","base_url":"https://api.mercadolibre.com",
+            "mercadolivre":{"seller_id":"9007199254740993"},
+            "credentials":{"client_id":"1","client_secret":"s","refresh_token":"TG-1",
+                           "access_token":"APP_USR-1","access_token_expires_at":"2026-12-02T18:00:00Z"}}"#;
+        let config = parse_config(good).unwrap();
+        assert_eq!(config.mercadolivre.unwrap().site_id, "MLB");
+        assert_eq!(
+            problems(
+                r#"{"id":"ml","platform":"mercadolivre","base_url":"https://api.mercadolibre.com",
+                "mercadolivre":{"seller_id":"vendedor","site_id":"Brasil"},
+                "credentials":{"client_id":"1","client_secret":"s","access_token_expires_at":"amanhã"},
+                "order_capture":{"fetch_statuses":["paid","processing"],"rejected_status":"cancelled"}}"#
+            ),
+            vec![
+                "credentials.refresh_token: is required for mercadolivre",
+                r#"credentials.access_token_expires_at: "amanhã" is not an RFC 3339 time with its zone"#,
+                "mercadolivre.seller_id: must be the seller's user id, the user_id given with the tokens",
+                r#"mercadolivre.site_id: "Brasil" is not a Mercado Livre site such as "MLB""#,
+                r#"order_capture.fetch_statuses[1]: "processing" is not a state a Mercado Livre order can be in; use one of confirmed, payment_required, payment_in_process, partially_paid, paid, partially_refunded, pending_cancel, cancelled, invalid"#,
+                r#"order_capture.rejected_status: Mercado Livre owns its orders' states and a seller cannot set "cancelled"; leave it unset (a rejection's reason goes to the order as a note)"#,
             ]
         );
     }

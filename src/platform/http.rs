@@ -66,6 +66,9 @@ impl Method {
     }
 }
 
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
 /// One request, relative to the store's base URL.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -74,6 +77,8 @@ pub struct Request {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// The body's media type: JSON, or a form (an OAuth token endpoint).
+    pub content_type: &'static str,
     /// True when sending it twice has the effect of sending it once (reads, absolute updates):
     /// only then is a request retried after it may have reached the store.
     pub idempotent: bool,
@@ -86,6 +91,7 @@ impl Request {
             path: path.into(),
             query,
             body: None,
+            content_type: JSON,
             idempotent: true,
         }
     }
@@ -101,7 +107,25 @@ impl Request {
             path: path.into(),
             query: Vec::new(),
             body: Some(body.to_string().into_bytes()),
+            content_type: JSON,
             idempotent,
+        }
+    }
+
+    /// A form-encoded POST (`application/x-www-form-urlencoded`), as OAuth token endpoints take.
+    /// Never retried once it may have arrived: a token grant is spent by its first use.
+    pub fn form(path: impl Into<String>, fields: &[(&str, &str)]) -> Request {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", oauth::percent_encode(k), oauth::percent_encode(v)))
+            .collect();
+        Request {
+            method: Method::Post,
+            path: path.into(),
+            query: Vec::new(),
+            body: Some(body.join("&").into_bytes()),
+            content_type: FORM,
+            idempotent: false,
         }
     }
 
@@ -275,11 +299,20 @@ impl HttpClient {
     /// request), and for idempotent requests also other 5xx, timeouts and broken connections.
     /// A final 4xx or 5xx is returned as a response for the caller to read its envelope.
     pub fn send(&self, request: &Request) -> Result<Response, SendError> {
+        self.send_with(request, &[])
+    }
+
+    /// `send`, with headers of the caller's own on every try (a bearer token that rotates).
+    pub fn send_with(
+        &self,
+        request: &Request,
+        headers: &[(&str, &str)],
+    ) -> Result<Response, SendError> {
         let mut attempt = 0;
         loop {
             self.wait_for_rate_limit();
             self.count(|s| s.requests += 1);
-            let outcome = self.send_once(request);
+            let outcome = self.send_once(request, headers);
             let retry_wait = match &outcome {
                 Ok(response) if matches!(response.status, 429 | 503) => {
                     self.count(|s| s.throttled += 1);
@@ -335,7 +368,11 @@ impl HttpClient {
         }
     }
 
-    fn send_once(&self, request: &Request) -> Result<Response, SendError> {
+    fn send_once(
+        &self,
+        request: &Request,
+        headers: &[(&str, &str)],
+    ) -> Result<Response, SendError> {
         let url = format!("{}{}", self.base_url, request.path);
         let full_url = if request.query.is_empty() {
             url.clone()
@@ -389,6 +426,9 @@ impl HttpClient {
                 if let Some(agent) = &self.user_agent {
                     builder = builder.header("User-Agent", agent);
                 }
+                for (name, value) in headers {
+                    builder = builder.header(*name, *value);
+                }
                 if let Some((name, value)) = &authorization {
                     builder = builder.header(*name, value);
                 }
@@ -403,9 +443,12 @@ impl HttpClient {
                 if let Some(agent) = &self.user_agent {
                     builder = builder.header("User-Agent", agent);
                 }
+                for (name, value) in headers {
+                    builder = builder.header(*name, *value);
+                }
                 builder = builder
                     .header("Accept", "application/json")
-                    .header("Content-Type", "application/json");
+                    .header("Content-Type", request.content_type);
                 if let Some((name, value)) = &authorization {
                     builder = builder.header(*name, value);
                 }

@@ -5,6 +5,7 @@
 pub mod http;
 pub mod in_flight;
 pub mod json_scan;
+pub mod mercadolivre;
 pub mod nuvemshop;
 pub mod oauth;
 pub mod reading;

@@ -6,6 +6,7 @@
 //! Two platforms, over the one server (`server.rs`): WooCommerce (`WooSandbox`, the store in
 //! `woocommerce/`) and Nuvemshop (`NuvemSandbox`, the store in `nuvemshop/`).
 
+pub mod mercadolivre;
 pub mod nuvemshop;
 pub mod server;
 pub mod woocommerce;
@@ -525,5 +526,94 @@ impl NuvemSandbox {
     /// Stops the server (also done on drop).
     pub fn stop(mut self) {
         self.server.stop();
+    }
+}
+
+/// A running Mercado Livre sandbox seller, begun (issue 17): the OAuth token endpoint with
+/// single-use refresh tokens and `GET /users/me`. Dropping it stops the server.
+pub struct MlSandbox {
+    server: Server,
+    store: Arc<mercadolivre::MlStore>,
+}
+
+impl std::fmt::Debug for MlSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MlSandbox")
+            .field("base_url", &self.base_url())
+            .finish()
+    }
+}
+
+impl MlSandbox {
+    pub fn start() -> std::io::Result<MlSandbox> {
+        Self::start_with(mercadolivre::MlOptions::default())
+    }
+
+    pub fn start_with(options: mercadolivre::MlOptions) -> std::io::Result<MlSandbox> {
+        let port = options.port;
+        let store = Arc::new(mercadolivre::MlStore::new(options));
+        let server = Server::start(store.clone(), port)?;
+        Ok(MlSandbox { server, store })
+    }
+
+    /// `http://127.0.0.1:PORT`, the API host (the integration config's `base_url`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.server.address())
+    }
+
+    pub fn seller_id(&self) -> u64 {
+        self.store.seller_id()
+    }
+
+    /// The token pair the seller's app holds now.
+    pub fn issued(&self) -> mercadolivre::IssuedPair {
+        self.store.issued()
+    }
+
+    /// The app's credentials with the seller's current pair.
+    pub fn credentials(&self) -> Credentials {
+        let pair = self.issued();
+        Credentials {
+            client_id: Some(Secret::new(self.store.client_id())),
+            client_secret: Some(Secret::new(self.store.client_secret())),
+            access_token: Some(Secret::new(pair.access_token)),
+            refresh_token: Some(Secret::new(pair.refresh_token)),
+            access_token_expires_at: Some(crate::time::format_rfc3339(pair.expires_at)),
+            ..Credentials::default()
+        }
+    }
+
+    /// An integration config for this seller, with the current pair.
+    pub fn integration_config(&self, id: &str) -> IntegrationConfig {
+        let mut config: IntegrationConfig = serde_json::from_value(serde_json::json!({
+            "id": id, "platform": "mercadolivre", "base_url": self.base_url(), "allow_http": true,
+            "mercadolivre": {"seller_id": self.seller_id().to_string()},
+        }))
+        .expect("a literal config is valid");
+        config.credentials = Some(self.credentials());
+        config
+    }
+
+    /// What happened, in order: `refresh`, or `GET /users/me with <token>`.
+    pub fn log(&self) -> Vec<String> {
+        self.store.log()
+    }
+
+    /// The access token expires now.
+    pub fn expire_access_token(&self) {
+        self.store.expire_access_token();
+    }
+
+    /// The seller revokes the app's grant: every token dies.
+    pub fn revoke(&self) {
+        self.store.revoke();
+    }
+
+    pub fn inject(&self, rule: FaultRule) {
+        self.server.controls().add_fault(rule);
+    }
+
+    pub fn counters(&self) -> BTreeMap<String, u64> {
+        self.server.controls().counters()
     }
 }

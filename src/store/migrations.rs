@@ -380,7 +380,36 @@ CREATE TABLE webhook_order (
 ) STRICT;
 ";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14];
+/// Rotating tokens (Mercado Livre): where each integration's pair stands, never the pair, and a
+/// `token` lease so one refresh runs at a time. SQLite cannot change a CHECK, so the lease table
+/// is rebuilt.
+const V15: &str = "
+CREATE TABLE run_lease_new (
+    integration_id  TEXT NOT NULL REFERENCES integration (id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL CHECK (kind IN ('sync', 'capture', 'token')),
+    holder          TEXT NOT NULL,
+    pid             INTEGER NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    pid_started     TEXT,
+    PRIMARY KEY (integration_id, kind)
+) STRICT;
+INSERT INTO run_lease_new (integration_id, kind, holder, pid, expires_at, pid_started)
+    SELECT integration_id, kind, holder, pid, expires_at, pid_started FROM run_lease;
+DROP TABLE run_lease;
+ALTER TABLE run_lease_new RENAME TO run_lease;
+
+CREATE TABLE token_state (
+    integration_id  TEXT PRIMARY KEY REFERENCES integration (id) ON DELETE CASCADE,
+    generation      INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('ok', 'refreshing', 'unsaved', 'reauthorize')),
+    reason          TEXT,
+    changed_at      TEXT NOT NULL
+) STRICT;
+";
+
+const MIGRATIONS: &[&str] = &[
+    V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -13,6 +13,7 @@ mod migrations;
 pub(crate) mod orders;
 mod process;
 pub(crate) mod sync;
+pub(crate) mod tokens;
 pub(crate) mod webhooks;
 
 use std::fs::OpenOptions;

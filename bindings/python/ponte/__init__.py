@@ -11,7 +11,7 @@ import urllib.request
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from . import _native
-from ._native import lib, take_string
+from ._native import CREDENTIALS_CALLBACK, lib, take_string
 from .errors import (
     ArgumentError,
     ConfigError,
@@ -140,6 +140,7 @@ class Ponte:
         lib.ponte_open(str(path).encode("utf-8"), ctypes.byref(handle))
         self._handle: Optional[int] = handle.value
         self._lock = threading.Lock()
+        self._credentials_callback: Any = None
 
     def __enter__(self) -> "Ponte":
         return self
@@ -167,6 +168,26 @@ class Ponte:
     def closed(self) -> bool:
         """True once ``close()`` ran."""
         return self._handle is None
+
+    def set_credentials_callback(self, save: Optional[Callable[[str, Dict[str, Any]], None]]) -> None:
+        """Sets where refreshed credentials (Mercado Livre's token pair, rotated at every refresh)
+        go before Ponte uses them: ``save(integration, {"access_token", "refresh_token",
+        "access_token_expires_at"})`` keeps them where the ERP keeps credentials; raising means
+        they could not be saved, and Ponte does not use them. ``None`` removes it, and Ponte then
+        refuses to refresh rather than lose a pair."""
+        if save is None:
+            callback = CREDENTIALS_CALLBACK()
+        else:
+            def callback_fn(_user_data: Any, integration: bytes, credentials: bytes) -> int:
+                try:
+                    save(integration.decode("utf-8"), json.loads(credentials.decode("utf-8")))
+                    return 0
+                except Exception:  # noqa: BLE001 - any failure means "not saved"
+                    return 1
+            callback = CREDENTIALS_CALLBACK(callback_fn)
+        self._call(lib.ponte_set_credentials_callback, callback, None)
+        # ctypes frees a callback nobody holds; the handle calls it until it is replaced.
+        self._credentials_callback = callback
 
     def _call(self, func: Any, *args: Any) -> None:
         with self._lock:
@@ -511,7 +532,11 @@ class Sandbox:
             "base_url": self.base_url,
             "allow_http": True,
         }
-        if self.info["platform"] == "nuvemshop":
+        if self.info["platform"] == "mercadolivre":
+            config["mercadolivre"] = {"seller_id": self.info["seller_id"]}
+            config["credentials"] = {key: self.info[key] for key in (
+                "client_id", "client_secret", "access_token", "refresh_token", "access_token_expires_at")}
+        elif self.info["platform"] == "nuvemshop":
             config["nuvemshop"] = {"store_id": self.info["store_id"], "user_agent": "Ponte sandbox (ti@ponte.example)"}
             config["credentials"] = {"access_token": self.info["access_token"], "app_secret": self.info["app_secret"]}
         else:

@@ -20,6 +20,7 @@ _c_out = ctypes.POINTER(ctypes.c_void_p)
 
 LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, _c_int32, _c_str, _c_str)
 PROGRESS_CALLBACK = ctypes.CFUNCTYPE(_c_int32, ctypes.c_void_p, _c_int32, _c_int32)
+CREDENTIALS_CALLBACK = ctypes.CFUNCTYPE(_c_int32, ctypes.c_void_p, _c_str, _c_str)
 
 
 def _library_names() -> List[str]:
@@ -142,6 +143,7 @@ _SIGNATURES = {
     "ponte_order_events": (_c_int32, [_c_handle, _c_str, _c_out], _check_status),
     "ponte_order_event_ack": (_c_int32, [_c_handle, _c_str, ctypes.c_int64, _c_out], _check_status),
     "ponte_order_fulfil": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
+    "ponte_set_credentials_callback": (_c_int32, [_c_handle, CREDENTIALS_CALLBACK, ctypes.c_void_p], _check_status),
     "ponte_webhook_ingest": (_c_int32, [_c_handle, _c_str, _c_str, _c_str, _c_out], _check_status),
     "ponte_sandbox_start": (_c_int32, [_c_str, ctypes.POINTER(_c_handle), _c_out], _check_status),
     "ponte_sandbox_stop": (None, [_c_handle], None),

@@ -541,11 +541,18 @@ fn credentials_from_env(id: &str) -> Option<ponte::model::config::Credentials> {
         consumer_secret: var("CONSUMER_SECRET"),
         access_token: var("ACCESS_TOKEN"),
         app_secret: var("APP_SECRET"),
+        client_id: var("CLIENT_ID"),
+        client_secret: var("CLIENT_SECRET"),
+        refresh_token: var("REFRESH_TOKEN"),
+        access_token_expires_at: std::env::var(format!("PONTE_{prefix}_ACCESS_TOKEN_EXPIRES_AT"))
+            .ok(),
         proxy_username: var("PROXY_USERNAME"),
         proxy_password: var("PROXY_PASSWORD"),
     };
-    (credentials.consumer_key.is_some() || credentials.access_token.is_some())
-        .then_some(credentials)
+    (credentials.consumer_key.is_some()
+        || credentials.access_token.is_some()
+        || credentials.refresh_token.is_some())
+    .then_some(credentials)
 }
 
 #[cfg(unix)]
