@@ -3,6 +3,8 @@
 //! notifications are not built yet: those calls refuse with `Error::Unsupported`, naming the
 //! issue, and the check says so. Facts and sources: `shared/platforms/MERCADOLIVRE.md`.
 
+pub mod mapping;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
