@@ -343,11 +343,8 @@ impl Ponte {
         body: &[u8],
     ) -> Result<WebhookReceipt> {
         let config = self.integration_config(integration)?;
-        let secret = self
-            .credentials
-            .get(integration)
-            .and_then(|c| c.app_secret.as_ref());
-        crate::capture::webhook_ingest(&mut self.db, &config, secret, headers, body)
+        let credentials = self.credentials.get(integration);
+        crate::capture::webhook_ingest(&mut self.db, &config, credentials, headers, body)
     }
 
     /// One page of the orders waiting for the ERP to confirm or reject them, in the order they

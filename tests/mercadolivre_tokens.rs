@@ -299,3 +299,59 @@ fn a_process_killed_in_the_middle_of_a_refresh_leaves_it_needing_the_merchant() 
         }
     }
 }
+
+#[test]
+fn a_notification_is_only_recorded_and_must_name_this_seller_and_app() {
+    let store = Arc::new(MlSandbox::start().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut ponte = handle(&dir, store.integration_config("ml"), None);
+    let seller = store.seller_id().to_string();
+    let app = secret_of(&store.credentials().client_id);
+    let body = |topic: &str, resource: &str, user: &str, app: &str| {
+        format!(
+            r#"{{"_id":"x","resource":"{resource}","user_id":{user},"topic":"{topic}","application_id":{app},"attempts":1}}"#
+        )
+    };
+    let receipt = ponte
+        .webhook_ingest(
+            "ml",
+            &[],
+            body("orders_v2", "/orders/2000003508897196", &seller, &app).as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(receipt.store_order_id.as_deref(), Some("2000003508897196"));
+    assert!(receipt.capture_scheduled);
+    let items = ponte
+        .webhook_ingest(
+            "ml",
+            &[],
+            body("items", "/items/MLB1", &seller, &app).as_bytes(),
+        )
+        .unwrap();
+    assert!(!items.capture_scheduled);
+    let other_seller = ponte
+        .webhook_ingest(
+            "ml",
+            &[],
+            body("orders_v2", "/orders/1", "42", &app).as_bytes(),
+        )
+        .unwrap_err();
+    assert!(
+        other_seller.to_string().contains("seller 42"),
+        "{other_seller}"
+    );
+    let other_app = ponte
+        .webhook_ingest(
+            "ml",
+            &[],
+            body("orders_v2", "/orders/1", &seller, "77").as_bytes(),
+        )
+        .unwrap_err();
+    assert!(other_app.to_string().contains("app 77"), "{other_app}");
+    // Nothing was asked of the marketplace.
+    assert!(store.log().is_empty(), "{:?}", store.log());
+}
+
+fn secret_of(secret: &Option<ponte::model::config::Secret>) -> String {
+    secret.as_ref().unwrap().expose().to_string()
+}
