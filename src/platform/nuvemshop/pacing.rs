@@ -41,23 +41,6 @@ impl Bucket {
             reset_ms: reset?,
         })
     }
-
-    /// How long to wait before the next request so that `reserve` requests stay free in the
-    /// bucket (for the merchant's other apps sharing it): nothing while more than `reserve` are
-    /// left, else the time the bucket takes to leak the difference, at the pace the answer
-    /// implies (what it holds, drained in `reset_ms`).
-    pub fn wait_before_next(&self, reserve: u32) -> Duration {
-        if self.remaining > reserve {
-            return Duration::ZERO;
-        }
-        let held = u64::from(self.limit.saturating_sub(self.remaining));
-        if held == 0 || self.reset_ms == 0 {
-            return Duration::ZERO;
-        }
-        let to_leak = u64::from(reserve - self.remaining + 1);
-        // Rounded up: a wait a millisecond short is a 429.
-        Duration::from_millis((self.reset_ms * to_leak).div_ceil(held))
-    }
 }
 
 /// Paces a client by the bucket its answers announce. Between answers it counts its own
@@ -240,35 +223,5 @@ mod tests {
             later,
         );
         assert_eq!(pacer.before_request(later), Duration::from_millis(2_500));
-    }
-
-    #[test]
-    fn a_bucket_with_room_is_not_waited_for() {
-        assert_eq!(bucket(40, 10, 15_000).wait_before_next(2), Duration::ZERO);
-        assert_eq!(bucket(40, 40, 0).wait_before_next(2), Duration::ZERO);
-    }
-
-    #[test]
-    fn a_full_bucket_waits_for_what_must_leak_at_its_pace() {
-        // Full: 40 held, empty in 20 s, so one request leaks every 500 ms.
-        assert_eq!(
-            bucket(40, 0, 20_000).wait_before_next(0),
-            Duration::from_millis(500)
-        );
-        // Keeping 2 free with 1 left: 2 must leak first.
-        assert_eq!(
-            bucket(40, 1, 19_500).wait_before_next(2),
-            Duration::from_millis(1_000)
-        );
-        // A plan ten times larger leaks ten times faster.
-        assert_eq!(
-            bucket(400, 0, 20_000).wait_before_next(0),
-            Duration::from_millis(50)
-        );
-        // Rounded up, never short.
-        assert_eq!(
-            bucket(3, 0, 1_000).wait_before_next(0),
-            Duration::from_millis(334)
-        );
     }
 }
