@@ -230,7 +230,9 @@ fn refresh_crash_child() {
     let mut ponte = Ponte::open(var("PONTE_TOKEN_DB")).unwrap();
     ponte.set_credentials_callback(Some(Arc::new(|_: &str, _: &TokenPair| Ok(()))));
     ponte.integration_put(config).unwrap();
-    let _ = ponte.integration_check("ml");
+    let checked = ponte.integration_check("ml").map(|c| c.ok);
+    // Reached only when no abort was armed: says whether the refresh went through.
+    std::process::exit(if checked.unwrap_or(false) { 0 } else { 3 });
 }
 
 #[test]
@@ -354,4 +356,49 @@ fn a_notification_is_only_recorded_and_must_name_this_seller_and_app() {
 
 fn secret_of(secret: &Option<ponte::model::config::Secret>) -> String {
     secret.as_ref().unwrap().expose().to_string()
+}
+
+#[test]
+fn a_handle_whose_pair_another_process_refreshed_asks_for_the_saved_pair_and_spends_nothing() {
+    let store = Arc::new(MlSandbox::start().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ponte.db");
+    let mut config = store.integration_config("ml");
+    let mut credentials = config.credentials.take().unwrap();
+    credentials.access_token_expires_at = Some("2026-01-01T00:00:00Z".into());
+    // This process puts its pair first; it will need a refresh at its first call.
+    config.credentials = Some(credentials.clone());
+    let saved: Saved = Arc::default();
+    let mut ponte = Ponte::open(&db).unwrap();
+    ponte.set_credentials_callback(Some(saving(&store, &saved)));
+    ponte.integration_put(config.clone()).unwrap();
+    // Another process, with the same pair, refreshes first (no abort armed).
+    let credentials_json = serde_json::json!({
+        "client_id": secret_of(&credentials.client_id), "client_secret": secret_of(&credentials.client_secret),
+        "access_token": secret_of(&credentials.access_token), "refresh_token": secret_of(&credentials.refresh_token),
+        "access_token_expires_at": credentials.access_token_expires_at,
+    });
+    let mut bare = config.clone();
+    bare.credentials = None;
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "refresh_crash_child", "--nocapture"])
+        .env("PONTE_TOKEN_CRASH_POINT", "none")
+        .env("PONTE_TOKEN_DB", &db)
+        .env("PONTE_TOKEN_CONFIG", serde_json::to_string(&bare).unwrap())
+        .env("PONTE_TOKEN_CREDENTIALS", credentials_json.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "the other process refreshed");
+    assert_eq!(refreshes(&store), 1);
+    // This handle's refresh token is spent: it says so, and sends nothing.
+    let error = check_error(&mut ponte);
+    assert!(error.contains("another process"), "{error}");
+    assert_eq!(refreshes(&store), 1, "{:?}", store.log());
+    // Given the pair the other process's host saved, it works.
+    ponte
+        .integration_put(store.integration_config("ml"))
+        .unwrap();
+    assert!(ponte.integration_check("ml").unwrap().ok);
 }
