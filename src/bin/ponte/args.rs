@@ -443,12 +443,12 @@ pub struct StoreTarget {
 pub struct StoreIntegration {
     /// Put the integration this file describes first, then use it. Credentials come from the
     /// file (keep it chmod 600) or else from PONTE_<ID>_CONSUMER_KEY and
-    /// PONTE_<ID>_CONSUMER_SECRET (Nuvemshop: PONTE_<ID>_ACCESS_TOKEN); they are never stored
+    /// PONTE_<ID>_CONSUMER_SECRET (Nuvemshop: PONTE_<ID>_ACCESS_TOKEN and _APP_SECRET); they are never stored
     #[arg(long, value_name = "CONFIG.json")]
     pub config: Option<PathBuf>,
     /// Use an integration put before, by its id. Credentials come from
     /// PONTE_<ID>_CONSUMER_KEY and PONTE_<ID>_CONSUMER_SECRET (Nuvemshop:
-    /// PONTE_<ID>_ACCESS_TOKEN), <ID> in capitals with other characters as `_`
+    /// PONTE_<ID>_ACCESS_TOKEN and _APP_SECRET), <ID> in capitals with other characters as `_`
     #[arg(long, value_name = "ID")]
     pub integration: Option<String>,
 }
@@ -483,7 +483,7 @@ pub struct Services {
     pub state: StateFile,
     /// Put the integration this file describes first; repeat it, once per integration.
     /// Credentials come from the file (keep it chmod 600) or else from PONTE_<ID>_CONSUMER_KEY
-    /// and PONTE_<ID>_CONSUMER_SECRET (Nuvemshop: PONTE_<ID>_ACCESS_TOKEN); they are never stored
+    /// and PONTE_<ID>_CONSUMER_SECRET (Nuvemshop: PONTE_<ID>_ACCESS_TOKEN and _APP_SECRET); they are never stored
     #[arg(long = "config", value_name = "CONFIG.json", required = true)]
     pub configs: Vec<PathBuf>,
 }
