@@ -81,7 +81,7 @@ impl From<WcVersion> for crate::sandbox::WcVersion {
     }
 }
 
-#[derive(Serialize, schemars::JsonSchema)]
+#[derive(Serialize, Default, schemars::JsonSchema)]
 pub(crate) struct Info {
     platform: &'static str,
     /// WooCommerce: the release the store answers as.
@@ -186,15 +186,8 @@ fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
                 base_url: store.base_url(),
                 consumer_key: Some(key.consumer_key),
                 consumer_secret: Some(key.consumer_secret),
-                store_id: None,
-                access_token: None,
-                app_secret: None,
-                seller_id: None,
-                client_id: None,
-                client_secret: None,
-                refresh_token: None,
-                access_token_expires_at: None,
                 control_url: format!("{}/__sandbox", store.base_url()),
+                ..Info::default()
             };
             Ok((
                 ponte_sandbox {
@@ -214,19 +207,12 @@ fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
             store.set_latency(options.latency);
             let info = Info {
                 platform: "nuvemshop",
-                wc_version: None,
                 base_url: store.base_url(),
-                consumer_key: None,
-                consumer_secret: None,
                 store_id: Some(store.store_id()),
                 access_token: Some(store.access_token()),
                 app_secret: Some(store.app_secret()),
-                seller_id: None,
-                client_id: None,
-                client_secret: None,
-                refresh_token: None,
-                access_token_expires_at: None,
                 control_url: format!("{}/__sandbox", store.base_url()),
+                ..Info::default()
             };
             Ok((
                 ponte_sandbox {
@@ -248,19 +234,15 @@ fn start(options: Options) -> Result<(ponte_sandbox, Info), Failure> {
             };
             let info = Info {
                 platform: "mercadolivre",
-                wc_version: None,
                 base_url: store.base_url(),
-                consumer_key: None,
-                consumer_secret: None,
-                store_id: None,
                 access_token: exposed(&credentials.access_token),
-                app_secret: None,
                 seller_id: Some(store.seller_id().to_string()),
                 client_id: exposed(&credentials.client_id),
                 client_secret: exposed(&credentials.client_secret),
                 refresh_token: exposed(&credentials.refresh_token),
                 access_token_expires_at: credentials.access_token_expires_at.clone(),
                 control_url: format!("{}/__sandbox", store.base_url()),
+                ..Info::default()
             };
             Ok((
                 ponte_sandbox {

@@ -145,10 +145,15 @@ impl Nuvemshop {
         self.call(&Request::get(self.path(path), query))
     }
 
-    /// One page of a listing. Nuvemshop answers a page past the end, an empty listing's first
-    /// included, with 404 `Last page is N`: that is an empty page, not an error.
-    fn list_page(&self, request: &Request) -> Result<(Value, Response)> {
+    /// One page of a listing, its body left for `reading::items` to read item by item (a whole
+    /// parse here would fail the page on one bad item, and parse it twice). Nuvemshop answers a
+    /// page past the end, an empty listing's first included, with 404 `Last page is N`: that is
+    /// an empty page, not an error.
+    fn list_page(&self, request: &Request) -> Result<Response> {
         let response = self.http.send(request)?;
+        if (200..300).contains(&response.status) {
+            return Ok(response);
+        }
         let value = match response.body.is_empty() {
             true => Value::Null,
             false => read_json(&response, request)?,
@@ -157,16 +162,12 @@ impl Nuvemshop {
             && value["description"]
                 .as_str()
                 .is_some_and(|d| d.starts_with("Last page is"));
-        match response.status {
-            200..=299 => Ok((value, response)),
-            _ if past_the_end => Ok((
-                json!([]),
-                Response {
-                    body: b"[]".to_vec(),
-                    ..response
-                },
-            )),
-            _ => Err(store_error(&response, &value, request)),
+        match past_the_end {
+            true => Ok(Response {
+                body: b"[]".to_vec(),
+                ..response
+            }),
+            false => Err(store_error(&response, &value, request)),
         }
     }
 
@@ -225,16 +226,17 @@ impl Nuvemshop {
         let mut guard = PageGuard::new("GET products");
         for page in 1.. {
             let request = Request::get(self.path("/products"), paging(page));
-            let (value, response) = self.list_page(&request)?;
-            let (products, failures) = items_of(&value, &response, &request, page, |item| {
+            let response = self.list_page(&request)?;
+            let (products, failures) = items_of(&response, &request, page, |item| {
                 mapping::remote_products(item)
             })?;
+            let count = products.len() + failures.len();
             guard.admit(products.iter().flatten().map(|p| p.id.clone()))?;
             for failure in failures {
                 log::warn!(target: "ponte::nuvemshop", "product {} unreadable: {}", failure.store_id, failure.reason);
             }
             found.extend(products.into_iter().flatten());
-            if !has_next(&response, page, value.as_array().map_or(0, Vec::len)) {
+            if !has_next(&response, page, count) {
                 break;
             }
         }
@@ -268,10 +270,10 @@ impl Nuvemshop {
                 params.push(("updated_at_max".into(), crate::time::format_rfc3339(to)));
             }
             let request = Request::get(self.path("/orders"), params);
-            let (value, response) = self.list_page(&request)?;
-            let count = value.as_array().map_or(0, Vec::len);
+            let response = self.list_page(&request)?;
             let (page_orders, page_failures) =
-                items_of(&value, &response, &request, page, mapping::store_order)?;
+                items_of(&response, &request, page, mapping::store_order)?;
+            let count = page_orders.len() + page_failures.len();
             guard.admit(
                 page_orders
                     .iter()
@@ -740,18 +742,11 @@ fn store_error(response: &Response, value: &Value, request: &Request) -> Error {
 
 /// The items of a listing answer, each read on its own.
 fn items_of<T>(
-    value: &Value,
     response: &Response,
     request: &Request,
     page: u32,
     parse: impl Fn(&Value) -> std::result::Result<T, String>,
 ) -> Result<(Vec<T>, Vec<crate::platform::ItemFailure>)> {
-    if !value.is_array() {
-        return Err(Error::InvalidResponse(format!(
-            "{} page {page}: expected a JSON array from the store",
-            request.describe()
-        )));
-    }
     items(response, request, page, "updated_at", parse)
 }
 
@@ -980,14 +975,14 @@ impl Platform for Nuvemshop {
 
     fn list_products(&self, page: u32) -> Result<Page<RemoteProduct>> {
         let request = Request::get(self.path("/products"), paging(page));
-        let (value, response) = self.list_page(&request)?;
-        let count = value.as_array().map_or(0, Vec::len);
-        let (products, failures) = items_of(&value, &response, &request, page, |item| {
+        let response = self.list_page(&request)?;
+        let (products, failures) = items_of(&response, &request, page, |item| {
             mapping::remote_products(item)?
                 .into_iter()
                 .find(|p| p.kind != RemoteKind::Variation)
                 .ok_or_else(|| "no product in the item".to_string())
         })?;
+        let count = products.len() + failures.len();
         Ok(Page {
             items: products,
             failures,
@@ -1015,8 +1010,16 @@ impl Platform for Nuvemshop {
         let mut guard = PageGuard::new("GET categories");
         for page in 1.. {
             let request = Request::get(self.path("/categories"), paging(page));
-            let (value, response) = self.list_page(&request)?;
-            let listed = value.as_array().cloned().unwrap_or_default();
+            let response = self.list_page(&request)?;
+            let listed = match read_json(&response, &request)? {
+                Value::Array(listed) => listed,
+                _ => {
+                    return Err(Error::InvalidResponse(format!(
+                        "{} page {page}: expected a JSON array from the store",
+                        request.describe()
+                    )))
+                }
+            };
             guard.admit(listed.iter().filter_map(|c| id_text(&c["id"])))?;
             for category in &listed {
                 let Some(id) = id_text(&category["id"]) else {
