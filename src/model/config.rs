@@ -51,10 +51,54 @@ pub struct MercadoLivreSettings {
     /// The site: `MLB` for Brazil.
     #[serde(default = "default_site")]
     pub site_id: String,
+    /// The kind of listing: `gold_special` (Clássico) or `gold_pro` (Premium); `free` for test
+    /// users, who may not list under gold.
+    #[serde(default = "default_listing_type")]
+    pub listing_type_id: String,
+    /// `new`, `used` or `not_specified`.
+    #[serde(default = "default_condition")]
+    pub condition: String,
+    /// What becomes of an order Mercado Livre tagged `fraud_risk_detected`: held (never handed
+    /// to the ERP; one already handed over reads as cancelled), rejected with the reason, or
+    /// accepted. Mercado Livre says such goods must not be shipped.
+    #[serde(default = "default_fraud_policy")]
+    pub fraud_risk: FlaggedOrderPolicy,
+    /// What becomes of an order tagged `test_order` (between test users).
+    #[serde(default = "default_test_policy")]
+    pub test_orders: FlaggedOrderPolicy,
+}
+
+/// How capture treats an order the marketplace tagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlaggedOrderPolicy {
+    /// Read in the tag's name as its status (`fraud_risk_detected`, `test_order`), which capture
+    /// does not fetch: the ERP never sees it.
+    Hold,
+    /// Rejected, with the tag named in the reason (a note on the order).
+    Reject,
+    /// Captured like any other.
+    Accept,
 }
 
 fn default_site() -> String {
     "MLB".to_string()
+}
+
+fn default_listing_type() -> String {
+    "gold_special".to_string()
+}
+
+fn default_condition() -> String {
+    "new".to_string()
+}
+
+fn default_fraud_policy() -> FlaggedOrderPolicy {
+    FlaggedOrderPolicy::Hold
+}
+
+fn default_test_policy() -> FlaggedOrderPolicy {
+    FlaggedOrderPolicy::Accept
 }
 
 /// A Nuvemshop store's place in the API: `base_url` is the API host
@@ -407,6 +451,11 @@ pub struct CategorySettings {
     /// ERP category id to the store's category id, chosen by the merchant; these win over the
     /// name path. Marketplaces need it, since their categories are their own.
     pub map: std::collections::BTreeMap<String, String>,
+    /// On a marketplace, where every listing needs one of its categories: the category of a
+    /// product none of whose ERP categories is mapped, such as Mercado Livre's `MLB1574`.
+    /// Unused elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
     /// An ERP category whose name path (`Roupas > Camisetas`) the store does not have is created
     /// there, with its parents. Off: the product goes without it, with its reason, or is not
     /// sent where the store requires a category.
@@ -417,6 +466,7 @@ impl Default for CategorySettings {
     fn default() -> Self {
         CategorySettings {
             map: Default::default(),
+            default: None,
             create_missing: true,
         }
     }
@@ -786,6 +836,36 @@ impl IntegrationConfig {
                         ),
                     );
                 }
+                if !matches!(
+                    settings.listing_type_id.as_str(),
+                    "free"
+                        | "bronze"
+                        | "silver"
+                        | "gold"
+                        | "gold_special"
+                        | "gold_premium"
+                        | "gold_pro"
+                ) {
+                    problem(
+                        "mercadolivre.listing_type_id",
+                        format!(
+                            "{:?} is not a listing type; use gold_special (Clássico), gold_pro (Premium) or free",
+                            settings.listing_type_id
+                        ),
+                    );
+                }
+                if !matches!(
+                    settings.condition.as_str(),
+                    "new" | "used" | "not_specified"
+                ) {
+                    problem(
+                        "mercadolivre.condition",
+                        format!(
+                            "{:?} is not a condition; use new, used or not_specified",
+                            settings.condition
+                        ),
+                    );
+                }
             }
             (_, Some(_)) => problem(
                 "mercadolivre",
@@ -857,6 +937,17 @@ impl IntegrationConfig {
                     "must be between 0 and 99".into(),
                 );
             }
+        }
+        if sync
+            .categories
+            .default
+            .as_ref()
+            .is_some_and(|d| d.trim().is_empty())
+        {
+            problem(
+                "product_sync.categories.default",
+                "must not be empty".into(),
+            );
         }
         for (erp, store) in &sync.categories.map {
             if erp.trim().is_empty() || store.trim().is_empty() {
@@ -1101,8 +1192,9 @@ pub const NUVEMSHOP_READ_STATUSES: [&str; 9] = [
 /// as an unpacked one in the documented payloads, so Ponte could never confirm it.
 pub const NUVEMSHOP_WRITE_STATUSES: [&str; 3] = ["fulfilled", "closed", "cancelled"];
 
-/// A Mercado Livre order's states, which the marketplace alone moves.
-pub const MERCADOLIVRE_STATUSES: [&str; 9] = [
+/// A Mercado Livre order's states, which the marketplace alone moves, and the two Ponte reads
+/// an order in when `mercadolivre.fraud_risk` or `test_orders` says to hold it: the tag's name.
+pub const MERCADOLIVRE_STATUSES: [&str; 11] = [
     "confirmed",
     "payment_required",
     "payment_in_process",
@@ -1112,6 +1204,8 @@ pub const MERCADOLIVRE_STATUSES: [&str; 9] = [
     "pending_cancel",
     "cancelled",
     "invalid",
+    "fraud_risk_detected",
+    "test_order",
 ];
 
 impl PlatformKind {

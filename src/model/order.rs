@@ -39,6 +39,10 @@ pub struct StoreOrder {
     /// Refunds made in the store, by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refunds: Vec<RefundSummary>,
+    /// Marks the marketplace put on the order that the integration says to refuse it for, such
+    /// as Mercado Livre's `fraud_risk_detected`: capture rejects the order, naming each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
 }
 
 /// The payment the shopper chose, as information: the gateway, its title and the gateway's

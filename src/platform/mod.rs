@@ -40,8 +40,9 @@ pub struct Capabilities {
     pub visibility: bool,
     /// Every product has variants, even a simple one (Nuvemshop).
     pub variants_always: bool,
-    /// Every product must be in one of the store's categories (marketplaces); elsewhere a product
-    /// whose category the store lacks goes without it.
+    /// Every product must be in one of the marketplace's own categories, which sellers cannot
+    /// make: only `product_sync.categories.map` and its default place a product. Elsewhere a
+    /// product whose category the store lacks goes without it, or the category is created.
     pub categories_required: bool,
     /// How many pictures of its own a variant keeps.
     pub variant_images: usize,

@@ -254,6 +254,18 @@ pub fn validate(
     let mut add = |code, fixable, pt: String, en: String| {
         reasons.push(Rejection::new(code, fixable, locale, pt, en))
     };
+    for flag in &order.flags {
+        add(
+            "flagged_by_store",
+            false,
+            format!(
+                "O marketplace marcou o pedido como {flag}, e a integração recusa pedidos assim."
+            ),
+            format!(
+                "The marketplace tagged the order {flag}, and the integration refuses such orders."
+            ),
+        );
+    }
     if order.lines.is_empty() {
         add(
             "no_items",
@@ -463,6 +475,7 @@ mod tests {
             customer_note: String::new(),
             payment: Default::default(),
             refunds: Vec::new(),
+            flags: Vec::new(),
         }
     }
 

@@ -776,6 +776,9 @@ impl Context<'_> {
                 None => missing.push(erp_id.clone()),
             }
         }
+        if found.is_empty() && self.categories_required {
+            found.extend(self.config.product_sync.categories.default.iter().cloned());
+        }
         (found, missing)
     }
 
@@ -831,17 +834,17 @@ impl Context<'_> {
             }
         }
         if self.categories_required && fields.contains(&SyncField::Categories) {
-            let missing = self.store_categories(product).1;
+            let (found, missing) = self.store_categories(product);
             let categories = self.categories.borrow();
-            for erp_id in &missing {
+            for erp_id in missing.iter().filter(|_| found.is_empty()) {
                 reasons.push(categories.missing_reason(erp_id, locale, true));
             }
-            if product.category_ids.is_empty() {
+            if found.is_empty() && product.category_ids.is_empty() {
                 reasons.push(Reason::new(
                     "category_required",
                     locale,
-                    "A loja exige uma categoria, e o produto não tem nenhuma no ERP.".into(),
-                    "The store requires a category, and the product has none in the ERP.".into(),
+                    "A loja exige uma categoria, e o produto não tem nenhuma no ERP: defina product_sync.categories.default.".into(),
+                    "The store requires a category, and the product has none in the ERP: set product_sync.categories.default.".into(),
                 ));
             }
         }

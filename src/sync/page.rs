@@ -110,6 +110,11 @@ impl Categories {
         needed: impl IntoIterator<Item = String>,
         dry_run: bool,
     ) -> Result<()> {
+        if platform.capabilities().categories_required {
+            // A marketplace's categories are its own and sellers make none: only
+            // `product_sync.categories.map` (and its default) places a product there.
+            return Ok(());
+        }
         let mut pending: Vec<String> = needed
             .into_iter()
             .filter(|id| !self.store_ids.contains_key(id) && !self.tried.contains(id))
@@ -270,8 +275,8 @@ impl Categories {
                 format!("Category {erp_id} is not in the ERP's catalog."),
             ),
             (true, true) => (
-                format!("A categoria \"{path}\" não tem categoria correspondente na loja, que exige uma: mapeie-a em product_sync.categories.map."),
-                format!("Category \"{path}\" has no match in the store, which requires one: map it in product_sync.categories.map."),
+                format!("A categoria \"{path}\" não tem categoria correspondente na loja, que exige uma: mapeie-a em product_sync.categories.map ou defina product_sync.categories.default."),
+                format!("Category \"{path}\" has no match in the store, which requires one: map it in product_sync.categories.map or set product_sync.categories.default."),
             ),
             (true, false) => (
                 format!("Categoria \"{path}\" não enviada: a loja não a tem e criar categorias está desligado (product_sync.categories.create_missing)."),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::model::money::parse_number_cents;
 use crate::model::order::{Address, Customer, OrderLine, Payment, PersonType, StoreOrder};
-use crate::platform::ItemError;
+use crate::platform::{ItemError, RemoteKind, RemoteProduct};
 use crate::rules::documents;
 
 /// Mercado Livre's error body `{message, error, status, cause}`, its `cause` a list of
@@ -225,6 +225,7 @@ pub fn store_order(orders: &[Value], billing: Option<&Value>) -> Result<StoreOrd
         customer_note: String::new(),
         payment,
         refunds: Vec::new(),
+        flags: Vec::new(),
     })
 }
 
@@ -310,7 +311,7 @@ fn cents(object: &Map<String, Value>, key: &str) -> Result<i64, String> {
 }
 
 /// A time with its offset, `-04:00` or `-0400`, fractions of a second allowed.
-fn parse_time(text: &str) -> Option<i64> {
+pub fn parse_time(text: &str) -> Option<i64> {
     crate::time::parse(text).or_else(|| {
         let zone = text.len().checked_sub(5)?;
         let colonless = matches!(text.as_bytes()[zone], b'+' | b'-')
@@ -333,4 +334,173 @@ fn max(a: Option<i64>, b: Option<i64>) -> Option<i64> {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// A listing as Ponte sees it: the item, then each of its variations. The SKU is the
+/// `SELLER_SKU` attribute, else the legacy `seller_custom_field`; the EAN is `GTIN`. A listing
+/// in Full (`logistic_type` `fulfillment`) has no stock of the seller's: `stock` is `None`.
+pub fn remote_products(item: &Value) -> Result<Vec<RemoteProduct>, String> {
+    let object = item.as_object().ok_or("expected an item object")?;
+    let id = text(object, "id").ok_or("id: missing")?;
+    let name = text(object, "title").unwrap_or_default();
+    let status = text(object, "status").unwrap_or_default();
+    let full = in_full(item);
+    let stock_of = |value: &Map<String, Value>| match value.get("available_quantity") {
+        _ if full => Ok(None),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| format!("available_quantity: {n} is not an integer")),
+        Some(other) => Err(format!(
+            "available_quantity: expected a number, got {other}"
+        )),
+    };
+    let variations = match object.get("variations") {
+        Some(Value::Array(variations)) => variations.as_slice(),
+        None | Some(Value::Null) => &[],
+        Some(other) => return Err(format!("variations: expected an array, got {other}")),
+    };
+    let mut found = Vec::with_capacity(variations.len() + 1);
+    found.push(RemoteProduct {
+        id: id.clone(),
+        parent_id: None,
+        kind: match variations.is_empty() {
+            true => RemoteKind::Simple,
+            false => RemoteKind::Variable,
+        },
+        sku: seller_sku(object),
+        ean: attribute(object, "GTIN"),
+        name: name.clone(),
+        status: status.clone(),
+        visibility: None,
+        price_cents: optional_cents(object, "price")?,
+        stock: stock_of(object)?,
+        variation_ids: Vec::new(),
+    });
+    for (index, variation) in variations.iter().enumerate() {
+        let at = |e: String| format!("variations[{index}].{e}");
+        let variation = variation
+            .as_object()
+            .ok_or_else(|| at("expected an object".into()))?;
+        let variation_id = variation
+            .get("id")
+            .and_then(id_text)
+            .ok_or_else(|| at("id: missing".into()))?;
+        let values: Vec<String> = variation
+            .get("attribute_combinations")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["value_name"].as_str().map(str::to_string))
+            .collect();
+        found[0].variation_ids.push(variation_id.clone());
+        found.push(RemoteProduct {
+            id: variation_id,
+            parent_id: Some(id.clone()),
+            kind: RemoteKind::Variation,
+            sku: seller_sku(variation),
+            ean: attribute(variation, "GTIN"),
+            name: match values.is_empty() {
+                true => name.clone(),
+                false => format!("{name} ({})", values.join(", ")),
+            },
+            status: status.clone(),
+            visibility: None,
+            price_cents: optional_cents(variation, "price").map_err(at)?,
+            stock: stock_of(variation).map_err(at)?,
+            variation_ids: Vec::new(),
+        });
+    }
+    Ok(found)
+}
+
+/// The listing is in Full: Mercado Livre's warehouse holds and counts its stock.
+pub fn in_full(item: &Value) -> bool {
+    item["shipping"]["logistic_type"] == "fulfillment"
+}
+
+/// The seller's SKU of an item or variation: the `SELLER_SKU` attribute, else
+/// `seller_custom_field`.
+pub fn seller_sku(object: &Map<String, Value>) -> Option<String> {
+    attribute(object, "SELLER_SKU").or_else(|| text(object, "seller_custom_field"))
+}
+
+/// The value of one of the item's (or variation's) attributes, by id.
+fn attribute(object: &Map<String, Value>, id: &str) -> Option<String> {
+    object
+        .get("attributes")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|a| a["id"] == id)
+        .and_then(|a| a["value_name"].as_str())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+fn optional_cents(object: &Map<String, Value>, key: &str) -> Result<Option<i64>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => crate::model::money::parse_cents(s)
+            .map(Some)
+            .map_err(|e| format!("{key}: {e}")),
+        Some(_) => cents(object, key).map(Some),
+    }
+}
+
+/// Where the shipment goes, from `/shipments/{id}`'s `receiver_address`; `None` when the
+/// shipment does not say (an order without shipping, or a view without the address).
+pub fn shipping_address(shipment: &Value) -> Option<Address> {
+    let address = shipment.get("receiver_address")?.as_object()?;
+    let field = |key: &str| {
+        address
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let named = |key: &str| {
+        address
+            .get(key)
+            .and_then(|v| v["name"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let state = address
+        .get("state")
+        .and_then(|s| s["id"].as_str())
+        // `BR-PR` is Paraná: the ERP keeps the two letters.
+        .and_then(|id| id.strip_prefix("BR-"))
+        .map(str::to_string)
+        .unwrap_or_else(|| named("state"));
+    Some(Address {
+        name: field("receiver_name"),
+        street: field("street_name"),
+        number: field("street_number"),
+        complement: field("comment"),
+        neighborhood: named("neighborhood"),
+        city: named("city"),
+        state,
+        postcode: field("zip_code"),
+        country: address
+            .get("country")
+            .and_then(|c| c["id"].as_str())
+            .unwrap_or_default()
+            .to_string(),
+        phone: field("receiver_phone"),
+    })
+}
+
+/// The tags of a cart's orders, each once.
+pub fn tags(orders: &[Value]) -> Vec<String> {
+    let mut tags: Vec<String> = orders
+        .iter()
+        .flat_map(|o| o["tags"].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
 }

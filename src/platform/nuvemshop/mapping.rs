@@ -428,6 +428,7 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             transaction_id: text(order, "gateway_id")?.unwrap_or_default(),
         },
         refunds: Vec::new(),
+        flags: Vec::new(),
     })
 }
 

@@ -531,6 +531,7 @@ pub fn store_order(value: &Value) -> Result<StoreOrder, String> {
             transaction_id: text_field(order, "transaction_id")?,
         },
         refunds,
+        flags: Vec::new(),
     })
 }
 
