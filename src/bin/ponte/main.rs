@@ -478,7 +478,13 @@ fn open_integration(
 ) -> Result<(Ponte, String), Failure> {
     let mut ponte = Ponte::open(state)?;
     let id = match (config, id) {
-        (Some(path), _) => put_config_file(&mut ponte, path)?,
+        (Some(path), _) => {
+            let (id, in_file) = put_config_file(&mut ponte, path)?;
+            if in_file {
+                save_tokens_in(&mut ponte, [(id.clone(), path.to_path_buf())].into());
+            }
+            id
+        }
         (None, Some(id)) => {
             let mut config = ponte.integration_get(id)?.config;
             if let Some(credentials) = credentials_from_env(id) {
@@ -494,26 +500,79 @@ fn open_integration(
 }
 
 /// Puts the integration a config file describes, its credentials from the file (named on
-/// stderr when others may read it) or else the environment; returns its id.
-fn put_config_file(ponte: &mut Ponte, path: &Path) -> Result<String, Failure> {
+/// stderr when others may read it) or else the environment; returns its id, and whether the
+/// credentials came in the file.
+fn put_config_file(ponte: &mut Ponte, path: &Path) -> Result<(String, bool), Failure> {
     let mut config = parse_config(&read(path)?)?;
-    if config.credentials.is_some() {
+    let in_file = config.credentials.is_some();
+    if in_file {
         warn_if_readable_by_others(path);
     } else {
         config.credentials = credentials_from_env(&config.id);
     }
     let id = config.id.clone();
     ponte.integration_put(config)?;
-    Ok(id)
+    Ok((id, in_file))
 }
 
 /// Opens the state file and puts every `--config` given (one per integration).
 fn open_services(services: &args::Services) -> Result<Ponte, Failure> {
     let mut ponte = Ponte::open(&services.state.state)?;
+    let mut files = std::collections::BTreeMap::new();
     for path in &services.configs {
-        put_config_file(&mut ponte, path)?;
+        if let (id, true) = put_config_file(&mut ponte, path)? {
+            files.insert(id, path.clone());
+        }
+    }
+    if !files.is_empty() {
+        save_tokens_in(&mut ponte, files);
     }
     Ok(ponte)
+}
+
+/// Rotating tokens (Mercado Livre) are saved in the config file they came in, before Ponte uses
+/// them: the file is rewritten whole beside itself, readable by its owner only, and renamed over
+/// the old one, so a crash leaves the old pair or the new one, never half of each. Tokens given
+/// in the environment have nowhere to be saved, so they are not refreshed (`ponte check` says).
+fn save_tokens_in(
+    ponte: &mut Ponte,
+    files: std::collections::BTreeMap<String, std::path::PathBuf>,
+) {
+    let save = move |integration: &str, pair: &ponte::tokens::TokenPair| {
+        let path = files
+            .get(integration)
+            .ok_or_else(|| format!("integration '{integration}' came from no config file"))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut config: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Some(credentials) = config["credentials"].as_object_mut() else {
+            return Err(format!(
+                "{}: holds no credentials to replace",
+                path.display()
+            ));
+        };
+        if let serde_json::Value::Object(pair) = pair.to_credentials_json() {
+            credentials.extend(pair);
+        }
+        let text = serde_json::to_string_pretty(&config).map_err(|e| e.to_string())?;
+        let fresh = path.with_extension("json.new");
+        write_private(&fresh, text.as_bytes())
+            .and_then(|()| std::fs::rename(&fresh, path))
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    ponte.set_credentials_callback(Some(std::sync::Arc::new(save)));
+}
+
+/// Writes a file only its owner may read, and waits for it to reach the disk.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// `PONTE_<ID>_CONSUMER_KEY`, `_CONSUMER_SECRET` or `_ACCESS_TOKEN` (and `_PROXY_USERNAME`,
