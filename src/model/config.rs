@@ -597,8 +597,16 @@ fn default_currency() -> String {
 /// The statuses of an order that is off on WooCommerce, Nuvemshop and Mercado Livre, so the
 /// default fits them all.
 fn default_cancelled_statuses() -> Vec<String> {
-    ["cancelled", "refunded", "failed", "voided", "invalid"]
-        .map(String::from)
+    // `fraud_risk_detected`: a Mercado Livre order held for fraud after it was handed over.
+    [
+        "cancelled",
+        "refunded",
+        "failed",
+        "voided",
+        "invalid",
+        "fraud_risk_detected",
+    ]
+    .map(String::from)
         .to_vec()
 }
 

@@ -26,6 +26,8 @@ const SAMPLE_INTEGRATION: &str = include_str!("../../../samples/integration.json
 #[cfg(feature = "sandbox")]
 const SAMPLE_NUVEMSHOP: &str = include_str!("../../../samples/integration-nuvemshop.json");
 #[cfg(feature = "sandbox")]
+const SAMPLE_MERCADOLIVRE: &str = include_str!("../../../samples/integration-mercadolivre.json");
+#[cfg(feature = "sandbox")]
 const SAMPLE_CATEGORIES: &str = include_str!("../../../samples/categories.json");
 #[cfg(feature = "sandbox")]
 const SAMPLE_BRANDS: &str = include_str!("../../../samples/brands.json");
@@ -340,6 +342,17 @@ pub fn demo(state: Option<PathBuf>) -> Result<(), Failure> {
         store.products().len()
     );
     second_store(&mut ponte)?;
+    marketplace(&mut ponte)?;
+    println!("\n20. Every integration in the one state file:");
+    for view in ponte.integration_list()? {
+        let pending = ponte.orders_pending(&view.config.id, None, 0)?;
+        println!(
+            "   {:<13} {:<13} orders waiting for the ERP: {}",
+            view.config.id,
+            view.config.platform.name(),
+            pending.orders.len()
+        );
+    }
     println!("\nState file kept at {}.", state.display());
     Ok(())
 }
@@ -439,17 +452,113 @@ fn second_store(ponte: &mut Ponte) -> Result<(), Failure> {
         }
     }
 
-    println!("\n14. Every integration in the one state file:");
-    for view in ponte.integration_list()? {
-        let pending = ponte.orders_pending(&view.config.id, None, 0)?;
-        println!(
-            "   {:<13} {:<11} orders waiting for the ERP: {}",
-            view.config.id,
-            view.config.platform.name(),
-            pending.orders.len()
-        );
+    println!("\n14. Relatório de Integrações, Nuvemshop:\n");
+    print_report_table(&ponte.report(&config.id, &ponte::capture::ReportFilter::default())?);
+    Ok(())
+}
+
+/// The same catalog listed on Mercado Livre, a marketplace, as a third integration: listings in
+/// the marketplace's categories with the attributes they require, its own price table, rotating
+/// tokens the ERP saves before Ponte uses them, and a buyer's cart of two listings captured as
+/// one ERP order.
+#[cfg(feature = "sandbox")]
+fn marketplace(ponte: &mut Ponte) -> Result<(), Failure> {
+    use ponte::sandbox::MlSandbox;
+    use std::sync::{Arc, Mutex};
+
+    let market = MlSandbox::start()
+        .map_err(|err| Failure::Io(format!("cannot start the Mercado Livre sandbox: {err}")))?;
+    println!(
+        "\n15. A marketplace, Mercado Livre, at {} (seller {}):",
+        market.base_url(),
+        market.seller_id()
+    );
+    let mut config = parse_config(SAMPLE_MERCADOLIVRE)?;
+    config.base_url = market.base_url();
+    config.allow_http = true;
+    config.mercadolivre = config.mercadolivre.map(|mut settings| {
+        settings.seller_id = market.seller_id().to_string();
+        settings
+    });
+    config.credentials = Some(market.credentials());
+    config.http.max_requests_per_second = 0;
+    // The ERP keeps the credentials; Ponte hands it each new token pair before using it.
+    let saved: Arc<Mutex<Vec<String>>> = Arc::default();
+    let keeper = saved.clone();
+    ponte.set_credentials_callback(Some(Arc::new(move |integration, pair| {
+        let expires = pair
+            .expires_at
+            .map(ponte::time::format_rfc3339)
+            .unwrap_or_default();
+        keeper
+            .lock()
+            .map_err(|_| "poisoned".to_string())?
+            .push(format!("{integration}: a new pair, valid until {expires}"));
+        Ok(())
+    })));
+    ponte.integration_put(config.clone())?;
+    println!(
+        "   its price table: +12%, ending in ,90; Camisetas go to category MLB31447, the rest to MLB1574\n"
+    );
+    print_report(&ponte.sync_products(&config.id, SyncOptions::default(), &mut |_| true)?);
+    for sku in ["TRA-PP-45", "TRA-FR-24"] {
+        let listed = market.items().into_iter().find(|item| {
+            item["attributes"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|a| a["id"] == "SELLER_SKU" && a["value_name"] == sku)
+            })
+        });
+        if let Some(item) = listed {
+            println!(
+                "   {sku} is listing {} there, at {} in category {}, {} units",
+                item["id"], item["price"], item["category_id"], item["available_quantity"]
+            );
+        }
     }
-    println!("\n15. Relatório de Integrações, Nuvemshop:\n");
+
+    println!("\n16. The access token expires; Ponte refreshes it, and the ERP saves the pair first:");
+    market.expire_access_token();
+    println!("\n17. Buyers buy on Mercado Livre: a cart of two listings, and an order not paid yet:");
+    let cart = market
+        .place_cart(&serde_json::json!({
+            "lines": [{"sku": "TRA-PP-45", "quantity": 1}, {"sku": "TRA-FR-24", "quantity": 2}],
+            "paid": true, "buyer": "company"}))
+        .map_err(Failure::Io)?;
+    println!(
+        "   cart {} holds orders {}",
+        cart["pack_id"],
+        to_json(&cart["orders"])
+    );
+    let waiting = market
+        .place_cart(&serde_json::json!({
+            "lines": [{"sku": "TRA-JC-6", "quantity": 1}], "paid": false, "buyer": "person"}))
+        .map_err(Failure::Io)?;
+    println!("   order {} awaits payment: a reservation", waiting["orders"][0]);
+    let captured = ponte.capture_orders(&config.id)?;
+    print_capture(&captured);
+    for line in saved.lock().map(|s| s.clone()).unwrap_or_default() {
+        println!("   the ERP saved {line}");
+    }
+    for order in &captured.pending {
+        ponte.order_confirm(&config.id, &order.store_order_id, "PV-M001")?;
+        let fulfilment = serde_json::from_value(serde_json::json!({
+            "invoice": {"key": "41261212345678000195550010000012341000012347", "number": "1234",
+                        "series": "1", "issued_at": "2026-12-02T15:00:00-03:00"}
+        }))
+        .map_err(|err| Failure::Io(err.to_string()))?;
+        ponte.order_fulfil(&config.id, &order.store_order_id, fulfilment)?;
+        let sent = ponte.capture_orders(&config.id)?;
+        println!(
+            "\n18. Cart {} is sales order PV-M001, one order for the ERP ({}); the marketplace moves its states, so the NF-e goes to it as a note:",
+            order.store_order_id,
+            counts_line(&sent.counts)
+        );
+        let first: u64 = cart["orders"][0].as_u64().unwrap_or(0);
+        for note in market.order_notes(first) {
+            println!("   note on order {first}: {note}");
+        }
+    }
+    println!("\n19. Relatório de Integrações, Mercado Livre:\n");
     print_report_table(&ponte.report(&config.id, &ponte::capture::ReportFilter::default())?);
     Ok(())
 }

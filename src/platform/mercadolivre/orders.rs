@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::{mapping, MercadoLivre};
 use crate::error::{Error, Result};
-use crate::model::config::FlaggedOrderPolicy;
+use crate::model::config::{FlaggedOrderPolicy, Locale};
 use crate::model::order::StoreOrder;
 use crate::platform::http::{Method, Request};
 use crate::platform::{ItemFailure, OrderQuery, OrderSort, Page};
@@ -348,12 +348,35 @@ impl MercadoLivre {
     pub(super) fn meta_as_notes(&self, id: &str, meta: &[(String, Value)]) -> Result<()> {
         let there = self.notes(id)?;
         for (key, value) in meta {
-            let note = format!("{key}: {value}");
+            let note = meta_note(key, value, self.locale);
             if !there.contains(&note) {
                 self.add_note(id, &note, false)?;
             }
         }
         Ok(())
+    }
+}
+
+/// A meta value as a note the seller reads: the NF-e and the tracking code in words, anything
+/// else as its key and JSON.
+fn meta_note(key: &str, value: &Value, locale: Locale) -> String {
+    let text = |field: &str| value[field].as_str().unwrap_or_default();
+    match (key, locale) {
+        ("ponte_invoice", Locale::PtBr) => format!(
+            "NF-e {} série {}, chave de acesso {}, emitida em {}",
+            text("number"), text("series"), text("key"), text("issued_at")
+        ),
+        ("ponte_invoice", Locale::En) => format!(
+            "NF-e {} series {}, access key {}, issued {}",
+            text("number"), text("series"), text("key"), text("issued_at")
+        ),
+        ("ponte_tracking", Locale::PtBr) => {
+            format!("Rastreio {}: {}", text("carrier"), text("code"))
+        }
+        ("ponte_tracking", Locale::En) => {
+            format!("Tracking {}: {}", text("carrier"), text("code"))
+        }
+        _ => format!("{key}: {value}"),
     }
 }
 
