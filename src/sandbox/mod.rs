@@ -529,8 +529,10 @@ impl NuvemSandbox {
     }
 }
 
-/// A running Mercado Livre sandbox seller, begun (issue 17): the OAuth token endpoint with
-/// single-use refresh tokens and `GET /users/me`. Dropping it stops the server.
+/// A running Mercado Livre sandbox seller: the OAuth token endpoint with single-use refresh
+/// tokens, `GET /users/me`, categories, items with variations, the seller's item search, orders
+/// with packs, shipments, billing infos and notes, and notifications; see `mercadolivre`'s
+/// module documentation for what it plays and where it chooses. Dropping it stops the server.
 pub struct MlSandbox {
     server: Server,
     store: Arc<mercadolivre::MlStore>,
@@ -609,11 +611,121 @@ impl MlSandbox {
         self.store.revoke();
     }
 
+    /// Every item as `GET /items/{id}` shows it, by id.
+    pub fn items(&self) -> Vec<Value> {
+        self.store.items()
+    }
+
+    pub fn item(&self, id: &str) -> Option<Value> {
+        self.store.item(id)
+    }
+
+    /// Puts a listing the seller made before Ponte, without a notification: a partial item
+    /// (`title`, `category_id`, `price`, `available_quantity`, `attributes`, `variations`...),
+    /// the rest filled with defaults; it may give its `id`, `status`, `seller_id` (another
+    /// seller's listing), `sold_quantity`, `date_created`, variation ids, and
+    /// `shipping.logistic_type` (`"fulfillment"` for Full). Answers the item.
+    pub fn seed_item(&self, item: Value) -> Result<Value, String> {
+        self.store.seed_item(item)
+    }
+
+    /// Sets an item's status as moderation or the seller would: `active`, `paused`, `closed`,
+    /// `under_review`, `inactive`. Answers the item.
+    pub fn set_item_status(&self, id: &str, status: &str) -> Result<Value, String> {
+        self.store.set_item_status(id, status)
+    }
+
+    /// A buyer checks out a cart: `{"lines": [{"sku", "quantity"} | {"item_id",
+    /// "variation_id"?, "quantity"}], "paid": bool, "buyer": "person" | "company", "tags":
+    /// [...]}`. One order per line; two lines or more share a new pack; one shipment and one
+    /// billing info per cart; stock is taken. Answers `{"pack_id": id | null, "orders": [ids]}`.
+    pub fn place_cart(&self, cart: &Value) -> Result<Value, String> {
+        self.store.place_cart(cart)
+    }
+
+    /// Changes an order as the buyer, Mercado Pago or Mercado Livre would: `{"status"}` (`paid`
+    /// adds an approved payment; `cancelled` gives the stock back), `{"status_detail"}`,
+    /// `{"tags_add": [...]}`, `{"tags_remove": [...]}`, `{"shipment_status"}`. Moves
+    /// `last_updated`; answers the order.
+    pub fn update_order(&self, id: u64, changes: &Value) -> Result<Value, String> {
+        self.store.update_order(id, changes)
+    }
+
+    /// Every order as `GET /orders/{id}` shows it, by id.
+    pub fn orders(&self) -> Vec<Value> {
+        self.store.orders()
+    }
+
+    pub fn order(&self, id: u64) -> Option<Value> {
+        self.store.order(id)
+    }
+
+    /// The texts of an order's notes, oldest first.
+    pub fn order_notes(&self, id: u64) -> Vec<String> {
+        self.store.order_notes(id)
+    }
+
+    pub fn pack(&self, id: u64) -> Option<Value> {
+        self.store.pack(id)
+    }
+
+    pub fn shipment(&self, id: u64) -> Option<Value> {
+        self.store.shipment(id)
+    }
+
+    /// Pins the store's clock (Unix seconds, UTC) for the dates it writes; `None`: the machine's.
+    pub fn set_time(&self, unix: Option<i64>) {
+        self.store.set_time(unix);
+    }
+
+    /// The app's callback URL: every order created or changed posts an `orders_v2`
+    /// notification there, every item changed an `items` one. `None` sends none.
+    pub fn set_notification_url(&self, url: Option<String>) {
+        self.store.set_notification_url(url);
+    }
+
+    /// Notifications posted (or tried) so far, `{url, body, status | error}`, in order.
+    pub fn notification_deliveries(&self) -> Vec<Value> {
+        self.store.notification_deliveries()
+    }
+
+    /// Injects a fault into the next matching requests.
     pub fn inject(&self, rule: FaultRule) {
         self.server.controls().add_fault(rule);
     }
 
+    /// Waits until a request is held by a `Fault::Hold` named `name`.
+    pub fn wait_held(&self, name: &str) -> bool {
+        self.server.controls().wait_held(name)
+    }
+
+    pub fn release(&self, name: &str) {
+        self.server.controls().release(name);
+    }
+
+    pub fn clear_faults(&self) {
+        self.server.controls().clear_faults();
+    }
+
+    pub fn set_latency(&self, latency: Latency) {
+        self.server.controls().set_latency(latency);
+    }
+
+    /// Requests served, by `METHOD /path` with numeric ids as `{id}`.
     pub fn counters(&self) -> BTreeMap<String, u64> {
         self.server.controls().counters()
+    }
+
+    pub fn total_requests(&self) -> u64 {
+        self.counters().values().sum()
+    }
+
+    pub fn reset_counters(&self) {
+        self.server.controls().reset_counters();
+    }
+
+    /// Stops the server (also done on drop).
+    pub fn stop(mut self) {
+        self.server.stop();
     }
 }
