@@ -270,15 +270,20 @@ impl Ml {
     /// The listing holding `sku` (its own `SELLER_SKU` or a variation's), and that variation.
     fn listing(&self, sku: &str) -> Option<(Value, Option<Value>)> {
         let holds = |v: &Value| {
-            v["attributes"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|a| a["id"] == "SELLER_SKU" && a["value_name"] == sku))
+            v["attributes"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|a| a["id"] == "SELLER_SKU" && a["value_name"] == sku)
+            })
         };
         self.0.items().into_iter().find_map(|item| {
             if holds(&item) {
                 return Some((item, None));
             }
-            let variation = item["variations"].as_array()?.iter().find(|v| holds(v))?.clone();
+            let variation = item["variations"]
+                .as_array()?
+                .iter()
+                .find(|v| holds(v))?
+                .clone();
             Some((item, Some(variation)))
         })
     }
@@ -287,9 +292,9 @@ impl Ml {
 /// A price as the sandbox keeps it (a number, or text), in the form the suite compares.
 fn decimal(value: &Value) -> String {
     match value {
-        Value::Number(n) => ponte::model::money::format_cents(
-            ponte::model::money::parse_number_cents(n).unwrap(),
-        ),
+        Value::Number(n) => {
+            ponte::model::money::format_cents(ponte::model::money::parse_number_cents(n).unwrap())
+        }
         Value::String(s) => s.clone(),
         other => panic!("no price: {other}"),
     }
@@ -308,7 +313,7 @@ impl Store for Ml {
     fn statuses() -> Statuses {
         Statuses {
             paid: "paid",
-            unpaid: "payment_required",
+            unpaid: "confirmed",
             rejected: None,
             shipped: None,
         }
@@ -330,9 +335,10 @@ impl Store for Ml {
     }
     fn holding(&self, sku: &str) -> usize {
         let skus = |v: &Value| {
-            v["attributes"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|a| a["id"] == "SELLER_SKU" && a["value_name"] == sku))
+            v["attributes"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|a| a["id"] == "SELLER_SKU" && a["value_name"] == sku)
+            })
         };
         self.0
             .items()

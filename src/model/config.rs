@@ -607,7 +607,7 @@ fn default_cancelled_statuses() -> Vec<String> {
         "fraud_risk_detected",
     ]
     .map(String::from)
-        .to_vec()
+    .to_vec()
 }
 
 fn default_overlap() -> u32 {

@@ -501,7 +501,7 @@ fn marketplace(ponte: &mut Ponte) -> Result<(), Failure> {
         "   its price table: +12%, ending in ,90; Camisetas go to category MLB31447, the rest to MLB1574\n"
     );
     print_report(&ponte.sync_products(&config.id, SyncOptions::default(), &mut |_| true)?);
-    for sku in ["TRA-PP-45", "TRA-FR-24"] {
+    for sku in ["TRA-PP-45", "TRA-JC-6"] {
         let listed = market.items().into_iter().find(|item| {
             item["attributes"].as_array().is_some_and(|a| {
                 a.iter()
@@ -509,19 +509,25 @@ fn marketplace(ponte: &mut Ponte) -> Result<(), Failure> {
             })
         });
         if let Some(item) = listed {
+            let price = match &item["price"] {
+                serde_json::Value::Number(n) => ponte::model::money::parse_number_cents(n)
+                    .map(ponte::model::money::format_cents)
+                    .unwrap_or_default(),
+                other => other.to_string(),
+            };
             println!(
-                "   {sku} is listing {} there, at {} in category {}, {} units",
-                item["id"], item["price"], item["category_id"], item["available_quantity"]
+                "   {sku} is listing {} there, at {price} in category {}, {} units",
+                item["id"], item["category_id"], item["available_quantity"]
             );
         }
     }
 
-    println!("\n16. The access token expires; Ponte refreshes it, and the ERP saves the pair first:");
-    market.expire_access_token();
-    println!("\n17. Buyers buy on Mercado Livre: a cart of two listings, and an order not paid yet:");
+    println!(
+        "\n16. Buyers buy on Mercado Livre: a cart of two listings, and an order not paid yet:"
+    );
     let cart = market
         .place_cart(&serde_json::json!({
-            "lines": [{"sku": "TRA-PP-45", "quantity": 1}, {"sku": "TRA-FR-24", "quantity": 2}],
+            "lines": [{"sku": "TRA-PP-45", "quantity": 1}, {"sku": "TRA-JC-6", "quantity": 2}],
             "paid": true, "buyer": "company"}))
         .map_err(Failure::Io)?;
     println!(
@@ -531,14 +537,19 @@ fn marketplace(ponte: &mut Ponte) -> Result<(), Failure> {
     );
     let waiting = market
         .place_cart(&serde_json::json!({
-            "lines": [{"sku": "TRA-JC-6", "quantity": 1}], "paid": false, "buyer": "person"}))
+            "lines": [{"sku": "TRA-PP-45", "quantity": 1}], "paid": false, "buyer": "person"}))
         .map_err(Failure::Io)?;
-    println!("   order {} awaits payment: a reservation", waiting["orders"][0]);
+    println!(
+        "   order {} awaits payment: a reservation",
+        waiting["orders"][0]
+    );
+    market.expire_access_token();
+    println!("\n17. The access token has just expired. The ERP captures: Ponte refreshes the pair, and the ERP saves it before Ponte uses it:");
     let captured = ponte.capture_orders(&config.id)?;
-    print_capture(&captured);
     for line in saved.lock().map(|s| s.clone()).unwrap_or_default() {
         println!("   the ERP saved {line}");
     }
+    print_capture(&captured);
     for order in &captured.pending {
         ponte.order_confirm(&config.id, &order.store_order_id, "PV-M001")?;
         let fulfilment = serde_json::from_value(serde_json::json!({

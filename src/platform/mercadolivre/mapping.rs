@@ -259,14 +259,15 @@ fn customer(billing: &Value) -> Result<Customer, String> {
         complement: field(&address["comment"]),
         neighborhood: field(&address["neighborhood"]),
         city: field(&address["city_name"]),
-        state: field(&address["state"]["name"]),
+        state: state_code(address["state"]["name"].as_str().unwrap_or_default()),
         postcode: field(&address["zip_code"]),
         country: field(&address["country_id"]),
         phone: String::new(),
     };
     Ok(Customer {
         store_customer_id: id_text(&billing["buyer"]["cust_id"]),
-        name: if company { String::new() } else { name.clone() },
+        // A company's billing name is its legal name, which the ERP registers it by.
+        name: name.clone(),
         company: if company { name } else { String::new() },
         email: String::new(),
         phone: String::new(),
@@ -282,6 +283,45 @@ fn customer(billing: &Value) -> Result<Customer, String> {
         billing: billing_address,
         shipping: None,
     })
+}
+
+/// A Brazilian state as the ERP keeps it, its two letters, from the name the billing info gives
+/// (`Rio de Janeiro` → `RJ`); a name not found is kept as it is.
+fn state_code(name: &str) -> String {
+    const STATES: [(&str, &str); 27] = [
+        ("acre", "AC"),
+        ("alagoas", "AL"),
+        ("amapá", "AP"),
+        ("amazonas", "AM"),
+        ("bahia", "BA"),
+        ("ceará", "CE"),
+        ("distrito federal", "DF"),
+        ("espírito santo", "ES"),
+        ("goiás", "GO"),
+        ("maranhão", "MA"),
+        ("mato grosso", "MT"),
+        ("mato grosso do sul", "MS"),
+        ("minas gerais", "MG"),
+        ("pará", "PA"),
+        ("paraíba", "PB"),
+        ("paraná", "PR"),
+        ("pernambuco", "PE"),
+        ("piauí", "PI"),
+        ("rio de janeiro", "RJ"),
+        ("rio grande do norte", "RN"),
+        ("rio grande do sul", "RS"),
+        ("rondônia", "RO"),
+        ("roraima", "RR"),
+        ("santa catarina", "SC"),
+        ("são paulo", "SP"),
+        ("sergipe", "SE"),
+        ("tocantins", "TO"),
+    ];
+    let wanted = name.trim().to_lowercase();
+    STATES
+        .iter()
+        .find(|(state, code)| *state == wanted || code.eq_ignore_ascii_case(&wanted))
+        .map_or_else(|| name.trim().to_string(), |(_, code)| code.to_string())
 }
 
 /// An id given as an integer (64-bit, never through a float) or as text.

@@ -347,7 +347,8 @@ impl MercadoLivre {
     /// (`/packs/{id}/fiscal_documents` is for every site but MLB), and ships `me2` orders itself.
     pub(super) fn meta_as_notes(&self, id: &str, meta: &[(String, Value)]) -> Result<()> {
         let there = self.notes(id)?;
-        for (key, value) in meta {
+        // The other keys are WooCommerce plugins' (Correios, Melhor Envio): nothing reads them here.
+        for (key, value) in meta.iter().filter(|(key, _)| key.starts_with("ponte_")) {
             let note = meta_note(key, value, self.locale);
             if !there.contains(&note) {
                 self.add_note(id, &note, false)?;
@@ -364,11 +365,17 @@ fn meta_note(key: &str, value: &Value, locale: Locale) -> String {
     match (key, locale) {
         ("ponte_invoice", Locale::PtBr) => format!(
             "NF-e {} série {}, chave de acesso {}, emitida em {}",
-            text("number"), text("series"), text("key"), text("issued_at")
+            text("number"),
+            text("series"),
+            text("key"),
+            text("issued_at")
         ),
         ("ponte_invoice", Locale::En) => format!(
             "NF-e {} series {}, access key {}, issued {}",
-            text("number"), text("series"), text("key"), text("issued_at")
+            text("number"),
+            text("series"),
+            text("key"),
+            text("issued_at")
         ),
         ("ponte_tracking", Locale::PtBr) => {
             format!("Rastreio {}: {}", text("carrier"), text("code"))
