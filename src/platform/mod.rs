@@ -55,6 +55,10 @@ pub struct Capabilities {
     pub order_ids_per_request: usize,
     /// Orders in these statuses have been taken off the store's own stock by the store.
     pub stock_reducing_statuses: &'static [&'static str],
+    /// The answers to a write that mean the store refused the credentials themselves, which end
+    /// a sync run: 401 and 403 where a 403 is a key without write permission; 401 alone where a
+    /// 403 names one resource the seller may not touch (Mercado Livre).
+    pub key_refused_statuses: &'static [u16],
 }
 
 /// What a store is and can do, as a check finds it without writing anything.

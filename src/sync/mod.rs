@@ -1990,7 +1990,8 @@ fn push_chunk(
             });
             // The store refusing the key ends the run: every other write would be refused too.
             if sending.refused.is_none() {
-                sending.refused = outcomes.iter().find_map(auth_refusal);
+                let refusing = platform.capabilities().key_refused_statuses;
+                sending.refused = outcomes.iter().find_map(|o| auth_refusal(o, refusing));
             }
             if let Err(err) = push.commit(&batch, outcomes) {
                 failure.get_or_insert(err);
@@ -2371,10 +2372,10 @@ fn written_keys(write: &ProductWrite) -> Vec<(Option<&str>, &'static str)> {
     }
 }
 
-/// The store's refusal of the key itself (401, 403) in an outcome, as opposed to a refusal of
-/// one product.
-fn auth_refusal(outcome: &WriteOutcome) -> Option<ItemError> {
-    let is_auth = |error: &ItemError| matches!(error.status, 401 | 403);
+/// The store's refusal of the key itself (an answer in `refusing`) in an outcome, as opposed to
+/// a refusal of one product.
+fn auth_refusal(outcome: &WriteOutcome, refusing: &[u16]) -> Option<ItemError> {
+    let is_auth = |error: &ItemError| refusing.contains(&error.status);
     match outcome {
         WriteOutcome::Failed { error } if is_auth(error) => Some(error.clone()),
         WriteOutcome::Done {

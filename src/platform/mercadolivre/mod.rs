@@ -53,6 +53,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
         "partially_paid",
         "paid",
     ],
+    key_refused_statuses: &[401],
 };
 
 /// A connection to one Mercado Livre seller.
@@ -194,7 +195,10 @@ impl MercadoLivre {
             ))),
             status => {
                 let mut error = mapping::item_error(status, &value);
-                if matches!(status, 401 | 403) {
+                // A 403 is about the resource (another seller's, a category the seller may not
+                // list in): the item's own failure, in the marketplace's words. Only a token
+                // refused after a refresh stops the run.
+                if status == 401 {
                     error.code = "ponte_auth".into();
                 }
                 Err(WriteError::Refused(error))

@@ -58,6 +58,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     // Nuvemshop takes the units when the order is placed and gives them back when it is
     // cancelled with `restock` (inference from the docs' `restock` flag and `inventory_behaviour`).
     stock_reducing_statuses: &["pending", "authorized", "paid", "fulfilled", "closed"],
+    key_refused_statuses: &[401, 403],
 };
 
 /// The most items a Nuvemshop listing gives in one page.

@@ -53,6 +53,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     // `wc_maybe_reduce_stock_levels` runs when an order is paid or enters one of these; only
     // `cancelled` and `pending` give the units back (`failed` does not).
     stock_reducing_statuses: &["processing", "on-hold", "completed"],
+    key_refused_statuses: &[401, 403],
 };
 
 /// The code of a write to a product the merchant moved to the trash.
