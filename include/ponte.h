@@ -969,8 +969,11 @@ PONTE_API int32_t ponte_sandbox_start(const char *options_json, ponte_sandbox **
  * `{"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}], "billing":
  * {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`, for Nuvemshop `{"payment_status":
  * "paid", "products": [{"sku": "TRA-PP-45", "quantity": 1}], "customer": {"name": "Ana",
- * "identification": "52998224725", ...}}`;
- * `order_out` receives the order as the store's API shows it, or may be NULL.
+ * "identification": "52998224725", ...}}`, for Mercado Livre a buyer's cart `{"lines": [{"sku":
+ * "TRA-PP-45", "quantity": 1}, ...], "paid": true, "buyer": "person" | "company", "tags": []}`
+ * (two lines or more make a pack of one order each);
+ * `order_out` receives the order as the store's API shows it (Mercado Livre: `{"pack_id",
+ * "orders"}`), or may be NULL.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
  * `PONTE_E_INVALID_DATA` (the store refused it: an unknown SKU, say), `PONTE_E_UNSUPPORTED`.
  * Ownership: Caller owns `*order_out`; release with `ponte_string_free`.

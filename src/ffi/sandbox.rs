@@ -268,8 +268,11 @@ fn start(_options: Options) -> Result<(ponte_sandbox, Info), Failure> {
 /// `{"status": "processing", "line_items": [{"sku": "TRA-PP-45", "quantity": 1}], "billing":
 /// {"first_name": "Ana", "cpf": "529.982.247-25", ...}}`, for Nuvemshop `{"payment_status":
 /// "paid", "products": [{"sku": "TRA-PP-45", "quantity": 1}], "customer": {"name": "Ana",
-/// "identification": "52998224725", ...}}`;
-/// `order_out` receives the order as the store's API shows it, or may be NULL.
+/// "identification": "52998224725", ...}}`, for Mercado Livre a buyer's cart `{"lines": [{"sku":
+/// "TRA-PP-45", "quantity": 1}, ...], "paid": true, "buyer": "person" | "company", "tags": []}`
+/// (two lines or more make a pack of one order each);
+/// `order_out` receives the order as the store's API shows it (Mercado Livre: `{"pack_id",
+/// "orders"}`), or may be NULL.
 /// Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
 /// `PONTE_E_INVALID_DATA` (the store refused it: an unknown SKU, say), `PONTE_E_UNSUPPORTED`.
 /// Ownership: Caller owns `*order_out`; release with `ponte_string_free`.
@@ -302,7 +305,7 @@ fn place(sandbox: &ponte_sandbox, order: &serde_json::Value) -> Result<serde_jso
     match &sandbox.store {
         Store::Woo(store) => store.place_order(order),
         Store::Nuvem(store) => store.place_order(order),
-        Store::Ml(_) => Err("Mercado Livre's sandbox takes no orders yet (issue 17)".to_string()),
+        Store::Ml(store) => store.place_cart(order),
     }
     .map_err(|reason| Failure::Core(crate::Error::invalid_data("order", reason)))
 }

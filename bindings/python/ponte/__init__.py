@@ -452,10 +452,11 @@ class Sandbox:
     """A sandbox store on 127.0.0.1 that speaks the platform's real API, for rehearsing an
     integration without a live store. Use it as a context manager, or call ``stop()``.
 
-    ``platform`` is ``"woocommerce"`` or ``"nuvemshop"``. ``info`` holds ``base_url`` and
-    ``control_url``, and the store's test credentials: ``wc_version``, ``consumer_key`` and
-    ``consumer_secret`` for WooCommerce; ``store_id``, ``access_token`` and ``app_secret`` for
-    Nuvemshop. The control methods below use the store's HTTP control surface.
+    ``platform`` is ``"woocommerce"``, ``"nuvemshop"`` or ``"mercadolivre"``. ``info`` holds
+    ``base_url`` and ``control_url``, and the store's test credentials: ``wc_version``,
+    ``consumer_key`` and ``consumer_secret`` for WooCommerce; ``store_id``, ``access_token`` and
+    ``app_secret`` for Nuvemshop; ``seller_id``, ``client_id``, ``client_secret`` and the token
+    pair for Mercado Livre. The control methods below use the store's HTTP control surface.
 
     ``wc_version`` picks the WooCommerce release the store answers as: ``"10.0.2"`` (the default),
     ``"9.5.2"`` (no brands route) or ``"8.9.3"`` (no brands, ``global_unique_id`` dropped and not a
@@ -561,8 +562,18 @@ class Sandbox:
         return json.loads(take_string(out) or "null")
 
     def update_order(self, order_id: int, changes: Dict[str, Any]) -> Dict[str, Any]:
-        """Changes an order as the merchant or a payment gateway would (its ``status``, say)."""
-        return self._control("PUT", f"orders/{int(order_id)}", changes)
+        """Changes an order as the merchant or a payment gateway would (its ``status``, say; on
+        Mercado Livre also ``tags_add``, such as ``["fraud_risk_detected"]``)."""
+        method = "PATCH" if self.info["platform"] == "mercadolivre" else "PUT"
+        return self._control(method, f"orders/{int(order_id)}", changes)
+
+    def order_notes(self, order_id: int) -> List[str]:
+        """A Mercado Livre order's notes, oldest first."""
+        return self._control("GET", f"orders/{int(order_id)}/notes")
+
+    def items(self) -> List[Dict[str, Any]]:
+        """A Mercado Livre seller's listings as the marketplace shows them."""
+        return self._control("GET", "items")
 
     def register_status(self, slug: str, label: Optional[str] = None) -> None:
         """Registers a custom order status (``"received"``, labelled ``"Recebido"``), as a status
