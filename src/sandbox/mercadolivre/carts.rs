@@ -284,7 +284,7 @@ pub fn pay(state: &mut State, order: &mut Value, now: i64) {
         "payer_id": order["buyer"]["id"],
         "collector": {"id": order["seller"]["id"]},
         "card_id": null,
-        "site_id": "MLB",
+        "site_id": order["context"]["site"],
         "reason": line["item"]["title"],
         "payment_method_id": "account_money",
         "currency_id": "BRL",

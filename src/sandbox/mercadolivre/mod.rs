@@ -7,8 +7,9 @@
 //!   require) on every other request, and `GET /users/me` (§§1–2);
 //! - the error body `{message, error, status, cause}` everywhere (§3, `errors`);
 //! - categories and their attributes (§5.2, `categories`);
-//! - listings with variations, their validation causes, the multiget, the description, and the
-//!   seller's item search by `seller_sku`/`sku` with offset paging and scan (§5, `items`);
+//! - listings with variations, their validation causes, the multiget and the description (§5,
+//!   `items`), and the seller's item search by `seller_sku`/`sku` with offset paging and scan
+//!   (§5.3, `item_search`);
 //! - orders, one per item line, with carts as packs of orders, the order search with its
 //!   hour-truncated date filters, notes, the buyer's billing info and the shipment (§6,
 //!   `orders` and `carts`);
@@ -25,6 +26,7 @@
 mod carts;
 mod categories;
 mod errors;
+mod item_search;
 mod items;
 mod notifications;
 mod orders;
@@ -568,7 +570,9 @@ impl MlStore {
             ("PUT", ["items", id]) => items::update(state, ctx, id, &body),
             ("GET", ["items", id, "description"]) => items::description(state, id),
             ("PUT", ["items", id, "description"]) => items::set_description(state, ctx, id, &body),
-            ("GET", ["users", user, "items", "search"]) => items::search(state, ctx, request, user),
+            ("GET", ["users", user, "items", "search"]) => {
+                item_search::search(state, ctx, request, user)
+            }
 
             // Orders
             ("GET", ["orders", "search"]) => orders::search(state, ctx, request),
@@ -691,5 +695,59 @@ impl Handler for MlStore {
 
     fn unreadable(&self, status: u16) -> HttpResponse {
         error(status, "bad_request", "the request could not be read")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_as_the_docs_examples_write_them() {
+        let unix = crate::time::parse("2022-04-08T21:01:30Z").unwrap();
+        assert_eq!(local_time(unix), "2022-04-08T17:01:30.000-04:00");
+        assert_eq!(pack_time(unix), "2022-04-08T17:01:30.000-0400");
+        assert_eq!(utc_time(unix), "2022-04-08T21:01:30.000Z");
+        for written in [
+            "2022-04-08T17:01:30.000-04:00",
+            "2022-04-08T17:01:30.000-0400",
+            "2022-04-08T21:01:30Z",
+            "2022-04-09T02:31:30.5+05:30",
+            "2022-04-09T02:31:30 05:30",
+        ] {
+            assert_eq!(parse_time(written), Some(unix), "{written}");
+        }
+        assert_eq!(parse_time("2022-04-08"), None);
+        assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn search_bounds_keep_the_hour_in_the_offset_they_are_written_in() {
+        let at = |t: &str| crate::time::parse(t).unwrap();
+        assert_eq!(
+            orders::hour_floor("2026-05-04T14:37:12.345-04:00"),
+            Some(at("2026-05-04T14:00:00-04:00"))
+        );
+        assert_eq!(
+            orders::hour_floor("2026-05-04T18:59:59Z"),
+            Some(at("2026-05-04T18:00:00Z"))
+        );
+        assert_eq!(
+            orders::hour_floor("2026-05-04T23:40:00+05:30"),
+            Some(at("2026-05-04T23:00:00+05:30"))
+        );
+        assert_eq!(orders::hour_floor("2026-05-04"), None);
+    }
+
+    #[test]
+    fn money_is_written_as_a_number_whole_when_it_can_be() {
+        assert_eq!(amount(5000), json!(50));
+        assert_eq!(amount(12995).to_string(), "129.95");
+        assert_eq!(amount(9990).to_string(), "99.9");
+        assert_eq!(cents(&json!("350")), Some(35000));
+        assert_eq!(cents(&json!(129.95)), Some(12995));
+        assert_eq!(cents(&json!("abc")), None);
+        assert_eq!(quantity(&json!("12")), Some(12));
+        assert_eq!(quantity(&json!(1.5)), None);
     }
 }

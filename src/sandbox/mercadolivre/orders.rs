@@ -277,16 +277,31 @@ pub fn change(state: &mut State, id: u64, changes: &Value) -> Result<Value, Stri
         .get(&id)
         .cloned()
         .ok_or_else(|| format!("no order {id}"))?;
+    // Everything is checked before anything changes.
+    let status = match input.get("status") {
+        None => None,
+        Some(status) => Some(
+            status
+                .as_str()
+                .filter(|s| STATUSES.contains(s))
+                .ok_or_else(|| format!("status is one of {STATUSES:?}, not {status}"))?,
+        ),
+    };
+    let shipment_status = match input.get("shipment_status") {
+        None => None,
+        Some(status) => Some(
+            status
+                .as_str()
+                .filter(|s| SHIPMENT_STATUSES.contains(s))
+                .ok_or_else(|| format!("shipment_status is one of {SHIPMENT_STATUSES:?}"))?,
+        ),
+    };
+    let current = order["status"].as_str().unwrap_or_default().to_string();
+    if current == "cancelled" && status.is_some_and(|s| s != "cancelled") {
+        return Err(format!("order {id} is cancelled, which is final"));
+    }
     let now = state.now();
-    if let Some(status) = input.get("status") {
-        let status = status
-            .as_str()
-            .filter(|s| STATUSES.contains(s))
-            .ok_or_else(|| format!("status is one of {STATUSES:?}, not {status}"))?;
-        let current = order["status"].as_str().unwrap_or_default().to_string();
-        if current == "cancelled" && status != "cancelled" {
-            return Err(format!("order {id} is cancelled, which is final"));
-        }
+    if let Some(status) = status {
         if status == "paid" && current != "paid" {
             pay(state, &mut order, now);
         }
@@ -306,11 +321,7 @@ pub fn change(state: &mut State, id: u64, changes: &Value) -> Result<Value, Stri
         tags.retain(|t| !removed.iter().any(|r| t == r.as_str()));
     }
     let mut touched = vec![id];
-    if let Some(status) = input.get("shipment_status") {
-        let status = status
-            .as_str()
-            .filter(|s| SHIPMENT_STATUSES.contains(s))
-            .ok_or_else(|| format!("shipment_status is one of {SHIPMENT_STATUSES:?}"))?;
+    if let Some(status) = shipment_status {
         state.orders.insert(id, order.clone());
         touched = move_shipment(state, &order, status, now);
         order = state.orders.get(&id).cloned().unwrap_or(order);
