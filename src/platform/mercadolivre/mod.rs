@@ -66,6 +66,8 @@ pub struct MercadoLivre {
     locale: Locale,
     /// Each category's attributes, read once a connection (`/categories/{id}/attributes`).
     attributes: Mutex<BTreeMap<String, Arc<Vec<listings::CategoryAttribute>>>>,
+    /// Carts read whole (billing info and shipment included), by id and last change.
+    carts_read: Mutex<BTreeMap<(String, String), StoreOrder>>,
 }
 
 /// What became of a write: the marketplace's answer, its refusal, or no way to tell.
@@ -103,6 +105,7 @@ impl MercadoLivre {
             settings,
             locale: config.locale,
             attributes: Mutex::new(BTreeMap::new()),
+            carts_read: Mutex::new(BTreeMap::new()),
         })
     }
 

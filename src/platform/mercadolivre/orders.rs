@@ -25,6 +25,8 @@ const WINDOW_CAP: u64 = 500;
 /// Orders of one page of an id-sorted read.
 const ORDERS_PER_PAGE: usize = 50;
 const HOUR: i64 = 3600;
+/// Carts kept read whole, by id and last change; the memory is cleared when it holds more.
+const CARTS_KEPT: usize = 5_000;
 
 /// The orders of a window: ERP orders, the carts that could not be read, and the search's count.
 type Window = (Vec<StoreOrder>, Vec<ItemFailure>, u64);
@@ -238,6 +240,14 @@ impl MercadoLivre {
         if !selected {
             return Ok(None);
         }
+        // A cart read again unchanged (capture's overlap reads the last minutes twice) is not
+        // asked for its billing info and shipment again.
+        let known = (order.store_order_id.clone(), order.modified_at.clone());
+        if let Some(read) = self.carts_read().get(&known) {
+            if (&read.status, &read.flags) == (&order.status, &order.flags) {
+                return Ok(Some(read.clone()));
+            }
+        }
         let first = &cart[0];
         if let Some(billing) = mapping::id_text(&first["buyer"]["billing_info"]["id"]) {
             let path = format!(
@@ -256,7 +266,16 @@ impl MercadoLivre {
             let shipment = self.get(&path, &[]).map_err(|e| e.to_string())?;
             order.customer.shipping = mapping::shipping_address(&shipment);
         }
+        let mut read = self.carts_read();
+        if read.len() >= CARTS_KEPT {
+            read.clear();
+        }
+        read.insert(known, order.clone());
         Ok(Some(order))
+    }
+
+    fn carts_read(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), StoreOrder>> {
+        self.carts_read.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// These carts or orders, a few requests each; one the marketplace no longer has is left out.
