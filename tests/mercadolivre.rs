@@ -539,11 +539,47 @@ fn orders_over_several_hours_are_each_captured_once_though_the_search_reads_only
     assert_eq!(rig.writes(), 0);
 }
 
+/// The ERP's notification endpoint: answers 200 at once and hands over each body it got.
+fn erp_endpoint() -> (String, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/notificacoes", listener.local_addr().unwrap());
+    let (sender, bodies) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            if sender.send(body).is_err() {
+                return;
+            }
+        }
+    });
+    (url, bodies)
+}
+
 #[test]
 fn a_notification_is_recorded_and_its_order_read_by_the_next_capture() {
     let mut rig = rig(|_| {});
     rig.put(catalog());
     rig.sync();
+    let (url, bodies) = erp_endpoint();
+    rig.market.set_notification_url(Some(url));
     let order = rig
         .market
         .place_cart(
@@ -552,20 +588,20 @@ fn a_notification_is_recorded_and_its_order_read_by_the_next_capture() {
         .unwrap()["orders"][0]
         .as_u64()
         .unwrap();
-    let client_id: u64 = rig
-        .market
-        .credentials()
-        .client_id
-        .unwrap()
-        .expose()
-        .parse()
-        .unwrap();
-    let body = format!(
-        r#"{{"_id":"n-1","resource":"/orders/{order}","user_id":{},"topic":"orders_v2","application_id":{client_id},"attempts":1,"sent":"2026-12-02T12:00:00.000Z","received":"2026-12-02T12:00:00.000Z"}}"#,
-        rig.market.seller_id()
-    );
+    // What Mercado Livre sent the ERP: `items` for the stock that moved, `orders_v2` for the order.
+    let sent: Vec<Value> = bodies
+        .try_iter()
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .collect();
+    let body = sent
+        .iter()
+        .find(|n| n["topic"] == "orders_v2")
+        .unwrap_or_else(|| panic!("{sent:#?}"))
+        .to_string();
+    assert!(body.contains(&format!("/orders/{order}")), "{body}");
     rig.market.reset_counters();
-    rig.ponte
+    let receipt = rig
+        .ponte
         .webhook_ingest("ml", &[], body.as_bytes())
         .unwrap();
     assert_eq!(
@@ -573,8 +609,20 @@ fn a_notification_is_recorded_and_its_order_read_by_the_next_capture() {
         0,
         "only recorded: nothing asked of the marketplace"
     );
+    let items = sent
+        .iter()
+        .find(|n| n["topic"] == "items")
+        .unwrap()
+        .to_string();
+    rig.ponte
+        .webhook_ingest("ml", &[], items.as_bytes())
+        .expect("a topic Ponte does not read is taken and left alone");
     let report = rig.capture();
-    assert_eq!(report.pending[0].store_order_id, order.to_string());
+    assert_eq!(
+        report.pending[0].store_order_id,
+        order.to_string(),
+        "{receipt:?}"
+    );
 
     // Another seller's notification is refused, naming why.
     let other = body.replace(&rig.market.seller_id().to_string(), "1234");
