@@ -936,8 +936,8 @@ PONTE_API int32_t ponte_webhook_ingest(ponte *handle, const char *integration, c
 /**
  * Starts a sandbox store on 127.0.0.1 that speaks the platform's real API.
  *
- * Parameters: `options_json`, such as `{"platform": "woocommerce"}` or `{"platform":
- * "nuvemshop"}`, with optional `port` (0,
+ * Parameters: `options_json`, such as `{"platform": "woocommerce"}`, `{"platform":
+ * "nuvemshop"}` or `{"platform": "mercadolivre"}`, with optional `port` (0,
  * the default, picks a free one), `latency` (`{"per_request_ms", "per_item_written_ms",
  * "workers"}`: `workers` requests served at once, 0 for any number), `wc_version` (the
  * WooCommerce release the store answers as: `"10.0.2"`, the default, with brands and GTINs; `"9.5.2"`, without the brands route; `"8.9.3"`, without brands, and dropping
@@ -946,7 +946,9 @@ PONTE_API int32_t ponte_webhook_ingest(ponte *handle, const char *integration, c
  * `rate_limit` (true, the default: the real store's bucket of 40 requests leaking 2 a second);
  * `sandbox_out` receives the store; `info_out` receives `{"platform", "base_url",
  * "control_url"}` and the sandbox's own test credentials: `"wc_version", "consumer_key",
- * "consumer_secret"` for WooCommerce, `"store_id", "access_token", "app_secret"` for Nuvemshop.
+ * "consumer_secret"` for WooCommerce, `"store_id", "access_token", "app_secret"` for Nuvemshop,
+ * `"seller_id", "site_id", "client_id", "client_secret", "access_token", "refresh_token",
+ * "access_token_expires_at"` for Mercado Livre.
  * Schemas: `options_json` is `include/schemas/sandbox_options.json`; `*info_out` is
  * `include/schemas/sandbox_info.json`.
  * Returns: `PONTE_OK`; `PONTE_E_NULL_ARGUMENT`, `PONTE_E_INVALID_UTF8`, `PONTE_E_INVALID_JSON`,
