@@ -1457,7 +1457,7 @@ mod tests {
         assert_eq!(
             problems(
                 r#"{"id":"ml","platform":"mercadolivre","base_url":"https://api.mercadolibre.com",
-                "mercadolivre":{"seller_id":"vendedor","site_id":"Brasil"},
+                "mercadolivre":{"seller_id":"vendedor","site_id":"Brasil","listing_type_id":"ouro","condition":"novo"},
                 "credentials":{"client_id":"1","client_secret":"s","access_token_expires_at":"amanhã"},
                 "order_capture":{"fetch_statuses":["paid","processing"],"rejected_status":"cancelled"}}"#
             ),
@@ -1466,7 +1466,9 @@ mod tests {
                 r#"credentials.access_token_expires_at: "amanhã" is not an RFC 3339 time with its zone"#,
                 "mercadolivre.seller_id: must be the seller's user id, the user_id given with the tokens",
                 r#"mercadolivre.site_id: "Brasil" is not a Mercado Livre site such as "MLB""#,
-                r#"order_capture.fetch_statuses[1]: "processing" is not a state a Mercado Livre order can be in; use one of confirmed, payment_required, payment_in_process, partially_paid, paid, partially_refunded, pending_cancel, cancelled, invalid"#,
+                r#"mercadolivre.listing_type_id: "ouro" is not a listing type; use gold_special (Clássico), gold_pro (Premium) or free"#,
+                r#"mercadolivre.condition: "novo" is not a condition; use new, used or not_specified"#,
+                r#"order_capture.fetch_statuses[1]: "processing" is not a state a Mercado Livre order can be in; use one of confirmed, payment_required, payment_in_process, partially_paid, paid, partially_refunded, pending_cancel, cancelled, invalid, fraud_risk_detected, test_order"#,
                 r#"order_capture.rejected_status: Mercado Livre owns its orders' states and a seller cannot set "cancelled"; leave it unset (a rejection's reason goes to the order as a note)"#,
             ]
         );
