@@ -1416,7 +1416,7 @@ fn late_and_changed(store: &RealStore) {
 
 // ---------------------------------------------------------------------------------------------
 // The product page (categories, images, short description, sale dates, attributes), as
-// tests/sandbox_product_page.rs expects it of the sandbox.
+// tests/sandboxes/woocommerce_product_page.rs expects it of the sandbox.
 
 /// What the sandbox's product page rests on, asked of the real store (10.0.2; 8.9.3 is not
 /// checked). The images are served by the store itself (see `RealStore::serve_file`).

@@ -5,7 +5,7 @@
 //! sandbox, signed with OAuth 1.0a, and read back what it then holds; images come from a
 //! loopback server of their own, as they would from an ERP's image host.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -4,8 +4,6 @@
 //! one) answered to the same request, so a reader can ask the real store again. The tests talk
 //! HTTP to the sandbox, signed with OAuth 1.0a as the official clients sign.
 
-mod common;
-
 use ponte::platform::oauth;
 use ponte::sandbox::{ApiKey, Permissions, WcVersion, WooOptions, WooSandbox};
 use serde_json::{json, Value};
