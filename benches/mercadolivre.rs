@@ -8,42 +8,17 @@
 //! Run: `cargo bench --bench mercadolivre`; `PONTE_BENCH_PRODUCTS` and `PONTE_BENCH_CARTS` change
 //! the sizes.
 
+mod common;
+
 use std::time::Instant;
 
 use ponte::model::catalog::{parse_brands, parse_products, parse_stock};
 use ponte::sandbox::MlSandbox;
 use ponte::sync::SyncOptions;
 use ponte::Ponte;
+
+use common::{env_number, products};
 use serde_json::json;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn products(count: u64, stock: i64) -> String {
-    let items: Vec<String> = (0..count)
-        .map(|n| {
-            if n % 5 == 0 {
-                format!(
-                    r#"{{"erp_id":"{n}","name":"Camiseta {n}","brand_id":"T","show_in_store":true,"sync_stock":true,
-                       "variants":[{{"sku":"C{n}-P","price_cents":4990,"stock":{stock},"attributes":{{"Tamanho":"P"}}}},
-                                   {{"sku":"C{n}-M","price_cents":4990,"stock":{stock},"attributes":{{"Tamanho":"M"}}}},
-                                   {{"sku":"C{n}-G","price_cents":4990,"stock":{stock},"attributes":{{"Tamanho":"G"}}}}]}}"#
-                )
-            } else {
-                format!(
-                    r#"{{"erp_id":"{n}","name":"Produto {n}","brand_id":"T","show_in_store":true,"sync_stock":true,
-                       "variants":[{{"sku":"P{n}","price_cents":{},"stock":{stock}}}]}}"#,
-                    1000 + n
-                )
-            }
-        })
-        .collect();
-    format!("[{}]", items.join(","))
-}
 
 fn main() {
     let count = env_number("PONTE_BENCH_PRODUCTS", 1_000);

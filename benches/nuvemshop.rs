@@ -7,6 +7,8 @@
 //! the bench takes seconds; `PONTE_BENCH_REAL=1` waits for real instead (about 17 minutes).
 //! Run: `cargo bench --bench nuvemshop`; `PONTE_BENCH_PRODUCTS` changes the size.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +17,8 @@ use ponte::platform::http::{Clock, SystemClock};
 use ponte::sandbox::{NuvemOptions, NuvemSandbox};
 use ponte::sync::SyncOptions;
 use ponte::Ponte;
+
+use common::{env_number, products};
 
 /// Time that passes only by waiting: each wait moves it on, and returns at once.
 struct VirtualClock {
@@ -30,36 +34,6 @@ impl Clock for VirtualClock {
     fn sleep(&self, duration: Duration) {
         *self.waited.lock().unwrap() += duration;
     }
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn products(count: u64, stock: i64) -> String {
-    let items: Vec<String> = (0..count)
-        .map(|n| {
-            if n % 5 == 0 {
-                // One in five has three sizes: still one request to create, one to restock.
-                format!(
-                    r#"{{"erp_id":"{n}","name":"Camiseta {n}","brand_id":"T","show_in_store":true,"sync_stock":true,
-                       "variants":[{{"sku":"C{n}-P","price_cents":4990,"stock":{stock},"attributes":{{"Tamanho":"P"}}}},
-                                   {{"sku":"C{n}-M","price_cents":4990,"stock":{stock},"attributes":{{"Tamanho":"M"}}}},
-                                   {{"sku":"C{n}-G","price_cents":4990,"stock":{stock},"attributes":{{"Tamanho":"G"}}}}]}}"#
-                )
-            } else {
-                format!(
-                    r#"{{"erp_id":"{n}","name":"Produto {n}","brand_id":"T","show_in_store":true,"sync_stock":true,
-                       "variants":[{{"sku":"P{n}","price_cents":{},"stock":{stock}}}]}}"#,
-                    1000 + n
-                )
-            }
-        })
-        .collect();
-    format!("[{}]", items.join(","))
 }
 
 fn main() {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{mapping, MercadoLivre, WriteError};
+use super::{mapping, segment, MercadoLivre, WriteError};
 use crate::error::{Error, Result};
 use crate::model::catalog::Variant;
 use crate::model::config::{Locale, SyncField};
@@ -809,9 +809,4 @@ fn pictures(item: &Value) -> Vec<(String, String)> {
 /// A variation id as the marketplace writes it: a 64-bit number.
 fn numeric(id: &str) -> Value {
     id.parse::<u64>().map_or_else(|_| json!(id), |n| json!(n))
-}
-
-/// A path segment with everything but unreserved characters percent-encoded.
-fn segment(text: &str) -> String {
-    crate::platform::oauth::percent_encode(text)
 }

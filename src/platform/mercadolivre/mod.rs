@@ -228,6 +228,11 @@ fn store_error(status: u16, value: &Value, request: &Request) -> Error {
     }
 }
 
+/// A path segment with everything but unreserved characters percent-encoded.
+fn segment(text: &str) -> String {
+    crate::platform::oauth::percent_encode(text)
+}
+
 fn auth_item_error(message: String) -> ItemError {
     ItemError {
         code: "ponte_auth".into(),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{mapping, MercadoLivre};
+use super::{mapping, segment, MercadoLivre};
 use crate::error::{Error, Result};
 use crate::model::config::{FlaggedOrderPolicy, Locale};
 use crate::model::order::StoreOrder;
@@ -339,19 +339,44 @@ impl MercadoLivre {
             log::info!(target: "ponte::mercadolivre",
                 "order {id}: a note for the buyer is kept as the seller's note (Ponte sends no messages to buyers)");
         }
+        self.post_note(&self.noted_order(id)?, note)
+    }
+
+    pub(super) fn notes(&self, id: &str) -> Result<Vec<String>> {
+        self.notes_of(&self.noted_order(id)?)
+    }
+
+    /// Meta (an invoice, a tracking code) as notes, one a key, each written once: Mercado Livre
+    /// Brasil takes no invoice file from the seller's own NF-e system
+    /// (`/packs/{id}/fiscal_documents` is for every site but MLB), and ships `me2` orders itself.
+    pub(super) fn meta_as_notes(&self, id: &str, meta: &[(String, Value)]) -> Result<()> {
+        // The pack is asked for its first order once, not once a note.
         let order = self.noted_order(id)?;
+        let there = self.notes_of(&order)?;
+        // The other keys are WooCommerce plugins' (Correios, Melhor Envio): nothing reads them here.
+        for (key, value) in meta.iter().filter(|(key, _)| key.starts_with("ponte_")) {
+            let note = meta_note(key, value, self.locale);
+            if !there.contains(&note) {
+                self.post_note(&order, &note)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `POST /orders/{order}/notes`, on the order itself (not a pack).
+    fn post_note(&self, order: &str, note: &str) -> Result<()> {
         let request = Request::json(
             Method::Post,
-            format!("/orders/{}/notes", segment(&order)),
+            format!("/orders/{}/notes", segment(order)),
             &json!({"note": note}),
             false,
         );
         self.call(&request).map(|_| ())
     }
 
-    pub(super) fn notes(&self, id: &str) -> Result<Vec<String>> {
-        let order = self.noted_order(id)?;
-        let listed = self.get(&format!("/orders/{}/notes", segment(&order)), &[])?;
+    /// The texts of the order's notes (`GET /orders/{order}/notes`).
+    fn notes_of(&self, order: &str) -> Result<Vec<String>> {
+        let listed = self.get(&format!("/orders/{}/notes", segment(order)), &[])?;
         Ok(listed
             .as_array()
             .into_iter()
@@ -359,21 +384,6 @@ impl MercadoLivre {
             .flat_map(|group| group["results"].as_array().cloned().unwrap_or_default())
             .filter_map(|n| n["note"].as_str().map(str::to_string))
             .collect())
-    }
-
-    /// Meta (an invoice, a tracking code) as notes, one a key, each written once: Mercado Livre
-    /// Brasil takes no invoice file from the seller's own NF-e system
-    /// (`/packs/{id}/fiscal_documents` is for every site but MLB), and ships `me2` orders itself.
-    pub(super) fn meta_as_notes(&self, id: &str, meta: &[(String, Value)]) -> Result<()> {
-        let there = self.notes(id)?;
-        // The other keys are WooCommerce plugins' (Correios, Melhor Envio): nothing reads them here.
-        for (key, value) in meta.iter().filter(|(key, _)| key.starts_with("ponte_")) {
-            let note = meta_note(key, value, self.locale);
-            if !there.contains(&note) {
-                self.add_note(id, &note, false)?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -421,8 +431,4 @@ fn floor_hour(at: i64) -> i64 {
 fn numeric(id: &str) -> (u64, String) {
     let digits = id.strip_prefix("pack:").unwrap_or(id);
     (digits.parse().unwrap_or(u64::MAX), id.to_string())
-}
-
-fn segment(text: &str) -> String {
-    crate::platform::oauth::percent_encode(text)
 }
